@@ -1,0 +1,192 @@
+"""Segmentation of documents into citable clauses.
+
+A clause is a sentence within a paragraph, or a whole bullet ("— To maintain
+close high-level exchanges ...;") which remembers its lead-in ("To this end, the
+two sides have agreed the following:") as context. Clause ids are positional
+within their document (``<doc_id>#p<block>.<sentence>``), so they do not change
+when other documents are added or the index is rebuilt.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date
+
+from bot.documents import Document
+
+__all__ = ["Clause", "format_date", "segment", "segment_all", "split_sentences"]
+
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def format_date(d: date | None) -> str:
+    """'6 Dec 2012' style, as used in citations; '' for no date."""
+    return f"{d.day} {_MONTH_ABBR[d.month - 1]} {d.year}" if d else ""
+
+
+@dataclass(frozen=True)
+class Clause:
+    """A citable unit of a statement; ``text`` is verbatim from the document."""
+
+    clause_id: str
+    doc_id: str
+    doc_title: str
+    doc_date: date | None
+    text: str
+    paragraph: str
+    block: int
+    sentence: int
+    lead_in: str = ""
+    is_bullet: bool = False
+
+    @property
+    def citation(self) -> str:
+        """Human citation, e.g. "China–Russia Joint Communiqué, 6 Dec 2012, ¶14"."""
+        parts = [self.doc_title]
+        if self.doc_date:
+            parts.append(format_date(self.doc_date))
+        parts.append(f"¶{self.paragraph}")
+        return ", ".join(parts)
+
+
+# Abbreviations after which a full stop does not end a sentence.
+_ABBREVIATIONS = {
+    "no",
+    "nos",
+    "art",
+    "para",
+    "paras",
+    "mr",
+    "mrs",
+    "ms",
+    "dr",
+    "st",
+    "vs",
+    "etc",
+    "e.g",
+    "i.e",
+    "jan",
+    "feb",
+    "mar",
+    "apr",
+    "jun",
+    "jul",
+    "aug",
+    "sep",
+    "sept",
+    "oct",
+    "nov",
+    "dec",
+    "gen",
+    "col",
+    "lt",
+    "gov",
+    "sen",
+    "rep",
+    "prof",
+    "inc",
+    "ltd",
+    "co",
+    "corp",
+    "approx",
+    "fig",
+    "vol",
+    "ed",
+    "cf",
+    "op",
+    "jr",
+    "sr",
+}
+_BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
+_NUMBERED = re.compile(r"^(\d{1,3})\.\s+")
+_BULLET = re.compile(r"^(?:[—–]|-(?=\s))\s*")
+
+
+def split_sentences(text: str) -> list[tuple[int, int]]:
+    """Sentence spans ``(start, end)`` in ``text``; the spans cover it verbatim."""
+    spans: list[tuple[int, int]] = []
+    start = 0
+    for m in _BOUNDARY.finditer(text):
+        before = text[start : m.start()]
+        word = re.search(r"(\S+)$", before)
+        last = word.group(1) if word else ""
+        bare = last.rstrip('.!?"”’)]').lower()
+        # "U.N." / "U.S." / single initials / "No. 4" / "1." list numbers: not an end.
+        if (
+            re.fullmatch(r"(?:[a-z]\.)*[a-z]", bare)
+            or bare in _ABBREVIATIONS
+            or (re.fullmatch(r"\d{1,3}", bare)
+            and m.start() - start <= 4)
+        ):
+            continue
+        closing = len(m.group(0)) - len(m.group(0).lstrip('"”’)]'))
+        end = m.start() + closing
+        spans.append((start, end))
+        start = m.end()
+    if start < len(text):
+        spans.append((start, len(text.rstrip())))
+    return [(s, e) for s, e in spans if text[s:e].strip()]
+
+
+def _blocks(body: str) -> list[str]:
+    return [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
+
+
+def segment(doc: Document) -> list[Clause]:
+    """Split one document into clauses, in reading order."""
+    blocks = _blocks(doc.body)
+    numbered = sum(1 for b in blocks if _NUMBERED.match(b)) >= 3
+    clauses: list[Clause] = []
+    current_number = ""
+    lead_in = ""
+    for bi, block in enumerate(blocks, start=1):
+        bullet = _BULLET.match(block)
+        if numbered:
+            if m := _NUMBERED.match(block):
+                current_number = m.group(1)
+            label = current_number or str(bi)
+        else:
+            label = str(bi)
+        if bullet:
+            text = block[bullet.end() :].strip()
+            clauses.append(
+                Clause(
+                    clause_id=f"{doc.doc_id}#p{bi}.1",
+                    doc_id=doc.doc_id,
+                    doc_title=doc.cite_title,
+                    doc_date=doc.date,
+                    text=text,
+                    paragraph=label,
+                    block=bi,
+                    sentence=1,
+                    lead_in=lead_in,
+                    is_bullet=True,
+                )
+            )
+            continue
+        spans = split_sentences(block)
+        for si, (s, e) in enumerate(spans, start=1):
+            clauses.append(
+                Clause(
+                    clause_id=f"{doc.doc_id}#p{bi}.{si}",
+                    doc_id=doc.doc_id,
+                    doc_title=doc.cite_title,
+                    doc_date=doc.date,
+                    text=block[s:e].strip(),
+                    paragraph=label,
+                    block=bi,
+                    sentence=si,
+                )
+            )
+        if spans:
+            last = block[spans[-1][0] : spans[-1][1]].strip()
+            lead_in = last if last.endswith(":") else ""
+    return clauses
+
+
+def segment_all(docs: Iterable[Document]) -> Iterator[Clause]:
+    """Clauses of every document, document by document."""
+    for doc in docs:
+        yield from segment(doc)

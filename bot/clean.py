@@ -1,0 +1,282 @@
+"""Cleaning raw statements, and normalising text for matching.
+
+Two very different jobs live here, on purpose side by side so nobody mixes them up:
+
+* :func:`clean_raw` turns a web page, paste or Markdown export into the statement's
+  own text. It removes what is *not* the statement (comment forms, headline lists,
+  share widgets, Markdown/HTML debris, hard line wraps) and reports every removal.
+  It never edits the statement's words: typos such as "BOTh sides" stay, because a
+  quote is evidence.
+* :func:`normalise` folds case, punctuation and typography so that matching is
+  forgiving. Its output is only ever used for matching, never shown.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+import unicodedata
+from dataclasses import dataclass, field
+
+__all__ = ["CleanResult", "clean_raw", "normalise", "tokens"]
+
+# --------------------------------------------------------------------------- matching
+
+_FOLD = str.maketrans(
+    {
+        "\u2018": "'",
+        "\u2019": "'",
+        "\u201c": '"',
+        "\u201d": '"',
+        "\u2013": "-",
+        "\u2014": "-",
+        "\u00a0": " ",
+    }
+)
+_NON_WORD = re.compile(r"[^\w]+")
+_APOSTROPHE_S = re.compile(r"'s\b")
+
+
+def normalise(text: str) -> str:
+    """Fold text for matching: NFKC, lower case, typography folded, punctuation to spaces.
+
+    Control characters and unassigned code points become spaces, so odd input never
+    breaks matching. "China–Russia's" becomes "china russia".
+    """
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    text = _APOSTROPHE_S.sub("", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def tokens(text: str) -> list[str]:
+    """The match tokens of ``text`` (normalised words)."""
+    return normalise(text).split()
+
+
+# --------------------------------------------------------------------------- cleaning
+
+
+@dataclass
+class CleanResult:
+    """What :func:`clean_raw` produced: the body, metadata found on the way, and removals."""
+
+    body: str
+    meta: dict[str, str] = field(default_factory=dict)
+    removed: list[str] = field(default_factory=list)
+
+
+_TAG = re.compile(r"<[^>]+>")
+_COMMENT = re.compile(r"<!--.*?-->", re.S)
+_SUP = re.compile(r"<sup>\s*([^<]*?)\s*</sup>", re.I)
+_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+_MD_BULLET = re.compile(r"^\s*[-*+]\s{1,4}(?=\S)")
+_DASH_BULLET = re.compile(r"^\s*[—–]\s*(?=\S)")
+_END_MARKER = re.compile(r"^\s*(\\?#{3,}|-{0,2}\s*30\s*-{0,2}|—–|–—|\*\s*\*\s*\*|END)\s*$")
+_UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2})")
+_SOURCE_LINE = re.compile(r"^Source:\s*(.+)$")
+
+# Blocks of a blog's comment form, from their first line to the end of the page.
+_COMMENT_FORM_START = re.compile(
+    r"^(Leave a (comment|Reply)|\d+ (comments?|responses?)|No comments yet\.?|"
+    r"Comments RSS|Post a comment)\b",
+    re.I,
+)
+_WIDGET = re.compile(
+    r"^(Share this:?|Like this:?|Share on \w+|Tweet|Print|Email|Facebook|Twitter|LinkedIn|"
+    r"WhatsApp|Reddit|Pinterest|Related|Related posts?|Like Loading\.\.\.|Loading\.\.\.|"
+    r"Posted (in|by) .*|Filed under .*|Tags?: .*|Categories?: .*|Advertisements?|"
+    r"Report this ad|Subscribe|Follow us.*|Copyright .*|All rights reserved\.?)$",
+    re.I,
+)
+_HEADLINE_LIST_MARKER = re.compile(
+    r"^(Most (Popular|Read|Viewed|Commented)|Hot Topics|Editor'?s Picks?|"
+    r"Top News|Related (News|Stories|Articles)|You may also like|Recommended)\s*:?$",
+    re.I,
+)
+# A section breadcrumb of the hosting site, e.g. "World / Asia-Pacific".
+_BREADCRUMB = re.compile(r"^[A-Z][\w&-]*( / [A-Z][\w& -]*)+$")
+_BYLINE = re.compile(
+    r"^(\(Xinhua\)|By [A-Z][\w.\- ]+|Text of report .*|\(?Source: .*\)?)"
+    r"(\s*Updated:.*)?$"
+)
+_DATELINE = re.compile(
+    r"^(?P<place>[A-Z][A-Za-z .'-]{1,40}),\s+(?P<day>\d{1,2})\s+(?P<month>[A-Z][a-z]+)"
+    r"(\s+(?P<year>\d{4}))?\s*[–—-]"
+)
+
+
+def _is_blank(line: str) -> bool:
+    return not line.strip()
+
+
+def _paragraphs(lines: list[str]) -> list[str]:
+    """Join hard-wrapped lines into paragraphs; each Markdown or dash bullet starts one."""
+    paras: list[str] = []
+    current: list[str] = []
+
+    def flush() -> None:
+        if current:
+            paras.append(" ".join(current))
+            current.clear()
+
+    for raw in lines:
+        line = raw.rstrip()
+        if _is_blank(line):
+            flush()
+            continue
+        stripped = line.strip()
+        if _MD_BULLET.match(line):
+            flush()
+            current.append("- " + _MD_BULLET.sub("", line).strip())
+            continue
+        if _DASH_BULLET.match(line):
+            flush()
+            current.append(stripped)
+            continue
+        current.append(stripped)
+    flush()
+    return [re.sub(r"[ \t]{2,}", " ", p) for p in paras]
+
+
+def _strip_markup(text: str, removed: list[str]) -> str:
+    """Markdown/HTML debris that is formatting, not words."""
+    counts: dict[str, int] = {}
+
+    def count(label: str, n: int) -> None:
+        if n:
+            counts[label] = counts.get(label, 0) + n
+
+    text, n = _COMMENT.subn("", text)
+    count("HTML comments", n)
+    text, n = _SUP.subn(lambda m: f"[{m.group(1)}] " if m.group(1) else "", text)
+    count("<sup> footnote tags (kept as [n])", n)
+    text, n = _TAG.subn("", text)
+    count("HTML tags", n)
+    unescaped = html.unescape(text)
+    if unescaped != text:
+        count("HTML entities decoded", 1)
+    text = unescaped
+    text, n = _MD_ESCAPE.subn(r"\1", text)
+    count("Markdown escapes (e.g. '1\\.')", n)
+    text, n = _BOLD.subn(lambda m: m.group(1) or m.group(2), text)
+    count("Markdown bold markers", n)
+    n = text.count("\u00a0") + text.count("\u202f")
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    count("no-break spaces", n)
+    for label, n in counts.items():
+        removed.append(f"{label}: {n}")
+    return text
+
+
+def _split_front_matter(raw: str) -> tuple[str | None, str]:
+    if raw.startswith("---"):
+        end = re.search(r"^---\s*$", raw[3:], re.M)
+        if end and raw[:4].strip() == "---":
+            return raw[3 : 3 + end.start()], raw[3 + end.end() :]
+    return None, raw
+
+
+def clean_raw(raw: str) -> CleanResult:
+    """Clean a raw statement (text, Markdown or HTML) into paragraphs of the statement.
+
+    Returns the body (paragraphs separated by blank lines), metadata spotted on the
+    way (``title``, ``date``, ``source``, ``dateline``) and a list of human-readable
+    removals. Raw front matter, if any, is returned under ``meta['front_matter']``.
+    """
+    result = CleanResult(body="")
+    raw = raw.replace("\r\n", "\n").replace("\r", "\n").lstrip("\ufeff")
+    fm, raw = _split_front_matter(raw)
+    if fm is not None:
+        result.meta["front_matter"] = fm
+    if re.search(r"<(p|div|br|html|body)\b", raw, re.I):
+        raw = re.sub(r"<(script|style)\b.*?</\1>", "", raw, flags=re.I | re.S)
+        raw = re.sub(r"<br\s*/?>|</(p|div|h\d|li)>", "\n\n", raw, flags=re.I)
+        result.removed.append("HTML layout converted to paragraphs")
+    text = _strip_markup(raw, result.removed)
+    lines = text.split("\n")
+
+    # The comment form runs to the end of the page.
+    for i, line in enumerate(lines):
+        if _COMMENT_FORM_START.match(line.strip()):
+            tail = [x.strip() for x in lines[i:] if x.strip()]
+            result.removed.append(f"blog comment form ({len(tail)} lines from {tail[0]!r})")
+            lines = lines[:i]
+            break
+
+    kept: list[str] = []
+    for line in lines:
+        s = line.strip()
+        if not s:
+            kept.append("")
+            continue
+        if m := _UPDATED.search(s):
+            result.meta.setdefault("updated", m.group(1))
+        if m := _SOURCE_LINE.match(s):
+            result.meta.setdefault("source", m.group(1).strip())
+            result.removed.append(f"source line: {s!r}")
+            continue
+        if _END_MARKER.match(s):
+            result.removed.append(f"end marker: {s!r}")
+            continue
+        if _WIDGET.match(s):
+            result.removed.append(f"share widget: {s!r}")
+            continue
+        if _BREADCRUMB.match(s):
+            result.removed.append(f"site breadcrumb: {s!r}")
+            continue
+        if _BYLINE.match(s):
+            result.removed.append(f"site byline: {s!r}")
+            continue
+        kept.append(line)
+
+    kept = _drop_headline_list(kept, result.removed)
+    paras = _paragraphs(kept)
+    paras = _take_title_and_dateline(paras, result)
+    result.body = "\n\n".join(paras).strip() + "\n"
+    return result
+
+
+def _looks_like_headline(p: str, limit: int = 120) -> bool:
+    return len(p) < limit and not re.search(r"[.,;:!?\"”)]$", p) and not p.startswith(("-", "—"))
+
+
+def _drop_headline_list(lines: list[str], removed: list[str]) -> list[str]:
+    """Drop a trailing run of headline lines ("Most Popular", unrelated news titles)."""
+    start = len(lines)
+    run: list[str] = []
+    while start > 0 and (
+        not lines[start - 1].strip() or _looks_like_headline(lines[start - 1].strip())
+    ):
+        start -= 1
+        if lines[start].strip():
+            run.insert(0, lines[start].strip())
+    has_marker = any(_HEADLINE_LIST_MARKER.match(p) for p in run)
+    if run and (has_marker or len(run) >= 3):
+        shown = ", ".join(repr(p) for p in run[:3])
+        removed.append(f"headline list ({len(run)} lines: {shown}…)")
+        return lines[:start]
+    return lines
+
+
+def _take_title_and_dateline(paras: list[str], result: CleanResult) -> list[str]:
+    """A leading headline becomes the title; a dateline line gives the date hint."""
+    out = list(paras)
+    has_front_matter = "front_matter" in result.meta
+    if not has_front_matter and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
+        result.meta.setdefault("title", out[0])
+        result.removed.append(f"title line moved to front matter: {out[0]!r}")
+        out.pop(0)
+        # A second headline (the article's own) right after a site header.
+        if out and _looks_like_headline(out[0]) and len(out) > 1:
+            result.meta["headline"] = out[0]
+            result.removed.append(f"headline line: {out[0]!r}")
+            out.pop(0)
+    if out and (m := _DATELINE.match(out[0])) and len(out[0]) < 400 and "Full Text" in out[0]:
+        result.meta["dateline"] = m.group(0)
+        result.removed.append(f"dateline header: {out[0][:80]!r}…")
+        out.pop(0)
+    elif out and (m := _DATELINE.match(out[0])):
+        result.meta["dateline"] = m.group(0)
+    return out

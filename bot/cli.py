@@ -1,0 +1,315 @@
+"""The ``briefbot`` command line: argument parsing and printing only.
+
+Exit codes: 0 success (an empty result is a success), 2 bad usage or bad
+configuration (one line saying why), 1 anything else.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import os
+import shutil
+import sys
+import textwrap
+from collections.abc import Sequence
+from datetime import date
+from pathlib import Path
+from typing import Any, NoReturn, TextIO
+
+from bot.config import ConfigError, Settings
+from bot.documents import CorpusError
+from bot.search import QueryError, SearchResult, check_query
+
+log = logging.getLogger("bot.cli")
+
+__all__ = ["main"]
+
+
+class UsageError(Exception):
+    """Bad command-line usage (exit code 2)."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> NoReturn:
+        self.print_usage(sys.stderr)
+        self.exit(2, f"briefbot: error: {message}\n")
+
+
+def _iso_date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or not 1 <= int(text) <= 50:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number from 1 to 50")
+    return int(text)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser (exposed for tests and docs)."""
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument(
+        "--corpus",
+        metavar="DIR",
+        default=argparse.SUPPRESS,
+        help="statement directory (env BRIEFBOT_CORPUS, default ./corpus)",
+    )
+    common.add_argument(
+        "--db",
+        metavar="URL",
+        default=argparse.SUPPRESS,
+        help="database URL (env DATABASE_URL, default sqlite:///var/briefbot.db)",
+    )
+    p = _Parser(
+        prog="briefbot",
+        description="Quote, cite and track commitments in diplomatic statements.",
+        parents=[common],
+    )
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    ask = sub.add_parser("ask", parents=[common], help="best clauses for a query")
+    ask.add_argument(
+        "query", nargs="*", help="words to look for; filters in:DOC after:DATE before:DATE"
+    )
+    ask.add_argument(
+        "--limit", type=_positive, default=3, help="how many results (1-50, default 3)"
+    )
+    ask.add_argument("--json", action="store_true", help="machine-readable output")
+    ask.add_argument(
+        "--stdin", action="store_true", help="one query per input line, JSON lines out"
+    )
+    ask.add_argument(
+        "--in", dest="doc", metavar="DOC", help="only this document (id prefix or title words)"
+    )
+    ask.add_argument("--after", type=_iso_date, help="only documents dated after this day")
+    ask.add_argument("--before", type=_iso_date, help="only documents dated before this day")
+
+    docs = sub.add_parser("docs", parents=[common], help="indexed documents")
+    docs.add_argument("--json", action="store_true")
+
+    ing = sub.add_parser("ingest", parents=[common], help="clean raw statements into corpus files")
+    ing.add_argument("files", nargs="+", metavar="FILE")
+    ing.add_argument("--out", metavar="DIR", help="where to write (default: the corpus directory)")
+    ing.add_argument("--force", action="store_true", help="replace existing corpus files")
+    ing.add_argument("--title", help="the statement's title (default: inferred)")
+    ing.add_argument("--short-title", help="short title used in citations")
+    ing.add_argument("--date", type=_iso_date, help="the statement's date (default: inferred)")
+    ing.add_argument("--source", help="where the text came from")
+    ing.add_argument("--parties", help="comma-separated signatories")
+
+    return p
+
+
+def _settings(args: argparse.Namespace) -> Settings:
+    return Settings.from_env(
+        corpus_dir=Path(args.corpus) if getattr(args, "corpus", None) else None,
+        database_url=getattr(args, "db", None),
+    )
+
+
+def _load_index(settings: Settings, err: TextIO) -> Any:
+    from bot.documents import load_corpus
+    from bot.search import ClauseIndex
+
+    corpus = load_corpus(settings.corpus_dir)
+    for w in corpus.warnings:
+        print(f"warning: {w}", file=err)
+    return corpus, ClauseIndex.from_documents(corpus.documents)
+
+
+def _width() -> int:
+    return max(40, min(100, shutil.get_terminal_size((100, 20)).columns) - 2)
+
+
+def format_result(result: SearchResult, out: TextIO) -> None:
+    """Human-readable answer: quote, citation, score."""
+    width = _width()
+    for note in result.notes:
+        print(f"note: {note}", file=out)
+    if result.corrections:
+        fixes = ", ".join(f"{a} → {b}" for a, b in result.corrections.items())
+        print(f"(read as: {fixes})", file=out)
+    if not result.hits:
+        print(f"No good match for {result.query!r}.", file=out)
+        if result.suggestion:
+            s = result.suggestion
+            print("Closest clause (weak match):", file=out)
+            print(
+                textwrap.fill(
+                    f"“{s.clause.text}”", width, initial_indent="  ", subsequent_indent="   "
+                ),
+                file=out,
+            )
+            print(f"   — {s.clause.citation}  (score {s.score:.0f})", file=out)
+        return
+    for n, hit in enumerate(result.hits, start=result.offset + 1):
+        c = hit.clause
+        if c.lead_in:
+            print(
+                textwrap.fill(
+                    f"[{c.lead_in}]", width, initial_indent=f"{n}. ", subsequent_indent="   "
+                ),
+                file=out,
+            )
+            prefix = "   "
+        else:
+            prefix = f"{n}. "
+        print(
+            textwrap.fill(f"“{c.text}”", width, initial_indent=prefix, subsequent_indent="   "),
+            file=out,
+        )
+        print(f"   — {c.citation}  (score {hit.score:.0f})", file=out)
+        for other in hit.also_in:
+            print(f"   also in: {other.citation}", file=out)
+        print(file=out)
+
+
+def result_json(result: SearchResult) -> dict[str, Any]:
+    """The JSON object printed for one query."""
+    return {
+        "query": result.query,
+        "hits": [h.to_json() for h in result.hits],
+        "total": result.total,
+        "suggestion": result.suggestion.to_json() if result.suggestion else None,
+        "corrections": result.corrections,
+        "notes": result.notes,
+    }
+
+
+def _cmd_ask(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    if args.stdin and args.query:
+        raise UsageError("give queries as arguments or with --stdin, not both")
+    if not args.stdin and not " ".join(args.query).strip():
+        raise UsageError('ask needs a query, e.g. briefbot ask "navigation Heixiazi"')
+    if not args.stdin:
+        check_query(" ".join(args.query))
+    _, index = _load_index(settings, err)
+    opts = {"limit": args.limit, "doc": args.doc, "after": args.after, "before": args.before}
+    if args.stdin:
+        for line in stdin:
+            q = line.rstrip("\n")
+            try:
+                payload = result_json(index.search(q, **opts))
+            except QueryError as exc:
+                payload = {"query": q, "hits": [], "error": str(exc)}
+            out.write(json.dumps(payload, ensure_ascii=False) + "\n")
+            out.flush()
+        return 0
+    result = index.search(" ".join(args.query), **opts)
+    if args.json:
+        out.write(json.dumps(result_json(result), ensure_ascii=False, indent=2) + "\n")
+    else:
+        format_result(result, out)
+    return 0
+
+
+def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from bot.services import document_rows
+
+    corpus, index = _load_index(settings, err)
+    rows = document_rows(corpus, index)
+    if args.json:
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    for r in rows:
+        print(f"{r['doc_id']}", file=out)
+        print(f"   {r['title']}", file=out)
+        print(
+            f"   {r['date'] or 'undated'} · {r['clauses']} clauses · "
+            f"{r['commitments']} commitments",
+            file=out,
+        )
+    return 0
+
+
+def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from bot.ingest import IngestError, ingest_file
+
+    out_dir = Path(args.out) if args.out else settings.corpus_dir
+    parties = [p.strip() for p in args.parties.split(",")] if args.parties else None
+    failures = 0
+    for f in args.files:
+        try:
+            rep = ingest_file(
+                f,
+                out_dir,
+                force=args.force,
+                title=args.title,
+                short_title=args.short_title,
+                when=args.date,
+                source=args.source,
+                parties=parties,
+            )
+        except IngestError as exc:
+            print(f"error: {exc}", file=err)
+            failures += 1
+            continue
+        print(f"{rep.source} -> {rep.target}", file=out)
+        print(f"   title: {rep.title}", file=out)
+        print(f"   date:  {rep.date.isoformat() if rep.date else '(none)'}", file=out)
+        print(f"   {rep.clauses} clauses", file=out)
+        for w in rep.warnings:
+            print(f"   guessed: {w}", file=out)
+        if rep.removed:
+            print("   removed:", file=out)
+            for r in rep.removed:
+                print(f"     - {r}", file=out)
+        else:
+            print("   removed: nothing", file=out)
+    return 2 if failures else 0
+
+
+def main(
+    argv: Sequence[str] | None = None,
+    *,
+    stdout: TextIO | None = None,
+    stderr: TextIO | None = None,
+    stdin: TextIO | None = None,
+) -> int:
+    """Entry point of ``briefbot`` and ``python -m bot``; returns the exit code."""
+    out, err, inp = stdout or sys.stdout, stderr or sys.stderr, stdin or sys.stdin
+    if argv is None:
+        from dotenv import load_dotenv
+
+        load_dotenv(os.environ.get("BRIEFBOT_ENV_FILE", ".env"), override=False)
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:
+        return int(exc.code or 0)
+    level = os.environ.get("BRIEFBOT_LOG_LEVEL", "WARNING").upper()
+    logging.basicConfig(
+        level=level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "WARNING",
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=err,
+    )
+    if not args.command:
+        parser.print_help(out)
+        return 2
+    try:
+        settings = _settings(args)
+        if args.command == "ask":
+            return _cmd_ask(args, settings, out, err, inp)
+        if args.command == "docs":
+            return _cmd_docs(args, settings, out, err)
+        if args.command == "ingest":
+            return _cmd_ingest(args, settings, out, err)
+        raise UsageError(f"unknown command {args.command!r}")
+    except (UsageError, QueryError, ConfigError, CorpusError) as exc:
+        print(f"briefbot: {exc}", file=err)
+        return 2
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:
+        return 0
+    except Exception as exc:  # the last resort: one line, traceback only in the debug log
+        log.debug("unexpected error", exc_info=True)
+        print(f"briefbot: internal error: {type(exc).__name__}: {exc}", file=err)
+        return 1

@@ -1,0 +1,169 @@
+"""Settings, read from the environment in one place.
+
+``load_dotenv()`` is called only by the entry point (:mod:`bot.cli`), and real
+environment variables win over ``.env``. Every setting is listed, with a
+comment, in ``.env.example``; a test checks the two agree.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import time, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+__all__ = ["ENV_VARS", "ConfigError", "Settings", "parse_leads", "redact"]
+
+#: Every environment variable briefbot reads, in .env.example order.
+ENV_VARS = (
+    "SLACK_BOT_TOKEN",
+    "SLACK_SIGNING_SECRET",
+    "SLACK_APP_TOKEN",
+    "SLACK_API_URL",
+    "PORT",
+    "BRIEFBOT_CORPUS",
+    "DATABASE_URL",
+    "BRIEFBOT_REMINDER_CHANNEL",
+    "BRIEFBOT_TIMEZONE",
+    "BRIEFBOT_REMINDER_LEADS",
+    "BRIEFBOT_REMINDER_TIME",
+    "BRIEFBOT_GRACE",
+    "BRIEFBOT_LOG_LEVEL",
+)
+
+DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
+
+
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
+def redact(value: str | None) -> str:
+    """A secret as safe to print: kind prefix and length only."""
+    if not value:
+        return "(unset)"
+    prefix = value.split("-", 1)[0] if value.startswith("xox") else ""
+    return f"{prefix + '-' if prefix else ''}…({len(value)} chars)"
+
+
+_DURATION = re.compile(r"^(\d+)\s*([dhm])$")
+
+
+def parse_leads(text: str) -> tuple[timedelta, ...]:
+    """'30d,7d,0d' -> lead times, largest first. Raises ConfigError on junk."""
+    leads: list[timedelta] = []
+    for part in (p.strip().lower() for p in text.split(",")):
+        if not part:
+            continue
+        m = _DURATION.match(part)
+        if not m:
+            raise ConfigError(
+                f"BRIEFBOT_REMINDER_LEADS: {part!r} is not a lead time; use e.g. '30d,7d,0d' "
+                "(d = days, h = hours, m = minutes)"
+            )
+        n, unit = int(m.group(1)), m.group(2)
+        leads.append(
+            {"d": timedelta(days=n), "h": timedelta(hours=n), "m": timedelta(minutes=n)}[unit]
+        )
+    if not leads:
+        raise ConfigError("BRIEFBOT_REMINDER_LEADS: no lead times given; use e.g. '30d,7d,0d'")
+    return tuple(sorted(set(leads), reverse=True))
+
+
+def _parse_time(text: str) -> time:
+    m = re.fullmatch(r"(\d{1,2}):(\d{2})", text.strip())
+    if not m or int(m.group(1)) > 23 or int(m.group(2)) > 59:
+        raise ConfigError(
+            f"BRIEFBOT_REMINDER_TIME: {text!r} is not a time of day; use HH:MM, e.g. 09:00"
+        )
+    return time(int(m.group(1)), int(m.group(2)))
+
+
+def _parse_port(text: str) -> int:
+    if not text.strip().isdigit() or not 0 < int(text) < 65536:
+        raise ConfigError(f"PORT: {text!r} is not a TCP port number (1-65535)")
+    return int(text)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Validated configuration. Build with :meth:`from_env`."""
+
+    bot_token: str | None = field(default=None, repr=False)
+    signing_secret: str | None = field(default=None, repr=False)
+    app_token: str | None = field(default=None, repr=False)
+    api_url: str = "https://slack.com/api/"
+    port: int = 3000
+    corpus_dir: Path = Path("corpus")
+    database_url: str = DEFAULT_DB_URL
+    reminder_channel: str | None = None
+    timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    reminder_leads: tuple[timedelta, ...] = (timedelta(days=30), timedelta(days=7), timedelta(0))
+    reminder_time: time = time(9, 0)
+    grace: timedelta = timedelta(days=2)
+    log_level: str = "INFO"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
+        """Read and validate settings; raises :class:`ConfigError` naming the bad variable."""
+        env = os.environ if env is None else env
+
+        def get(name: str) -> str | None:
+            value = env.get(name)
+            return value.strip() if value and value.strip() else None
+
+        bot_token = get("SLACK_BOT_TOKEN")
+        if bot_token and not bot_token.startswith("xoxb-"):
+            raise ConfigError("SLACK_BOT_TOKEN: must be a bot token starting with 'xoxb-'")
+        app_token = get("SLACK_APP_TOKEN")
+        if app_token and not app_token.startswith("xapp-"):
+            raise ConfigError("SLACK_APP_TOKEN: must be an app-level token starting with 'xapp-'")
+        api_url = get("SLACK_API_URL") or "https://slack.com/api/"
+        if not re.match(r"^https?://", api_url):
+            raise ConfigError(f"SLACK_API_URL: {api_url!r} must start with http:// or https://")
+        if not api_url.endswith("/"):
+            api_url += "/"
+        tz_name = get("BRIEFBOT_TIMEZONE") or "UTC"
+        try:
+            tz = ZoneInfo(tz_name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ConfigError(
+                f"BRIEFBOT_TIMEZONE: {tz_name!r} is not an IANA time zone name (e.g. Europe/Berlin)"
+            ) from None
+        grace_text = get("BRIEFBOT_GRACE") or "2d"
+        grace = parse_leads(grace_text.replace(",", ""))[0] if grace_text else timedelta(days=2)
+        level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
+        if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
+            raise ConfigError(f"BRIEFBOT_LOG_LEVEL: {level!r} is not DEBUG, INFO, WARNING or ERROR")
+        values: dict[str, object] = {
+            "bot_token": bot_token,
+            "signing_secret": get("SLACK_SIGNING_SECRET"),
+            "app_token": app_token,
+            "api_url": api_url,
+            "port": _parse_port(get("PORT") or "3000"),
+            "corpus_dir": Path(get("BRIEFBOT_CORPUS") or "corpus"),
+            "database_url": get("DATABASE_URL") or DEFAULT_DB_URL,
+            "reminder_channel": get("BRIEFBOT_REMINDER_CHANNEL"),
+            "timezone": tz,
+            "reminder_leads": parse_leads(get("BRIEFBOT_REMINDER_LEADS") or "30d,7d,0d"),
+            "reminder_time": _parse_time(get("BRIEFBOT_REMINDER_TIME") or "09:00"),
+            "grace": grace,
+            "log_level": level,
+        }
+        values.update({k: v for k, v in overrides.items() if v is not None})
+        return cls(**values)  # type: ignore[arg-type]
+
+    def require(self, *names: str) -> None:
+        """Raise ConfigError for the first of these settings that is unset."""
+        env_names = {
+            "bot_token": "SLACK_BOT_TOKEN",
+            "signing_secret": "SLACK_SIGNING_SECRET",
+            "app_token": "SLACK_APP_TOKEN",
+            "reminder_channel": "BRIEFBOT_REMINDER_CHANNEL",
+        }
+        for name in names:
+            if not getattr(self, name):
+                raise ConfigError(f"{env_names.get(name, name)}: not set (see .env.example)")

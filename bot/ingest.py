@@ -1,0 +1,168 @@
+"""``briefbot ingest``: raw statements in, clean corpus files out.
+
+Writes are atomic (temporary file in the target directory, then rename) and an
+existing corpus file is never replaced unless ``force`` is given.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+
+import yaml
+
+from bot.clean import clean_raw
+from bot.documents import infer_date, parse_document, render_document
+
+__all__ = ["IngestError", "IngestReport", "ingest_file", "write_atomic"]
+
+INGEST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+class IngestError(Exception):
+    """A file could not be ingested; the message says why and nothing was written."""
+
+
+@dataclass
+class IngestReport:
+    """What ingesting one file did."""
+
+    source: Path
+    target: Path
+    title: str
+    date: date | None
+    removed: list[str] = field(default_factory=list)
+    warnings: list[str] = field(default_factory=list)
+    clauses: int = 0
+
+
+def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
+    """Write ``text`` to ``path`` via a temporary file and a rename.
+
+    Without ``force`` an existing file is left untouched and IngestError is raised.
+    """
+    if path.exists() and not force:
+        raise IngestError(f"{path} already exists; use --force to replace it")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        if force:
+            os.replace(tmp, path)
+        else:
+            # link() fails if the target appeared meanwhile: no silent overwrite.
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise IngestError(f"{path} already exists; use --force to replace it") from None
+            os.unlink(tmp)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+def _target_name(src: Path) -> str:
+    name = src.name
+    for suffix in (*INGEST_SUFFIXES, ".raw"):
+        if name.lower().endswith(suffix):
+            name = name[: -len(suffix)]
+    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".md"
+
+
+def ingest_file(
+    src: str | Path,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    title: str | None = None,
+    short_title: str | None = None,
+    when: date | None = None,
+    source: str | None = None,
+    parties: list[str] | None = None,
+    kind: str | None = None,
+) -> IngestReport:
+    """Clean one raw statement into ``out_dir``; returns what was removed and guessed."""
+    path = Path(src)
+    if path.suffix.lower() not in INGEST_SUFFIXES:
+        raise IngestError(
+            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; "
+            "use .txt, .md or .html"
+        )
+    try:
+        raw = path.read_bytes().decode("utf-8")
+    except FileNotFoundError:
+        raise IngestError(f"{path}: no such file") from None
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path.name}: not UTF-8 (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror})") from None
+    if not raw.strip():
+        raise IngestError(f"{path.name}: empty file")
+
+    cleaned = clean_raw(raw)
+    meta_in: dict[str, object] = {}
+    warnings: list[str] = []
+    if "front_matter" in cleaned.meta:
+        try:
+            loaded = yaml.safe_load(cleaned.meta["front_matter"]) or {}
+        except yaml.YAMLError as exc:
+            raise IngestError(f"{path.name}: broken front matter ({exc})") from None
+        if isinstance(loaded, dict):
+            meta_in = loaded
+
+    def text_of(value: object) -> str:
+        return " ".join(str(value or "").replace("\u00a0", " ").split())
+
+    doc_title = title or text_of(meta_in.get("title")) or cleaned.meta.get("title") or ""
+    if not doc_title:
+        first = cleaned.body.split("\n\n", 1)[0]
+        doc_title = first[:120]
+        warnings.append(f"title guessed from the first paragraph: {doc_title!r}")
+    doc_date = when
+    if doc_date is None and meta_in.get("date"):
+        doc_date = date.fromisoformat(str(meta_in["date"])[:10])
+    if doc_date is None:
+        doc_date, how = infer_date(raw, path.name)
+        warnings.append(
+            f"date {doc_date.isoformat() if doc_date else '(none)'} {how}"
+            + ("" if doc_date else "; pass --date YYYY-MM-DD")
+        )
+    meta: dict[str, object] = {"title": doc_title}
+    if short_title:
+        meta["short_title"] = short_title
+    meta["date"] = doc_date.isoformat() if doc_date else None
+    meta["source"] = (
+        source
+        or text_of(meta_in.get("source_url") or meta_in.get("source"))
+        or (cleaned.meta.get("source", ""))
+    )
+    meta["parties"] = parties or list(meta_in.get("parties") or [])  # type: ignore[call-overload]
+    meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
+    text = render_document(meta, cleaned.body)
+
+    target = Path(out_dir) / _target_name(path)
+    # Parse what we are about to write, exactly as the loader will.
+    check: list[str] = []
+    doc = parse_document(text, str(target), check)
+    if doc is None:
+        raise IngestError(f"{path.name}: the cleaned file would not load ({'; '.join(check)})")
+    write_atomic(target, text, force=force)
+    from bot.clauses import segment
+
+    return IngestReport(
+        source=path,
+        target=target,
+        title=doc_title,
+        date=doc_date,
+        removed=cleaned.removed,
+        warnings=warnings,
+        clauses=len(segment(doc)),
+    )
