@@ -1,0 +1,972 @@
+"""A fake Slack Web API on loopback, plus helpers that sign requests the way Slack does.
+
+Nothing here talks to the network beyond 127.0.0.1. Typical use::
+
+    with FakeSlack() as fake:
+        client = WebClient(token="xoxb-test", base_url=fake.url)
+        client.chat_postMessage(channel="C1", text="hi")
+        (call,) = fake.wait_for("chat.postMessage")
+        assert call.params["text"] == "hi"
+
+Only the standard library is used at import time (slack_bolt is imported lazily by
+``bolt_request``).
+"""
+
+from __future__ import annotations
+
+import collections
+import contextlib
+import copy
+import email.parser
+import email.policy
+import hashlib
+import hmac
+import json
+import sys
+import threading
+import time
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from http import HTTPStatus
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from slack_bolt.request import BoltRequest
+
+__all__ = [
+    "BOT_ID",
+    "BOT_USER_ID",
+    "JSON_FIELDS",
+    "TEAM_ID",
+    "Call",
+    "FakeSlack",
+    "block_actions_body",
+    "bolt_request",
+    "event_body",
+    "message_shortcut_body",
+    "post_signed",
+    "sign",
+    "slash_command_body",
+]
+
+TEAM_ID = "T0FAKE"
+BOT_USER_ID = "UBOT"
+BOT_ID = "BBOT"
+APP_ID = "A0FAKE"
+REDACTED = "<redacted>"
+
+#: Form/JSON fields whose string values are JSON documents; they are decoded in ``Call.params``.
+JSON_FIELDS = frozenset(
+    {
+        "attachments",
+        "blocks",
+        "files",
+        "metadata",
+        "profile",
+        "unfurls",
+        "user_auth_blocks",
+        "view",
+    }
+)
+
+#: Methods Slack answers without a token.
+_NO_AUTH_METHODS = frozenset(
+    {"api.test", "oauth.access", "oauth.v2.access", "oauth.v2.exchange", "openid.connect.token"}
+)
+
+_FIRST_TS_SECONDS = 1_700_000_000
+_TS_STEP_MICROS = 100
+
+
+@dataclass
+class Call:
+    """One request the fake received (failed attempts included)."""
+
+    method: str
+    params: dict[str, Any]
+    headers: dict[str, str]
+    path: str
+    answered: int = 200  # HTTP status the fake answered with
+    error: str | None = None  # the "error" of an {"ok": false} answer, "ratelimited" for a 429
+    authorized: bool = False  # a "Authorization: Bearer <token>" header was present
+    response: Any = None  # the JSON document (or text) the fake answered with
+
+    @property
+    def ok(self) -> bool:
+        return self.answered == 200 and self.error is None
+
+
+Answer = dict[str, Any] | Callable[[Call], dict[str, Any]]
+
+
+@dataclass
+class _Failure:
+    status: int
+    retry_after: int
+    error: str | None
+
+
+@dataclass
+class _State:
+    calls: list[Call] = field(default_factory=list)
+    failures: dict[str, collections.deque[_Failure]] = field(
+        default_factory=lambda: collections.defaultdict(collections.deque)
+    )
+    answers: dict[str, Answer] = field(default_factory=dict)
+    messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+
+
+class FakeSlack:
+    """Fake Slack Web API server (``/api/<method>``) plus ``response_url`` and upload endpoints.
+
+    * ``url`` is the ``base_url`` for ``slack_sdk.WebClient`` (trailing slash included).
+    * Every request is recorded as a :class:`Call` (``calls``, ``calls_to``, ``wait_for``);
+      the Authorization header is stored as ``"<redacted>"`` and a ``token`` parameter too.
+    * ``fail_next`` injects 429/5xx answers or ``{"ok": false, "error": ...}``.
+    * ``set_messages`` seeds ``conversations.history`` / ``conversations.replies``;
+      messages posted with ``chat.postMessage`` are added to the same store,
+      ``chat.update``/``chat.delete`` edit/remove them.
+    * ``respond_with`` overrides the default answer of a method.
+    * With ``require_auth=True`` (default) a Web API call without a Bearer token (or ``token``
+      parameter) gets ``{"ok": false, "error": "not_authed"}`` as Slack does.
+    """
+
+    def __init__(self, *, require_auth: bool = True) -> None:
+        self.require_auth = require_auth
+        self._cond = threading.Condition()
+        self._state = _State()
+        self._ts_counter = 0
+        self._id_counter = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+        #: Exceptions raised inside the fake while answering (should stay empty).
+        self.errors: list[BaseException] = []
+
+    # ------------------------------------------------------------------ lifecycle
+
+    def start(self) -> FakeSlack:
+        if self._server is not None:
+            return self
+        handler = type("_BoundHandler", (_Handler,), {"fake": self})
+        server = _Server(("127.0.0.1", 0), handler)
+        server.fake = self
+        self._server = server
+        self._thread = threading.Thread(
+            target=server.serve_forever,
+            kwargs={"poll_interval": 0.05},
+            daemon=True,
+            name=f"FakeSlack:{server.server_address[1]}",
+        )
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        server, thread = self._server, self._thread
+        self._server, self._thread = None, None
+        if server is None:
+            return
+        server.shutdown()
+        server.server_close()
+        if thread is not None:
+            thread.join(timeout=5)
+
+    def __enter__(self) -> FakeSlack:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    # ------------------------------------------------------------------ addresses
+
+    @property
+    def port(self) -> int:
+        if self._server is None:
+            raise RuntimeError("FakeSlack is not started; call start() or use it as a context")
+        return int(self._server.server_address[1])
+
+    @property
+    def base(self) -> str:
+        """``http://127.0.0.1:PORT`` without a path."""
+        return f"http://127.0.0.1:{self.port}"
+
+    @property
+    def url(self) -> str:
+        """Web API base URL for ``WebClient(base_url=...)``."""
+        return f"{self.base}/api/"
+
+    def response_url(self, name: str = "r1") -> str:
+        """A ``response_url`` served by the fake; posts to it are recorded as "response_url"."""
+        return f"{self.base}/response/{urllib.parse.quote(name, safe='')}"
+
+    # ------------------------------------------------------------------ recorded calls
+
+    @property
+    def calls(self) -> list[Call]:
+        with self._cond:
+            return list(self._state.calls)
+
+    def calls_to(self, method: str) -> list[Call]:
+        with self._cond:
+            return [c for c in self._state.calls if c.method == method]
+
+    def methods(self) -> list[str]:
+        """Methods of all recorded calls, in arrival order."""
+        with self._cond:
+            return [c.method for c in self._state.calls]
+
+    def wait_for(self, method: str, count: int = 1, timeout: float = 5.0) -> list[Call]:
+        """Block until ``count`` calls to ``method`` were recorded; return all calls to it."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            while True:
+                found = [c for c in self._state.calls if c.method == method]
+                if len(found) >= count:
+                    return found
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    recorded = [c.method for c in self._state.calls]
+                    raise AssertionError(
+                        f"FakeSlack: expected {count} call(s) to {method!r} within {timeout}s, "
+                        f"got {len(found)}; recorded methods: {recorded}"
+                    )
+                self._cond.wait(remaining)
+
+    def reset(self, *, all_state: bool = False) -> None:
+        """Forget recorded calls (and ``errors``).
+
+        With ``all_state=True`` also drop pending ``fail_next`` failures, ``respond_with``
+        overrides and the message store.
+        """
+        with self._cond:
+            self._state.calls.clear()
+            self.errors.clear()
+            if all_state:
+                self._state = _State()
+
+    # ------------------------------------------------------------------ scripting
+
+    def fail_next(
+        self,
+        method: str,
+        *,
+        status: int = 429,
+        retry_after: int = 1,
+        error: str | None = None,
+        times: int = 1,
+    ) -> None:
+        """Make the next ``times`` calls to ``method`` fail.
+
+        With ``error`` the answer is HTTP 200 ``{"ok": false, "error": error}`` (``status`` is
+        ignored). Otherwise HTTP ``status``: 429 carries ``Retry-After: retry_after`` and the body
+        ``{"ok": false, "error": "ratelimited"}``; other statuses get a plain-text body.
+        ``method`` may also be "response_url" or "file_upload".
+        """
+        if times < 1:
+            raise ValueError("times must be >= 1")
+        failure = _Failure(status=200 if error else status, retry_after=retry_after, error=error)
+        with self._cond:
+            self._state.failures[method].extend(copy.copy(failure) for _ in range(times))
+
+    def respond_with(self, method: str, answer: Answer) -> None:
+        """Override the default answer of ``method``: a dict, or a callable taking the Call."""
+        with self._cond:
+            self._state.answers[method] = answer
+
+    def set_messages(self, channel: str, messages: list[dict[str, Any]]) -> None:
+        """Define a channel's messages (threads via ``thread_ts``) for history/replies."""
+        with self._cond:
+            self._state.messages[channel] = [copy.deepcopy(m) for m in messages]
+
+    def messages(self, channel: str) -> list[dict[str, Any]]:
+        """Current content of the message store for ``channel`` (copies)."""
+        with self._cond:
+            return copy.deepcopy(self._state.messages.get(channel, []))
+
+    def next_ts(self) -> str:
+        """A unique, increasing message ts such as "1700000000.000100"."""
+        with self._cond:
+            self._ts_counter += 1
+            micros = self._ts_counter * _TS_STEP_MICROS
+        return f"{_FIRST_TS_SECONDS + micros // 1_000_000}.{micros % 1_000_000:06d}"
+
+    def _next_id(self, prefix: str) -> str:
+        with self._cond:
+            self._id_counter += 1
+            return f"{prefix}0FAKE{self._id_counter:04d}"
+
+    # ------------------------------------------------------------------ request handling
+
+    def _handle(self, handler: _Handler, verb: str) -> None:
+        path, _, query = handler.path.partition("?")
+        raw = b""
+        if verb == "POST":
+            length = int(handler.headers.get("Content-Length") or 0)
+            raw = handler.rfile.read(length) if length else b""
+        content_type = handler.headers.get("Content-Type") or ""
+        raw_auth = handler.headers.get("Authorization") or ""
+        authorized = raw_auth.startswith("Bearer ") and bool(raw_auth[len("Bearer ") :].strip())
+        headers = {
+            k: (REDACTED if k.lower() == "authorization" else v) for k, v in handler.headers.items()
+        }
+
+        if path.startswith("/api/"):
+            method = urllib.parse.unquote(path[len("/api/") :]).strip("/")
+            params = _parse_query(query)
+            params.update(_parse_body(raw, content_type))
+            _decode_json_fields(params)
+            has_token_param = bool(params.get("token"))
+            if "token" in params:
+                params["token"] = REDACTED
+            call = Call(method, params, headers, path, authorized=authorized)
+            if (
+                self.require_auth
+                and not (authorized or has_token_param)
+                and method not in _NO_AUTH_METHODS
+            ):
+                self._finish(handler, call, 200, {"ok": False, "error": "not_authed"})
+                return
+            kind = "api"
+        elif path.startswith("/response/") and verb == "POST":
+            text = raw.decode("utf-8", "replace")
+            try:
+                params = json.loads(text) if text else {}
+            except ValueError:
+                params = _parse_body(raw, content_type) or {"text": text}
+            if not isinstance(params, dict):
+                params = {"payload": params}
+            call = Call("response_url", params, headers, path, authorized=authorized)
+            kind = "response_url"
+        elif path.startswith("/upload/") and verb == "POST":
+            file_id = urllib.parse.unquote(path[len("/upload/") :])
+            params = {"file_id": file_id, "length": len(raw), "data": raw}
+            call = Call("file_upload", params, headers, path, authorized=authorized)
+            kind = "upload"
+        else:
+            call = Call(path, _parse_query(query), headers, path, authorized=authorized)
+            self._finish(handler, call, 404, {"ok": False, "error": "unknown_path"})
+            return
+
+        with self._cond:
+            pending = self._state.failures.get(call.method)
+            failure = pending.popleft() if pending else None
+            override = self._state.answers.get(call.method)
+        if failure is not None:
+            self._answer_failure(handler, call, failure)
+            return
+        if kind != "api":
+            self._finish(handler, call, 200, "ok")
+            return
+        if override is not None:
+            answer = override(call) if callable(override) else copy.deepcopy(override)
+        else:
+            answer = self._default_answer(call)
+        self._finish(handler, call, 200, answer)
+
+    def _answer_failure(self, handler: _Handler, call: Call, failure: _Failure) -> None:
+        if failure.error is not None:
+            self._finish(handler, call, 200, {"ok": False, "error": failure.error})
+        elif failure.status == 429:
+            self._finish(
+                handler,
+                call,
+                429,
+                {"ok": False, "error": "ratelimited"},
+                extra_headers={"Retry-After": str(failure.retry_after)},
+            )
+        else:
+            try:
+                phrase = HTTPStatus(failure.status).phrase
+            except ValueError:
+                phrase = "Error"
+            self._finish(handler, call, failure.status, phrase)
+
+    def _finish(
+        self,
+        handler: _Handler,
+        call: Call,
+        status: int,
+        answer: Any,
+        extra_headers: dict[str, str] | None = None,
+    ) -> None:
+        call.answered = status
+        call.response = answer
+        if isinstance(answer, dict) and answer.get("ok") is False:
+            call.error = str(answer.get("error"))
+        if isinstance(answer, (dict, list)):
+            body = json.dumps(answer).encode("utf-8")
+            ctype = "application/json; charset=utf-8"
+        else:
+            body = str(answer).encode("utf-8")
+            ctype = "text/plain; charset=utf-8"
+        # Record before answering so that calls keep the client's order.
+        with self._cond:
+            self._state.calls.append(call)
+            self._cond.notify_all()
+        handler.answering = True
+        handler.send_response(status)
+        handler.send_header("Content-Type", ctype)
+        handler.send_header("Content-Length", str(len(body)))
+        for k, v in (extra_headers or {}).items():
+            handler.send_header(k, v)
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    # ------------------------------------------------------------------ default answers
+
+    def _default_answer(self, call: Call) -> dict[str, Any]:
+        fn = _DEFAULT_ANSWERS.get(call.method)
+        return fn(self, call.params) if fn else {"ok": True}
+
+    def _bot_message(self, p: dict[str, Any], ts: str) -> dict[str, Any]:
+        message: dict[str, Any] = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": ts,
+            "text": p.get("text", ""),
+        }
+        for key in ("blocks", "attachments", "metadata", "thread_ts"):
+            if p.get(key) not in (None, ""):
+                message[key] = p[key]
+        return message
+
+    def _api_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        args = {k: v for k, v in p.items() if k != "token"}
+        return {"ok": True, "args": args} if args else {"ok": True}
+
+    def _auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "ok": True,
+            "url": "https://fake.slack.com/",
+            "team": "Fake",
+            "user": "briefbot",
+            "team_id": TEAM_ID,
+            "user_id": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "bot_user_id": BOT_USER_ID,
+            "is_enterprise_install": False,
+        }
+
+    def _chat_post_message(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p.get("channel")
+        if not channel:
+            return {"ok": False, "error": "channel_not_found"}
+        if not (p.get("text") or p.get("blocks") or p.get("attachments")):
+            return {"ok": False, "error": "no_text"}
+        ts = self.next_ts()
+        message = self._bot_message(p, ts)
+        with self._cond:
+            self._state.messages.setdefault(channel, []).append(copy.deepcopy(message))
+        return {"ok": True, "channel": channel, "ts": ts, "message": message}
+
+    def _chat_post_ephemeral(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("channel"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not p.get("user"):
+            return {"ok": False, "error": "user_not_in_channel"}
+        return {"ok": True, "message_ts": self.next_ts()}
+
+    def _chat_update(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = p.get("channel", ""), p.get("ts", "")
+        message = self._bot_message(p, ts)
+        with self._cond:
+            for stored in self._state.messages.get(channel, []):
+                if stored.get("ts") == ts:
+                    for key in ("text", "blocks", "attachments", "metadata"):
+                        if key in message:
+                            stored[key] = copy.deepcopy(message[key])
+                    stored["edited"] = {"user": BOT_USER_ID, "ts": self.next_ts()}
+        return {
+            "ok": True,
+            "channel": channel,
+            "ts": ts,
+            "text": p.get("text", ""),
+            "message": message,
+        }
+
+    def _chat_delete(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = p.get("channel", ""), p.get("ts", "")
+        with self._cond:
+            stored = self._state.messages.get(channel)
+            if stored is not None:
+                stored[:] = [m for m in stored if m.get("ts") != ts]
+        return {"ok": True, "channel": channel, "ts": ts}
+
+    def _chat_get_permalink(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = p.get("channel", ""), str(p.get("message_ts", ""))
+        return {
+            "ok": True,
+            "channel": channel,
+            "permalink": f"https://fake.slack.com/archives/{channel}/p{ts.replace('.', '')}",
+        }
+
+    def _view(self, p: dict[str, Any]) -> dict[str, Any]:
+        view = p.get("view") if isinstance(p.get("view"), dict) else {}
+        return {
+            "ok": True,
+            "view": {
+                **view,
+                "id": p.get("view_id") or self._next_id("V"),
+                "team_id": TEAM_ID,
+                "app_id": APP_ID,
+                "bot_id": BOT_ID,
+                "hash": f"{int(time.time())}.fakehash",
+                "state": {"values": {}},
+            },
+        }
+
+    def _conversations_history(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p.get("channel", "")
+        with self._cond:
+            stored = copy.deepcopy(self._state.messages.get(channel, []))
+        top = [m for m in stored if m.get("thread_ts") in (None, m.get("ts"))]
+        inclusive = str(p.get("inclusive", "")).lower() in ("1", "true")
+        if p.get("oldest"):
+            oldest = float(p["oldest"])
+            top = [m for m in top if _ts(m) > oldest or (inclusive and _ts(m) == oldest)]
+        if p.get("latest"):
+            latest = float(p["latest"])
+            top = [m for m in top if _ts(m) < latest or (inclusive and _ts(m) == latest)]
+        top.sort(key=_ts, reverse=True)
+        limit = int(p.get("limit") or 100)
+        return {
+            "ok": True,
+            "messages": top[:limit],
+            "has_more": len(top) > limit,
+            "pin_count": 0,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel, ts = p.get("channel", ""), str(p.get("ts", ""))
+        with self._cond:
+            stored = copy.deepcopy(self._state.messages.get(channel, []))
+        found = next((m for m in stored if m.get("ts") == ts), None)
+        if found is None:
+            return {"ok": False, "error": "thread_not_found"}
+        if found.get("thread_ts") not in (None, ts):  # ts names a reply: Slack returns just it
+            return {"ok": True, "messages": [found], "has_more": False}
+        replies = sorted(
+            (m for m in stored if m.get("thread_ts") == ts and m.get("ts") != ts), key=_ts
+        )
+        if replies:
+            found.setdefault("thread_ts", ts)
+            found.setdefault("reply_count", len(replies))
+            found.setdefault("latest_reply", replies[-1].get("ts"))
+        limit = int(p.get("limit") or 1000)
+        messages = [found, *replies][:limit]
+        return {
+            "ok": True,
+            "messages": messages,
+            "has_more": len(replies) + 1 > limit,
+            "response_metadata": {"next_cursor": ""},
+        }
+
+    def _conversations_join(self, p: dict[str, Any]) -> dict[str, Any]:
+        channel = p.get("channel", "")
+        return {"ok": True, "channel": _channel_info(channel)}
+
+    def _conversations_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        return {"ok": True, "channel": _channel_info(p.get("channel", ""))}
+
+    def _users_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        user = str(p.get("user", ""))
+        if not user:
+            return {"ok": False, "error": "user_not_found"}
+        is_bot = user == BOT_USER_ID
+        name = "briefbot" if is_bot else user.lower()
+        real_name = "briefbot" if is_bot else f"User {user}"
+        return {
+            "ok": True,
+            "user": {
+                "id": user,
+                "team_id": TEAM_ID,
+                "name": name,
+                "real_name": real_name,
+                "deleted": False,
+                "is_bot": is_bot,
+                "is_admin": False,
+                "tz": "Europe/Brussels",
+                "tz_label": "Central European Time",
+                "tz_offset": 3600,
+                "profile": {
+                    "real_name": real_name,
+                    "display_name": name,
+                    "email": f"{name}@example.com",
+                    "image_48": "https://fake.slack.com/avatar_48.png",
+                },
+            },
+        }
+
+    def _files_get_upload_url(self, p: dict[str, Any]) -> dict[str, Any]:
+        file_id = self._next_id("F")
+        return {"ok": True, "upload_url": f"{self.base}/upload/{file_id}", "file_id": file_id}
+
+    def _files_complete_upload(self, p: dict[str, Any]) -> dict[str, Any]:
+        files = p.get("files") if isinstance(p.get("files"), list) else []
+        return {
+            "ok": True,
+            "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files],
+        }
+
+
+_DEFAULT_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
+    "api.test": FakeSlack._api_test,
+    "auth.test": FakeSlack._auth_test,
+    "chat.postMessage": FakeSlack._chat_post_message,
+    "chat.postEphemeral": FakeSlack._chat_post_ephemeral,
+    "chat.update": FakeSlack._chat_update,
+    "chat.delete": FakeSlack._chat_delete,
+    "chat.getPermalink": FakeSlack._chat_get_permalink,
+    "views.open": FakeSlack._view,
+    "views.publish": FakeSlack._view,
+    "views.push": FakeSlack._view,
+    "views.update": FakeSlack._view,
+    "conversations.history": FakeSlack._conversations_history,
+    "conversations.replies": FakeSlack._conversations_replies,
+    "conversations.join": FakeSlack._conversations_join,
+    "conversations.info": FakeSlack._conversations_info,
+    "users.info": FakeSlack._users_info,
+    "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
+    "files.completeUploadExternal": FakeSlack._files_complete_upload,
+}
+
+
+class _Server(ThreadingHTTPServer):
+    daemon_threads = True
+    fake: FakeSlack
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # Keep tracebacks off stderr (they could echo request headers); keep them for tests.
+        exc = sys.exc_info()[1]
+        if exc is not None:
+            self.fake.errors.append(exc)
+
+
+class _Handler(BaseHTTPRequestHandler):
+    fake: FakeSlack
+    server_version = "FakeSlack/1.0"
+
+    answering = False  # set once the fake started writing the answer
+
+    def do_POST(self) -> None:
+        self._safely("POST")
+
+    def do_GET(self) -> None:
+        self._safely("GET")
+
+    def _safely(self, verb: str) -> None:
+        try:
+            self.fake._handle(self, verb)
+        except Exception as exc:  # e.g. a respond_with callable that raised
+            self.fake.errors.append(exc)
+            if not self.answering:
+                body = b'{"ok": false, "error": "fake_internal_error"}'
+                self.send_response(500)
+                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
+    def log_message(self, format: str, *args: Any) -> None:
+        """Silence http.server's access log."""
+
+
+# ---------------------------------------------------------------------- parsing helpers
+
+
+def _ts(message: dict[str, Any]) -> float:
+    try:
+        return float(message.get("ts", 0))
+    except (TypeError, ValueError):
+        return 0.0
+
+
+def _channel_info(channel: str) -> dict[str, Any]:
+    return {
+        "id": channel,
+        "name": f"channel-{channel.lower()}",
+        "is_channel": not channel.startswith(("D", "G")),
+        "is_im": channel.startswith("D"),
+        "is_private": channel.startswith("G"),
+        "is_member": True,
+        "is_archived": False,
+        "context_team_id": TEAM_ID,
+    }
+
+
+def _parse_query(query: str) -> dict[str, Any]:
+    return dict(urllib.parse.parse_qsl(query, keep_blank_values=True))
+
+
+def _parse_body(raw: bytes, content_type: str) -> dict[str, Any]:
+    if not raw:
+        return {}
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if ctype == "application/json" or (not ctype and raw.lstrip().startswith(b"{")):
+        try:
+            data = json.loads(raw.decode("utf-8"))
+        except ValueError:
+            return {"_raw": raw.decode("utf-8", "replace")}
+        return data if isinstance(data, dict) else {"_json": data}
+    if ctype == "multipart/form-data":
+        return _parse_multipart(raw, content_type)
+    return dict(urllib.parse.parse_qsl(raw.decode("utf-8"), keep_blank_values=True))
+
+
+def _parse_multipart(raw: bytes, content_type: str) -> dict[str, Any]:
+    head = f"Content-Type: {content_type}\r\nMIME-Version: 1.0\r\n\r\n".encode()
+    message = email.parser.BytesParser(policy=email.policy.HTTP).parsebytes(head + raw)
+    params: dict[str, Any] = {}
+    for part in message.iter_parts():
+        name = part.get_param("name", header="content-disposition")
+        if not name:
+            continue
+        payload = part.get_payload(decode=True) or b""
+        filename = part.get_filename()
+        if filename:
+            params[str(name)] = {"filename": filename, "content": payload}
+        else:
+            params[str(name)] = payload.decode("utf-8", "replace")
+    return params
+
+
+def _decode_json_fields(params: dict[str, Any]) -> None:
+    for key in JSON_FIELDS & params.keys():
+        value = params[key]
+        if isinstance(value, str) and value.strip()[:1] in ("[", "{"):
+            with contextlib.suppress(ValueError):
+                params[key] = json.loads(value)
+
+
+# ---------------------------------------------------------------------- signing & payloads
+
+
+def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
+    """Headers Slack adds to a request: ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``."""
+    ts = int(time.time()) if timestamp is None else int(timestamp)
+    base = f"v0:{ts}:{body}".encode()
+    digest = hmac.new(secret.encode("utf-8"), base, hashlib.sha256).hexdigest()
+    return {"X-Slack-Request-Timestamp": str(ts), "X-Slack-Signature": f"v0={digest}"}
+
+
+def slash_command_body(
+    command: str,
+    text: str,
+    *,
+    user_id: str = "U123",
+    user_name: str = "ana",
+    channel_id: str = "C123",
+    team_id: str = TEAM_ID,
+    response_url: str,
+    trigger_id: str = "13345224609.738474920.8088930838d88f008e0",
+) -> str:
+    """Form-encoded body of a slash command invocation (a leading "/" is added if missing)."""
+    fields = {
+        "token": "legacy",
+        "team_id": team_id,
+        "team_domain": "fake",
+        "channel_id": channel_id,
+        "channel_name": "general" if channel_id.startswith("C") else "directmessage",
+        "user_id": user_id,
+        "user_name": user_name,
+        "command": command if command.startswith("/") else f"/{command}",
+        "text": text,
+        "api_app_id": APP_ID,
+        "is_enterprise_install": "false",
+        "response_url": response_url,
+        "trigger_id": trigger_id,
+    }
+    return urllib.parse.urlencode(fields)
+
+
+def event_body(
+    event: dict[str, Any],
+    *,
+    event_id: str = "Ev0001",
+    team_id: str = TEAM_ID,
+    api_app_id: str = APP_ID,
+    event_time: int | None = None,
+) -> str:
+    """JSON body of an Events API ``event_callback`` envelope around ``event``."""
+    envelope = {
+        "token": "legacy",
+        "team_id": team_id,
+        "context_team_id": team_id,
+        "context_enterprise_id": None,
+        "api_app_id": api_app_id,
+        "event": event,
+        "type": "event_callback",
+        "event_id": event_id,
+        "event_time": int(time.time()) if event_time is None else event_time,
+        "authorizations": [
+            {
+                "enterprise_id": None,
+                "team_id": team_id,
+                "user_id": BOT_USER_ID,
+                "is_bot": True,
+                "is_enterprise_install": False,
+            }
+        ],
+        "is_ext_shared_channel": False,
+        "event_context": f"4-fake-{event_id}",
+    }
+    return json.dumps(envelope)
+
+
+def _payload_form(payload: dict[str, Any]) -> str:
+    return urllib.parse.urlencode({"payload": json.dumps(payload)})
+
+
+def block_actions_body(
+    action_id: str,
+    value: str,
+    *,
+    user_id: str = "U123",
+    channel_id: str = "C123",
+    message_ts: str = "1700000000.000100",
+    response_url: str | None,
+    container: dict[str, Any] | None = None,
+    message: dict[str, Any] | None = None,
+    block_id: str = "b1",
+) -> str:
+    """Form body ``payload=<json>`` of a ``block_actions`` interaction (a button click).
+
+    By default the button sits in a bot message at ``message_ts`` in ``channel_id``.
+    ``response_url=None`` leaves the field out (as for clicks inside a modal).
+    """
+    action_ts = f"{time.time():.6f}"
+    button = {
+        "type": "button",
+        "action_id": action_id,
+        "block_id": block_id,
+        "text": {"type": "plain_text", "text": "Button", "emoji": True},
+        "value": value,
+    }
+    if message is None:
+        message = {
+            "type": "message",
+            "user": BOT_USER_ID,
+            "bot_id": BOT_ID,
+            "app_id": APP_ID,
+            "team": TEAM_ID,
+            "ts": message_ts,
+            "text": "fake message",
+            "blocks": [
+                {
+                    "type": "actions",
+                    "block_id": block_id,
+                    "elements": [{k: v for k, v in button.items() if k != "block_id"}],
+                }
+            ],
+        }
+    if container is None:
+        container = {
+            "type": "message",
+            "message_ts": message_ts,
+            "channel_id": channel_id,
+            "is_ephemeral": False,
+        }
+    payload: dict[str, Any] = {
+        "type": "block_actions",
+        "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": TEAM_ID},
+        "api_app_id": APP_ID,
+        "token": "legacy",
+        "container": container,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "enterprise": None,
+        "is_enterprise_install": False,
+        "channel": {"id": channel_id, "name": "general"},
+        "message": message,
+        "state": {"values": {}},
+        "actions": [{**button, "action_ts": action_ts}],
+    }
+    if container.get("type") == "view":
+        payload.pop("channel")
+        payload.pop("message")
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return _payload_form(payload)
+
+
+def message_shortcut_body(
+    callback_id: str,
+    message: dict[str, Any],
+    *,
+    user_id: str = "U123",
+    channel_id: str = "C123",
+    response_url: str | None = None,
+) -> str:
+    """Form body ``payload=<json>`` of a ``message_action`` (message shortcut) on ``message``."""
+    payload: dict[str, Any] = {
+        "type": "message_action",
+        "token": "legacy",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": TEAM_ID, "domain": "fake"},
+        "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": TEAM_ID},
+        "channel": {"id": channel_id, "name": "general"},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "message_ts": message.get("ts", ""),
+        "message": message,
+    }
+    if response_url is not None:
+        payload["response_url"] = response_url
+    return _payload_form(payload)
+
+
+def post_signed(
+    url: str,
+    body: str,
+    secret: str,
+    *,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+    timestamp: int | None = None,
+) -> tuple[int, str, dict[str, str]]:
+    """POST a Slack-signed ``body`` to ``url``; returns (status, text, lower-cased headers).
+
+    HTTP errors are returned, not raised. Proxies from the environment are ignored.
+    """
+    request_headers = {"Content-Type": content_type, **sign(body, secret, timestamp)}
+    request_headers.update(headers or {})
+    request = urllib.request.Request(
+        url, data=body.encode("utf-8"), headers=request_headers, method="POST"
+    )
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    try:
+        with opener.open(request, timeout=10) as response:
+            status, raw, response_headers = response.status, response.read(), response.headers
+    except urllib.error.HTTPError as error:
+        status, raw, response_headers = error.code, error.read(), error.headers
+        error.close()
+    return (
+        status,
+        raw.decode("utf-8", "replace"),
+        {k.lower(): v for k, v in response_headers.items()},
+    )
+
+
+def bolt_request(
+    body: str,
+    secret: str,
+    *,
+    content_type: str,
+    headers: dict[str, str] | None = None,
+) -> BoltRequest:
+    """A signed ``slack_bolt.request.BoltRequest`` for ``app.dispatch(...)``."""
+    from slack_bolt.request import BoltRequest
+
+    request_headers: dict[str, str] = {"content-type": content_type}
+    request_headers.update({k.lower(): v for k, v in sign(body, secret).items()})
+    request_headers.update({k.lower(): v for k, v in (headers or {}).items()})
+    return BoltRequest(body=body, headers=request_headers)
