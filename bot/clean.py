@@ -44,6 +44,10 @@ def normalise(text: str) -> str:
     breaks matching. "China–Russia's" becomes "china russia".
     """
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    # Fold accents ("communiqué" -> "communique") for matching only.
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
     text = _APOSTROPHE_S.sub("", text)
     text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
     return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())

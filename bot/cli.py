@@ -7,6 +7,7 @@ configuration (one line saying why), 1 anything else.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -281,7 +282,8 @@ def main(
         load_dotenv(os.environ.get("BRIEFBOT_ENV_FILE", ".env"), override=False)
     parser = build_parser()
     try:
-        args = parser.parse_args(argv)
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(out):
+            args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
     level = os.environ.get("BRIEFBOT_LOG_LEVEL", "WARNING").upper()

@@ -45,7 +45,7 @@ __all__ = [
 ]
 
 MAX_QUERY_CHARS = 500
-DEFAULT_MIN_SCORE = 62.0
+DEFAULT_MIN_SCORE = 55.0
 
 STOP_WORDS = frozenset(
     """
@@ -115,7 +115,7 @@ class ParsedQuery:
     before: date | None = None
 
 
-_FILTER = re.compile(r"(?<!\S)(in|after|before):(\"[^\"]*\"|\S+)", re.I)
+_FILTER = re.compile(r"(?<!\S)(in|after|before):(\"[^\"]*\"|\S*)", re.I)
 
 
 def _period(value: str, *, end: bool) -> date:
@@ -174,6 +174,15 @@ def check_query(query: str) -> str:
     return q
 
 
+def stem(word: str) -> str:
+    """A deliberately crude plural fold ("doses" -> "dose", "countries" -> "country")."""
+    if len(word) > 4 and word.endswith("ies"):
+        return word[:-3] + "y"
+    if len(word) > 3 and word.endswith("s") and not word.endswith(("ss", "us", "is")):
+        return word[:-1]
+    return word
+
+
 def _deletes(word: str) -> set[str]:
     return {word[:i] + word[i + 1 :] for i in range(len(word))}
 
@@ -219,7 +228,7 @@ class ClauseIndex:
         term_ids: list[int] = []
         doc_ids: list[int] = []
         lengths = np.zeros(len(self.clauses), dtype=np.float32)
-        tokenised = [t.split() for t in self._norm]
+        tokenised = [[stem(w) for w in t.split()] for t in self._norm]
         for i, toks in enumerate(tokenised):
             lengths[i] = len(toks)
             for t in toks:
@@ -359,7 +368,7 @@ class ClauseIndex:
             else:
                 notes.append("add words to search for, not only filters")
             return SearchResult(query=query, hits=[], notes=notes)
-        content = [w for w in words if w not in STOP_WORDS] or words
+        content = [stem(w) for w in words if w not in STOP_WORDS] or [stem(w) for w in words]
         corrections: dict[str, str] = {}
         n = len(self.clauses)
         bm25 = np.zeros(n, dtype=np.float32)

@@ -1,0 +1,99 @@
+"""Cleaning raw statements: debris out, the statement's words untouched."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import SHARED
+
+from bot.clean import clean_raw, normalise
+
+SEEDS = SHARED / "seeds"
+SAMPLES = SHARED / "corpus-samples"
+needs_shared = pytest.mark.skipif(
+    not SEEDS.is_dir(), reason="../shared is not beside this checkout"
+)
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("China–Russia's  Joint", "china russia joint"),
+        ("“Quoted”\u00a0text", "quoted text"),
+        ("Communiqué", "communique"),
+        ("$100 billion", "100 billion"),
+        ("a\x00b\x07c", "a b c"),
+        ("ＦＵＬＬ", "full"),
+        ("", ""),
+    ],
+)
+def test_normalise(text, expected):
+    assert normalise(text) == expected
+
+
+def test_comment_form_widgets_and_headlines_removed():
+    raw = (
+        "Statement title\n\nThe parties will meet in 2013.\n\nShare this:\nTwitter\nFacebook\n\n"
+        "Leave a Reply\n\nFill in your details below\n\nConnecting to %s\n"
+    )
+    out = clean_raw(raw)
+    assert out.body == "The parties will meet in 2013.\n"
+    assert any(r.startswith("blog comment form") for r in out.removed)
+    assert any("share widget: 'Twitter'" in r for r in out.removed)
+
+
+def test_markdown_debris_and_hard_wraps():
+    raw = (
+        "---\ntitle: X\n---\n \n1\\. We met in Bali on 15-16 November 2022, at a\ntime of"
+        " crises.\u00a0 <!-- x -->\n\n-   Stay agile and flexible in our\n    policy responses.\n"
+        "-   Protect stability.\n\n33. <sup>1 </sup>We are committed.\n\n\\###\n"
+    )
+    out = clean_raw(raw)
+    assert out.body.split("\n\n") == [
+        "1. We met in Bali on 15-16 November 2022, at a time of crises.",
+        "- Stay agile and flexible in our policy responses.",
+        "- Protect stability.",
+        "33. [1] We are committed.\n",
+    ]
+    assert "end marker: '###'" in out.removed
+
+
+@needs_shared
+def test_seed_statement_keeps_its_words_verbatim():
+    raw = (SEEDS / "2012-06-06_china-russia-joint-statement.raw.txt").read_text("utf-8")
+    body = clean_raw(raw).body
+    for phrase in [
+        "BOTh sides maintained",
+        "mechan ism",
+        "assis tance",
+        "encoyuraged",
+        "peace plan !",
+    ]:
+        assert phrase in body
+    for debris in ["Leave a Reply", "Connecting to %s", "Google+", "Text of report in Chinese"]:
+        assert debris not in body
+
+
+@needs_shared
+def test_seed_communique_headline_list_removed():
+    raw = (SEEDS / "2012-12-06_china-russia-joint-communique.raw.txt").read_text("utf-8")
+    out = clean_raw(raw)
+    for debris in [
+        "Most Popular",
+        "Hot Topics",
+        "Trudeau visits Sina Weibo",
+        "World / Asia-Pacific",
+    ]:
+        assert debris not in out.body
+    assert out.body.rstrip().endswith("decided through diplomatic channels.")
+
+
+@needs_shared
+@pytest.mark.parametrize("path", sorted(SAMPLES.glob("2*.txt")) if SAMPLES.is_dir() else [])
+def test_samples_lose_all_web_debris(path: Path):
+    body = clean_raw(path.read_text("utf-8")).body
+    assert "\u00a0" not in body and "<sup>" not in body and "\\" not in body
+    assert "###" not in body and "<!--" not in body
+    # no hard wraps left: every paragraph is one line
+    assert all("\n" not in p for p in body.strip().split("\n\n"))
