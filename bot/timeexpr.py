@@ -1,0 +1,707 @@
+"""Rule-based detection and normalisation of time expressions in English clauses.
+
+The commitment tracker needs to know *when* a joint statement says something will
+happen ("before 2015", "in the first half of 2013", "within six months").  Every
+expression is resolved against the document's own date, the *anchor*, so that
+relative phrases ("next year", "in the next five years") get absolute windows and
+references to the past can be told apart from real commitments.
+
+Design, in short:
+
+* Each rule is one regular expression plus a small handler that turns a match into
+  a :class:`TimeExpression` (or rejects it).  Most rules share one optional
+  *prefix* ("by", "before", "in", "since", ...) whose meaning is applied in one
+  place, :func:`_dated`.
+* All rules run over the whole text; overlapping candidates are settled by
+  "longest match wins", so "in the first half of 2013" beats the bare "of 2013".
+* Any run of whitespace, including a line break or U+00A0, counts as one space:
+  the patterns use ``\\s+`` (``\\s`` is Unicode-aware for ``str`` patterns), so
+  the reported ``text`` remains a verbatim slice of the input.
+* A four-digit number is only read as a year in a date context.  Numbers that name
+  documents ("Resolution 2043", "No. 4 of 2025") and quantities ("2000 villages",
+  "2020 tonnes") are rejected on purpose.
+
+Only the standard library is used.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+__all__ = ["TimeExpression", "find_time_expressions", "forward_expressions"]
+
+FUTURE_REF = "FUTURE_REF"
+
+
+@dataclass(frozen=True)
+class TimeExpression:
+    """One time expression found in a text.
+
+    Attributes:
+        text: The phrase exactly as written; always ``source[start_char:end_char]``.
+        start_char: Offset of the first character in the source text.
+        end_char: Offset just past the last character.
+        value: TIMEX3-style value: ``"2013"``, ``"2013-H1"``, ``"2013-Q2"``,
+            ``"2013-05"``, ``"2015-05-14"``, ``"2013/2016"`` for a range, ``"P5Y"``,
+            ``"P6M"``, ``"P90D"`` for durations, ``"FUTURE_REF"`` for vague ones.
+        start: First day of the window; ``None`` when open-ended or vague.
+        due: Last day by which it must happen; ``None`` for vague expressions.
+        kind: ``"deadline"``, ``"during"``, ``"range"``, ``"duration"`` or ``"vague"``.
+        past: Whether it refers to the past relative to the anchor.
+    """
+
+    text: str
+    start_char: int
+    end_char: int
+    value: str
+    start: date | None
+    due: date | None
+    kind: str
+    past: bool
+
+
+# --------------------------------------------------------------------------------------
+# Regular-expression building blocks
+# --------------------------------------------------------------------------------------
+
+# A year is a 4-digit number in 1900..2100 that is not glued to other digits,
+# letters, currency signs or decimal separators ("$2013", "12013", "1.2013").
+_YEAR = r"(?<![\w$€£¥.,/])(?:19\d{2}|20\d{2}|2100)"
+
+# What may not follow a year: more digits ("2013.5", "2,013,000")...
+_DIGIT_TAIL = r"(?!\d|[.,]\d)"
+# ...a unit, which makes it a quantity ("2000 km", "2020 percent")...
+_UNIT_TAIL = (
+    r"(?!\s*(?:%|per\s*cent\b|percent(?:age)?\b|million\b|billion\b|trillion\b|thousand\b"
+    r"|hundred\b|km\b|kg\b|[kmgt]wh?\b|mt\b|bcm\b|usd\b|rmb\b|yuan\b|dollars?\b|euros?\b))"
+)
+# ...or a lower-case plural noun ("in 2000 villages", "for 2050 students").  The
+# handful of common words ending in "s" that can follow a year are allowed.
+_PLURAL_TAIL = (
+    r"(?-i:(?!\s+(?!(?:was|is|has|as|this|thus|its|his|plus|towards|versus|whereas)\b)"
+    r"[a-z]{1,40}s\b))"
+)
+_YEAR_TAIL = _DIGIT_TAIL + _UNIT_TAIL + _PLURAL_TAIL
+
+_MONTH_NUMBERS = {
+    name: number
+    for number, name in enumerate(
+        ("jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"),
+        start=1,
+    )
+}
+# Spelled out rather than taken from calendar.month_name, which follows the locale.
+_FULL_MONTHS = (
+    "January|February|March|April|May|June|July|August|September|October|November|December"
+)
+# Month names are case-sensitive so that the modal "may" and the verb "march"
+# are never read as months.
+_MONTH = (
+    rf"(?-i:(?P<mon>(?:{_FULL_MONTHS})\b"
+    r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?))"
+)
+_MONTH_FULL = rf"(?-i:(?P<mon>(?:{_FULL_MONTHS})\b))"
+_DAY = r"(?<![\w./-])(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
+
+# "this year", "next year", ... used inside half-year and quarter expressions.
+_YEAR_OR_REL = rf"(?:(?P<y>{_YEAR}){_DIGIT_TAIL}|(?P<rel>this|next|last|the\s+current)\s+year\b)"
+
+_NUMBER_WORDS = {
+    "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13,
+    "fourteen": 14, "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18,
+    "nineteen": 19, "twenty": 20, "thirty": 30, "forty": 40, "fifty": 50,
+    "sixty": 60, "ninety": 90, "a": 1, "an": 1,
+}  # fmt: skip
+_NUMBER_ALTERNATIVES = "|".join(
+    sorted((w for w in _NUMBER_WORDS if w not in ("a", "an")), key=len, reverse=True)
+)
+_NUMBER = rf"(?P<n>(?<![\d.,])\d{{1,3}}(?![\d.,]\d)|(?:{_NUMBER_ALTERNATIVES})\b)"
+# "within a year", "for an initial period of ..."
+_NUMBER_OR_A = _NUMBER.replace("(?P<n>", r"(?P<n>an?\b|", 1)
+_UNIT = r"(?P<u>days?|weeks?|months?|years?|decades?)\b"
+
+# The optional word(s) before a date.  Each alternative carries its own trailing
+# separator so that "by end-2022" works as well as "by the end of 2022".  Longer
+# alternatives come first because regex alternation is ordered.
+_PREFIX = (
+    r"(?P<pre>(?:(?:by|at|before|until)\s+)?(?:the\s+)?end(?:\s+of\s+|-)"
+    r"|(?:no|not)\s+later\s+than\s+"
+    r"|prior\s+to\s+|ahead\s+of\s+|before\s+"
+    r"|(?:ever\s+)?since\s+"
+    r"|by\s+|until\s+|till\s+|through\s+|up\s+to\s+"
+    r"|in\s+|during\s+|within\s+|throughout\s+|for\s+|on\s+|from\s+)"
+)
+_OPT_PREFIX = rf"(?:\b{_PREFIX})?"
+_REQ_PREFIX = rf"\b{_PREFIX}"
+
+_QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
+# A bare year followed by a noun phrase that ends in "year", possibly quoted:
+# the 2013 "Chinese tourism year".  Up to four words may intervene, none of them a
+# determiner or preposition, so "2043 this year" or "2015 marks the year" do not count.
+# Word length is bounded so that a long run like "2013-2013-2013-..." cannot make
+# the look-ahead backtrack over the whole text at every position.
+_YEAR_NOUN_AHEAD = (
+    rf"(?=[\s{_QUOTES}]*"
+    r"(?:(?!(?:this|next|last|that|the|an?|per|each|every|of|in)\b)"
+    rf"[\w-]{{1,40}}[\s{_QUOTES}]+){{0,4}}"
+    r"years?\b)"
+)
+
+# Names of documents that are followed by a number: "Resolution 2043",
+# "Executive Order 14257", "No. 4 of 2025".  Such numbers are never years.
+_DESIGNATION = (
+    r"(?:resolution|order|no|nos|nr|number|article|art|paragraph|para|unscr|decree|law|act"
+    r"|decision|directive|regulation|circular|section|rule|chapter|annex|document|doc"
+    r"|announcement|notice)"
+)
+_DESIGNATION_BEFORE = re.compile(rf"\b{_DESIGNATION}\.?\s*$", re.IGNORECASE)
+# "... No. 4 of 2025": the year after "of" is part of the document's name.
+_DESIGNATION_OF = re.compile(rf"\b{_DESIGNATION}\.?\s*[\w./-]*\d[\w./-]*\s*$", re.IGNORECASE)
+
+
+# --------------------------------------------------------------------------------------
+# Windows and calendar arithmetic
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Window:
+    start: date
+    end: date
+    value: str
+
+
+def _year_window(year: int) -> _Window:
+    return _Window(date(year, 1, 1), date(year, 12, 31), str(year))
+
+
+def _half_window(year: int, half: int) -> _Window:
+    if half == 1:
+        return _Window(date(year, 1, 1), date(year, 6, 30), f"{year}-H1")
+    return _Window(date(year, 7, 1), date(year, 12, 31), f"{year}-H2")
+
+
+def _quarter_window(year: int, quarter: int) -> _Window:
+    first_month = 3 * quarter - 2
+    return _Window(
+        date(year, first_month, 1),
+        _month_end(year, first_month + 2),
+        f"{year}-Q{quarter}",
+    )
+
+
+def _month_window(year: int, month: int) -> _Window:
+    return _Window(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+
+
+def _day_window(day: date) -> _Window:
+    return _Window(day, day, day.isoformat())
+
+
+def _month_end(year: int, month: int) -> date:
+    return date(year, month, calendar.monthrange(year, month)[1])
+
+
+def _add_months(day: date, months: int) -> date:
+    """Calendar month arithmetic; the day is clamped (Aug 31 + 6 months = Feb 28/29)."""
+    years, month0 = divmod(day.month - 1 + months, 12)
+    year = day.year + years
+    return date(year, month0 + 1, min(day.day, calendar.monthrange(year, month0 + 1)[1]))
+
+
+def _shift(day: date, amount: int, unit: str) -> date:
+    """``day`` moved by ``amount`` units (negative moves back); days and weeks are exact."""
+    unit = unit.lower().rstrip("s")
+    if unit == "day":
+        return day + timedelta(days=amount)
+    if unit == "week":
+        return day + timedelta(weeks=amount)
+    months = {"month": 1, "year": 12, "decade": 120}[unit]
+    return _add_months(day, amount * months)
+
+
+def _duration_value(amount: int, unit: str) -> str:
+    unit = unit.lower().rstrip("s")
+    if unit == "decade":
+        return f"P{amount * 10}Y"
+    return f"P{amount}{unit[0].upper()}"
+
+
+def _number(word: str) -> int:
+    return int(word) if word.isdigit() else _NUMBER_WORDS[word.lower()]
+
+
+def _month_number(name: str) -> int:
+    return _MONTH_NUMBERS[name[:3].lower()]
+
+
+def _relative_year(rel: str, anchor: date) -> int:
+    rel = rel.lower()
+    if rel.startswith("next"):
+        return anchor.year + 1
+    if rel.startswith("last"):
+        return anchor.year - 1
+    return anchor.year  # "this", "the current"
+
+
+# --------------------------------------------------------------------------------------
+# Past references
+# --------------------------------------------------------------------------------------
+
+# A past-tense verb right before the expression: "which started in 2011", "was held
+# in 2011".  The passive future "will be held in 2013" / "to be held in 2013" has
+# "be" in front of the participle and is therefore not past.
+_PAST_VERB_BEFORE = re.compile(
+    r"(?:\b(?P<aux>[a-z]+)\s+)?\b(?:started|began|begun|launched|held|hosted|took\s+place"
+    r"|signed|adopted|established|founded|concluded|met|visited|served|happened|occurred"
+    r"|was|were|had|ended|expired)\s+$",
+    re.IGNORECASE,
+)
+# "from 2011 to 2012 when China served the presidency", "in 2011, ten years ago".
+_PAST_AFTER = re.compile(
+    r"^[\s,]*(?:when\s+(?:[\w'’-]+\s+){0,4}?(?:served|was|were|held|had|hosted|chaired|took)\b"
+    r"|(?:[\w-]+\s+){1,2}ago\b)",
+    re.IGNORECASE,
+)
+
+
+def _marked_past(source: str, start: int, end: int) -> bool:
+    """Whether the words around ``source[start:end]`` put it in the past.
+
+    Deliberately small: an adjacent past-tense verb before it, or "when ... served"
+    / "... ago" right after it.  Dates alone settle most cases; this only catches
+    windows that are still open at the anchor but which the sentence narrates as
+    history.  "since" and "last"/"past" are handled by the rules themselves.
+    """
+    before = _PAST_VERB_BEFORE.search(source, max(0, start - 60), start)
+    if before and (before["aux"] or "").lower() != "be":
+        return True
+    return _PAST_AFTER.match(source[end : end + 100]) is not None
+
+
+# --------------------------------------------------------------------------------------
+# Building expressions
+# --------------------------------------------------------------------------------------
+
+
+def _make(
+    source: str,
+    span: tuple[int, int],
+    anchor: date,
+    value: str,
+    start: date | None,
+    due: date | None,
+    kind: str,
+    force_past: bool = False,
+) -> TimeExpression:
+    """Assemble a dated expression and decide whether it is past."""
+    begin, end = span
+    past = force_past or (due is not None and due < anchor) or _marked_past(source, begin, end)
+    return TimeExpression(source[begin:end], begin, end, value, start, due, kind, past)
+
+
+def _prefix_role(prefix: str | None) -> str:
+    """Map the prefix word(s) to "by", "before", "since" or "during"."""
+    words = " ".join((prefix or "").lower().replace("-", " ").split())
+    if "end" in words.split() or words.startswith(("by", "no later", "not later")):
+        return "by"
+    if words.startswith(("until", "till", "through", "up to")):
+        return "by"
+    if words.startswith(("before", "prior", "ahead")):
+        return "before"
+    if "since" in words:
+        return "since"
+    return "during"
+
+
+def _dated(
+    source: str,
+    match: re.Match[str],
+    anchor: date,
+    window: _Window,
+    *,
+    window_kind: str = "during",
+    span: tuple[int, int] | None = None,
+    force_past: bool = False,
+) -> TimeExpression:
+    """Apply the match's prefix to a window.
+
+    by / no later than / until / (by) the end of -> deadline, due = last day
+    before / prior to                           -> deadline, due = the day before it starts
+    since                                       -> the window itself, always past
+    in / during / none                          -> ``window_kind`` over the window
+    """
+    role = _prefix_role(match.groupdict().get("pre"))
+    start: date | None
+    if role == "by":
+        kind, start, due = "deadline", None, window.end
+    elif role == "before":
+        kind, start, due = "deadline", None, window.start - timedelta(days=1)
+    else:
+        kind, start, due = window_kind, window.start, window.end
+    return _make(
+        source,
+        span or match.span(),
+        anchor,
+        window.value,
+        start,
+        due,
+        kind,
+        force_past=force_past or role == "since",
+    )
+
+
+def _resolve_yearless_month(month: int, day: int | None, anchor: date, back: bool) -> date:
+    """First day of the month (or the day) meant by "by March" / "since 14 May".
+
+    Forward by default (the next occurrence that has not ended at the anchor); the
+    most recent occurrence when ``back`` (the phrase looks backwards).
+    """
+    year = anchor.year
+    if back:
+        if (month, day or 1) > (anchor.month, anchor.day):
+            year -= 1
+    elif (month, day or calendar.monthrange(year, month)[1]) < (anchor.month, anchor.day):
+        year += 1
+    return date(year, month, day or 1)
+
+
+# --------------------------------------------------------------------------------------
+# Rule handlers
+# --------------------------------------------------------------------------------------
+
+Handler = Callable[[re.Match[str], str, date], TimeExpression | None]
+
+
+def _h_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    return _dated(source, m, anchor, _year_window(int(m["y"])))
+
+
+def _h_year_noun(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """The 2013 "Chinese tourism year": the expression is the year alone."""
+    return _dated(source, m, anchor, _year_window(int(m["y"])))
+
+
+def _h_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    """A year after "of": "of" is only context, so the expression is the year alone.
+
+    "No. 4 of 2025" is the name of a document, not a date, and is skipped.
+    """
+    if _DESIGNATION_OF.search(source, max(0, m.start() - 60), m.start()):
+        return None
+    return _dated(source, m, anchor, _year_window(int(m["y"])), span=m.span("y"))
+
+
+def _h_range(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    first = int(m["y1"])
+    last_text = m["y2"]
+    # "2021-25" abbreviates the second year.
+    last = int(last_text) if len(last_text) == 4 else first // 100 * 100 + int(last_text)
+    if not first < last <= first + 50:
+        return None  # "2025-05" (an ISO month) or nonsense
+    window = _Window(date(first, 1, 1), date(last, 12, 31), f"{first}/{last}")
+    return _make(source, m.span(), anchor, window.value, window.start, window.end, "range")
+
+
+def _h_half(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    half = m["h"].lower()
+    number = 1 if half in ("first", "1st", "1") else 2
+    year = int(m["y"]) if m["y"] else _relative_year(m["rel"], anchor)
+    return _dated(source, m, anchor, _half_window(year, number))
+
+
+_QUARTER_NUMBERS = {
+    "first": 1, "1st": 1, "1": 1, "second": 2, "2nd": 2, "2": 2, "third": 3, "3rd": 3, "3": 3,
+    "fourth": 4, "4th": 4, "4": 4, "last": 4, "final": 4,
+}  # fmt: skip
+
+
+def _h_quarter(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    ordinal = m["q"].lower()
+    quarter = _QUARTER_NUMBERS[ordinal]
+    if m["y"]:
+        year = int(m["y"])
+    elif m.groupdict().get("rel"):
+        year = _relative_year(m["rel"], anchor)
+    else:
+        # "in the fourth quarter": only with a prefix (a bare "the third quarter" is too
+        # often about something else), and "last quarter" without a year looks back.
+        if not m["pre"] or ordinal in ("last", "final"):
+            return None
+        year = anchor.year
+        if _quarter_window(year, quarter).end < anchor:
+            year += 1  # that quarter is over: the next one
+    return _dated(source, m, anchor, _quarter_window(year, quarter))
+
+
+def _h_month_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    return _dated(source, m, anchor, _month_window(int(m["y"]), _month_number(m["mon"])))
+
+
+def _h_day(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    day = date(int(m["y"]), _month_number(m["mon"]), int(m["d"]))
+    return _dated(source, m, anchor, _day_window(day))
+
+
+def _h_yearless(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """A month or day without a year ("by March", "since 14 May"): the anchor supplies it."""
+    month = _month_number(m["mon"])
+    day = int(m["d"]) if m["d"] else None
+    back = _prefix_role(m["pre"]) == "since" or _marked_past(source, m.start(), m.end())
+    first = _resolve_yearless_month(month, day, anchor, back)
+    window = _day_window(first) if day else _month_window(first.year, month)
+    return _dated(source, m, anchor, window, force_past=back)
+
+
+def _h_relative_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    rel = " ".join(m["rel"].lower().split())
+    if rel in ("the coming", "the next"):
+        # "in the coming year" is the next twelve months, not the next calendar year.
+        window = _Window(anchor, _shift(anchor, 1, "year"), "P1Y")
+        return _dated(source, m, anchor, window, window_kind="duration")
+    year = _relative_year(rel.split()[-1], anchor)
+    if rel == "earlier this":
+        window = _Window(date(year, 1, 1), anchor, str(year))
+        return _dated(source, m, anchor, window, force_past=True)
+    window = _year_window(year)
+    if rel in ("this", "later this", "the current"):
+        # The part of the current year that is still ahead.
+        window = _Window(anchor, window.end, window.value)
+    return _dated(source, m, anchor, window)
+
+
+def _h_end_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    window = _year_window(anchor.year)
+    return _make(source, m.span(), anchor, window.value, None, window.end, "deadline")
+
+
+def _h_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """A duration counted forward from the anchor: start = anchor, due = anchor + it."""
+    amount, unit = _number(m["n"]), m["u"]
+    due = _shift(anchor, amount, unit)
+    return _make(source, m.span(), anchor, _duration_value(amount, unit), anchor, due, "duration")
+
+
+def _h_past_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """A duration counted back ("over the past five years"); always past."""
+    amount, unit = _number(m["n"]), m["u"]
+    start = _shift(anchor, -amount, unit)
+    value = _duration_value(amount, unit)
+    return _make(source, m.span(), anchor, value, start, anchor, "duration", force_past=True)
+
+
+def _h_vague(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    begin, end = m.span()
+    return TimeExpression(source[begin:end], begin, end, FUTURE_REF, None, None, "vague", False)
+
+
+# --------------------------------------------------------------------------------------
+# Rules
+# --------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class _Rule:
+    name: str
+    pattern: re.Pattern[str]
+    handler: Handler
+
+
+def _rule(name: str, pattern: str, handler: Handler) -> _Rule:
+    return _Rule(name, re.compile(pattern, re.IGNORECASE), handler)
+
+
+_RULES: tuple[_Rule, ...] = (
+    # "before 2015", "by the end of 2022", "by end-2022", "in 2013", "since 2011"
+    _rule("year", rf"{_REQ_PREFIX}(?:the\s+year\s+)?(?P<y>{_YEAR}){_YEAR_TAIL}", _h_year),
+    # "the 2013 "Chinese tourism year"" -> just "2013"
+    _rule("year-noun", rf"(?P<y>{_YEAR}){_DIGIT_TAIL}{_YEAR_NOUN_AHEAD}", _h_year_noun),
+    # "... of 2013" -> just "2013" (but not "No. 4 of 2025")
+    _rule("of-year", rf"\bof\s+(?P<y>{_YEAR}){_YEAR_TAIL}", _h_of_year),
+    # "2013-2016", "2013–2016", "for 2021-25", "for the period 2021-2025"
+    _rule(
+        "range",
+        r"(?:\b(?:for|in|during|over|throughout|covering)\s+(?:the\s+(?:period\s+)?)?)?"
+        rf"(?P<y1>{_YEAR})\s*[-–—]\s*(?P<y2>{_YEAR}|\d{{2}})(?!\d|[.,]\d|\s*[-–—]\s*\d)"
+        + _UNIT_TAIL,
+        _h_range,
+    ),
+    # "from 2013 to 2016", "between 2013 and 2016"
+    _rule(
+        "range-words",
+        rf"\b(?:from|between)\s+(?P<y1>{_YEAR})\s+(?:to|until|till|through|and)\s+"
+        rf"(?P<y2>{_YEAR}){_DIGIT_TAIL}{_UNIT_TAIL}",
+        _h_range,
+    ),
+    # "in the first half of 2013", "the second half of next year"
+    _rule(
+        "half",
+        rf"{_OPT_PREFIX}\b(?:the\s+)?(?P<h>first|second|1st|2nd)\s+half\s+of\s+"
+        rf"(?:the\s+year\s+)?{_YEAR_OR_REL}",
+        _h_half,
+    ),
+    _rule("h-half", rf"{_OPT_PREFIX}\bH(?P<h>[12])\s+(?P<y>{_YEAR}){_DIGIT_TAIL}", _h_half),
+    # "in the third quarter of 2024", "in the fourth quarter"
+    _rule(
+        "quarter",
+        rf"{_OPT_PREFIX}\b(?:the\s+)?(?P<q>first|second|third|fourth|last|final|1st|2nd|3rd|4th)"
+        rf"\s+quarter\b(?:\s+of\s+(?:the\s+year\s+)?{_YEAR_OR_REL})?",
+        _h_quarter,
+    ),
+    # "Q3 2024"
+    _rule(
+        "q-quarter",
+        rf"{_OPT_PREFIX}\bQ(?P<q>[1-4])\s*(?:of\s+)?(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_quarter,
+    ),
+    # "in March 2023", "by March 2023"
+    _rule(
+        "month-year",
+        rf"{_OPT_PREFIX}{_MONTH}(?:,|\s+of)?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_month_year,
+    ),
+    # "by May 14, 2025", "April 2,\n2025"
+    _rule(
+        "month-day-year",
+        rf"{_OPT_PREFIX}{_MONTH}\s+{_DAY},?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_day,
+    ),
+    # "by 14 May 2025", "on 1 January 2024", "the 2nd of March, 2022"
+    _rule(
+        "day-month-year",
+        rf"{_OPT_PREFIX}(?:\bthe\s+)?{_DAY}\s+(?:of\s+)?{_MONTH},?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_day,
+    ),
+    # "Since March", "by 14 May", "by May 14" (a prefix is required without a year)
+    _rule(
+        "yearless-month-day",
+        rf"{_REQ_PREFIX}{_MONTH_FULL}(?:\s+{_DAY}\b)?",
+        _h_yearless,
+    ),
+    _rule(
+        "yearless-day-month",
+        rf"{_REQ_PREFIX}(?:the\s+)?{_DAY}\s+(?:of\s+)?{_MONTH_FULL}",
+        _h_yearless,
+    ),
+    # "next year", "this year", "last year", "in the coming year", "later this year"
+    _rule(
+        "relative-year",
+        rf"{_OPT_PREFIX}\b(?P<rel>(?:later|earlier)\s+this|this|next|last|the\s+current"
+        r"|the\s+(?:coming|next))\s+year\b",
+        _h_relative_year,
+    ),
+    # "by the end of the year", "by year-end"
+    _rule(
+        "end-of-year",
+        r"\b(?:(?:by|at|before|until)\s+)?the\s+end\s+of\s+the\s+year\b"
+        r"|\bby\s+(?:the\s+)?year[\s-]?end\b",
+        _h_end_of_year,
+    ),
+    # "in the next five years", "over the next 5 years", "the coming two months"
+    _rule(
+        "next-duration",
+        r"(?:\b(?:in|within|over|during|for|throughout)\s+)?\bthe\s+(?:next|coming|following"
+        rf"|upcoming)\s+{_NUMBER}\s+{_UNIT}",
+        _h_duration,
+    ),
+    # "within six months", "within a period of 30 days", "within a year"
+    _rule(
+        "within-duration",
+        rf"\bwithin\s+(?:a\s+period\s+of\s+)?{_NUMBER_OR_A}\s+{_UNIT}",
+        _h_duration,
+    ),
+    # "for 90 days", "for an initial period of 90 days", "for a further six months"
+    _rule(
+        "for-duration",
+        r"\b(?:for|over)\s+(?:an?\s+(?:initial\s+|additional\s+|further\s+|transitional\s+)?"
+        rf"period\s+of\s+|another\s+|a\s+further\s+|an\s+additional\s+)?{_NUMBER_OR_A}\s+{_UNIT}",
+        _h_duration,
+    ),
+    # "in five years", "in 10 years' time"
+    _rule(
+        "in-duration",
+        rf"\bin\s+{_NUMBER}\s+{_UNIT}(?:['’]s?(?=\s+time\b))?(?:\s+time\b)?",
+        _h_duration,
+    ),
+    # "over the past five years", "in the last two decades"
+    _rule(
+        "past-duration",
+        r"(?:\b(?:in|over|during|for|throughout)\s+)?\bthe\s+(?:past|last|previous)\s+"
+        rf"{_NUMBER}\s+{_UNIT}",
+        _h_past_duration,
+    ),
+    # Vague future references.  "by or around mid-century" is vague on purpose: the
+    # statement does not commit to a year.
+    _rule(
+        "vague",
+        r"\b(?:at\s+an\s+early\s+date|at\s+the\s+earliest(?:\s+possible)?\s+date"
+        r"|as\s+(?:soon|early)\s+as\s+(?:possible|practicable|feasible)"
+        r"|in\s+the\s+near\s+(?:future|term)|in\s+a\s+timely\s+(?:manner|fashion)"
+        r"|in\s+due\s+course|without\s+(?:further\s+|undue\s+)?delay"
+        r"|in\s+the\s+(?:coming|next)\s+(?:days|weeks|months|years|decades)"
+        r"|in\s+the\s+(?:days|weeks|months|years|decades)\s+(?:ahead|to\s+come)"
+        r"|(?:by\s+or\s+around|by|around|towards|toward)\s+(?:the\s+)?mid-century"
+        r"|in\s+the\s+future)\b",
+        _h_vague,
+    ),
+)
+
+
+# --------------------------------------------------------------------------------------
+# Public API
+# --------------------------------------------------------------------------------------
+
+
+def find_time_expressions(text: str, anchor: date) -> list[TimeExpression]:
+    """All time expressions in ``text``, in order of appearance, non-overlapping.
+
+    ``anchor`` is the document's date; relative expressions are resolved against it
+    and anything wholly before it is marked ``past``.  When candidates overlap, the
+    longest wins (ties go to the earlier start, then to the earlier rule).
+    """
+    candidates: list[tuple[int, int, int, TimeExpression]] = []
+    for order, rule in enumerate(_RULES):
+        for match in rule.pattern.finditer(text):
+            try:
+                expr = rule.handler(match, text, anchor)
+            except (ValueError, OverflowError):
+                continue  # "February 30, 2024", "within 999 decades"
+            if expr is None or _is_designation(text, expr):
+                continue
+            candidates.append((expr.start_char, expr.end_char, order, expr))
+
+    candidates.sort(key=lambda c: (c[0] - c[1], c[0], c[2]))
+    taken = bytearray(len(text))
+    chosen: list[TimeExpression] = []
+    for begin, end, _, expr in candidates:
+        if any(taken[begin:end]):
+            continue
+        taken[begin:end] = b"\x01" * (end - begin)
+        chosen.append(expr)
+    return sorted(chosen, key=lambda e: e.start_char)
+
+
+def forward_expressions(text: str, anchor: date) -> list[TimeExpression]:
+    """Only the expressions that can date a commitment.
+
+    Keeps those that are not past and either vague ("at an early date") or dated with
+    a due date on or after ``anchor``.
+    """
+    return [
+        expr
+        for expr in find_time_expressions(text, anchor)
+        if not expr.past and (expr.kind == "vague" or (expr.due is not None and expr.due >= anchor))
+    ]
+
+
+def _is_designation(source: str, expr: TimeExpression) -> bool:
+    """A number right after "Resolution", "Order", "No.", "Article", ... is a name."""
+    if not expr.text[:1].isdigit():
+        return False
+    window_start = max(0, expr.start_char - 40)
+    return _DESIGNATION_BEFORE.search(source, window_start, expr.start_char) is not None

@@ -1,0 +1,388 @@
+"""Tests for bot.timeexpr: detection and normalisation of time expressions.
+
+Each row of the main table is (anchor, sentence, expected), where expected lists
+(text, value, start, due, kind, past) for every expression, in order.  Dates are
+written as ISO strings to keep the table readable.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import time
+from datetime import date
+
+import pytest
+
+from bot.timeexpr import TimeExpression, find_time_expressions, forward_expressions
+
+A2012_06 = date(2012, 6, 6)
+A2012_12 = date(2012, 12, 6)
+A2021 = date(2021, 9, 24)
+A2022 = date(2022, 11, 16)
+A2025 = date(2025, 5, 12)
+
+Row = tuple[str, str | None, str | None, str | None, str, bool]
+
+
+def _row(expr: TimeExpression) -> Row:
+    return (
+        expr.text,
+        expr.value,
+        expr.start.isoformat() if expr.start else None,
+        expr.due.isoformat() if expr.due else None,
+        expr.kind,
+        expr.past,
+    )
+
+
+VAGUE = "FUTURE_REF"
+
+# fmt: off
+CASES: list[tuple[date, str, list[Row]]] = [
+    # --- real sentences from the corpus -----------------------------------------------
+    (A2012_06, "striving to increase bilateral trade to $100 billion before 2015 and "
+               "$200 billion before 2020",
+     [("before 2015", "2015", None, "2014-12-31", "deadline", False),
+      ("before 2020", "2020", None, "2019-12-31", "deadline", False)]),
+    (A2012_06, 'successfully hosting the 2012 "Russian tourism year" in China and the 2013 '
+               '"Chinese tourism year" in Russia',
+     [("2012", "2012", "2012-01-01", "2012-12-31", "during", False),  # current, not past
+      ("2013", "2013", "2013-01-01", "2013-12-31", "during", False)]),
+    (A2012_06, "consulting and deciding on the mechanism for mutual dispatch of youth "
+               "delegations in the next five years",
+     [("in the next five years", "P5Y", "2012-06-06", "2017-06-06", "duration", False)]),
+    (A2012_06, "to formulate and approve the outline for implementing the 2013-2016 treaty",
+     [("2013-2016", "2013/2016", "2013-01-01", "2016-12-31", "range", False)]),
+    # Not past by dates (it ends after the anchor), and rightly so: the clause "To
+    # complete the Outline ... 2009-2012" is a genuine commitment to finish in 2012.
+    (A2012_06, "the Outline for Implementing the 2009-2012 PRC-Russian Federation Treaty",
+     [("2009-2012", "2009/2012", "2009-01-01", "2012-12-31", "range", False)]),
+    (A2012_12, "The two sides agreed to start formal negotiation in the first half of 2013 "
+               "on a navigation pact",
+     [("in the first half of 2013", "2013-H1", "2013-01-01", "2013-06-30", "during", False)]),
+    (A2012_12, "the next regular meeting between the two countries' heads of government "
+               "will be held in China in 2013",
+     [("in 2013", "2013", "2013-01-01", "2013-12-31", "during", False)]),
+    (A2012_12, "ensure the success of the Tourism Year of China to be held in Russia next year",
+     [("next year", "2013", "2013-01-01", "2013-12-31", "during", False)]),
+    (A2012_12, "Big thematic and sports activities will be held in the next five years.",
+     [("in the next five years", "P5Y", "2012-12-06", "2017-12-06", "duration", False)]),
+    (A2012_12, "the first joint inspection of the China-Russia border, which started in 2011",
+     [("in 2011", "2011", "2011-01-01", "2011-12-31", "during", True)]),
+    (A2012_12, "during the 17th regular meeting of prime ministers", []),
+    (A2012_12, "so as to start transporting Russian gas to China at an early date",
+     [("at an early date", VAGUE, None, None, "vague", False)]),
+    (A2012_06, "UN Security Council Resolution 2043", []),
+    (A2012_06, "summer school for 300 young students of Moscow University", []),
+    (A2025, "The Parties commit to take the following actions by May 14, 2025:",
+     [("by May 14, 2025", "2025-05-14", None, "2025-05-14", "deadline", False)]),
+    (A2025, "set forth in Executive Order 14257 of April 2,\n2025, by suspending 24 percentage "
+            "points of that rate for an initial\nperiod of 90 days",
+     [("April 2,\n2025", "2025-04-02", "2025-04-02", "2025-04-02", "during", True),
+      ("for an initial\nperiod of 90 days", "P90D", "2025-05-12", "2025-08-10", "duration",
+       False)]),
+    (A2025, "Announcement of the Customs Tariff Commission of the State Council No. 4\nof 2025",
+     []),
+    (A2021, "to donate more than 1.2 billion doses ... by the end of 2022",
+     [("by the end of 2022", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2022, "We look forward to meeting again in India in 2023, in Brazil in 2024 and in "
+            "South Africa in 2025.",
+     [("in 2023", "2023", "2023-01-01", "2023-12-31", "during", False),
+      ("in 2024", "2024", "2024-01-01", "2024-12-31", "during", False),
+      ("in 2025", "2025", "2025-01-01", "2025-12-31", "during", False)]),
+    (A2022, "net zero emissions by or around mid-century",
+     [("by or around mid-century", VAGUE, None, None, "vague", False)]),
+    (A2022, "in Resolution No. ES-11/1 dated 2 March 2022, as adopted by majority vote "
+            "(141 votes for, 5 against",
+     [("2 March 2022", "2022-03-02", "2022-03-02", "2022-03-02", "during", True)]),
+
+    # --- deadlines ----------------------------------------------------------------------
+    (A2021, "We will phase out the subsidies by 2022.",
+     [("by 2022", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2021, "coal power will be retired by end-2022",
+     [("by end-2022", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2022, "carbon neutrality no later than 2050",
+     [("no later than 2050", "2050", None, "2050-12-31", "deadline", False)]),
+    (A2022, "peaking not later than 2030",
+     [("not later than 2030", "2030", None, "2030-12-31", "deadline", False)]),
+    (A2022, "The pact will be signed by March 2023.",
+     [("by March 2023", "2023-03", None, "2023-03-31", "deadline", False)]),
+    (A2025, "Tariffs shall be reduced by 14 May 2025.",
+     [("by 14 May 2025", "2025-05-14", None, "2025-05-14", "deadline", False)]),
+    (A2022, "The waiver remains in force until 31 December 2025.",
+     [("until 31 December 2025", "2025-12-31", None, "2025-12-31", "deadline", False)]),
+    (A2012_06, "talks to conclude before the second half of 2013",
+     [("before the second half of 2013", "2013-H2", None, "2013-06-30", "deadline", False)]),
+    (A2022, "a report by the end of this year",
+     [("by the end of this year", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2022, "a report by the end of the year",
+     [("by the end of the year", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2012_06, "a treaty to be ratified before 2012", [  # its deadline has passed
+        ("before 2012", "2012", None, "2011-12-31", "deadline", True)]),
+
+    # --- windows ------------------------------------------------------------------------
+    (A2012_06, "Exchanges will intensify during 2013.",
+     [("during 2013", "2013", "2013-01-01", "2013-12-31", "during", False)]),
+    (A2012_06, "The fair opens in the second half of 2013.",
+     [("in the second half of 2013", "2013-H2", "2013-07-01", "2013-12-31", "during", False)]),
+    (A2022, "delivery in the third quarter of 2024",
+     [("in the third quarter of 2024", "2024-Q3", "2024-07-01", "2024-09-30", "during",
+       False)]),
+    (A2022, "shipments resume Q3 2024",
+     [("Q3 2024", "2024-Q3", "2024-07-01", "2024-09-30", "during", False)]),
+    (date(2024, 5, 1), "a review in the fourth quarter",
+     [("in the fourth quarter", "2024-Q4", "2024-10-01", "2024-12-31", "during", False)]),
+    # The first quarter of the anchor's year is over, so it is next year's.
+    (date(2024, 5, 1), "a review in the first quarter",
+     [("in the first quarter", "2025-Q1", "2025-01-01", "2025-03-31", "during", False)]),
+    (A2022, "The summit will take place in March 2023.",
+     [("in March 2023", "2023-03", "2023-03-01", "2023-03-31", "during", False)]),
+    (A2022, "The rules apply on 1 January 2024.",
+     [("on 1 January 2024", "2024-01-01", "2024-01-01", "2024-01-01", "during", False)]),
+    (A2012_06, "hold the exhibition this year",
+     [("this year", "2012", "2012-06-06", "2012-12-31", "during", False)]),
+    (A2022, "a second meeting later this year",
+     [("later this year", "2022", "2022-11-16", "2022-12-31", "during", False)]),
+    (A2012_06, "agree on a work plan in the coming year",
+     [("in the coming year", "P1Y", "2012-06-06", "2013-06-06", "duration", False)]),
+
+    # --- ranges -------------------------------------------------------------------------
+    (A2012_06, "the 2013–2016 plan",
+     [("2013–2016", "2013/2016", "2013-01-01", "2016-12-31", "range", False)]),
+    (A2012_06, "cooperation from 2013 to 2016 in energy",
+     [("from 2013 to 2016", "2013/2016", "2013-01-01", "2016-12-31", "range", False)]),
+    (A2012_06, "programmes between 2013 and 2016",
+     [("between 2013 and 2016", "2013/2016", "2013-01-01", "2016-12-31", "range", False)]),
+    (A2021, "an action plan for 2021-2025",
+     [("for 2021-2025", "2021/2025", "2021-01-01", "2025-12-31", "range", False)]),
+    (A2021, "the plan for 2021-25",
+     [("for 2021-25", "2021/2025", "2021-01-01", "2025-12-31", "range", False)]),
+    (A2012_06, "from 2011 to 2012 when China served the presidency",
+     [("from 2011 to 2012", "2011/2012", "2011-01-01", "2012-12-31", "range", True)]),
+
+    # --- durations and vague references -----------------------------------------------
+    (A2022, "investment over the next 5 years",
+     [("over the next 5 years", "P5Y", "2022-11-16", "2027-11-16", "duration", False)]),
+    (A2022, "a decision within six months",
+     [("within six months", "P6M", "2022-11-16", "2023-05-16", "duration", False)]),
+    (A2022, "respond within 30 days",
+     [("within 30 days", "P30D", "2022-11-16", "2022-12-16", "duration", False)]),
+    (A2022, "a feasibility study within a year",
+     [("within a year", "P1Y", "2022-11-16", "2023-11-16", "duration", False)]),
+    (A2022, "a review in five years' time",
+     [("in five years' time", "P5Y", "2022-11-16", "2027-11-16", "duration", False)]),
+    (A2022, "trade has doubled over the past five years",
+     [("over the past five years", "P5Y", "2017-11-16", "2022-11-16", "duration", True)]),
+    (A2022, "further steps in the months ahead",
+     [("in the months ahead", VAGUE, None, None, "vague", False)]),
+    (A2022, "to conclude the talks as soon as possible",
+     [("as soon as possible", VAGUE, None, None, "vague", False)]),
+    (A2022, "to visit in the near future",
+     [("in the near future", VAGUE, None, None, "vague", False)]),
+    (A2022, "to be notified in a timely manner",
+     [("in a timely manner", VAGUE, None, None, "vague", False)]),
+    (A2022, "details will be announced in due course",
+     [("in due course", VAGUE, None, None, "vague", False)]),
+
+    # --- wrapped lines and no-break spaces ---------------------------------------------
+    (A2012_12, "start formal negotiation in the first half\nof 2013",
+     [("in the first half\nof 2013", "2013-H1", "2013-01-01", "2013-06-30", "during", False)]),
+    (A2021, "more than 1.2 billion doses by the end of\n2022",
+     [("by the end of\n2022", "2022", None, "2022-12-31", "deadline", False)]),
+    (A2012_06, "$100 billion before\u00a02015",
+     [("before\u00a02015", "2015", None, "2014-12-31", "deadline", False)]),
+
+    # --- past references ----------------------------------------------------------------
+    (A2022, "Since March, the two sides have held four rounds of talks.",
+     [("Since March", "2022-03", "2022-03-01", "2022-03-31", "during", True)]),
+    (A2012_12, "border demarcation has continued since 2011",
+     [("since 2011", "2011", "2011-01-01", "2011-12-31", "during", True)]),
+    (A2022, "trade grew by 10 percent last year",
+     [("last year", "2021", "2021-01-01", "2021-12-31", "during", True)]),
+    # The window still contains the anchor, but "was held" narrates it as history...
+    (A2012_06, "the expo, which was held in 2012",
+     [("in 2012", "2012", "2012-01-01", "2012-12-31", "during", True)]),
+    # ...whereas "to be held" is the passive future.
+    (A2012_12, "the summit to be held in 2013",
+     [("in 2013", "2013", "2013-01-01", "2013-12-31", "during", False)]),
+    # "ago" looks back, so the yearless month is resolved backwards too.
+    (A2022, "the talks in January, ten months ago, were useful",
+     [("in January", "2022-01", "2022-01-01", "2022-01-31", "during", True)]),
+
+    # --- numbers that are not dates -----------------------------------------------------
+    (A2025, "UNSCR 2593, Executive Order 14257 and Order 14259 remain in force", []),
+    (A2022, "SDG 7, Covid-19, the G20 and paragraph 33 of the declaration", []),
+    (A2022, "a 1000 km pipeline, 79 million people, 10 percent and 100 graduate fellowships",
+     []),
+    (A2022, "the 2030 Agenda for Sustainable Development", []),
+    (A2012_06, "in Resolution 2043 of 2012", []),
+    (A2022, "water supply in 2000 villages and cuts by 2030 tonnes", []),
+    (A2022, "on February 30, 2024", []),  # not a real day
+]
+# fmt: on
+
+
+def _sentence(start: str) -> str:
+    """The one table sentence that starts with ``start``."""
+    (sentence,) = [case[1] for case in CASES if case[1].startswith(start)]
+    return sentence
+
+
+def _case_id(case: tuple[date, str, list[Row]]) -> str:
+    return re.sub(r"\s+", " ", case[1])[:50]
+
+
+@pytest.mark.parametrize(("anchor", "sentence", "expected"), CASES, ids=map(_case_id, CASES))
+def test_table(anchor: date, sentence: str, expected: list[Row]) -> None:
+    assert [_row(e) for e in find_time_expressions(sentence, anchor)] == expected
+
+
+def test_table_is_big_enough() -> None:
+    assert len(CASES) >= 45
+
+
+@pytest.mark.parametrize(("anchor", "sentence", "expected"), CASES, ids=map(_case_id, CASES))
+def test_text_is_a_verbatim_slice(anchor: date, sentence: str, expected: list[Row]) -> None:
+    found = find_time_expressions(sentence, anchor)
+    assert len(found) == len(expected)
+    for expr in found:
+        assert sentence[expr.start_char : expr.end_char] == expr.text
+
+
+def test_first_half_is_not_read_as_a_day() -> None:
+    # dateparser reads "first half of 2013" as 5 January 2013.
+    (expr,) = find_time_expressions("in the first half of 2013", A2012_12)
+    assert (expr.start, expr.due) == (date(2013, 1, 1), date(2013, 6, 30))
+
+
+# --- forward_expressions ---------------------------------------------------------------
+
+
+def test_forward_keeps_future_windows() -> None:
+    sentence = _sentence("We look forward to meeting again in India")
+    assert [e.text for e in forward_expressions(sentence, A2022)] == [
+        "in 2023",
+        "in 2024",
+        "in 2025",
+    ]
+
+
+def test_forward_drops_past_dates_and_keeps_the_duration() -> None:
+    sentence = _sentence("set forth in Executive Order 14257")
+    assert [e.value for e in forward_expressions(sentence, A2025)] == ["P90D"]
+
+
+def test_forward_drops_document_designations() -> None:
+    sentence = "Announcement of the Customs Tariff Commission of the State Council No. 4\nof 2025"
+    assert forward_expressions(sentence, A2025) == []
+    assert forward_expressions("the Law No. 12 of 2030 on energy", A2025) == []
+
+
+def test_forward_keeps_the_current_year() -> None:
+    sentence = _sentence('successfully hosting the 2012 "Russian tourism year"')
+    assert [e.value for e in forward_expressions(sentence, A2012_06)] == ["2012", "2013"]
+    # Half a year later, 2012 is still current; a year later it is over.
+    assert [e.value for e in forward_expressions(sentence, date(2013, 1, 1))] == ["2013"]
+
+
+def test_forward_drops_narrated_past_even_when_the_window_is_open() -> None:
+    sentence = "from 2011 to 2012 when China served the presidency"
+    (expr,) = find_time_expressions(sentence, A2012_06)
+    assert expr.due is not None and expr.due >= A2012_06
+    assert forward_expressions(sentence, A2012_06) == []
+
+
+def test_forward_keeps_vague_and_drops_passed_deadlines() -> None:
+    sentence = "ratify before 2012 and start gas deliveries at an early date"
+    assert [e.text for e in find_time_expressions(sentence, A2012_06)] == [
+        "before 2012",
+        "at an early date",
+    ]
+    assert [e.kind for e in forward_expressions(sentence, A2012_06)] == ["vague"]
+
+
+def test_forward_respects_the_anchor_for_day_dates() -> None:
+    sentence = "in Resolution No. ES-11/1 dated 2 March 2022"
+    assert forward_expressions(sentence, A2022) == []
+    assert [e.value for e in forward_expressions(sentence, date(2022, 3, 1))] == ["2022-03-02"]
+
+
+# --- longest match, overlap and order ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("phrase", "value"),
+    [
+        ("in the first half of 2013", "2013-H1"),
+        ("by the end of 2022", "2022"),
+        ("from 2013 to 2016", "2013/2016"),
+        ("for 2021-2025", "2021/2025"),
+        ("by May 14, 2025", "2025-05-14"),
+        ("in the third quarter of 2024", "2024-Q3"),
+        ("by or around mid-century", "FUTURE_REF"),
+    ],
+)
+def test_longest_match_wins(phrase: str, value: str) -> None:
+    found = find_time_expressions(f"We agreed {phrase}.", A2012_06)
+    assert [(e.text, e.value) for e in found] == [(phrase, value)]
+
+
+def test_results_are_ordered_and_do_not_overlap() -> None:
+    text = " ".join(case[1] for case in CASES)
+    found = find_time_expressions(text, A2022)
+    assert len(found) > 60
+    for previous, current in itertools.pairwise(found):
+        assert previous.end_char <= current.start_char
+
+
+def test_expressions_are_immutable() -> None:
+    (expr,) = find_time_expressions("by 2022", A2021)
+    with pytest.raises(AttributeError):
+        expr.due = None  # type: ignore[misc]
+
+
+# --- robustness -------------------------------------------------------------------------
+
+
+def test_empty_text() -> None:
+    assert find_time_expressions("", A2022) == []
+    assert forward_expressions("", A2022) == []
+
+
+def test_control_characters() -> None:
+    text = "\x00\x01\x1b[0m held \x7f\x0c in 2013\x00 \u200b\ufeff 2013\x002016"
+    found = find_time_expressions(text, A2012_06)
+    assert [e.text for e in found] == ["in 2013"]
+
+
+def test_very_long_input() -> None:
+    sentence = "The sides will meet in 2013 and finish before 2015. $100 billion. Order 14257. "
+    text = (sentence * (50_000 // len(sentence) + 1))[:50_000]
+    started = time.perf_counter()
+    found = find_time_expressions(text, A2012_06)
+    elapsed = time.perf_counter() - started
+    assert len(found) == 2 * text.count("before 2015")
+    assert all(text[e.start_char : e.end_char] == e.text for e in found)
+    assert elapsed < 10  # generous; it takes well under a second
+
+
+@pytest.mark.parametrize(
+    ("text", "count"),
+    [
+        ("2013-" * 10_000, 0),  # used to backtrack quadratically in the "year" look-ahead
+        ("in " * 20_000, 0),
+        ("1" * 50_000, 0),
+        ("by the end of " * 4_000, 0),
+        ("the " + '"year" ' * 8_000, 0),
+        ("within 999 decades", 0),  # past date.max: skipped, not raised
+        ("in 2013 " + "a" * 50_000, 1),
+    ],
+    ids=["year-dash-run", "in-run", "digits", "prefix-run", "quotes", "overflow", "long-word"],
+)
+def test_pathological_input_runs(text: str, count: int) -> None:
+    started = time.perf_counter()
+    found = find_time_expressions(text, A2012_06)
+    assert time.perf_counter() - started < 10
+    assert len(found) == count
+    assert all(text[e.start_char : e.end_char] == e.text for e in found)
