@@ -103,6 +103,31 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--source", help="where the text came from")
     ing.add_argument("--parties", help="comma-separated signatories")
 
+    srv = sub.add_parser("serve", parents=[common], help="run the bot (Slack or local console)")
+    mode = srv.add_mutually_exclusive_group()
+    mode.add_argument(
+        "--http",
+        dest="transport",
+        action="store_const",
+        const="http",
+        help="HTTP mode: POST /slack/events, GET /healthz on $PORT",
+    )
+    mode.add_argument(
+        "--socket",
+        dest="transport",
+        action="store_const",
+        const="socket",
+        help="Socket Mode (needs SLACK_APP_TOKEN)",
+    )
+    mode.add_argument(
+        "--console",
+        dest="transport",
+        action="store_const",
+        const="console",
+        help="a local prompt, no Slack needed",
+    )
+    srv.add_argument("--no-scheduler", action="store_true", help="do not run reminders here")
+    srv.add_argument("--host", default="0.0.0.0", help="HTTP bind address (default 0.0.0.0)")
     return p
 
 
@@ -267,6 +292,27 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     return 2 if failures else 0
 
 
+def _cmd_serve(
+    args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, stdin: TextIO
+) -> int:
+    from bot.serve import choose_transport, serve
+    from bot.services import build_services
+
+    transport = choose_transport(settings, args.transport)
+    services = build_services(settings)
+    for w in services.corpus.warnings:
+        print(f"warning: {w}", file=err)
+    return serve(
+        settings,
+        services,
+        transport,
+        host=args.host,
+        with_scheduler=not args.no_scheduler,
+        stdin=stdin,
+        stdout=out,
+    )
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -303,6 +349,8 @@ def main(
             return _cmd_docs(args, settings, out, err)
         if args.command == "ingest":
             return _cmd_ingest(args, settings, out, err)
+        if args.command == "serve":
+            return _cmd_serve(args, settings, out, err, inp)
         raise UsageError(f"unknown command {args.command!r}")
     except (UsageError, QueryError, ConfigError, CorpusError) as exc:
         print(f"briefbot: {exc}", file=err)

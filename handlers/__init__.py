@@ -1,0 +1,20 @@
+"""Slack glue: turn payloads into core calls and core results into Block Kit.
+
+Each module exposes ``register(app, services)``; nothing registers at import time.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bot.services import Services
+
+__all__ = ["register"]
+
+
+def register(app: Any, services: Services) -> None:
+    """Register every listener on ``app``."""
+    from handlers import actions, commands, home, mentions
+
+    for module in (commands, mentions, actions, home):
+        module.register(app, services)

@@ -1,0 +1,309 @@
+"""Pure Block Kit builders, action ids and mrkdwn escaping. No I/O here.
+
+Everything that puts statement or user text into mrkdwn goes through
+:func:`escape`, so a clause or a query containing ``<!channel>`` pings nobody.
+Long clauses are cut at a word boundary with a visible ellipsis, never silently.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from datetime import date
+from typing import Any
+
+from bot.clauses import Clause, format_date
+from bot.search import Hit, SearchResult
+
+ACTION_SHARE = "brief_share"
+ACTION_MORE = "brief_more"
+ACTION_CONTEXT = "brief_context"
+ACTION_STATUS = "commitment_status"
+SHORTCUT_FIND_SOURCE = "find_source"
+
+PAGE = 3
+SECTION_LIMIT = 3000
+QUOTE_LIMIT = 2700  # leaves room for the quote marks and the "cut" note
+MAX_BLOCKS = 50
+MAX_HOME_BLOCKS = 100
+
+Message = dict[str, Any]
+
+
+def escape(text: str) -> str:
+    """Escape &, < and > for mrkdwn (Slack's three control characters)."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def cut(text: str, limit: int) -> tuple[str, bool]:
+    """``text`` cut at a word boundary to at most ``limit`` chars, with "…"; and whether it was cut."""
+    if len(text) <= limit:
+        return text, False
+    head = text[: limit - 1]
+    space = head.rfind(" ")
+    if space > limit // 2:
+        head = head[:space]
+    return head.rstrip(" ,;:") + "…", True
+
+
+def _mrkdwn(text: str) -> dict[str, Any]:
+    return {"type": "mrkdwn", "text": text}
+
+
+def _section(text: str) -> dict[str, Any]:
+    return {"type": "section", "text": _mrkdwn(cut(text, SECTION_LIMIT)[0])}
+
+
+def _context(*texts: str) -> dict[str, Any]:
+    return {"type": "context", "elements": [_mrkdwn(cut(t, SECTION_LIMIT)[0]) for t in texts[:10]]}
+
+
+def _button(text: str, action_id: str, value: str, *, style: str | None = None) -> dict[str, Any]:
+    b: dict[str, Any] = {
+        "type": "button",
+        "text": {"type": "plain_text", "text": text[:75], "emoji": True},
+        "action_id": action_id,
+        "value": value[:2000],
+    }
+    if style:
+        b["style"] = style
+    return b
+
+
+def quote_text(text: str, limit: int = QUOTE_LIMIT) -> tuple[str, bool]:
+    """A clause as a mrkdwn block quote (escaped, cut if needed)."""
+    shown, was_cut = cut(text, limit)
+    return "\n".join(f">{escape(line)}" for line in shown.splitlines() or [""]), was_cut
+
+
+def citation_line(clause: Clause, score: float | None = None) -> str:
+    """'China–Russia Joint Communiqué, 6 Dec 2012, ¶35 · score 91'."""
+    line = f"*{escape(clause.citation)}*"
+    if score is not None:
+        line += f" · score {score:.0f}"
+    return line
+
+
+def encode(**values: Any) -> str:
+    """A compact button value (JSON)."""
+    return json.dumps(values, ensure_ascii=False, separators=(",", ":"))
+
+
+def decode(value: str | None) -> dict[str, Any]:
+    """Parse a button value made by :func:`encode`; {} when it is not ours."""
+    try:
+        data = json.loads(value or "")
+    except ValueError:
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def hit_blocks(hit: Hit, *, query: str, shareable: bool, number: int | None = None) -> list[dict]:
+    """Quote, citation context line and buttons for one hit."""
+    c = hit.clause
+    quote, was_cut = quote_text(c.text)
+    blocks: list[dict] = []
+    if c.lead_in:
+        blocks.append(_context(f"_{escape(cut(c.lead_in, 300)[0])}_"))
+    blocks.append(_section(quote))
+    notes = [citation_line(c, hit.score)]
+    if hit.also_in:
+        notes.append("also in " + "; ".join(escape(o.citation) for o in hit.also_in[:3]))
+    if was_cut:
+        notes.append("_quote cut; press Context for the full clause_")
+    blocks.append(_context(*notes))
+    buttons = []
+    if shareable:
+        buttons.append(
+            _button("Share in channel", ACTION_SHARE, encode(c=c.clause_id), style="primary")
+        )
+    buttons.append(_button("Context", ACTION_CONTEXT, encode(c=c.clause_id)))
+    blocks.append({"type": "actions", "block_id": f"hit-{number or 1}", "elements": buttons})
+    return blocks
+
+
+def search_message(result: SearchResult, *, query: str, shareable: bool = True) -> Message:
+    """The answer to /brief or a mention: up to a page of hits, or no-match with a suggestion."""
+    q = escape(cut(query, 200)[0])
+    blocks: list[dict] = []
+    if result.corrections:
+        fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
+        blocks.append(_context(f"Read as: {fixes}"))
+    for note in result.notes:
+        blocks.append(_context(f"_{escape(note)}_"))
+    if not result.hits:
+        blocks.insert(0, _section(f"No good match for “{q}”."))
+        fallback = f"No good match for “{query}”."
+        if result.suggestion:
+            s = result.suggestion
+            blocks.append(_context("Closest clause (a weak match, check before quoting):"))
+            blocks.append(_section(quote_text(s.clause.text)[0]))
+            blocks.append(_context(citation_line(s.clause, s.score)))
+        blocks.append(_context("Try other words, fewer words, or `/brief help`."))
+        return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
+    header = (
+        f"Results {result.offset + 1}–{result.offset + len(result.hits)} of {result.total} "
+        f"for “{q}”"
+    )
+    blocks.insert(0, _context(header))
+    for n, hit in enumerate(result.hits, start=result.offset + 1):
+        blocks.extend(hit_blocks(hit, query=query, shareable=shareable, number=n))
+        blocks.append({"type": "divider"})
+    if result.has_more:
+        more = encode(q=cut(query, 500)[0], o=result.offset + len(result.hits), s=int(shareable))
+        blocks.append(
+            {
+                "type": "actions",
+                "block_id": "more",
+                "elements": [_button("More results", ACTION_MORE, more)],
+            }
+        )
+    elif blocks[-1]["type"] == "divider":
+        blocks.pop()
+    top = result.hits[0].clause
+    return {"text": f"“{cut(top.text, 300)[0]}” ({top.citation})", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def shared_message(clause: Clause, user_id: str) -> Message:
+    """A quote posted for everyone, attributed to whoever shared it."""
+    quote, was_cut = quote_text(clause.text)
+    notes = [citation_line(clause), f"shared by <@{escape(user_id)}>"]
+    if was_cut:
+        notes.append("_quote cut for Slack; the full clause is in the statement_")
+    blocks = [_section(quote), _context(*notes)]
+    return {"text": f"“{cut(clause.text, 300)[0]}” ({clause.citation})", "blocks": blocks}
+
+
+def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
+    """The clause with its neighbours and its lead-in; the clause itself in bold."""
+    blocks: list[dict] = [_context(f"Context for {escape(focus.citation)}")]
+    if focus.lead_in:
+        blocks.append(_section(f"_{escape(cut(focus.lead_in, 500)[0])}_"))
+    for c in clauses:
+        text, _ = cut(c.text, 900)
+        if c.clause_id == focus.clause_id:
+            blocks.append(_section(f">*{escape(cut(c.text, QUOTE_LIMIT)[0])}*"))
+        else:
+            blocks.append(_section(f">{escape(text)}"))
+        blocks.append(_context(escape(c.citation)))
+    return {"text": f"Context for {focus.citation}", "blocks": blocks[:MAX_BLOCKS]}
+
+
+HELP_EXAMPLES = (
+    "navgation talks heixiazi",
+    "100 billion trade target",
+    "Kofi Annan in:statement",
+    "tourism year after:2012-06",
+)
+
+
+def help_message(command: str = "/brief") -> Message:
+    """Usage, with examples."""
+    examples = "\n".join(f"• `{command} {e}`" for e in HELP_EXAMPLES)
+    text = (
+        f"*{command} <words>* finds the statement clauses that best match your words: "
+        "typos, any word order and partial phrases are fine. Answers are verbatim, with "
+        "document, date and paragraph.\n"
+        "Filters: `in:<document>` (id or title words), `after:YYYY[-MM[-DD]]`, "
+        "`before:YYYY[-MM[-DD]]`."
+    )
+    blocks = [
+        _section(text),
+        _section(f"*Examples*\n{examples}"),
+        _context(
+            "In a thread, mention me with a phrase, or with nothing to look up the "
+            "thread's first message. `/commitments` lists dated commitments."
+        ),
+    ]
+    return {"text": f"How to use {command}", "blocks": blocks}
+
+
+def error_message(text: str) -> Message:
+    """A short, specific message for bad input."""
+    return {"text": text, "blocks": [_section(f":warning: {escape(text)}")]}
+
+
+def _doc_line(row: dict[str, Any]) -> str:
+    d = date.fromisoformat(row["date"]) if row.get("date") else None
+    when = format_date(d) or "undated"
+    return f"*{escape(cut(row['title'], 200)[0])}*\n{when} · {row['clauses']} clauses"
+
+
+def commitment_line(row: dict[str, Any]) -> str:
+    """One commitment: due date, status, time phrase (bold) and citation."""
+    due = row.get("due") or "undated"
+    status = str(row.get("status", "not_yet_rated")).replace("_", " ")
+    return (
+        f"*{escape(due)}* · {escape(status)} · “*{escape(row.get('expression', ''))}*”\n"
+        f"{escape(cut(row.get('text', ''), 240)[0])}\n_{escape(row.get('citation', ''))}_"
+    )
+
+
+def home_view(
+    documents: Iterable[dict[str, Any]],
+    upcoming: Sequence[dict[str, Any]] = (),
+    overdue: Sequence[dict[str, Any]] = (),
+) -> dict[str, Any]:
+    """The App Home tab: how-to, indexed documents, upcoming and overdue commitments."""
+    blocks: list[dict] = [
+        {"type": "header", "text": {"type": "plain_text", "text": "briefbot", "emoji": True}},
+        _section(
+            "Verbatim, cited quotes from diplomatic statements, and reminders when their "
+            "commitments come due.\n• `/brief navgation talks heixiazi` — best matching "
+            "clauses\n• mention me in a thread — quote in the thread\n• `/commitments "
+            "upcoming` — what falls due next"
+        ),
+        {"type": "divider"},
+        {"type": "header", "text": {"type": "plain_text", "text": "Documents"}},
+    ]
+    docs = list(documents)
+    for row in docs[:30]:
+        blocks.append(_section(_doc_line(row)))
+    if len(docs) > 30:
+        blocks.append(_context(f"…and {len(docs) - 30} more (`briefbot docs` lists all)"))
+    for title, rows in (("Overdue commitments", overdue), ("Upcoming commitments", upcoming)):
+        if not rows:
+            continue
+        blocks.append({"type": "divider"})
+        blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
+        for row in rows[:12]:
+            blocks.append(_section(commitment_line(row)))
+            blocks.append(status_actions(row["id"], row.get("status", "not_yet_rated")))
+        if len(rows) > 12:
+            blocks.append(
+                _context(f"…and {len(rows) - 12} more: `/commitments {title.split()[0].lower()}`")
+            )
+    return {"type": "home", "blocks": blocks[:MAX_HOME_BLOCKS]}
+
+
+STATUS_CHOICES = (
+    ("met", "Met"),
+    ("partial", "Partial"),
+    ("missed", "Missed"),
+    ("in_progress", "In progress"),
+    ("stalled", "Stalled"),
+    ("not_applicable", "N/A"),
+    ("not_yet_rated", "Not yet rated"),
+)
+
+
+def status_actions(commitment_id: str, current: str) -> dict[str, Any]:
+    """A status picker for a commitment (static select with the current status)."""
+    options = [
+        {"text": {"type": "plain_text", "text": label}, "value": encode(id=commitment_id, s=key)}
+        for key, label in STATUS_CHOICES
+    ]
+    select: dict[str, Any] = {
+        "type": "static_select",
+        "action_id": ACTION_STATUS,
+        "placeholder": {"type": "plain_text", "text": "Record outcome"},
+        "options": options,
+    }
+    initial = next(
+        (o for o, (key, _) in zip(options, STATUS_CHOICES, strict=True) if key == current), None
+    )
+    if initial:
+        select["initial_option"] = initial
+    block_id = re.sub(r"[^A-Za-z0-9_.:-]", "-", f"status:{commitment_id}")[:255]
+    return {"type": "actions", "block_id": block_id, "elements": [select]}

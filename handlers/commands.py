@@ -1,0 +1,40 @@
+"""Slash commands: /brief (and /commitments, registered by handlers.commitments)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.search import QueryError
+from bot.services import Services
+from handlers import blocks
+
+log = logging.getLogger(__name__)
+
+
+def brief_reply(
+    services: Services,
+    text: str,
+    *,
+    offset: int = 0,
+    limit: int = blocks.PAGE,
+    shareable: bool = True,
+) -> blocks.Message:
+    """The /brief answer for ``text``: help, a specific error, or a page of quotes."""
+    query = (text or "").strip()
+    if query.lower() in {"", "help", "?", "-h", "--help"}:
+        return blocks.help_message()
+    try:
+        result = services.index.search(query, limit=limit, offset=offset)
+    except QueryError as exc:
+        return blocks.error_message(str(exc))
+    return blocks.search_message(result, query=query, shareable=shareable)
+
+
+def register(app: Any, services: Services) -> None:
+    """Register /brief."""
+
+    @app.command("/brief")
+    def brief(ack, command, respond):
+        ack()
+        respond(response_type="ephemeral", **brief_reply(services, command.get("text", "")))

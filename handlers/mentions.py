@@ -1,0 +1,58 @@
+"""@briefbot mentions: answer in the thread with the best quote."""
+
+from __future__ import annotations
+
+import html
+import logging
+import re
+from typing import Any
+
+from bot.search import MAX_QUERY_CHARS
+from bot.services import Services
+from handlers import blocks
+from handlers.commands import brief_reply
+
+log = logging.getLogger(__name__)
+
+_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
+_LINK = re.compile(r"<(?:[^>|]*\|)?([^>]*)>")
+
+
+def query_from_slack_text(text: str) -> str:
+    """Slack message text -> plain query: mentions dropped, links to labels, entities decoded."""
+    text = _MENTION.sub(" ", text or "")
+    text = _LINK.sub(lambda m: m.group(1), text)
+    text = " ".join(html.unescape(text).split())
+    if len(text) > MAX_QUERY_CHARS:
+        text = blocks.cut(text, MAX_QUERY_CHARS)[0].rstrip("…")
+    return text
+
+
+def mention_reply(services: Services, query: str) -> blocks.Message:
+    """Best quote (one) with a More button; help when there is nothing to search for."""
+    if not query:
+        return blocks.help_message("@briefbot")
+    return brief_reply(services, query, limit=1, shareable=False)
+
+
+def _parent_text(client: Any, channel: str, thread_ts: str) -> str:
+    resp = client.conversations_replies(channel=channel, ts=thread_ts, limit=1, inclusive=True)
+    messages = resp.get("messages") or []
+    return messages[0].get("text", "") if messages else ""
+
+
+def register(app: Any, services: Services) -> None:
+    """Register the app_mention listener."""
+
+    @app.event("app_mention")
+    def on_mention(body, event, say, client):
+        if not services.first_delivery(body.get("event_id")):
+            log.info("duplicate delivery of %s ignored", body.get("event_id"))
+            return
+        thread_ts = event.get("thread_ts") or event.get("ts")
+        query = query_from_slack_text(event.get("text", ""))
+        if not query and event.get("thread_ts"):
+            query = query_from_slack_text(
+                _parent_text(client, event["channel"], event["thread_ts"])
+            )
+        say(thread_ts=thread_ts, **mention_reply(services, query))
