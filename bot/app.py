@@ -56,7 +56,6 @@ def build_app(
     settings.require("bot_token", "signing_secret")
     client = client or build_client(settings)
     app = App(
-        token=settings.bot_token,
         signing_secret=settings.signing_secret,
         client=client,
         logger=logging.getLogger("briefbot.slack"),

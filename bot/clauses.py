@@ -117,8 +117,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         if (
             re.fullmatch(r"(?:[a-z]\.)*[a-z]", bare)
             or bare in _ABBREVIATIONS
-            or (re.fullmatch(r"\d{1,3}", bare)
-            and m.start() - start <= 4)
+            or (re.fullmatch(r"\d{1,3}", bare) and m.start() - start <= 4)
         ):
             continue
         closing = len(m.group(0)) - len(m.group(0).lstrip('"”’)]'))

@@ -32,12 +32,15 @@ Message = dict[str, Any]
 
 
 def escape(text: str) -> str:
-    """Escape &, < and > for mrkdwn (Slack's three control characters)."""
+    """Escape &, < and > for mrkdwn (Slack's three control characters).
+
+    Applies to every string that Slack parses: block text *and* the ``text``
+    fallback, which Slack also renders (and uses for notifications)."""
     return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
 
 
 def cut(text: str, limit: int) -> tuple[str, bool]:
-    """``text`` cut at a word boundary to at most ``limit`` chars, with "…"; and whether it was cut."""
+    """``text`` cut at a word boundary to at most ``limit`` chars (with "…"), and whether it was."""
     if len(text) <= limit:
         return text, False
     head = text[: limit - 1]
@@ -134,7 +137,7 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
         blocks.append(_context(f"_{escape(note)}_"))
     if not result.hits:
         blocks.insert(0, _section(f"No good match for “{q}”."))
-        fallback = f"No good match for “{query}”."
+        fallback = f"No good match for “{q}”."
         if result.suggestion:
             s = result.suggestion
             blocks.append(_context("Closest clause (a weak match, check before quoting):"))
@@ -162,7 +165,8 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     elif blocks[-1]["type"] == "divider":
         blocks.pop()
     top = result.hits[0].clause
-    return {"text": f"“{cut(top.text, 300)[0]}” ({top.citation})", "blocks": blocks[:MAX_BLOCKS]}
+    fallback = f"“{escape(cut(top.text, 300)[0])}” ({escape(top.citation)})"
+    return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
 
 
 def shared_message(clause: Clause, user_id: str) -> Message:
@@ -172,7 +176,8 @@ def shared_message(clause: Clause, user_id: str) -> Message:
     if was_cut:
         notes.append("_quote cut for Slack; the full clause is in the statement_")
     blocks = [_section(quote), _context(*notes)]
-    return {"text": f"“{cut(clause.text, 300)[0]}” ({clause.citation})", "blocks": blocks}
+    fallback = f"“{escape(cut(clause.text, 300)[0])}” ({escape(clause.citation)})"
+    return {"text": fallback, "blocks": blocks}
 
 
 def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
@@ -187,7 +192,7 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
         else:
             blocks.append(_section(f">{escape(text)}"))
         blocks.append(_context(escape(c.citation)))
-    return {"text": f"Context for {focus.citation}", "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": f"Context for {escape(focus.citation)}", "blocks": blocks[:MAX_BLOCKS]}
 
 
 HELP_EXAMPLES = (
@@ -221,7 +226,7 @@ def help_message(command: str = "/brief") -> Message:
 
 def error_message(text: str) -> Message:
     """A short, specific message for bad input."""
-    return {"text": text, "blocks": [_section(f":warning: {escape(text)}")]}
+    return {"text": escape(text), "blocks": [_section(f":warning: {escape(text)}")]}
 
 
 def _doc_line(row: dict[str, Any]) -> str:

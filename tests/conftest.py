@@ -7,13 +7,9 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import fakeslack` from any test dir
 
-CORPUS = ROOT / "corpus"
-SHARED = ROOT.parent / "shared"
-STATEMENT = "2012-06-06_china-russia-joint-statement"
-COMMUNIQUE = "2012-12-06_china-russia-joint-communique"
+from paths import CORPUS
 
 
 @pytest.fixture(scope="session")

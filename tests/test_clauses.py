@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import COMMUNIQUE, STATEMENT
+from paths import COMMUNIQUE, STATEMENT
 
 from bot.clauses import segment, split_sentences
 from bot.documents import Document

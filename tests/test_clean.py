@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import SHARED
+from paths import SHARED
 
 from bot.clean import clean_raw, normalise
 

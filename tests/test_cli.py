@@ -9,7 +9,7 @@ import subprocess
 import sys
 
 import pytest
-from conftest import COMMUNIQUE, CORPUS, ROOT
+from paths import COMMUNIQUE, CORPUS, ROOT
 
 from bot.cli import main
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import COMMUNIQUE, STATEMENT
+from paths import COMMUNIQUE, STATEMENT
 
 from bot.documents import CorpusError, infer_date, load_corpus
 

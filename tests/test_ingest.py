@@ -6,7 +6,7 @@ import io
 import os
 
 import pytest
-from conftest import SHARED
+from paths import SHARED
 
 from bot.cli import main
 from bot.documents import load_corpus
@@ -93,7 +93,7 @@ def test_committed_corpus_is_exactly_what_ingest_produces(tmp_path):
     import subprocess
     import sys
 
-    from conftest import CORPUS, ROOT
+    from paths import CORPUS, ROOT
 
     work = tmp_path / "repo"
     (work / "corpus").mkdir(parents=True)

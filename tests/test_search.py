@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import COMMUNIQUE, STATEMENT
+from paths import COMMUNIQUE, STATEMENT
 
 from bot.clauses import Clause
 from bot.search import MAX_QUERY_CHARS, ClauseIndex, QueryError, parse_query

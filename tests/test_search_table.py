@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import COMMUNIQUE, STATEMENT
+from paths import COMMUNIQUE, STATEMENT
 
 G20 = "2022-11-16_g20-bali-leaders-declaration"
 QUAD = "2021-09-24_quad-leaders-joint-statement"

@@ -1,0 +1,43 @@
+"""Assertions shared by the end-to-end tests."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from slack_sdk.models.blocks import Block
+from slack_sdk.models.views import View
+
+
+def assert_valid_blocks(blocks: list[dict[str, Any]], *, limit: int = 50) -> None:
+    """Every block parses and validates with slack_sdk's models (Slack's own limits)."""
+    assert blocks, "no blocks"
+    assert len(blocks) <= limit
+    for b in blocks:
+        parsed = Block.parse(b)
+        assert parsed is not None, b
+        parsed.validate_json()
+    assert len(json.dumps(blocks)) < 13_000
+
+
+def assert_valid_view(view: dict[str, Any]) -> None:
+    View(**view).validate_json()
+    assert_valid_blocks(view["blocks"], limit=100)
+
+
+def all_text(payload: dict[str, Any]) -> str:
+    """Every string in a payload, joined (for 'contains' checks)."""
+    out: list[str] = []
+
+    def walk(x: Any) -> None:
+        if isinstance(x, str):
+            out.append(x)
+        elif isinstance(x, dict):
+            for v in x.values():
+                walk(v)
+        elif isinstance(x, list):
+            for v in x:
+                walk(v)
+
+    walk(payload)
+    return "\n".join(out)

@@ -1,0 +1,202 @@
+"""`briefbot serve --http` as a real process, driven with signed HTTP requests."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from e2e_conf import SECRET, TOKEN
+from fakeslack import post_signed, slash_command_body
+from helpers import all_text, assert_valid_blocks
+from paths import CORPUS, ROOT
+
+FORM = "application/x-www-form-urlencoded"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def base_env(tmp_path, **extra: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    env.update(
+        {
+            "BRIEFBOT_CORPUS": str(CORPUS),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "BRIEFBOT_ENV_FILE": str(tmp_path / "no.env"),
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
+    env.update(extra)
+    return env
+
+
+@pytest.fixture
+def server(fake, tmp_path):
+    port = free_port()
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=fake.url,
+        PORT=str(port),
+        BRIEFBOT_LOG_LEVEL="INFO",
+    )
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "bot", "serve", "--http", "--no-scheduler", "--host", "127.0.0.1"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
+                if r.status == 200:
+                    break
+        except OSError:
+            if proc.poll() is not None or time.monotonic() > deadline:
+                out, err = proc.communicate(timeout=5)
+                pytest.fail(f"server did not start: {err[-2000:]}")
+            time.sleep(0.1)
+    yield url, proc
+    proc.terminate()
+    try:
+        out, err = proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        out, err = proc.communicate()
+    assert TOKEN not in out + err and SECRET not in out + err
+
+
+def test_healthz(server):
+    url, _ = server
+    with urllib.request.urlopen(f"{url}/healthz") as r:
+        assert json.loads(r.read()) == {"ok": True}
+
+
+def test_signed_slash_command_is_answered_via_response_url(server, fake):
+    url, _ = server
+    body = slash_command_body(
+        "/brief", "navgation talks heixiazi", response_url=fake.response_url()
+    )
+    status, _, _ = post_signed(f"{url}/slack/events", body, SECRET, content_type=FORM)
+    assert status == 200
+    payload = fake.wait_for("response_url", timeout=10)[0].params
+    assert "Heixiazi Island" in all_text(payload)
+    assert_valid_blocks(payload["blocks"])
+
+
+@pytest.mark.parametrize(
+    ("secret", "age"), [("not-the-secret", 0), (SECRET, 60 * 10)], ids=["bad-signature", "stale"]
+)
+def test_bad_signature_or_stale_timestamp_is_401_and_nothing_runs(server, fake, secret, age):
+    url, _ = server
+    body = slash_command_body("/brief", "navigation", response_url=fake.response_url())
+    status, _, _ = post_signed(
+        f"{url}/slack/events", body, secret, content_type=FORM, timestamp=int(time.time()) - age
+    )
+    assert status == 401
+    time.sleep(0.3)
+    assert fake.calls_to("response_url") == []
+
+
+def test_unknown_path_is_404(server):
+    url, _ = server
+    with pytest.raises(urllib.error.HTTPError) as exc:
+        urllib.request.urlopen(f"{url}/nope")
+    assert exc.value.code == 404
+
+
+@pytest.mark.parametrize(
+    ("extra", "args", "message"),
+    [
+        ({"SLACK_BOT_TOKEN": TOKEN}, ["--http"], "SLACK_SIGNING_SECRET: not set"),
+        (
+            {"SLACK_BOT_TOKEN": "not-a-token", "SLACK_SIGNING_SECRET": "x"},
+            [],
+            "SLACK_BOT_TOKEN: must be",
+        ),
+        (
+            {"SLACK_BOT_TOKEN": TOKEN, "SLACK_SIGNING_SECRET": "x"},
+            ["--socket"],
+            "SLACK_APP_TOKEN: not set",
+        ),
+        ({"PORT": "http"}, ["--http"], "PORT: 'http' is not a TCP port"),
+        ({"BRIEFBOT_TIMEZONE": "Mars/Olympus"}, [], "BRIEFBOT_TIMEZONE: 'Mars/Olympus'"),
+    ],
+)
+def test_bad_configuration_exits_2_naming_the_variable(tmp_path, extra, args, message):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", *args],
+        cwd=ROOT,
+        env=base_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert "xoxb-test" not in proc.stderr
+
+
+def test_unreachable_slack_is_a_clear_error(tmp_path):
+    env = base_env(
+        tmp_path,
+        SLACK_BOT_TOKEN=TOKEN,
+        SLACK_SIGNING_SECRET=SECRET,
+        SLACK_API_URL=f"http://127.0.0.1:{free_port()}/api/",
+    )
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", "--http"],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2
+    assert "SLACK_BOT_TOKEN" in proc.stderr and TOKEN not in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_console_answers_a_typed_brief_line(tmp_path):
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve"],
+        cwd=ROOT,
+        env=base_env(tmp_path),
+        input="/brief navgation talks heixiazi\n@briefbot Kofi Annan\n/nope\nquit\n",
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "│ The two sides agreed to start formal negotiation" in proc.stdout
+    assert "China–Russia Joint Communiqué, 6 Dec 2012, ¶35" in proc.stdout
+    assert "Kofi Annan" in proc.stdout and "Unknown command '/nope'" in proc.stdout
+
+
+def test_core_imports_no_slack():
+    code = (
+        "import sys, bot.cli, bot.search, bot.documents, bot.clauses, bot.clean, bot.config, "
+        "bot.services, bot.console, bot.ingest, bot.timeexpr, bot.commitments, handlers.blocks, "
+        "handlers.commands, handlers.mentions, handlers.actions, handlers.home; "
+        "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk')); "
+        "print(bad); sys.exit(1 if bad else 0)"
+    )
+    proc = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
