@@ -380,10 +380,8 @@ class ClauseIndex:
         total_idf = 0.0
         max_idf = float(np.log(1.0 + (n + 0.5) / 0.5))
         seen_terms: set[int] = set()
-        corrected_words: list[str] = []
         for w in dict.fromkeys(content):
             options = self.correct(w)
-            corrected_words.append(options[0] if options else w)
             if options and options[0] != w:
                 corrections[w] = options[0]
             idf_w = float(self._idf[self._vocab[options[0]]]) if options else max_idf
@@ -411,8 +409,12 @@ class ClauseIndex:
         if len(cand) == 0:
             return SearchResult(query=query, hits=[], corrections=corrections, notes=notes)
         texts = [self._norm[i] for i in cand]
-        fixed = " ".join(corrected_words)
-        phrase, keywords = self._rerank(qnorm, fixed, texts)
+        # Rerank on the query as typed but with misspelt words corrected: stop words and
+        # word order kept for the phrase score, unstemmed content words for keywords.
+        fixed_words = [corrections.get(stem(w), w) for w in words]
+        fixed_phrase = " ".join(fixed_words)
+        fixed_keywords = " ".join(w for w in fixed_words if w not in STOP_WORDS) or fixed_phrase
+        phrase, keywords = self._rerank(qnorm, fixed_phrase, fixed_keywords, texts)
         final = 0.55 * coverage[cand] + 0.30 * phrase + 0.15 * keywords
         order = np.lexsort((-bm25[cand], -final))
         ranked = [(int(cand[j]), float(final[j])) for j in order]
@@ -433,13 +435,15 @@ class ClauseIndex:
         )
 
     @staticmethod
-    def _rerank(qnorm: str, fixed: str, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    def _rerank(
+        qnorm: str, phrase_q: str, keywords_q: str, texts: list[str]
+    ) -> tuple[np.ndarray, np.ndarray]:
         """Phrase similarity (partial_ratio) and keyword similarity (token_set_ratio)."""
-        phrase = np.maximum(
-            process.cdist([qnorm], texts, scorer=fuzz.partial_ratio, workers=1)[0],
-            process.cdist([fixed], texts, scorer=fuzz.partial_ratio, workers=1)[0],
-        )
-        keywords = process.cdist([fixed], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
+        phrase = process.cdist([phrase_q], texts, scorer=fuzz.partial_ratio, workers=1)[0]
+        if phrase_q != qnorm:
+            typed = process.cdist([qnorm], texts, scorer=fuzz.partial_ratio, workers=1)[0]
+            phrase = np.maximum(phrase, typed)
+        keywords = process.cdist([keywords_q], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
         return phrase.astype(np.float32), keywords.astype(np.float32)
 
     def _group(self, ranked: list[tuple[int, float]]) -> list[Hit]:

@@ -2,24 +2,34 @@
 
 from __future__ import annotations
 
+import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from typing import Any
 
+from bot.commitments import Commitment, extract_all
 from bot.config import Settings
 from bot.documents import Corpus, load_corpus
 from bot.search import ClauseIndex
+from bot.tracking import CommitmentQuery, check_status, rows
 
-__all__ = ["Deduper", "Services", "build_services", "document_rows"]
+log = logging.getLogger(__name__)
+
+__all__ = ["CURATED_FILE", "Deduper", "Services", "build_services", "document_rows"]
+
+#: Analysts' corrections to extracted commitments, inside the corpus directory.
+CURATED_FILE = "commitments.yml"
 
 
 class Deduper:
     """Remembers delivery ids (Slack ``event_id``) for a while, so retries are answered once.
 
-    In memory: enough for one process. Several HTTP instances behind a load
-    balancer should share the database-backed one in :mod:`bot.store`.
+    In memory, per process: with several HTTP processes behind a load balancer, a
+    retry that lands on another process is answered again (see the README).
     """
 
     def __init__(self, ttl_seconds: float = 3600.0, max_items: int = 50_000) -> None:
@@ -46,14 +56,15 @@ class Deduper:
 
 @dataclass
 class Services:
-    """Everything handlers need: settings, the corpus and its clause index, state."""
+    """Everything handlers need: settings, corpus, clause index, commitments and state."""
 
     settings: Settings
     corpus: Corpus
     index: ClauseIndex
-    deduper: Deduper = field(default_factory=Deduper)
+    commitments: list[Commitment] = field(default_factory=list)
     store: Any = None
-    commitments: list[Any] = field(default_factory=list)
+    deduper: Deduper = field(default_factory=Deduper)
+    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
     def first_delivery(self, key: str | None) -> bool:
         """False when this delivery id was already handled (a Slack retry)."""
@@ -63,16 +74,70 @@ class Services:
         """Indexed documents with clause and commitment counts."""
         return document_rows(self.corpus, self.index, self.commitments)
 
+    def statuses(self) -> dict[str, str]:
+        """Current status of every rated commitment (unrated ones are absent)."""
+        return self.store.statuses() if self.store is not None else {}
+
+    def commitment_rows(self, query: CommitmentQuery | None = None) -> list[dict[str, Any]]:
+        """Commitment rows (contract shape + status) for a parsed query (default: all)."""
+        query = query or CommitmentQuery()
+        matching = None
+        if query.words:
+            result = self.index.search(query.words, limit=200)
+            matching = {h.clause.clause_id for h in result.hits}
+            matching |= {o.clause_id for h in result.hits for o in h.also_in}
+        return rows(
+            self.commitments,
+            self.statuses(),
+            today=self.today(),
+            query=query,
+            matching_clauses=matching,
+        )
+
     def commitment_rows_for_home(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(upcoming, overdue) commitment rows for the Home tab; empty without commitments."""
-        return [], []
+        """(upcoming, overdue) rows for the Home tab."""
+        upcoming = self.commitment_rows(CommitmentQuery(view="upcoming"))
+        overdue = self.commitment_rows(CommitmentQuery(view="overdue"))
+        return upcoming, overdue
+
+    def get_commitment(self, commitment_id: str) -> Commitment:
+        """The commitment with this id; KeyError with a clear message otherwise."""
+        for c in self.commitments:
+            if c.id == commitment_id:
+                return c
+        raise KeyError(f"no commitment {commitment_id!r}; 'briefbot commitments' lists the ids")
+
+    def record_status(
+        self, commitment_id: str, status: str, *, actor: str, note: str | None = None
+    ) -> dict[str, Any]:
+        """Set a commitment's status (kept with history); returns its updated row."""
+        commitment = self.get_commitment(commitment_id)
+        status = check_status(status)
+        if self.store is None:
+            raise ValueError("no database configured (DATABASE_URL)")
+        self.store.set_status(commitment.id, status, actor=actor, note=note)
+        return commitment.to_json(status)
 
 
-def build_services(settings: Settings) -> Services:
-    """Load the corpus and build the index (raises CorpusError when unusable)."""
+def build_services(settings: Settings, *, with_store: bool = True) -> Services:
+    """Load the corpus, index it, extract commitments and open the database.
+
+    Raises CorpusError when the corpus is unusable and CurationError when the curated
+    commitments file is broken.
+    """
     corpus = load_corpus(settings.corpus_dir)
     index = ClauseIndex.from_documents(corpus.documents)
-    return Services(settings=settings, corpus=corpus, index=index)
+    commitments = extract_all(
+        corpus.documents, index.clauses, settings.corpus_dir / CURATED_FILE, corpus.warnings
+    )
+    store = None
+    if with_store:
+        from bot.store import Store
+
+        store = Store(settings.database_url)
+    return Services(
+        settings=settings, corpus=corpus, index=index, commitments=commitments, store=store
+    )
 
 
 def document_rows(

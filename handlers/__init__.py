@@ -14,7 +14,7 @@ __all__ = ["register"]
 
 def register(app: Any, services: Services) -> None:
     """Register every listener on ``app``."""
-    from handlers import actions, commands, home, mentions
+    from handlers import actions, commands, commitments, home, mentions
 
-    for module in (commands, mentions, actions, home):
+    for module in (commands, commitments, mentions, actions, home):
         module.register(app, services)

@@ -312,3 +312,84 @@ def status_actions(commitment_id: str, current: str) -> dict[str, Any]:
         select["initial_option"] = initial
     block_id = re.sub(r"[^A-Za-z0-9_.:-]", "-", f"status:{commitment_id}")[:255]
     return {"type": "actions", "block_id": block_id, "elements": [select]}
+
+
+def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: int = 15) -> Message:
+    """A list of commitments, each with a status picker; at most ``limit`` shown."""
+    if not rows:
+        return {
+            "text": f"{title}: none.",
+            "blocks": [
+                _section(f"*{escape(title)}*: none."),
+                _context(
+                    "Try `/commitments upcoming`, `/commitments overdue`, "
+                    "`/commitments due:2013` or `/commitments navigation`."
+                ),
+            ],
+        }
+    blocks: list[dict] = [_section(f"*{escape(title)}* ({len(rows)})")]
+    for row in rows[:limit]:
+        blocks.append(_section(commitment_line(row)))
+        blocks.append(status_actions(row["id"], row.get("status", "not_yet_rated")))
+    if len(rows) > limit:
+        blocks.append(
+            _context(
+                f"…and {len(rows) - limit} more; narrow it with `due:YYYY` or "
+                "words, or run `briefbot commitments` for the full list."
+            )
+        )
+    return {"text": f"{title} ({len(rows)})", "blocks": blocks[:MAX_BLOCKS]}
+
+
+def reminder_message(row: dict[str, Any], *, kind: str, lead: str | None) -> Message:
+    """A reminder post: what falls due when, the verbatim clause, citation, status picker."""
+    due = row.get("due") or "undated"
+    if kind == "overdue":
+        head = f":alarm_clock: *Due date passed* ({escape(due)}) and the status is still open."
+    elif lead in (None, "0d"):
+        head = f":date: *Due today* ({escape(due)})"
+    else:
+        head = f":date: *Due in {escape(lead or '')}* ({escape(due)})"
+    quote, _ = quote_text(row.get("text", ""))
+    blocks = [
+        _section(head),
+        _section(quote),
+        _context(
+            f"*{escape(row.get('citation', ''))}*",
+            f"time phrase: “*{escape(row.get('expression', ''))}*”",
+            f"status: {escape(str(row.get('status', 'not_yet_rated')).replace('_', ' '))}",
+        ),
+        status_actions(row["id"], row.get("status", "not_yet_rated")),
+    ]
+    text = f"Reminder: due {due}: “{escape(cut(row.get('text', ''), 200)[0])}”"
+    return {"text": text, "blocks": blocks}
+
+
+def summary_message(rows: Sequence[dict[str, Any]]) -> Message:
+    """One post for reminders missed while the bot was offline (never a flood)."""
+    blocks: list[dict] = [
+        _section(f":zzz: *While I was offline, {len(rows)} reminder(s) fell due:*"),
+    ]
+    for row in rows[:20]:
+        blocks.append(_section(commitment_line(row)))
+    if len(rows) > 20:
+        blocks.append(_context(f"…and {len(rows) - 20} more: `/commitments overdue`"))
+    return {
+        "text": f"While I was offline, {len(rows)} reminder(s) fell due.",
+        "blocks": blocks[:MAX_BLOCKS],
+    }
+
+
+def status_recorded_message(row: dict[str, Any], user_id: str) -> Message:
+    """What replaces a commitment card after someone records its status."""
+    status = str(row.get("status", "")).replace("_", " ")
+    quote, _ = quote_text(row.get("text", ""))
+    blocks = [
+        _section(quote),
+        _context(
+            f"*{escape(row.get('citation', ''))}*", f"due {escape(row.get('due') or 'undated')}"
+        ),
+        _context(f"Status recorded: *{escape(status)}* by <@{escape(user_id)}>"),
+        status_actions(row["id"], row.get("status", "not_yet_rated")),
+    ]
+    return {"text": f"Status recorded: {status}", "blocks": blocks}

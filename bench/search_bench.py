@@ -1,0 +1,605 @@
+"""Benchmark briefbot's clause search against a plain rapidfuzz scan.
+
+    python bench/search_bench.py [--sizes 10000,100000] [--queries 200] [--seed 7] [--json FILE]
+
+What it measures (see GUIDE §7 for the reference figures):
+
+* **Corpora.** For each size N, a synthetic corpus of N clauses: the real clauses of
+  ``corpus/`` plus near-duplicate "decoys" of them. A decoy is a real clause (or the
+  head of one joined to the tail of another) with 20–40% of its content words swapped
+  for random words of the real vocabulary. Decoys belong to ~N/50 synthetic documents.
+* **Queries.** Targets are real clauses, so the same queries run against every size
+  and the hit@1 difference between sizes is the cost of more decoys. Kinds alternate:
+  a "typo'd phrase" (4–8 consecutive words of the target with 1–2 character typos in
+  words of 5+ letters) and "keywords" (3–4 distinct rare-ish content words of the
+  target, shuffled).
+* **hit@1.** The top result is right when it is the target, or when its normalised
+  text contains the un-typo'd phrase / every keyword (a decoy with those words is an
+  equally good answer). Near-identical clauses folded into the top hit (``also_in``)
+  count as the top result too. For briefbot an empty ``hits`` list is a miss, even if
+  its ``suggestion`` is right.
+* **Timing.** Single thread, ``time.perf_counter`` per query after one warm-up query.
+  The baseline is ``process.extract(normalise(q), normalised_texts, scorer=WRatio,
+  limit=1)``; its "build" is normalising the texts. When all queries would exceed
+  ``--baseline-budget`` seconds, only the first 50 run (kinds alternate, so 25 each).
+* **Memory.** tracemalloc peak during a second, separate build (tracemalloc slows
+  allocation, so the timed build runs without it), and the process max RSS.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import hashlib
+import json
+import os
+import platform
+import random
+import re
+import resource
+import shlex
+import sys
+import time
+import tracemalloc
+from collections import Counter
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass, field
+from datetime import date, timedelta
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+import bot.search
+from bot.clauses import Clause, segment_all
+from bot.clean import normalise
+from bot.documents import load_corpus
+from bot.search import ClauseIndex
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_CORPUS = ROOT / "corpus"
+BASELINE_CAP = 50
+CLAUSES_PER_DOC = 50
+MIB = 1024 * 1024
+
+# Words never swapped in decoys nor picked as keywords (kept local on purpose: the
+# benchmark must not change when the search module's own list is tuned).
+STOP = frozenset(
+    """
+    a an and are as at be been being both but by can could did do does for from had has have
+    he her his how i if in into is it its may might more most must no not of on or our shall
+    should so such than that the their them then there these they this those to too up was
+    we were what when where which while who whom why will with would you your also any all
+    each other over under about after before between
+    """.split()
+)
+_WORD = re.compile(r"([^A-Za-z]*)([A-Za-z]+)([^A-Za-z]*)")
+_LETTERS = "abcdefghijklmnopqrstuvwxyz"
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+# --------------------------------------------------------------------------- corpora
+
+
+def real_clauses(corpus_dir: Path) -> list[Clause]:
+    corpus = load_corpus(corpus_dir)
+    return list(segment_all(corpus.documents))
+
+
+def content_vocabulary(clauses: Sequence[Clause]) -> list[str]:
+    """Lower-case alphabetic content words of the real clauses, sorted (deterministic)."""
+    vocab = set()
+    for c in clauses:
+        for tok in c.text.split():
+            m = _WORD.fullmatch(tok)
+            if m and len(m.group(2)) >= 3 and m.group(2).lower() not in STOP:
+                vocab.add(m.group(2).lower())
+    return sorted(vocab)
+
+
+def _swap_words(tokens: list[str], vocab: list[str], rng: random.Random) -> list[str]:
+    slots = []
+    for i, tok in enumerate(tokens):
+        m = _WORD.fullmatch(tok)
+        if m and len(m.group(2)) >= 3 and m.group(2).lower() not in STOP:
+            slots.append(i)
+    if not slots:
+        return tokens
+    share = rng.uniform(0.2, 0.4)
+    k = max(1, round(share * len(slots)))
+    out = list(tokens)
+    for i in rng.sample(slots, k):
+        m = _WORD.fullmatch(out[i])
+        assert m is not None
+        word = rng.choice(vocab)
+        if m.group(2)[0].isupper():
+            word = word.capitalize()
+        out[i] = m.group(1) + word + m.group(3)
+    return out
+
+
+def synthetic_corpus(
+    real: Sequence[Clause], size: int, vocab: list[str], seed: int
+) -> list[Clause]:
+    """``size`` clauses: every real clause plus decoys, shuffled, in ~size/50 documents."""
+    rng = random.Random(f"corpus-{seed}-{size}")
+    n_decoys = max(0, size - len(real))
+    base_day = date(2000, 1, 1)
+    decoys: list[Clause] = []
+    for j in range(n_decoys):
+        src = rng.choice(real)
+        tokens = src.text.split()
+        if len(tokens) >= 6 and rng.random() < 0.3:
+            # Recombine: the head of this clause with the tail of another.
+            other = rng.choice(real).text.split()
+            cut = rng.randint(len(tokens) * 2 // 5, len(tokens) * 7 // 10)
+            tail_from = rng.randint(len(other) * 3 // 10, max(len(other) * 3 // 10, len(other) - 2))
+            tokens = tokens[:cut] + other[tail_from:]
+        text = " ".join(_swap_words(tokens, vocab, rng))
+        d = j // CLAUSES_PER_DOC
+        pos = j % CLAUSES_PER_DOC + 1
+        doc_id = f"synthetic-{d:05d}"
+        decoys.append(
+            Clause(
+                clause_id=f"{doc_id}#p{pos}.1",
+                doc_id=doc_id,
+                doc_title=f"Synthetic Statement {d}",
+                doc_date=base_day + timedelta(days=(d * 37) % 9000),
+                text=text,
+                paragraph=str(pos),
+                block=pos,
+                sentence=1,
+            )
+        )
+    # Keep each document's clauses together (as a real corpus is), but interleave the
+    # real documents' clauses with the synthetic documents in a random order.
+    groups: dict[str, list[Clause]] = {}
+    for c in [*real, *decoys]:
+        groups.setdefault(c.doc_id, []).append(c)
+    order = sorted(groups)
+    rng.shuffle(order)
+    return [c for doc_id in order for c in groups[doc_id]]
+
+
+# --------------------------------------------------------------------------- queries
+
+
+@dataclass
+class Query:
+    kind: str  # "typo" or "keywords"
+    text: str
+    target: Clause
+    expect_phrase: str = ""  # normalised, un-typo'd (typo'd phrases)
+    expect_words: tuple[str, ...] = ()  # normalised (keyword queries)
+    typos: list[str] = field(default_factory=list)
+
+
+def _typo(word: str, rng: random.Random) -> tuple[str, str]:
+    """One character-level typo in ``word``: deletion, transposition or substitution."""
+    while True:
+        kind = rng.choice(("deletion", "transposition", "substitution"))
+        if kind == "deletion":
+            i = rng.randrange(len(word))
+            out = word[:i] + word[i + 1 :]
+        elif kind == "transposition":
+            i = rng.randrange(len(word) - 1)
+            out = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
+        else:
+            i = rng.randrange(len(word))
+            ch = rng.choice(_LETTERS.replace(word[i].lower(), ""))
+            out = word[:i] + (ch.upper() if word[i].isupper() else ch) + word[i + 1 :]
+        if out.lower() != word.lower():
+            return out, kind
+
+
+def make_typo_query(target: Clause, rng: random.Random) -> Query | None:
+    tokens = target.text.split()
+    if len(tokens) < 4:
+        return None
+    for _ in range(20):
+        k = rng.randint(4, min(8, len(tokens)))
+        start = rng.randrange(len(tokens) - k + 1)
+        span = tokens[start : start + k]
+        long_words = [
+            i for i, t in enumerate(span) if (m := _WORD.fullmatch(t)) and len(m.group(2)) >= 5
+        ]
+        if not long_words:
+            continue
+        phrase = normalise(" ".join(span))
+        if len(phrase.split()) < 4:
+            continue
+        typod = list(span)
+        notes = []
+        for i in rng.sample(long_words, min(len(long_words), rng.randint(1, 2))):
+            m = _WORD.fullmatch(typod[i])
+            assert m is not None
+            bad, kind = _typo(m.group(2), rng)
+            typod[i] = m.group(1) + bad + m.group(3)
+            notes.append(f"{m.group(2)}->{bad} ({kind})")
+        text = " ".join(typod).strip(" \t,;:.()\"'“”‘’—–-")
+        return Query("typo", text, target, expect_phrase=phrase, typos=notes)
+    return None
+
+
+def make_keyword_query(target: Clause, df: Counter[str], rng: random.Random) -> Query | None:
+    words = sorted(
+        {w for w in normalise(target.text).split() if len(w) >= 4 and w.isalpha()} - STOP
+    )
+    if len(words) < 3:
+        return None
+    words.sort(key=lambda w: (df[w], w))
+    k = rng.randint(3, min(4, len(words)))
+    rare = words[: max(k, (len(words) + 1) // 2)]  # the rarer half of the clause's words
+    picked = rng.sample(rare, k)
+    rng.shuffle(picked)
+    return Query("keywords", " ".join(picked), target, expect_words=tuple(picked))
+
+
+def make_queries(real: Sequence[Clause], n: int, seed: int) -> list[Query]:
+    """``n`` queries, kinds alternating (typo'd phrase first), targets real clauses."""
+    rng = random.Random(f"queries-{seed}")
+    df: Counter[str] = Counter()
+    for c in real:
+        df.update(set(normalise(c.text).split()))
+    queries: list[Query] = []
+    while len(queries) < n:
+        target = rng.choice(real)
+        if len(queries) % 2 == 0:
+            q = make_typo_query(target, rng)
+        else:
+            q = make_keyword_query(target, df, rng)
+        if q is not None:
+            queries.append(q)
+    return queries
+
+
+def is_correct(q: Query, clause: Clause) -> bool:
+    if clause.clause_id == q.target.clause_id:
+        return True
+    norm = normalise(clause.text)
+    if q.kind == "typo":
+        return f" {q.expect_phrase} " in f" {norm} "
+    have = set(norm.split())
+    return all(w in have for w in q.expect_words)
+
+
+# --------------------------------------------------------------------------- measuring
+
+
+@dataclass
+class Row:
+    method: str
+    clauses: int
+    build_s: float
+    p50_ms: float
+    p99_ms: float
+    peak_mib: float
+    retained_mib: float
+    hit1_typo: float
+    hit1_keywords: float
+    typo_hits: int
+    typo_total: int
+    keyword_hits: int
+    keyword_total: int
+    queries_timed: int
+    queries_total: int
+    empty_results: int = 0
+    max_rss_mib: float = 0.0
+    note: str = ""
+
+
+@dataclass
+class Failure:
+    clauses: int
+    kind: str
+    query: str
+    typos: list[str]
+    expected: str
+    target_id: str
+    target_text: str
+    returned_id: str | None
+    returned_text: str | None
+    score: float | None
+    suggestion_correct: bool
+    correct_rank: int | None  # 1-based rank of the first right answer with min_score=0
+
+
+def _max_rss_mib() -> float:
+    rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return rss / (MIB if sys.platform == "darwin" else 1024)
+
+
+def _build(factory: Callable[[], Any]) -> tuple[Any, float, float, float]:
+    """Build twice: timed without tracemalloc, then traced for peak/retained memory."""
+    gc.collect()
+    t0 = time.perf_counter()
+    obj = factory()
+    build_s = time.perf_counter() - t0
+    del obj
+    gc.collect()
+    tracemalloc.start()
+    base = tracemalloc.get_traced_memory()[0]
+    obj = factory()
+    current, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    return obj, build_s, (peak - base) / MIB, (current - base) / MIB
+
+
+def _scores(
+    method: str,
+    size: int,
+    queries: Sequence[Query],
+    latencies: list[float],
+    correct: list[bool],
+    build_s: float,
+    peak: float,
+    retained: float,
+) -> Row:
+    done = queries[: len(correct)]
+    typo = [ok for q, ok in zip(done, correct, strict=True) if q.kind == "typo"]
+    kw = [ok for q, ok in zip(done, correct, strict=True) if q.kind == "keywords"]
+    lat = np.asarray(latencies) * 1000
+    return Row(
+        method=method,
+        clauses=size,
+        build_s=build_s,
+        p50_ms=float(np.percentile(lat, 50)),
+        p99_ms=float(np.percentile(lat, 99)),
+        peak_mib=peak,
+        retained_mib=retained,
+        hit1_typo=sum(typo) / max(len(typo), 1),
+        hit1_keywords=sum(kw) / max(len(kw), 1),
+        typo_hits=sum(typo),
+        typo_total=len(typo),
+        keyword_hits=sum(kw),
+        keyword_total=len(kw),
+        queries_timed=len(correct),
+        queries_total=len(queries),
+    )
+
+
+def bench_briefbot(clauses: list[Clause], queries: Sequence[Query], failures: list[Failure]) -> Row:
+    size = len(clauses)
+    log(f"[{size}] briefbot: building ClauseIndex …")
+    index, build_s, peak, retained = _build(lambda: ClauseIndex(clauses))
+    log(f"[{size}] briefbot: built in {build_s:.2f} s (traced peak {peak:.0f} MiB); querying …")
+    index.search(queries[0].text, limit=1)  # warm-up
+    latencies: list[float] = []
+    correct: list[bool] = []
+    results = []
+    t_start = time.perf_counter()
+    for n, q in enumerate(queries, 1):
+        t0 = time.perf_counter()
+        res = index.search(q.text, limit=1)
+        latencies.append(time.perf_counter() - t0)
+        results.append(res)
+        ok = bool(res.hits) and any(
+            is_correct(q, c) for c in (res.hits[0].clause, *res.hits[0].also_in)
+        )
+        correct.append(ok)
+        if n % 50 == 0:
+            log(f"[{size}] briefbot: {n}/{len(queries)} ({time.perf_counter() - t_start:.1f} s)")
+    row = _scores("briefbot", size, queries, latencies, correct, build_s, peak, retained)
+    row.empty_results = sum(1 for r in results if not r.hits)
+    for q, res, ok in zip(queries, results, correct, strict=True):
+        if ok:
+            continue
+        top = res.hits[0] if res.hits else None
+        sugg = res.suggestion
+        rank = None
+        deep = index.search(q.text, limit=20, min_score=0)
+        for r, h in enumerate(deep.hits, 1):
+            if any(is_correct(q, c) for c in (h.clause, *h.also_in)):
+                rank = r
+                break
+        failures.append(
+            Failure(
+                clauses=size,
+                kind=q.kind,
+                query=q.text,
+                typos=q.typos,
+                expected=q.expect_phrase or " + ".join(q.expect_words),
+                target_id=q.target.clause_id,
+                target_text=q.target.text,
+                returned_id=top.clause.clause_id if top else None,
+                returned_text=top.clause.text if top else None,
+                score=(top or sugg).score if (top or sugg) else None,
+                suggestion_correct=bool(sugg and is_correct(q, sugg.clause)),
+                correct_rank=rank,
+            )
+        )
+    del index
+    gc.collect()
+    row.max_rss_mib = _max_rss_mib()
+    return row
+
+
+def bench_baseline(clauses: list[Clause], queries: Sequence[Query], budget_s: float) -> Row:
+    size = len(clauses)
+    log(f"[{size}] rapidfuzz: normalising {size} clause texts …")
+    choices, build_s, peak, retained = _build(lambda: [normalise(c.text) for c in clauses])
+    process.extract(normalise(queries[0].text), choices, scorer=fuzz.WRatio, limit=1)  # warm-up
+    latencies: list[float] = []
+    correct: list[bool] = []
+    limit = len(queries)
+    note = ""
+    t_start = time.perf_counter()
+    for n, q in enumerate(queries, 1):
+        if n > limit:
+            break
+        t0 = time.perf_counter()
+        best = process.extract(normalise(q.text), choices, scorer=fuzz.WRatio, limit=1)
+        latencies.append(time.perf_counter() - t0)
+        correct.append(bool(best) and is_correct(q, clauses[best[0][2]]))
+        if n == 5 and limit > BASELINE_CAP:
+            projected = sum(latencies) / len(latencies) * len(queries)
+            if projected > budget_s:
+                limit = BASELINE_CAP
+                note = (
+                    f"first {BASELINE_CAP} of {len(queries)} queries only "
+                    f"(all would take ~{projected:.0f} s > --baseline-budget {budget_s:g} s)"
+                )
+                log(f"[{size}] rapidfuzz: timing the {note}")
+        if n % 25 == 0:
+            log(f"[{size}] rapidfuzz: {n}/{limit} ({time.perf_counter() - t_start:.1f} s)")
+    row = _scores(
+        "rapidfuzz WRatio scan", size, queries, latencies, correct, build_s, peak, retained
+    )
+    row.note = note
+    del choices
+    gc.collect()
+    row.max_rss_mib = _max_rss_mib()
+    return row
+
+
+# --------------------------------------------------------------------------- report
+
+HEADER = (
+    "| method | clauses | build s | p50 ms | p99 ms | peak MiB | hit@1 typo'd | hit@1 keywords |"
+)
+
+
+def _ms(v: float) -> str:
+    return f"{v:.2f}" if v < 10 else f"{v:.0f}"
+
+
+def table(rows: Sequence[Row]) -> str:
+    lines = [HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        mark = " *" if r.note else ""
+        lines.append(
+            f"| {r.method}{mark} | {r.clauses:,} | {r.build_s:.2f} | {_ms(r.p50_ms)} | "
+            f"{_ms(r.p99_ms)} | {r.peak_mib:.1f} | "
+            f"{r.hit1_typo:.2f} ({r.typo_hits}/{r.typo_total}) | "
+            f"{r.hit1_keywords:.2f} ({r.keyword_hits}/{r.keyword_total}) |"
+        )
+    for r in rows:
+        if r.note:
+            lines.append(f"\n\\* {r.method} at {r.clauses:,} clauses: {r.note}.")
+    return "\n".join(lines)
+
+
+def machine() -> dict[str, Any]:
+    return {
+        "cpu_count": os.cpu_count(),
+        "platform": platform.platform(),
+        "python": platform.python_version(),
+        "implementation": platform.python_implementation(),
+    }
+
+
+def search_version() -> str:
+    """Short hash of bot/search.py as loaded, to tell runs of different search code apart."""
+    path = Path(bot.search.__file__)
+    return f"{path.name} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+
+
+def parse_args(argv: Sequence[str]) -> argparse.Namespace:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--sizes", default="10000,100000", help="comma-separated corpus sizes (clauses)")
+    p.add_argument("--queries", type=int, default=200, help="number of queries (kinds alternate)")
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON here")
+    p.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS, help="the real corpus")
+    p.add_argument(
+        "--baseline-budget",
+        type=float,
+        default=120.0,
+        metavar="S",
+        help=f"time only the first {BASELINE_CAP} baseline queries if all would take longer",
+    )
+    p.add_argument(
+        "--failures", type=int, default=5, metavar="K", help="briefbot misses to print per size"
+    )
+    args = p.parse_args(argv)
+    try:
+        args.size_list = [int(s.replace("_", "")) for s in args.sizes.split(",") if s.strip()]
+    except ValueError:
+        p.error(f"--sizes must be comma-separated integers, not {args.sizes!r}")
+    if not args.size_list or min(args.size_list) < 1 or args.queries < 2:
+        p.error("need at least one positive size and --queries >= 2")
+    return args
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = parse_args(argv)
+    command = shlex.join(["python", "bench/search_bench.py", *argv])
+    t_all = time.perf_counter()
+    code = search_version()
+    real = real_clauses(args.corpus)
+    vocab = content_vocabulary(real)
+    queries = make_queries(real, args.queries, args.seed)
+    log(
+        f"{len(real)} real clauses, {len(vocab)} content words; {len(queries)} queries "
+        f"({sum(q.kind == 'typo' for q in queries)} typo'd phrases)"
+    )
+    rows: list[Row] = []
+    failures: list[Failure] = []
+    for size in args.size_list:
+        if size < len(real):
+            log(f"size {size} < {len(real)} real clauses: using {len(real)}")
+        t0 = time.perf_counter()
+        clauses = synthetic_corpus(real, size, vocab, args.seed)
+        log(f"[{len(clauses)}] corpus generated in {time.perf_counter() - t0:.1f} s")
+        rows.append(bench_briefbot(clauses, queries, failures))
+        rows.append(bench_baseline(clauses, queries, args.baseline_budget))
+        del clauses
+        gc.collect()
+    rows.sort(key=lambda r: (r.method != "briefbot", r.clauses))
+    info = machine()
+    rss = _max_rss_mib()
+    print("## Clause search benchmark\n")
+    print(table(rows))
+    print(
+        f"\nMachine: {info['cpu_count']} CPUs (os.cpu_count), {info['platform']}, "
+        f"{info['implementation']} {info['python']}. Single-threaded."
+    )
+    print(f"Search code: {code}.")
+    print(f"Process max RSS: {rss:.0f} MiB (resource.getrusage, whole run).")
+    print(f"Command: `{command}` (total {time.perf_counter() - t_all:.0f} s)")
+    if failures and args.failures > 0:
+        print(f"\n### briefbot misses (first {args.failures} per size)\n")
+        shown: Counter[int] = Counter()
+        for f in failures:
+            if shown[f.clauses] >= args.failures:
+                continue
+            shown[f.clauses] += 1
+            typos = f" [{'; '.join(f.typos)}]" if f.typos else ""
+            got = (
+                f"{f.returned_id} (score {f.score}): {f.returned_text}"
+                if f.returned_id
+                else f"no hit (suggestion score {f.score}, right: {f.suggestion_correct})"
+            )
+            print(
+                f"- {f.clauses:,} clauses, {f.kind}: `{f.query}`{typos}\n"
+                f"  - expected: `{f.expected}` — target {f.target_id}: {f.target_text}\n"
+                f"  - returned: {got}\n"
+                f"  - first right answer at rank: {f.correct_rank or '>20 / none'}"
+            )
+    if args.json:
+        payload = {
+            "command": command,
+            "machine": info,
+            "search_code": code,
+            "max_rss_mib": rss,
+            "args": {
+                "sizes": args.size_list,
+                "queries": args.queries,
+                "seed": args.seed,
+                "baseline_budget": args.baseline_budget,
+            },
+            "rows": [asdict(r) for r in rows],
+            "failures": [asdict(f) for f in failures],
+        }
+        Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")
+        log(f"wrote {args.json}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,67 @@
+"""/commitments and the status picker (on reminder posts, lists and App Home)."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from bot.services import Services
+from bot.tracking import TrackingError, parse_commitment_query
+from handlers import blocks
+
+log = logging.getLogger(__name__)
+
+TITLES = {
+    "all": "Commitments",
+    "upcoming": "Upcoming commitments",
+    "overdue": "Overdue commitments",
+    "open": "Open commitments",
+    "undated": "Undated commitments",
+}
+
+
+def commitments_reply(services: Services, text: str) -> blocks.Message:
+    """The /commitments answer: a filtered list, or a specific error."""
+    if (text or "").strip().lower() in {"help", "?"}:
+        return blocks.commitments_message([], title="Commitments")
+    try:
+        query = parse_commitment_query(text or "")
+        rows = services.commitment_rows(query)
+    except TrackingError as exc:
+        return blocks.error_message(str(exc))
+    title = TITLES[query.view]
+    if query.due_label:
+        title += f" due {query.due_label}"
+    if query.status:
+        title += f" with status {query.status.replace('_', ' ')}"
+    if query.words:
+        title += f" matching “{query.words}”"
+    return blocks.commitments_message(rows, title=title)
+
+
+def register(app: Any, services: Services) -> None:
+    """Register /commitments and the status picker."""
+
+    @app.command("/commitments")
+    def list_commitments(ack, command, respond):
+        ack()
+        respond(response_type="ephemeral", **commitments_reply(services, command.get("text", "")))
+
+    @app.action(blocks.ACTION_STATUS)
+    def set_status(ack, body, action, respond, client):
+        ack()
+        value = blocks.decode((action.get("selected_option") or {}).get("value"))
+        user = body["user"]["id"]
+        try:
+            row = services.record_status(str(value.get("id")), str(value.get("s")), actor=user)
+        except (KeyError, ValueError) as exc:
+            respond(
+                response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc))
+            )
+            return
+        if (body.get("container") or {}).get("type") == "view":
+            from handlers.home import home_for
+
+            client.views_publish(user_id=user, view=home_for(services))
+        else:
+            respond(replace_original=True, **blocks.status_recorded_message(row, user))

@@ -1,0 +1,56 @@
+"""Smoke test of bench/search_bench.py: it runs, prints its table, and finds what it should.
+
+No timing assertions; only a quality floor for briefbot on typo'd phrases.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "search_bench.py"
+
+
+@pytest.fixture(scope="module")
+def search_bench():
+    spec = importlib.util.spec_from_file_location("search_bench", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["search_bench"] = module  # dataclasses look their module up by name
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop("search_bench", None)
+
+
+def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, capsys):
+    out_json = tmp_path / "bench.json"
+    rc = search_bench.main(["--sizes", "1000", "--queries", "20", "--json", str(out_json)])
+    assert rc == 0
+
+    out = capsys.readouterr().out
+    lines = out.splitlines()
+    assert search_bench.HEADER in lines
+    rows = [line for line in lines if line.startswith("| ") and "| 1,000 |" in line]
+    methods = [row.split("|")[1].strip() for row in rows]
+    assert methods == ["briefbot", "rapidfuzz WRatio scan"]
+    for row in rows:
+        assert len(row.strip("|").split("|")) == 8, row
+    assert "Machine:" in out
+    assert "Command: `python bench/search_bench.py --sizes 1000 --queries 20" in out
+
+    data = json.loads(out_json.read_text())
+    by_method = {r["method"]: r for r in data["rows"]}
+    bot = by_method["briefbot"]
+    assert bot["clauses"] == 1000
+    assert bot["typo_total"] == 10 and bot["keyword_total"] == 10
+    assert bot["hit1_typo"] >= 0.8, data["failures"]
+    # The printed figure is the same as the JSON one.
+    assert f"{bot['hit1_typo']:.2f} ({bot['typo_hits']}/10)" in rows[0]
+    base = by_method["rapidfuzz WRatio scan"]
+    assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
