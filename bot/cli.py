@@ -15,13 +15,15 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.documents import CorpusError
 from bot.search import QueryError, SearchResult, check_query
+from bot.tracking import TrackingError
 
 log = logging.getLogger("bot.cli")
 
@@ -43,6 +45,15 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _instant(text: str) -> datetime:
+    try:
+        return datetime.fromisoformat(text.strip())
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not an ISO date-time (e.g. 2013-06-23T09:00)"
+        ) from None
 
 
 def _positive(text: str) -> int:
@@ -102,6 +113,35 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--date", type=_iso_date, help="the statement's date (default: inferred)")
     ing.add_argument("--source", help="where the text came from")
     ing.add_argument("--parties", help="comma-separated signatories")
+
+    com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
+    com.add_argument(
+        "query", nargs="*", help="upcoming | overdue | open | undated | due:YYYY | words"
+    )
+    com.add_argument("--json", action="store_true", help="machine-readable output")
+    com.add_argument("--ics", action="store_true", help="an RFC 5545 calendar of dated commitments")
+    com.add_argument("--status", help="only this status")
+    com.add_argument("--due-after", type=_iso_date, metavar="DATE", help="due on or after DATE")
+    com.add_argument("--due-before", type=_iso_date, metavar="DATE", help="due on or before DATE")
+
+    st = sub.add_parser("status", parents=[common], help="show or set a commitment's status")
+    st.add_argument("id", help="commitment id (see 'briefbot commitments')")
+    st.add_argument("value", nargs="?", help="new status; without it, show the history")
+    st.add_argument("--note", help="why (kept in the history)")
+    st.add_argument("--by", default="cli", help="who is recording it (default: cli)")
+
+    rem = sub.add_parser("remind", parents=[common], help="reminders due at an instant")
+    rem.add_argument(
+        "--as-of",
+        required=True,
+        type=_instant,
+        metavar="DATETIME",
+        help="ISO date-time; without an offset it is in BRIEFBOT_TIMEZONE",
+    )
+    rem.add_argument("--dry-run", action="store_true", help="show, do not post or record")
+    rem.add_argument("--json", action="store_true")
+
+    sub.add_parser("scheduler", parents=[common], help="run only the reminder scheduler")
 
     srv = sub.add_parser("serve", parents=[common], help="run the bot (Slack or local console)")
     mode = srv.add_mutually_exclusive_group()
@@ -292,16 +332,191 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     return 2 if failures else 0
 
 
+def _services(settings: Settings, err: TextIO, *, with_store: bool = True) -> Any:
+    from bot.services import build_services
+
+    services = build_services(settings, with_store=with_store)
+    for w in services.corpus.warnings:
+        print(f"warning: {w}", file=err)
+    return services
+
+
+def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from dataclasses import replace
+
+    from bot.tracking import check_status, parse_commitment_query, to_ics
+
+    query = parse_commitment_query(" ".join(args.query))
+    query = replace(
+        query,
+        status=check_status(args.status) if args.status else query.status,
+        due_after=args.due_after or query.due_after,
+        due_before=args.due_before or query.due_before,
+    )
+    services = _services(settings, err)
+    rows = services.commitment_rows(query)
+    if args.ics:
+        wanted = {r["id"] for r in rows}
+        chosen = [c for c in services.commitments if c.id in wanted]
+        out.write(to_ics(chosen, services.statuses()))
+        return 0
+    if args.json:
+        out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    if not rows:
+        print("No commitments match.", file=out)
+        return 0
+    bold = out.isatty() if hasattr(out, "isatty") else False
+    width = _width()
+    for r in rows:
+        flag = "  OVERDUE" if r["overdue"] else ""
+        print(f"{r['due'] or 'undated':10}  {r['status'].replace('_', ' ')}{flag}", file=out)
+        text = r["text"]
+        if bold:
+            text = text.replace(r["expression"], f"\033[1m{r['expression']}\033[0m", 1)
+        print(
+            textwrap.fill(f"“{text}”", width, initial_indent="   ", subsequent_indent="    "),
+            file=out,
+        )
+        print(f"   time phrase: “{r['expression']}”", file=out)
+        print(f"   — {r['citation']}", file=out)
+        print(f"   id: {r['id']}", file=out)
+        print(file=out)
+    return 0
+
+
+def _cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    services = _services(settings, err)
+    try:
+        commitment = services.get_commitment(args.id)
+    except KeyError as exc:
+        raise UsageError(exc.args[0]) from None
+    if args.value is None:
+        print(f"{commitment.id}: {services.store.current_status(commitment.id)}", file=out)
+        for ch in services.store.history(commitment.id):
+            note = f" — {ch.note}" if ch.note else ""
+            print(f"   {ch.changed_at:%Y-%m-%d %H:%M}Z  {ch.status}  by {ch.actor}{note}", file=out)
+        return 0
+    before = services.store.current_status(commitment.id)
+    row = services.record_status(commitment.id, args.value, actor=args.by, note=args.note)
+    print(f"{commitment.id}: {before} → {row['status']}", file=out)
+    return 0
+
+
+def _as_of(value: datetime, settings: Settings) -> datetime:
+    return value if value.tzinfo else value.replace(tzinfo=settings.timezone)
+
+
+def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from bot.reminders import default_owner, run_due
+
+    now = _as_of(args.as_of, settings)
+    services = _services(settings, err)
+    poster = None
+    if not args.dry_run:
+        settings.require("bot_token", "reminder_channel")
+        poster = _slack_poster(settings, services)
+    report = run_due(
+        services.store,
+        services.commitments,
+        now=now,
+        settings=settings,
+        poster=poster or _NoPoster(),
+        owner=default_owner(),
+        dry_run=args.dry_run,
+    )
+    if args.json:
+        out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
+        return 0
+    tz = settings.timezone
+    print(
+        f"Reminders due at {now.astimezone(tz):%Y-%m-%d %H:%M %Z}"
+        + (" (dry run: nothing posted or recorded)" if args.dry_run else ""),
+        file=out,
+    )
+    if not report.plan.post and not report.plan.summarize:
+        print("   none", file=out)
+    for r in report.plan.post:
+        c = r.commitment
+        what = "due date passed" if r.kind == "overdue" else f"due {c.due} ({_lead(r)} ahead)"
+        print(f"- {what}: “{c.expression}”", file=out)
+        print(
+            textwrap.fill(f"“{c.text}”", _width(), initial_indent="   ", subsequent_indent="    "),
+            file=out,
+        )
+        print(f"   — {c.citation}", file=out)
+    if report.plan.summarize:
+        print(
+            f"- one 'while I was offline' summary of {len(report.plan.summarize)} reminder(s)",
+            file=out,
+        )
+    if report.plan.skip:
+        print(
+            f"({len(report.plan.skip)} older reminder(s) from before the first run are not "
+            "posted; they show as overdue in 'briefbot commitments overdue')",
+            file=out,
+        )
+    if not args.dry_run:
+        print(
+            f"posted {len(report.posted)}, summarized {len(report.summarized)}, "
+            f"failed {len(report.failed)}",
+            file=out,
+        )
+        for key, reason in report.failed:
+            print(f"   failed: {key}: {reason}", file=err)
+        return 1 if report.failed else 0
+    return 0
+
+
+def _lead(reminder: Any) -> str:
+    from bot.reminders import lead_label
+
+    return lead_label(reminder.lead) if reminder.lead is not None else "0d"
+
+
+class _NoPoster:
+    """Used for dry runs: posting is a bug."""
+
+    def post(self, reminder: Any, channel: str) -> str:
+        raise AssertionError("dry run must not post")
+
+    post_summary = find_posted = post  # type: ignore[assignment]
+
+
+def _slack_poster(settings: Settings, services: Any, client: Any = None) -> Any:
+    from bot.app import build_client
+    from handlers.reminders import SlackPoster
+
+    return SlackPoster(client or build_client(settings), status_of=services.store.current_status)
+
+
+def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    from bot.reminders import default_owner
+    from bot.scheduler import build_scheduler, make_tick
+
+    settings.require("bot_token", "reminder_channel")
+    services = _services(settings, err)
+    tick = make_tick(
+        services.store,
+        lambda: services.commitments,
+        settings=settings,
+        poster=_slack_poster(settings, services),
+        owner=default_owner(),
+    )
+    scheduler = build_scheduler(settings, tick, blocking=True)
+    log.warning("briefbot scheduler: posting reminders to %s", settings.reminder_channel)
+    with contextlib.suppress(KeyboardInterrupt, SystemExit):
+        scheduler.start()
+    return 0
+
+
 def _cmd_serve(
     args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO, stdin: TextIO
 ) -> int:
     from bot.serve import choose_transport, serve
-    from bot.services import build_services
 
     transport = choose_transport(settings, args.transport)
-    services = build_services(settings)
-    for w in services.corpus.warnings:
-        print(f"warning: {w}", file=err)
+    services = _services(settings, err)
     return serve(
         settings,
         services,
@@ -349,10 +564,18 @@ def main(
             return _cmd_docs(args, settings, out, err)
         if args.command == "ingest":
             return _cmd_ingest(args, settings, out, err)
+        if args.command == "commitments":
+            return _cmd_commitments(args, settings, out, err)
+        if args.command == "status":
+            return _cmd_status(args, settings, out, err)
+        if args.command == "remind":
+            return _cmd_remind(args, settings, out, err)
+        if args.command == "scheduler":
+            return _cmd_scheduler(args, settings, out, err)
         if args.command == "serve":
             return _cmd_serve(args, settings, out, err, inp)
         raise UsageError(f"unknown command {args.command!r}")
-    except (UsageError, QueryError, ConfigError, CorpusError) as exc:
+    except (UsageError, QueryError, ConfigError, CorpusError, CurationError, TrackingError) as exc:
         print(f"briefbot: {exc}", file=err)
         return 2
     except KeyboardInterrupt:

@@ -108,7 +108,7 @@ def serve(
         raise ConfigError(
             f"SLACK_BOT_TOKEN: Slack rejected or could not check it ({exc})"
         ) from None
-    scheduler = _start_scheduler(settings, services) if with_scheduler else None
+    scheduler = _start_scheduler(settings, services, app.client) if with_scheduler else None
     try:
         if transport == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -129,7 +129,23 @@ def serve(
     return 0
 
 
-def _start_scheduler(settings: Settings, services: Services) -> Any:
+def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any:
     """The reminder scheduler inside the serving process (None when not configured)."""
-    starter = getattr(services, "start_scheduler", None)
-    return starter() if starter else None
+    if not settings.reminder_channel:
+        log.warning("reminders are off: BRIEFBOT_REMINDER_CHANNEL is not set")
+        return None
+    from bot.reminders import default_owner
+    from bot.scheduler import build_scheduler, make_tick
+    from handlers.reminders import SlackPoster
+
+    poster = SlackPoster(client, status_of=services.store.current_status)
+    tick = make_tick(
+        services.store,
+        lambda: services.commitments,
+        settings=settings,
+        poster=poster,
+        owner=default_owner(),
+    )
+    scheduler = build_scheduler(settings, tick)
+    scheduler.start()
+    return scheduler

@@ -1,0 +1,555 @@
+"""The database: commitment status history, the reminder ledger and a small key/value table.
+
+SQLAlchemy 2.x Core. SQLite by default (a file under ``./var/``, WAL mode, busy timeout),
+PostgreSQL when the URL says so (``postgresql+psycopg://…``).
+
+The reminder ledger is the source of truth for "has this reminder been posted?". Posting
+goes through :meth:`Store.claim`, an atomic compare-and-set (``INSERT … ON CONFLICT DO
+NOTHING`` or a conditional ``UPDATE`` checked by its row count), so any number of threads,
+processes or machines sharing one database post each reminder at most once per claim.
+
+All instants are timezone-aware UTC on the way in and on the way out, whatever the backend
+stores (SQLite keeps naive UTC text, PostgreSQL ``timestamptz``).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import (
+    Column,
+    DateTime,
+    Engine,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    and_,
+    create_engine,
+    event,
+    func,
+    insert,
+    or_,
+    select,
+    update,
+)
+from sqlalchemy.engine import Connection, make_url
+from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.pool import StaticPool
+from sqlalchemy.types import TypeDecorator
+
+from bot.commitments import STATUSES
+
+__all__ = [
+    "FINAL_STATES",
+    "REMINDER_KINDS",
+    "REMINDER_STATES",
+    "ReminderRow",
+    "StatusChange",
+    "Store",
+    "safe_url",
+]
+
+log = logging.getLogger(__name__)
+
+#: Kinds of ledger rows: a reminder before/at the due date, the day-after reminder, and a
+#: row recording a summary message (see :func:`bot.reminders.run_due`).
+REMINDER_KINDS = ("lead", "overdue", "summary")
+#: Ledger states. ``claimed`` = someone holds the right to post until ``lease_expires``.
+REMINDER_STATES = ("claimed", "sent", "failed", "skipped", "summarized")
+#: States that are never left again: the reminder is done with.
+FINAL_STATES = frozenset({"sent", "skipped", "summarized"})
+
+_SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def safe_url(url: str) -> str:
+    """The database URL with any password masked, fit for logs and error messages."""
+    try:
+        return make_url(url).render_as_string(hide_password=True)
+    except (ArgumentError, ValueError):
+        # Not a URL SQLAlchemy understands: mask anything between "://user:" and "@".
+        return re.sub(r"(://[^:/@]*:)[^@]*@", r"\1***@", url)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware datetimes in, aware UTC datetimes out, on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if not isinstance(value, datetime) or value.tzinfo is None:
+            raise ValueError(f"expected a timezone-aware datetime, got {value!r}")
+        value = value.astimezone(UTC)
+        # SQLite stores text without an offset: keep naive UTC so text order = time order.
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: Any, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
+
+
+metadata = MetaData()
+
+status_table = Table(
+    "commitment_status",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("commitment_id", String(200), nullable=False, index=True),
+    Column("status", String(40), nullable=False),
+    Column("actor", String(200), nullable=False),
+    Column("note", Text, nullable=True),
+    Column("changed_at", UTCDateTime, nullable=False),
+)
+
+reminders_table = Table(
+    "reminders",
+    metadata,
+    Column("key", String(400), primary_key=True),
+    Column("commitment_id", String(200), nullable=False, index=True),
+    Column("kind", String(20), nullable=False),
+    Column("fire_at", UTCDateTime, nullable=False),
+    Column("state", String(20), nullable=False, index=True),
+    Column("owner", String(200), nullable=True),
+    Column("lease_expires", UTCDateTime, nullable=True),
+    # For failed rows: not retried before this instant (None = at the next run).
+    Column("next_attempt_at", UTCDateTime, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("channel", String(100), nullable=True),
+    Column("message_ts", String(40), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
+meta_table = Table(
+    "meta",
+    metadata,
+    Column("key", String(100), primary_key=True),
+    Column("value", Text, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class StatusChange:
+    """One row of a commitment's status history."""
+
+    commitment_id: str
+    status: str
+    actor: str
+    note: str | None
+    changed_at: datetime
+
+
+@dataclass(frozen=True)
+class ReminderRow:
+    """One row of the reminder ledger."""
+
+    key: str
+    commitment_id: str
+    kind: str
+    fire_at: datetime
+    state: str
+    owner: str | None
+    lease_expires: datetime | None
+    next_attempt_at: datetime | None
+    attempts: int
+    last_error: str | None
+    channel: str | None
+    message_ts: str | None
+    updated_at: datetime
+
+
+def _aware(value: datetime, name: str) -> datetime:
+    if value.tzinfo is None or value.utcoffset() is None:
+        raise ValueError(f"{name} must be a timezone-aware datetime, got {value!r}")
+    return value.astimezone(UTC)
+
+
+def _row(r: Any) -> ReminderRow:
+    return ReminderRow(
+        key=r.key,
+        commitment_id=r.commitment_id,
+        kind=r.kind,
+        fire_at=r.fire_at,
+        state=r.state,
+        owner=r.owner,
+        lease_expires=r.lease_expires,
+        next_attempt_at=r.next_attempt_at,
+        attempts=r.attempts,
+        last_error=r.last_error,
+        channel=r.channel,
+        message_ts=r.message_ts,
+        updated_at=r.updated_at,
+    )
+
+
+class Store:
+    """The briefbot database. ``Store(url)`` connects and creates missing tables.
+
+    Thread-safe: every method runs in its own short transaction on a pooled connection.
+    """
+
+    def __init__(self, url: str, *, echo: bool = False) -> None:
+        self.url = url
+        self.engine: Engine = _make_engine(url, echo=echo)
+        self.create_all()
+
+    def __repr__(self) -> str:
+        return f"Store({safe_url(self.url)!r})"
+
+    def create_all(self) -> None:
+        """Create missing tables (idempotent; existing tables are left as they are)."""
+        metadata.create_all(self.engine, checkfirst=True)
+
+    def close(self) -> None:
+        """Release every pooled connection."""
+        self.engine.dispose()
+
+    # -- status history -------------------------------------------------------------
+
+    def set_status(
+        self,
+        commitment_id: str,
+        status: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        at: datetime | None = None,
+    ) -> StatusChange:
+        """Record a status change (history is append-only). ``at`` defaults to now (UTC).
+
+        Raises ValueError for an unknown status, listing the valid ones.
+        """
+        if status not in STATUSES:
+            raise ValueError(f"unknown status {status!r}; valid statuses: {', '.join(STATUSES)}")
+        changed_at = _aware(at, "at") if at is not None else datetime.now(UTC)
+        with self.engine.begin() as conn:
+            conn.execute(
+                insert(status_table).values(
+                    commitment_id=commitment_id,
+                    status=status,
+                    actor=actor,
+                    note=note,
+                    changed_at=changed_at,
+                )
+            )
+        return StatusChange(commitment_id, status, actor, note, changed_at)
+
+    def current_status(self, commitment_id: str) -> str:
+        """The latest status of a commitment, ``"not_yet_rated"`` if it never had one."""
+        t = status_table
+        with self.engine.connect() as conn:
+            status = conn.execute(
+                select(t.c.status)
+                .where(t.c.commitment_id == commitment_id)
+                .order_by(t.c.changed_at.desc(), t.c.id.desc())
+                .limit(1)
+            ).scalar()
+        return status or "not_yet_rated"
+
+    def statuses(self) -> dict[str, str]:
+        """Latest status of every commitment that has one (one query)."""
+        t = status_table
+        rank = (
+            func.row_number()
+            .over(partition_by=t.c.commitment_id, order_by=(t.c.changed_at.desc(), t.c.id.desc()))
+            .label("rank")
+        )
+        latest = select(t.c.commitment_id, t.c.status, rank).subquery()
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(latest.c.commitment_id, latest.c.status).where(latest.c.rank == 1)
+            )
+            return {r.commitment_id: r.status for r in rows}
+
+    def history(self, commitment_id: str) -> list[StatusChange]:
+        """Every status change of a commitment, oldest first."""
+        t = status_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                select(t).where(t.c.commitment_id == commitment_id).order_by(t.c.changed_at, t.c.id)
+            )
+            return [
+                StatusChange(r.commitment_id, r.status, r.actor, r.note, r.changed_at) for r in rows
+            ]
+
+    # -- reminder ledger --------------------------------------------------------------
+
+    def claim(
+        self,
+        key: str,
+        *,
+        commitment_id: str,
+        kind: str,
+        fire_at: datetime,
+        owner: str,
+        now: datetime,
+        lease: timedelta = timedelta(minutes=5),
+    ) -> bool:
+        """Atomically take the right to post reminder ``key``; True for exactly one caller.
+
+        A new key is inserted as ``claimed``. An existing row is taken over only by a
+        conditional UPDATE when it is ``failed`` (and its retry time has come) or
+        ``claimed`` with an expired lease (the holder crashed). Never when it is ``sent``,
+        ``skipped`` or ``summarized``. Safe across processes: the database decides.
+        """
+        if kind not in REMINDER_KINDS:
+            raise ValueError(f"unknown reminder kind {kind!r}; valid: {', '.join(REMINDER_KINDS)}")
+        now = _aware(now, "now")
+        fire_at = _aware(fire_at, "fire_at")
+        t = reminders_table
+        values = {
+            "state": "claimed",
+            "owner": owner,
+            "lease_expires": now + lease,
+            "updated_at": now,
+        }
+        with self.engine.begin() as conn:
+            inserted = self._insert_if_absent(
+                conn,
+                {
+                    "key": key,
+                    "commitment_id": commitment_id,
+                    "kind": kind,
+                    "fire_at": fire_at,
+                    "attempts": 0,
+                    **values,
+                },
+            )
+        if inserted:
+            return True
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(t)
+                .where(
+                    t.c.key == key,
+                    or_(
+                        and_(
+                            t.c.state == "failed",
+                            or_(t.c.next_attempt_at.is_(None), t.c.next_attempt_at <= now),
+                        ),
+                        and_(t.c.state == "claimed", t.c.lease_expires < now),
+                    ),
+                )
+                .values(**values)
+            )
+            return result.rowcount == 1
+
+    def mark_sent(
+        self, key: str, *, owner: str, channel: str, message_ts: str, now: datetime
+    ) -> None:
+        """Record that the reminder's message is in Slack (``channel``, ``message_ts``)."""
+        t = reminders_table
+        with self.engine.begin() as conn:
+            conn.execute(
+                update(t)
+                .where(t.c.key == key)
+                .values(
+                    state="sent",
+                    owner=owner,
+                    channel=channel,
+                    message_ts=message_ts,
+                    lease_expires=None,
+                    next_attempt_at=None,
+                    updated_at=_aware(now, "now"),
+                )
+            )
+
+    def mark_failed(
+        self,
+        key: str,
+        *,
+        owner: str,
+        error: str,
+        now: datetime,
+        retry_at: datetime | None = None,
+    ) -> bool:
+        """Record a failed post: state ``failed``, attempts + 1, ``last_error``.
+
+        Only the current claim holder (``owner``) can do this, so a slow process can never
+        turn another's ``sent`` back into ``failed``. ``retry_at``: not claimable again
+        before this instant (None = at the next run). Returns False if not the holder.
+        """
+        t = reminders_table
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(t)
+                .where(t.c.key == key, t.c.state == "claimed", t.c.owner == owner)
+                .values(
+                    state="failed",
+                    attempts=t.c.attempts + 1,
+                    last_error=error[:2000],
+                    lease_expires=None,
+                    next_attempt_at=_aware(retry_at, "retry_at") if retry_at else None,
+                    updated_at=_aware(now, "now"),
+                )
+            )
+            return result.rowcount == 1
+
+    def mark(
+        self,
+        key: str,
+        state: str,
+        *,
+        now: datetime,
+        commitment_id: str | None = None,
+        kind: str | None = None,
+        fire_at: datetime | None = None,
+        owner: str | None = None,
+        channel: str | None = None,
+        message_ts: str | None = None,
+    ) -> bool:
+        """Set a final state (``skipped``/``summarized``/``sent``), inserting the row if absent.
+
+        A row already in a final state is left alone (a reminder is never "un-sent").
+        Inserting a new row needs ``commitment_id``, ``kind`` and ``fire_at``.
+        Returns True if a row was written.
+        """
+        if state not in FINAL_STATES:
+            raise ValueError(f"mark() sets a final state ({', '.join(sorted(FINAL_STATES))})")
+        now = _aware(now, "now")
+        t = reminders_table
+        values: dict[str, Any] = {
+            "state": state,
+            "lease_expires": None,
+            "next_attempt_at": None,
+            "updated_at": now,
+        }
+        extra = {"owner": owner, "channel": channel, "message_ts": message_ts}
+        values.update({k: v for k, v in extra.items() if v is not None})
+        with self.engine.begin() as conn:
+            result = conn.execute(
+                update(t).where(t.c.key == key, t.c.state.not_in(FINAL_STATES)).values(**values)
+            )
+            if result.rowcount == 1:
+                return True
+            if commitment_id is None or kind is None or fire_at is None:
+                if conn.execute(select(t.c.key).where(t.c.key == key)).first() is None:
+                    raise ValueError(
+                        f"reminder {key!r} is not in the ledger; "
+                        "pass commitment_id, kind and fire_at to insert it"
+                    )
+                return False
+            return self._insert_if_absent(
+                conn,
+                {
+                    "key": key,
+                    "commitment_id": commitment_id,
+                    "kind": kind,
+                    "fire_at": _aware(fire_at, "fire_at"),
+                    "attempts": 0,
+                    "owner": owner,
+                    "channel": channel,
+                    "message_ts": message_ts,
+                    **values,
+                },
+            )
+
+    def reminder(self, key: str) -> ReminderRow | None:
+        """The ledger row for ``key``, or None."""
+        t = reminders_table
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t).where(t.c.key == key)).first()
+        return _row(r) if r is not None else None
+
+    def reminders(self, state: str | None = None) -> list[ReminderRow]:
+        """Ledger rows (all, or in one ``state``), ordered by fire time then key."""
+        t = reminders_table
+        query = select(t).order_by(t.c.fire_at, t.c.key)
+        if state is not None:
+            query = query.where(t.c.state == state)
+        with self.engine.connect() as conn:
+            return [_row(r) for r in conn.execute(query)]
+
+    # -- key/value --------------------------------------------------------------------
+
+    def get_meta(self, key: str) -> str | None:
+        """The value stored under ``key``, or None."""
+        with self.engine.connect() as conn:
+            return conn.execute(select(meta_table.c.value).where(meta_table.c.key == key)).scalar()
+
+    def set_meta(self, key: str, value: str, *, only_if_greater: bool = False) -> bool:
+        """Store ``value`` under ``key`` (upsert). Returns True if the value was written.
+
+        ``only_if_greater``: write only if the stored value is absent or compares lower as
+        text (used to move the watermark forward only; fixed-width ISO instants in UTC sort
+        as text). The comparison happens in the database, so racing processes cannot move
+        it backwards.
+        """
+        t = meta_table
+        upd = update(t).where(t.c.key == key).values(value=value)
+        if only_if_greater:
+            upd = upd.where(t.c.value < value)
+        with self.engine.begin() as conn:
+            if conn.execute(upd).rowcount == 1:
+                return True
+            if self._insert_if_absent(conn, {"key": key, "value": value}, table=t):
+                return True
+            # The row exists (or was just inserted by a racing writer): update it once more.
+            return conn.execute(upd).rowcount == 1
+
+    # -- helpers ----------------------------------------------------------------------
+
+    def _insert_if_absent(
+        self, conn: Connection, values: dict[str, Any], *, table: Table = reminders_table
+    ) -> bool:
+        """INSERT … ON CONFLICT DO NOTHING; True if this call inserted the row."""
+        name = conn.dialect.name
+        if name in ("postgresql", "sqlite"):
+            if name == "postgresql":
+                from sqlalchemy.dialects.postgresql import insert as dialect_insert
+            else:
+                from sqlalchemy.dialects.sqlite import insert as dialect_insert
+            stmt = dialect_insert(table).values(**values).on_conflict_do_nothing()
+            # Some drivers only report an INSERT's row count when asked to keep it.
+            return conn.execute(stmt.execution_options(preserve_rowcount=True)).rowcount == 1
+        # Other backends: a savepoint around a plain INSERT, a duplicate key means "taken".
+        try:
+            with conn.begin_nested():
+                conn.execute(insert(table).values(**values))
+        except IntegrityError:
+            return False
+        return True
+
+
+def _make_engine(url: str, *, echo: bool) -> Engine:
+    parsed = make_url(url)
+    kwargs: dict[str, Any] = {"echo": echo}
+    if parsed.get_backend_name() == "sqlite":
+        database = parsed.database or ""
+        memory = database in ("", ":memory:") or "mode=memory" in database
+        if memory:
+            # One shared connection, otherwise every connection would see its own database.
+            kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
+        elif not database.startswith("file:"):
+            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        engine = create_engine(url, **kwargs)
+
+        @event.listens_for(engine, "connect")
+        def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+            cursor = dbapi_conn.cursor()
+            try:
+                if not memory:
+                    cursor.execute("PRAGMA journal_mode=WAL")
+                cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
+                cursor.execute("PRAGMA foreign_keys=ON")
+            finally:
+                cursor.close()
+
+        return engine
+    kwargs["pool_pre_ping"] = True
+    engine = create_engine(url, **kwargs)
+    log.debug("database engine for %s", safe_url(url))
+    return engine
