@@ -28,8 +28,8 @@ CURATED_FILE = "commitments.yml"
 class Deduper:
     """Remembers delivery ids (Slack ``event_id``) for a while, so retries are answered once.
 
-    In memory, per process: with several HTTP processes behind a load balancer, a
-    retry that lands on another process is answered again (see the README).
+    In memory, per process: the fallback when no database is configured;
+    :meth:`bot.store.Store.first_delivery` is the shared one.
     """
 
     def __init__(self, ttl_seconds: float = 3600.0, max_items: int = 50_000) -> None:
@@ -67,7 +67,14 @@ class Services:
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
 
     def first_delivery(self, key: str | None) -> bool:
-        """False when this delivery id was already handled (a Slack retry)."""
+        """False when this delivery id was already handled (a Slack retry).
+
+        Uses the database when there is one, so several HTTP processes behind a load
+        balancer agree; otherwise an in-process memory."""
+        if not key:
+            return True
+        if self.store is not None:
+            return bool(self.store.first_delivery(key))
         return self.deduper.first(key)
 
     def document_rows(self) -> list[dict[str, Any]]:

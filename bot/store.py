@@ -32,6 +32,7 @@ from sqlalchemy import (
     Text,
     and_,
     create_engine,
+    delete,
     event,
     func,
     insert,
@@ -133,6 +134,13 @@ reminders_table = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+deliveries_table = Table(
+    "deliveries",
+    metadata,
+    Column("key", String(200), primary_key=True),
+    Column("seen_at", UTCDateTime, nullable=False, index=True),
+)
+
 meta_table = Table(
     "meta",
     metadata,
@@ -204,6 +212,7 @@ class Store:
     def __init__(self, url: str, *, echo: bool = False) -> None:
         self.url = url
         self.engine: Engine = _make_engine(url, echo=echo)
+        self._deliveries = 0
         self.create_all()
 
     def __repr__(self) -> str:
@@ -501,6 +510,25 @@ class Store:
             return conn.execute(upd).rowcount == 1
 
     # -- helpers ----------------------------------------------------------------------
+
+    def first_delivery(
+        self, key: str, *, now: datetime | None = None, keep: timedelta = timedelta(days=1)
+    ) -> bool:
+        """True for exactly one caller per ``key`` (a Slack ``event_id``), across processes.
+
+        Rows older than ``keep`` are pruned now and then; Slack retries within minutes.
+        """
+        now = _aware(now or datetime.now(UTC), "now")
+        with self.engine.begin() as conn:
+            first = self._insert_if_absent(
+                conn, {"key": key[:200], "seen_at": now}, table=deliveries_table
+            )
+            self._deliveries += 1
+            if first and self._deliveries % 200 == 0:
+                conn.execute(
+                    delete(deliveries_table).where(deliveries_table.c.seen_at < now - keep)
+                )
+        return first
 
     def _insert_if_absent(
         self, conn: Connection, values: dict[str, Any], *, table: Table = reminders_table

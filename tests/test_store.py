@@ -285,3 +285,24 @@ def test_repr_hides_the_password():
     s = Store.__new__(Store)
     s.url = "postgresql+psycopg://bot:s3cret@db/briefbot"
     assert "s3cret" not in repr(s)
+
+
+def test_first_delivery_is_true_once_per_key_even_across_store_instances(tmp_path):
+    url = f"sqlite:///{tmp_path / 'd.db'}"
+    a, b = Store(url), Store(url)
+    assert a.first_delivery("Ev1") is True
+    assert b.first_delivery("Ev1") is False
+    assert a.first_delivery("Ev1") is False
+    assert b.first_delivery("Ev2") is True
+
+
+def test_old_deliveries_are_pruned(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    store = Store(f"sqlite:///{tmp_path / 'd.db'}")
+    t0 = datetime(2026, 1, 1, tzinfo=UTC)
+    store.first_delivery("old", now=t0)
+    later = t0 + timedelta(days=2)
+    for i in range(200):  # pruning runs every 200 deliveries
+        store.first_delivery(f"k{i}", now=later)
+    assert store.first_delivery("old", now=later) is True

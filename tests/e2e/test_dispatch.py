@@ -310,3 +310,21 @@ def test_bad_signature_is_rejected_and_nothing_runs(app, fake):
     resp = app.dispatch(bolt_request(body, "wrong-secret", content_type=FORM))
     assert resp.status == 401
     assert fake.calls == []
+
+
+def test_a_retry_landing_on_another_process_is_answered_once(
+    fake, settings, corpus, index, tmp_path
+):
+    """Two HTTP instances sharing one database (as behind a load balancer)."""
+    from bot.app import build_app
+    from bot.store import Store
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    apps = []
+    for _ in range(2):
+        services = Services(settings=settings, corpus=corpus, index=index, store=Store(url))
+        apps.append(build_app(settings, services, process_before_response=True))
+    fake.reset()
+    mention(apps[0], fake, "<@UBOT> Skolkovo", event_id="EvLB")
+    mention(apps[1], fake, "<@UBOT> Skolkovo", event_id="EvLB", retry=1)
+    assert len(fake.calls_to("chat.postMessage")) == 1
