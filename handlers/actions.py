@@ -21,20 +21,27 @@ def _is_ephemeral(body: dict[str, Any]) -> bool:
     return bool((body.get("container") or {}).get("is_ephemeral"))
 
 
+def _clause(services: Services, action: dict[str, Any], respond: Any) -> Any:
+    """The clause a button names, or None after telling the user it is gone."""
+    clause = services.index.get(_value(action).get("c", ""))
+    if clause is None:
+        respond(
+            replace_original=False,
+            **blocks.error_message(
+                "That clause is no longer in the corpus; search again with /brief."
+            ),
+        )
+    return clause
+
+
 def register(app: Any, services: Services) -> None:
     """Register the block actions and the message shortcut."""
 
     @app.action(blocks.ACTION_SHARE)
     def share(ack, body, action, respond):
         ack()
-        clause = services.index.get(_value(action).get("c", ""))
+        clause = _clause(services, action, respond)
         if clause is None:
-            respond(
-                replace_original=False,
-                **blocks.error_message(
-                    "That clause is no longer in the corpus; search again with /brief."
-                ),
-            )
             return
         respond(
             response_type="in_channel",
@@ -58,14 +65,8 @@ def register(app: Any, services: Services) -> None:
     @app.action(blocks.ACTION_CONTEXT)
     def context(ack, action, respond):
         ack()
-        clause = services.index.get(_value(action).get("c", ""))
+        clause = _clause(services, action, respond)
         if clause is None:
-            respond(
-                replace_original=False,
-                **blocks.error_message(
-                    "That clause is no longer in the corpus; search again with /brief."
-                ),
-            )
             return
         around = services.index.context(clause.clause_id, radius=2)
         respond(
