@@ -576,7 +576,7 @@ def main(
             return _cmd_serve(args, settings, out, err, inp)
         raise UsageError(f"unknown command {args.command!r}")
     except (UsageError, QueryError, ConfigError, CorpusError, CurationError, TrackingError) as exc:
-        print(f"briefbot: {exc}", file=err)
+        print(f"briefbot: {' '.join(str(exc).split())}", file=err)
         return 2
     except KeyboardInterrupt:
         return 130
@@ -584,5 +584,6 @@ def main(
         return 0
     except Exception as exc:  # the last resort: one line, traceback only in the debug log
         log.debug("unexpected error", exc_info=True)
-        print(f"briefbot: internal error: {type(exc).__name__}: {exc}", file=err)
+        first = (str(exc).strip().splitlines() or [""])[0][:300]
+        print(f"briefbot: internal error: {type(exc).__name__}: {first}", file=err)
         return 1

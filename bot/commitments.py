@@ -167,8 +167,13 @@ def apply_curation(
     name = path.name
     try:
         data = yaml.safe_load(path.read_text("utf-8")) or {}
-    except (yaml.YAMLError, UnicodeDecodeError) as exc:
-        raise CurationError(f"{name}: not valid YAML ({exc})") from None
+    except UnicodeDecodeError as exc:
+        raise CurationError(f"{name}: not UTF-8 (bad byte at offset {exc.start})") from None
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f"line {mark.line + 1}: " if mark is not None else ""
+        problem = getattr(exc, "problem", None) or "invalid YAML"
+        raise CurationError(f"{name}: not valid YAML ({where}{problem})") from None
     if not isinstance(data, dict):
         raise CurationError(f"{name}: expected sections 'add', 'suppress', 'redate'")
     unknown = set(data) - {"add", "suppress", "redate"}

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -38,10 +39,11 @@ from sqlalchemy import (
     insert,
     or_,
     select,
+    text,
     update,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError
+from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -101,6 +103,9 @@ class UTCDateTime(TypeDecorator[datetime]):
             return value.replace(tzinfo=UTC)
         return value.astimezone(UTC)
 
+
+#: Advisory lock id that serialises table creation on PostgreSQL.
+_DDL_LOCK = 0x62726966
 
 metadata = MetaData()
 
@@ -219,8 +224,23 @@ class Store:
         return f"Store({safe_url(self.url)!r})"
 
     def create_all(self) -> None:
-        """Create missing tables (idempotent; existing tables are left as they are)."""
-        metadata.create_all(self.engine, checkfirst=True)
+        """Create missing tables (idempotent; existing tables are left as they are).
+
+        Safe when several processes start at once on an empty database: on PostgreSQL
+        an advisory lock serialises the DDL; elsewhere a lost race ("already exists")
+        is retried, and the retry finds the tables.
+        """
+        for attempt in range(4):
+            try:
+                with self.engine.begin() as conn:
+                    if conn.dialect.name == "postgresql":
+                        conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK})
+                    metadata.create_all(conn, checkfirst=True)
+                return
+            except (OperationalError, ProgrammingError, IntegrityError):
+                if attempt == 3:
+                    raise
+                time.sleep(0.05 * (attempt + 1))
 
     def close(self) -> None:
         """Release every pooled connection."""

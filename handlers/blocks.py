@@ -7,8 +7,8 @@ Long clauses are cut at a word boundary with a visible ellipsis, never silently.
 
 from __future__ import annotations
 
+import hashlib
 import json
-import re
 from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
@@ -293,10 +293,27 @@ STATUS_CHOICES = (
 )
 
 
+STATUS_BLOCK_PREFIX = "status|"
+#: Keep a whole message's blocks under this many JSON characters (Slack answers
+#: msg_blocks_too_long at about 13k).
+MESSAGE_BUDGET = 12_000
+
+
 def status_actions(commitment_id: str, current: str) -> dict[str, Any]:
-    """A status picker for a commitment (static select with the current status)."""
+    """A status picker for a commitment (static select with the current status).
+
+    The commitment id travels in the block id, so each option's value is only the
+    status; an id too long for a block id (255) is carried in the values instead.
+    """
+    block_id = STATUS_BLOCK_PREFIX + commitment_id
+    in_values = len(block_id) > 255
+    if in_values:
+        block_id = STATUS_BLOCK_PREFIX + hashlib.sha1(commitment_id.encode()).hexdigest()
     options = [
-        {"text": {"type": "plain_text", "text": label}, "value": encode(id=commitment_id, s=key)}
+        {
+            "text": {"type": "plain_text", "text": label},
+            "value": encode(id=commitment_id, s=key) if in_values else key,
+        }
         for key, label in STATUS_CHOICES
     ]
     select: dict[str, Any] = {
@@ -310,15 +327,30 @@ def status_actions(commitment_id: str, current: str) -> dict[str, Any]:
     )
     if initial:
         select["initial_option"] = initial
-    block_id = re.sub(r"[^A-Za-z0-9_.:-]", "-", f"status:{commitment_id}")[:255]
     return {"type": "actions", "block_id": block_id, "elements": [select]}
 
 
-def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: int = 15) -> Message:
-    """A list of commitments, each with a status picker; at most ``limit`` shown."""
+def status_choice(block_id: str, value: str) -> tuple[str, str]:
+    """(commitment id, status) from a status picker's block id and selected value."""
+    data = decode(value)
+    if data:
+        return str(data.get("id", "")), str(data.get("s", ""))
+    return block_id.removeprefix(STATUS_BLOCK_PREFIX), value
+
+
+def _size(blocks: list[dict]) -> int:
+    return len(json.dumps(blocks, ensure_ascii=False))
+
+
+def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: int = 10) -> Message:
+    """A list of commitments, each with a status picker.
+
+    At most ``limit`` rows, and only as many as fit Slack's message size; the rest are
+    counted, with a hint to narrow the list.
+    """
     if not rows:
         return {
-            "text": f"{title}: none.",
+            "text": f"{escape(title)}: none.",
             "blocks": [
                 _section(f"*{escape(title)}*: none."),
                 _context(
@@ -328,17 +360,24 @@ def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: in
             ],
         }
     blocks: list[dict] = [_section(f"*{escape(title)}* ({len(rows)})")]
+    shown = 0
     for row in rows[:limit]:
-        blocks.append(_section(commitment_line(row)))
-        blocks.append(status_actions(row["id"], row.get("status", "not_yet_rated")))
-    if len(rows) > limit:
+        pair = [
+            _section(commitment_line(row)),
+            status_actions(row["id"], row.get("status", "not_yet_rated")),
+        ]
+        if _size(blocks + pair) > MESSAGE_BUDGET - 400:
+            break
+        blocks.extend(pair)
+        shown += 1
+    if len(rows) > shown:
         blocks.append(
             _context(
-                f"…and {len(rows) - limit} more; narrow it with `due:YYYY` or "
+                f"Showing {shown} of {len(rows)}; narrow it with `due:YYYY`, `status:…` or "
                 "words, or run `briefbot commitments` for the full list."
             )
         )
-    return {"text": f"{title} ({len(rows)})", "blocks": blocks[:MAX_BLOCKS]}
+    return {"text": f"{escape(title)} ({len(rows)})", "blocks": blocks[:MAX_BLOCKS]}
 
 
 def reminder_message(row: dict[str, Any], *, kind: str, lead: str | None) -> Message:

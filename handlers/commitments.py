@@ -50,10 +50,12 @@ def register(app: Any, services: Services) -> None:
     @app.action(blocks.ACTION_STATUS)
     def set_status(ack, body, action, respond, client):
         ack()
-        value = blocks.decode((action.get("selected_option") or {}).get("value"))
+        commitment_id, status = blocks.status_choice(
+            action.get("block_id", ""), (action.get("selected_option") or {}).get("value", "")
+        )
         user = body["user"]["id"]
         try:
-            row = services.record_status(str(value.get("id")), str(value.get("s")), actor=user)
+            row = services.record_status(commitment_id, status, actor=user)
         except (KeyError, ValueError) as exc:
             respond(
                 response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc))
