@@ -29,18 +29,23 @@ APOLOGY = (
 )
 
 
-def build_client(settings: Settings, *, max_retries: int = 2) -> WebClient:
+def build_client(
+    settings: Settings, *, max_retries: int = 2, idempotent: bool = False
+) -> WebClient:
     """A WebClient for ``SLACK_API_URL`` that retries 429 (after Retry-After), 5xx and
-    connection errors."""
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        retry_handlers=[
+    connection errors.
+
+    ``idempotent=True`` retries only 429, where Slack guarantees nothing was done: the
+    reminder poster uses it, because a 5xx or a dropped connection may come *after* the
+    message was posted; the reminder ledger then checks the channel before posting again.
+    """
+    handlers = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
+    if not idempotent:
+        handlers += [
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
-            RateLimitErrorRetryHandler(max_retry_count=max_retries),
             ServerErrorRetryHandler(max_retry_count=max_retries),
-        ],
-    )
+        ]
+    return WebClient(token=settings.bot_token, base_url=settings.api_url, retry_handlers=handlers)
 
 
 def build_app(

@@ -487,7 +487,9 @@ def _slack_poster(settings: Settings, services: Any, client: Any = None) -> Any:
     from bot.app import build_client
     from handlers.reminders import SlackPoster
 
-    return SlackPoster(client or build_client(settings), status_of=services.store.current_status)
+    return SlackPoster(
+        client or build_client(settings, idempotent=True), status_of=services.store.current_status
+    )
 
 
 def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:

@@ -108,7 +108,7 @@ def serve(
         raise ConfigError(
             f"SLACK_BOT_TOKEN: Slack rejected or could not check it ({exc})"
         ) from None
-    scheduler = _start_scheduler(settings, services, app.client) if with_scheduler else None
+    scheduler = _start_scheduler(settings, services) if with_scheduler else None
     try:
         if transport == "socket":
             from slack_bolt.adapter.socket_mode import SocketModeHandler
@@ -129,16 +129,21 @@ def serve(
     return 0
 
 
-def _start_scheduler(settings: Settings, services: Services, client: Any) -> Any:
+def _start_scheduler(settings: Settings, services: Services) -> Any:
     """The reminder scheduler inside the serving process (None when not configured)."""
     if not settings.reminder_channel:
         log.warning("reminders are off: BRIEFBOT_REMINDER_CHANNEL is not set")
         return None
+    from bot.app import build_client
     from bot.reminders import default_owner
     from bot.scheduler import build_scheduler, make_tick
     from handlers.reminders import SlackPoster
 
-    poster = SlackPoster(client, status_of=services.store.current_status)
+    # Not the app's client: reminders must not be re-sent blindly after a 5xx (see
+    # build_client); the ledger decides.
+    poster = SlackPoster(
+        build_client(settings, idempotent=True), status_of=services.store.current_status
+    )
     tick = make_tick(
         services.store,
         lambda: services.commitments,

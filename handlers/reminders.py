@@ -20,6 +20,7 @@ log = logging.getLogger(__name__)
 EVENT_TYPE = "briefbot_reminder"
 #: Slack errors worth retrying later; anything else (channel_not_found, not_in_channel,
 #: invalid_auth...) needs a person, and is reported with its reason.
+MAX_HISTORY_PAGES = 25
 RETRYABLE = {
     "ratelimited",
     "internal_error",
@@ -46,7 +47,7 @@ class SlackPoster:
                 channel=channel,
                 metadata={
                     "event_type": EVENT_TYPE,
-                    "event_payload": {"keys": ",".join(keys)[:3000]},
+                    "event_payload": {"keys": keys},
                 },
                 unfurl_links=False,
                 **message,
@@ -71,21 +72,31 @@ class SlackPoster:
         return self._post(channel, [r.key for r in reminders], blocks.summary_message(rows))
 
     def find_posted(self, key: str, channel: str, since: datetime) -> str | None:
-        """The ts of a message since ``since`` whose metadata names ``key``."""
-        try:
-            resp = self.client.conversations_history(
-                channel=channel,
-                oldest=f"{since.timestamp():.6f}",
-                include_all_metadata=True,
-                limit=200,
-            )
-        except (SlackApiError, SlackClientError, OSError) as exc:
-            log.warning("could not check channel history for %s: %s", key, type(exc).__name__)
-            return None
-        for message in resp.get("messages") or []:
-            meta = message.get("metadata") or {}
-            if meta.get("event_type") == EVENT_TYPE:
-                keys = str((meta.get("event_payload") or {}).get("keys", "")).split(",")
-                if key in keys:
-                    return str(message.get("ts"))
+        """The ts of a message since ``since`` whose metadata names ``key``.
+
+        Pages through the channel history (up to ``MAX_HISTORY_PAGES`` pages of 200).
+        """
+        cursor = None
+        for _ in range(MAX_HISTORY_PAGES):
+            try:
+                resp = self.client.conversations_history(
+                    channel=channel,
+                    oldest=f"{since.timestamp():.6f}",
+                    include_all_metadata=True,
+                    limit=200,
+                    cursor=cursor,
+                )
+            except (SlackApiError, SlackClientError, OSError) as exc:
+                log.warning("could not check channel history for %s: %s", key, type(exc).__name__)
+                return None
+            for message in resp.get("messages") or []:
+                meta = message.get("metadata") or {}
+                if meta.get("event_type") == EVENT_TYPE:
+                    keys = (meta.get("event_payload") or {}).get("keys") or []
+                    if key in keys:
+                        return str(message.get("ts"))
+            cursor = (resp.get("response_metadata") or {}).get("next_cursor")
+            if not cursor:
+                return None
+        log.warning("channel history too long to check for %s; posting", key)
         return None

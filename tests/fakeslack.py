@@ -535,12 +535,15 @@ class FakeSlack:
             top = [m for m in top if _ts(m) < latest or (inclusive and _ts(m) == latest)]
         top.sort(key=_ts, reverse=True)
         limit = int(p.get("limit") or 100)
+        start = int(p.get("cursor") or 0)  # the cursor is an offset, opaque to clients
+        page = top[start : start + limit]
+        more = len(top) > start + limit
         return {
             "ok": True,
-            "messages": top[:limit],
-            "has_more": len(top) > limit,
+            "messages": page,
+            "has_more": more,
             "pin_count": 0,
-            "response_metadata": {"next_cursor": ""},
+            "response_metadata": {"next_cursor": str(start + limit) if more else ""},
         }
 
     def _conversations_replies(self, p: dict[str, Any]) -> dict[str, Any]:

@@ -81,7 +81,7 @@ def posts(fake) -> list[Any]:
 def keys_of(call) -> list[str]:
     meta = call.params["metadata"]
     assert meta["event_type"] == "briefbot_reminder"
-    return meta["event_payload"]["keys"].split(",")
+    return meta["event_payload"]["keys"]
 
 
 @pytest.fixture
@@ -121,7 +121,7 @@ def test_first_run_posts_the_navigation_reminder_and_a_rerun_posts_nothing(fake,
         assert "posted 0, summarized 0, failed 0" in again.stdout
     assert len(fake.calls_to("chat.postMessage")) == 1
     (message,) = fake.messages(CHANNEL)
-    assert message["metadata"]["event_payload"] == {"keys": NAV_KEY}
+    assert message["metadata"]["event_payload"] == {"keys": [NAV_KEY]}
 
 
 def test_first_ever_run_long_after_every_seed_posts_nothing(fake, env, sqlite_url):

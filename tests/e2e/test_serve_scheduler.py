@@ -7,7 +7,6 @@ import time
 
 from e2e_conf import TOKEN
 from paths import CORPUS
-from slack_sdk import WebClient
 
 from bot.cli import main
 from bot.config import Settings
@@ -29,7 +28,7 @@ def test_serve_starts_the_scheduler_and_a_first_start_posts_nothing(fake, tmp_pa
         }
     )
     services = build_services(settings)
-    scheduler = _start_scheduler(settings, services, WebClient(token=TOKEN, base_url=fake.url))
+    scheduler = _start_scheduler(settings, services)
     try:
         assert scheduler.running and scheduler.get_job(JOB_ID) is not None
         deadline = time.monotonic() + 15
@@ -46,7 +45,7 @@ def test_no_reminder_channel_means_no_scheduler(tmp_path, caplog):
     settings = Settings.from_env(
         {"BRIEFBOT_CORPUS": str(CORPUS), "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}"}
     )
-    assert _start_scheduler(settings, build_services(settings), client=None) is None
+    assert _start_scheduler(settings, build_services(settings)) is None
     assert "BRIEFBOT_REMINDER_CHANNEL is not set" in caplog.text
 
 
