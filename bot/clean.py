@@ -91,7 +91,8 @@ _WIDGET = re.compile(
     r"^(Share this:?|Like this:?|Share on \w+|Tweet|Print|Email|Facebook|Twitter|LinkedIn|"
     r"WhatsApp|Reddit|Pinterest|Related|Related posts?|Like Loading\.\.\.|Loading\.\.\.|"
     r"Posted (in|by) .*|Filed under .*|Tags?: .*|Categories?: .*|Advertisements?|"
-    r"Report this ad|Subscribe|Follow us.*|Copyright .*|All rights reserved\.?)$",
+    r"Report this ad|Subscribe|Follow us.*|(?:Copyright\s*)?(?:©|\(c\))\s*\d{4}.*|"
+    r"Copyright \d{4}.*|All rights reserved\.?)$",
     re.I,
 )
 _HEADLINE_LIST_MARKER = re.compile(
@@ -102,7 +103,7 @@ _HEADLINE_LIST_MARKER = re.compile(
 # A section breadcrumb of the hosting site, e.g. "World / Asia-Pacific".
 _BREADCRUMB = re.compile(r"^[A-Z][\w&-]*( / [A-Z][\w& -]*)+$")
 _BYLINE = re.compile(
-    r"^(\(Xinhua\)|By [A-Z][\w.\- ]+|Text of report .*|\(?Source: .*\)?)"
+    r"^(\(Xinhua\)|By [A-Z][\w.\-]+(?: [A-Z][\w.\-]+){0,3}|Text of report .*|\(?Source: .*\)?)"
     r"(\s*Updated:.*)?$"
 )
 _DATELINE = re.compile(
@@ -210,13 +211,17 @@ def clean_raw(raw: str) -> CleanResult:
             break
 
     kept: list[str] = []
-    for line in lines:
+    for i, line in enumerate(lines):
         s = line.strip()
         if not s:
             kept.append("")
             continue
         if m := _UPDATED.search(s):
             result.meta.setdefault("updated", m.group(1))
+        if _inside_sentence(lines, i):
+            # Part of a hard-wrapped sentence: statement text, whatever it looks like.
+            kept.append(line)
+            continue
         if m := _SOURCE_LINE.match(s):
             result.meta.setdefault("source", m.group(1).strip())
             result.removed.append(f"source line: {s!r}")
@@ -240,6 +245,19 @@ def clean_raw(raw: str) -> CleanResult:
     paras = _take_title_and_dateline(paras, result)
     result.body = "\n\n".join(paras).strip() + "\n"
     return result
+
+
+_SENTENCE_END = re.compile(r"[.!?:;\"”’)\]]$")
+
+
+def _inside_sentence(lines: list[str], i: int) -> bool:
+    """True when line ``i`` continues, or is continued by, a wrapped sentence."""
+    prev = lines[i - 1].strip() if i > 0 else ""
+    nxt = lines[i + 1].strip() if i + 1 < len(lines) else ""
+    if prev and not _SENTENCE_END.search(prev) and len(prev) > 50:
+        return True
+    here = lines[i].strip()
+    return bool(nxt and nxt[0].islower() and not _SENTENCE_END.search(here) and len(here) > 50)
 
 
 def _looks_like_headline(p: str, limit: int = 120) -> bool:

@@ -15,7 +15,7 @@ import shutil
 import sys
 import textwrap
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
@@ -49,11 +49,14 @@ def _iso_date(text: str) -> date:
 
 def _instant(text: str) -> datetime:
     try:
-        return datetime.fromisoformat(text.strip())
+        value = datetime.fromisoformat(text.strip())
     except ValueError:
         raise argparse.ArgumentTypeError(
             f"{text!r} is not an ISO date-time (e.g. 2013-06-23T09:00)"
         ) from None
+    if not 1900 <= value.year <= 2200:
+        raise argparse.ArgumentTypeError(f"{text!r} is outside the years 1900-2200")
+    return value
 
 
 def _positive(text: str) -> int:
@@ -277,10 +280,7 @@ def _cmd_ask(
 
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    from bot.services import document_rows
-
-    corpus, index = _load_index(settings, err)
-    rows = document_rows(corpus, index)
+    rows = _services(settings, err, with_store=False).document_rows()
     if args.json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -333,9 +333,18 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _services(settings: Settings, err: TextIO, *, with_store: bool = True) -> Any:
-    from bot.services import build_services
+    from sqlalchemy.exc import SQLAlchemyError
 
-    services = build_services(settings, with_store=with_store)
+    from bot.services import build_services
+    from bot.store import safe_url
+
+    try:
+        services = build_services(settings, with_store=with_store)
+    except SQLAlchemyError as exc:
+        first = (str(exc.orig if getattr(exc, "orig", None) else exc).splitlines() or [""])[0]
+        raise ConfigError(
+            f"DATABASE_URL: cannot open {safe_url(settings.database_url)} ({first[:200]})"
+        ) from None
     for w in services.corpus.warnings:
         print(f"warning: {w}", file=err)
     return services
@@ -411,6 +420,11 @@ def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     from bot.reminders import default_owner, run_due
 
     now = _as_of(args.as_of, settings)
+    if not args.dry_run and now > datetime.now(now.tzinfo) + timedelta(hours=1):
+        raise UsageError(
+            "--as-of is in the future: posting now would mark reminders that are not due yet "
+            "as done; use --dry-run to preview"
+        )
     services = _services(settings, err)
     poster = None
     if not args.dry_run:

@@ -9,14 +9,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
 import yaml
 
 from bot.clauses import Clause, segment
-from bot.documents import Document
+from bot.documents import Document, as_parties
 from bot.timeexpr import forward_expressions
 
 __all__ = [
@@ -143,6 +143,8 @@ def extract(doc: Document, clauses: Sequence[Clause] | None = None) -> list[Comm
 
 
 def _as_date(value: object, where: str) -> date | None:
+    if isinstance(value, datetime):  # "due: 2013-09-30 10:00" loads as a datetime
+        return value.date()
     if value is None or isinstance(value, date):
         return value
     try:
@@ -156,8 +158,12 @@ def apply_curation(
     clauses: dict[str, Clause],
     path: Path,
     warnings: list[str],
+    *,
+    parties: dict[str, tuple[str, ...]] | None = None,
 ) -> list[Commitment]:
     """Apply analysts' corrections from ``path`` (add / suppress / redate by id).
+
+    ``parties`` (document id -> signatories) gives added commitments their parties.
 
     Curated entries win over extraction. An added commitment's ``expression`` must
     occur verbatim in its clause. Unknown ids are reported as warnings.
@@ -181,6 +187,11 @@ def apply_curation(
         raise CurationError(
             f"{name}: unknown section(s) {sorted(unknown)}; use add, suppress, redate"
         )
+    for section in ("add", "suppress", "redate"):
+        if data.get(section) is not None and not isinstance(data[section], list):
+            raise CurationError(
+                f"{name}: '{section}' must be a list of entries (lines starting '- ')"
+            )
     by_id = {c.id: c for c in extracted}
     for i, entry in enumerate(data.get("suppress") or [], start=1):
         cid = entry.get("id") if isinstance(entry, dict) else entry
@@ -224,7 +235,7 @@ def apply_curation(
             value=str(entry.get("value") or ""),
             start=_as_date(entry.get("start"), where),
             due=_as_date(entry.get("due"), where),
-            parties=tuple(entry.get("parties") or ()),
+            parties=as_parties(entry.get("parties")) or (parties or {}).get(clause.doc_id, ()),
             doc_title=clause.doc_title,
             doc_date=clause.doc_date,
             source="curated",
@@ -239,6 +250,7 @@ def extract_all(
     warnings: list[str] | None = None,
 ) -> list[Commitment]:
     """Commitments of every document, corrected by the curated file, sorted by due date."""
+    docs = list(docs)
     clause_list = list(clauses)
     by_doc: dict[str, list[Clause]] = {}
     for c in clause_list:
@@ -252,5 +264,6 @@ def extract_all(
             {c.clause_id: c for c in clause_list},
             curated,
             warnings if warnings is not None else [],
+            parties={d.doc_id: d.parties for d in docs},
         )
     return sorted(found, key=lambda c: (c.due or date.max, c.id))

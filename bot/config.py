@@ -65,6 +65,8 @@ def parse_leads(text: str) -> tuple[timedelta, ...]:
                 "(d = days, h = hours, m = minutes)"
             )
         n, unit = int(m.group(1)), m.group(2)
+        if n > {"d": 3650, "h": 87600, "m": 5_256_000}[unit]:
+            raise ConfigError(f"BRIEFBOT_REMINDER_LEADS: {part!r} is more than ten years")
         leads.append(
             {"d": timedelta(days=n), "h": timedelta(hours=n), "m": timedelta(minutes=n)}[unit]
         )
@@ -80,6 +82,21 @@ def _parse_time(text: str) -> time:
             f"BRIEFBOT_REMINDER_TIME: {text!r} is not a time of day; use HH:MM, e.g. 09:00"
         )
     return time(int(m.group(1)), int(m.group(2)))
+
+
+def _check_db_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import ArgumentError
+
+    try:
+        parsed = make_url(url)
+        _ = parsed.port
+    except (ArgumentError, ValueError):
+        raise ConfigError(
+            "DATABASE_URL: not a database URL; use e.g. sqlite:///var/briefbot.db or "
+            "postgresql+psycopg://user@host/db"
+        ) from None
+    return url
 
 
 def _parse_port(text: str) -> int:
@@ -134,7 +151,13 @@ class Settings:
                 f"BRIEFBOT_TIMEZONE: {tz_name!r} is not an IANA time zone name (e.g. Europe/Berlin)"
             ) from None
         grace_text = get("BRIEFBOT_GRACE") or "2d"
-        grace = parse_leads(grace_text.replace(",", ""))[0] if grace_text else timedelta(days=2)
+        try:
+            grace = parse_leads(grace_text.replace(",", ""))[0]
+        except ConfigError:
+            raise ConfigError(
+                f"BRIEFBOT_GRACE: {grace_text!r} is not a duration of up to ten years; "
+                "use e.g. '2d' or '12h'"
+            ) from None
         level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"BRIEFBOT_LOG_LEVEL: {level!r} is not DEBUG, INFO, WARNING or ERROR")
@@ -154,6 +177,7 @@ class Settings:
             "log_level": level,
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
+        values["database_url"] = _check_db_url(str(values["database_url"]))
         return cls(**values)  # type: ignore[arg-type]
 
     def require(self, *names: str) -> None:

@@ -7,6 +7,7 @@ functions the Slack listeners use; Block Kit is rendered as readable text.
 from __future__ import annotations
 
 import html
+import logging
 import re
 import sys
 import textwrap
@@ -15,6 +16,8 @@ from typing import Any, TextIO
 from bot.services import Services
 
 __all__ = ["render_blocks", "run_console"]
+
+log = logging.getLogger(__name__)
 
 PROMPT = "briefbot> "
 INTRO = (
@@ -112,7 +115,12 @@ def run_console(
         line = inp.readline()
         if not line:
             break
-        reply = answer(services, line)
+        try:
+            reply = answer(services, line)
+        except Exception as exc:  # keep the session alive; say what failed, in one line
+            log.debug("console line failed", exc_info=True)
+            first = (str(exc).splitlines() or [""])[0]
+            reply = f"Sorry, that failed: {type(exc).__name__}: {first}"
         if reply is None:
             break
         if reply:

@@ -9,6 +9,7 @@ warning naming it; it never stops the other documents from loading.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import re
 from collections.abc import Iterable
@@ -27,6 +28,7 @@ __all__ = [
     "Corpus",
     "CorpusError",
     "Document",
+    "as_parties",
     "infer_date",
     "load_corpus",
     "parse_document",
@@ -165,7 +167,11 @@ def _doc_id(path: Path) -> str:
             stem = stem[: -len(suffix)]
             break
     stem = stem.removesuffix(".raw")
-    return re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")
+    slug = re.sub(r"[^a-z0-9_-]+", "-", stem.lower()).strip("-")
+    if not stem.isascii() or not slug:  # e.g. a non-Latin file name: keep ids distinct
+        digest = hashlib.sha1(stem.encode("utf-8")).hexdigest()[:10]
+        slug = f"{slug}-{digest}".strip("-")
+    return slug
 
 
 def _as_date(value: object) -> date | None:
@@ -181,7 +187,8 @@ def _as_date(value: object) -> date | None:
     return None
 
 
-def _as_parties(value: object) -> tuple[str, ...]:
+def as_parties(value: object) -> tuple[str, ...]:
+    """Signatories from front matter: a list, or one comma/semicolon-separated string."""
     if isinstance(value, str):
         return tuple(p.strip() for p in re.split(r"[,;]", value) if p.strip())
     if isinstance(value, Iterable):
@@ -222,6 +229,9 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
             problem = getattr(exc, "problem", None) or "invalid YAML"
             warnings.append(f"{name}: {line}broken front matter ({problem}); skipped")
             return None
+        except ValueError as exc:  # PyYAML builds dates itself: "date: 2012-02-30"
+            warnings.append(f"{name}: broken front matter ({exc}); skipped")
+            return None
         if not isinstance(loaded, dict):
             warnings.append(f"{name}: line 2: front matter is not a mapping of fields; skipped")
             return None
@@ -257,7 +267,7 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
         date=d,
         body=body.strip() + "\n",
         source=_clean_meta_text(meta.get("source") or meta.get("source_url")),
-        parties=_as_parties(meta.get("parties")),
+        parties=as_parties(meta.get("parties")),
         kind=_clean_meta_text(meta.get("kind")) or "statement",
         short_title=_clean_meta_text(meta.get("short_title")),
         path=str(filename),
@@ -313,7 +323,7 @@ def load_corpus(directory: str | Path) -> Corpus:
         seen[doc.doc_id] = path.name
         corpus.documents.append(doc)
     for w in corpus.warnings:
-        log.warning("%s", w)
+        log.debug("%s", w)
     if not corpus.documents:
         hint = f" ({len(corpus.warnings)} file(s) skipped, see warnings)" if corpus.warnings else ""
         raise CorpusError(

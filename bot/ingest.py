@@ -16,7 +16,7 @@ from pathlib import Path
 import yaml
 
 from bot.clean import clean_raw
-from bot.documents import infer_date, parse_document, render_document
+from bot.documents import as_parties, infer_date, parse_document, render_document
 
 __all__ = ["IngestError", "IngestReport", "ingest_file", "write_atomic"]
 
@@ -113,8 +113,9 @@ def ingest_file(
     if "front_matter" in cleaned.meta:
         try:
             loaded = yaml.safe_load(cleaned.meta["front_matter"]) or {}
-        except yaml.YAMLError as exc:
-            raise IngestError(f"{path.name}: broken front matter ({exc})") from None
+        except (yaml.YAMLError, ValueError) as exc:
+            first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
+            raise IngestError(f"{path.name}: broken front matter ({first})") from None
         if isinstance(loaded, dict):
             meta_in = loaded
 
@@ -128,7 +129,13 @@ def ingest_file(
         warnings.append(f"title guessed from the first paragraph: {doc_title!r}")
     doc_date = when
     if doc_date is None and meta_in.get("date"):
-        doc_date = date.fromisoformat(str(meta_in["date"])[:10])
+        try:
+            doc_date = date.fromisoformat(str(meta_in["date"])[:10])
+        except ValueError:
+            raise IngestError(
+                f"{path.name}: front matter date {meta_in['date']!r} is not YYYY-MM-DD; "
+                "pass --date YYYY-MM-DD"
+            ) from None
     if doc_date is None:
         doc_date, how = infer_date(raw, path.name)
         warnings.append(
@@ -144,7 +151,7 @@ def ingest_file(
         or text_of(meta_in.get("source_url") or meta_in.get("source"))
         or (cleaned.meta.get("source", ""))
     )
-    meta["parties"] = parties or list(meta_in.get("parties") or [])  # type: ignore[call-overload]
+    meta["parties"] = parties or list(as_parties(meta_in.get("parties")))
     meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
     text = render_document(meta, cleaned.body)
 

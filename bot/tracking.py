@@ -47,6 +47,8 @@ def _year_window(text: str) -> tuple[date, date]:
     if not m:
         raise TrackingError(f"due:{text} is not a year or month; use due:2013 or due:2013-06")
     y = int(m.group(1))
+    if not 1 <= y <= 9998:
+        raise TrackingError(f"due:{text} is not a usable year")
     if not m.group(2):
         return date(y, 1, 1), date(y, 12, 31)
     mo = int(m.group(2))

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.search import QueryError
 from bot.services import Services
 from bot.tracking import TrackingError, parse_commitment_query
 from handlers import blocks
@@ -27,7 +28,7 @@ def commitments_reply(services: Services, text: str) -> blocks.Message:
     try:
         query = parse_commitment_query(text or "")
         rows = services.commitment_rows(query)
-    except TrackingError as exc:
+    except (TrackingError, QueryError) as exc:
         return blocks.error_message(str(exc))
     title = TITLES[query.view]
     if query.due_label:
