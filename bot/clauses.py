@@ -18,6 +18,9 @@ from bot.documents import Document
 
 __all__ = ["Clause", "format_date", "segment", "segment_all", "split_sentences"]
 
+#: Paragraph label of text before paragraph 1 in a document with numbered paragraphs.
+PREAMBLE = "preamble"
+
 _MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
 
 
@@ -47,7 +50,7 @@ class Clause:
         parts = [self.doc_title]
         if self.doc_date:
             parts.append(format_date(self.doc_date))
-        parts.append(f"¶{self.paragraph}")
+        parts.append(self.paragraph if self.paragraph == PREAMBLE else f"¶{self.paragraph}")
         return ", ".join(parts)
 
 
@@ -145,7 +148,7 @@ def segment(doc: Document) -> list[Clause]:
         if numbered:
             if m := _NUMBERED.match(block):
                 current_number = m.group(1)
-            label = current_number or str(bi)
+            label = current_number or PREAMBLE
         else:
             label = str(bi)
         if bullet:

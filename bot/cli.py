@@ -563,9 +563,9 @@ def main(
             args = parser.parse_args(argv)
     except SystemExit as exc:
         return int(exc.code or 0)
-    level = os.environ.get("BRIEFBOT_LOG_LEVEL", "WARNING").upper()
+    level = os.environ.get("BRIEFBOT_LOG_LEVEL", "INFO").upper()
     logging.basicConfig(
-        level=level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "WARNING",
+        level=level if level in {"DEBUG", "INFO", "WARNING", "ERROR"} else "INFO",
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=err,
     )

@@ -397,6 +397,42 @@ def _h_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression | 
     return _dated(source, m, anchor, _year_window(int(m["y"])), span=m.span("y"))
 
 
+# Part of a year, with TIMEX3-like values. Seasons are the northern meteorological ones
+# (most of our statements' parties); "the middle" is June.
+_PART_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {
+    "beginning": ((1, 1), (1, 31), "START"),
+    "start": ((1, 1), (1, 31), "START"),
+    "early": ((1, 1), (4, 30), "EARLY"),
+    "middle": ((6, 1), (6, 30), "MID"),
+    "mid": ((6, 1), (6, 30), "MID"),
+    "late": ((9, 1), (12, 31), "LATE"),
+    "spring": ((3, 1), (5, 31), "SP"),
+    "summer": ((6, 1), (8, 31), "SU"),
+    "autumn": ((9, 1), (11, 30), "FA"),
+    "fall": ((9, 1), (11, 30), "FA"),
+}
+
+
+def _h_part_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """"by the beginning of 2014", "in mid-2013", "in the spring of 2013"."""
+    part = m["part"].lower()
+    year = int(m["y"]) if m["y"] else _relative_year(m["rel"], anchor)
+    if part == "winter":
+        window = _Window(date(year, 12, 1), _month_end(year + 1, 2), f"{year}-WI")
+    else:
+        (m1, d1), (m2, d2), tag = _PART_WINDOWS[part]
+        window = _Window(date(year, m1, d1), date(year, m2, d2), f"{year}-{tag}")
+    return _dated(source, m, anchor, window)
+
+
+def _h_iso_day(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    try:
+        day = date(int(m["y"]), int(m["mo"]), int(m["d"]))
+    except ValueError:
+        return None  # "2013-02-30": not a date
+    return _dated(source, m, anchor, _day_window(day))
+
+
 def _h_range(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
     first = int(m["y1"])
     last_text = m["y2"]
@@ -521,6 +557,24 @@ _RULES: tuple[_Rule, ...] = (
     _rule("year", rf"{_REQ_PREFIX}(?:the\s+year\s+)?(?P<y>{_YEAR}){_YEAR_TAIL}", _h_year),
     # "the 2013 "Chinese tourism year"" -> just "2013"
     _rule("year-noun", rf"(?P<y>{_YEAR}){_DIGIT_TAIL}{_YEAR_NOUN_AHEAD}", _h_year_noun),
+    # "by the beginning of 2014", "in the spring of 2013", "by mid-2013"
+    _rule(
+        "part-of-year",
+        rf"{_OPT_PREFIX}\b(?:the\s+)?(?P<part>beginning|start|middle|spring|summer|autumn|fall"
+        rf"|winter)\s+of\s+(?:the\s+year\s+)?{_YEAR_OR_REL}",
+        _h_part_of_year,
+    ),
+    _rule(
+        "early-mid-late-year",
+        rf"{_OPT_PREFIX}\b(?P<part>early|mid|late)[-\s]+{_YEAR_OR_REL}",
+        _h_part_of_year,
+    ),
+    # "by 2013-03-31" (ISO day)
+    _rule(
+        "iso-day",
+        rf"{_OPT_PREFIX}(?P<y>{_YEAR})-(?P<mo>0[1-9]|1[0-2])-(?P<d>0[1-9]|[12]\d|3[01])(?!\d)",
+        _h_iso_day,
+    ),
     # "... of 2013" -> just "2013" (but not "No. 4 of 2025")
     _rule("of-year", rf"\bof\s+(?P<y>{_YEAR}){_YEAR_TAIL}", _h_of_year),
     # "2013-2016", "2013–2016", "for 2021-25", "for the period 2021-2025"

@@ -17,13 +17,22 @@ def _value(action: dict[str, Any]) -> dict[str, Any]:
     return blocks.decode(action.get("value"))
 
 
+def _offset(value: Any) -> int:
+    """A page offset from a button value; 0 for anything odd."""
+    try:
+        return max(0, min(int(value), 500))
+    except (TypeError, ValueError, OverflowError):
+        return 0
+
+
 def _is_ephemeral(body: dict[str, Any]) -> bool:
     return bool((body.get("container") or {}).get("is_ephemeral"))
 
 
 def _clause(services: Services, action: dict[str, Any], respond: Any) -> Any:
     """The clause a button names, or None after telling the user it is gone."""
-    clause = services.index.get(_value(action).get("c", ""))
+    cid = _value(action).get("c", "")
+    clause = services.index.get(cid) if isinstance(cid, str) else None
     if clause is None:
         respond(
             replace_original=False,
@@ -55,7 +64,10 @@ def register(app: Any, services: Services) -> None:
         ack()
         v = _value(action)
         reply = brief_reply(
-            services, str(v.get("q", "")), offset=int(v.get("o", 0)), shareable=bool(v.get("s", 1))
+            services,
+            str(v.get("q", "")),
+            offset=_offset(v.get("o", 0)),
+            shareable=bool(v.get("s", 1)),
         )
         if _is_ephemeral(body):
             respond(replace_original=True, **reply)

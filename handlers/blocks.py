@@ -77,7 +77,35 @@ def _button(text: str, action_id: str, value: str, *, style: str | None = None) 
 def quote_text(text: str, limit: int = QUOTE_LIMIT) -> tuple[str, bool]:
     """A clause as a mrkdwn block quote (escaped, cut if needed)."""
     shown, was_cut = cut(text, limit)
+    # Escaping lengthens text (& -> &amp;): cut until the escaped text fits.
+    while len(escape(shown)) > limit and len(shown) > 1:
+        shown, _ = cut(text, max(2, len(shown) * limit // len(escape(shown)) - 1))
+        was_cut = True
     return "\n".join(f">{escape(line)}" for line in shown.splitlines() or [""]), was_cut
+
+
+def pieces(text: str, size: int) -> list[str]:
+    """``text`` split at spaces into pieces whose escaped length is at most ``size``.
+
+    Joined with single spaces, the pieces give back the text (whitespace folded)."""
+    out: list[str] = []
+    current = ""
+    for word in text.split():
+        while len(escape(word)) > size:  # a "word" longer than a piece: hard split
+            if current:
+                out.append(current)
+                current = ""
+            out.append(word[: size // 5])
+            word = word[size // 5 :]
+        candidate = f"{current} {word}" if current else word
+        if len(escape(candidate)) > size:
+            out.append(current)
+            current = word
+        else:
+            current = candidate
+    if current:
+        out.append(current)
+    return out
 
 
 def citation_line(clause: Clause, score: float | None = None) -> str:
@@ -186,11 +214,15 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
     if focus.lead_in:
         blocks.append(_section(f"_{escape(cut(focus.lead_in, 500)[0])}_"))
     for c in clauses:
-        text, _ = cut(c.text, 900)
         if c.clause_id == focus.clause_id:
-            blocks.append(_section(f">*{escape(cut(c.text, QUOTE_LIMIT)[0])}*"))
+            # The whole clause, over as many sections as it takes (this is where a
+            # clause cut elsewhere is shown in full).
+            parts = pieces(c.text, QUOTE_LIMIT)
+            for i, part in enumerate(parts):
+                more = " …" if i < len(parts) - 1 else ""
+                blocks.append(_section(f">*{escape(part)}*{more}"))
         else:
-            blocks.append(_section(f">{escape(text)}"))
+            blocks.append(_section(quote_text(c.text, 900)[0]))
         blocks.append(_context(escape(c.citation)))
     return {"text": f"Context for {escape(focus.citation)}", "blocks": blocks[:MAX_BLOCKS]}
 

@@ -22,6 +22,6 @@ def register(app: Any, services: Services) -> None:
 
     @app.event("app_home_opened")
     def on_home_opened(event, client):
-        if event.get("tab", "home") != "home":
+        if event.get("tab", "home") != "home" or not event.get("user"):
             return
         client.views_publish(user_id=event["user"], view=home_for(services))

@@ -49,6 +49,9 @@ def register(app: Any, services: Services) -> None:
         if not services.first_delivery(body.get("event_id")):
             log.info("duplicate delivery of %s ignored", body.get("event_id"))
             return
+        if not event.get("channel"):
+            log.warning("app_mention without a channel ignored")
+            return
         thread_ts = event.get("thread_ts") or event.get("ts")
         query = query_from_slack_text(event.get("text", ""))
         if not query and event.get("thread_ts"):

@@ -40,6 +40,19 @@ VAGUE = "FUTURE_REF"
 
 # fmt: off
 CASES: list[tuple[date, str, list[Row]]] = [
+    # --- parts of a year and ISO days (found in review: they fell back to the bare year)
+    (A2012_06, "to finish the survey by the beginning of 2014",
+     [("by the beginning of 2014", "2014-START", None, "2014-01-31", "deadline", False)]),
+    (A2012_06, "will be ratified by the middle of 2013",
+     [("by the middle of 2013", "2013-MID", None, "2013-06-30", "deadline", False)]),
+    (A2012_06, "a summit in the spring of 2013",
+     [("in the spring of 2013", "2013-SP", "2013-03-01", "2013-05-31", "during", False)]),
+    (A2012_06, "talks in mid-2013",
+     [("in mid-2013", "2013-MID", "2013-06-01", "2013-06-30", "during", False)]),
+    (A2012_06, "the plan will be adopted by 2013-03-31",
+     [("by 2013-03-31", "2013-03-31", None, "2013-03-31", "deadline", False)]),
+    (A2012_06, "a meeting in the winter of 2013",
+     [("in the winter of 2013", "2013-WI", "2013-12-01", "2014-02-28", "during", False)]),
     # --- real sentences from the corpus -----------------------------------------------
     (A2012_06, "striving to increase bilateral trade to $100 billion before 2015 and "
                "$200 billion before 2020",

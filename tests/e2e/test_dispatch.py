@@ -328,3 +328,35 @@ def test_a_retry_landing_on_another_process_is_answered_once(
     mention(apps[0], fake, "<@UBOT> Skolkovo", event_id="EvLB")
     mention(apps[1], fake, "<@UBOT> Skolkovo", event_id="EvLB", retry=1)
     assert len(fake.calls_to("chat.postMessage")) == 1
+
+
+@pytest.mark.parametrize(
+    ("action_id", "value"),
+    [
+        (B.ACTION_MORE, '{"q":"cooperation","o":"x"}'),
+        (B.ACTION_MORE, '{"q":"cooperation","o":1e400}'),
+        (B.ACTION_SHARE, '{"c":[1]}'),
+        (B.ACTION_CONTEXT, "not json at all"),
+    ],
+)
+def test_malformed_button_values_get_an_answer_not_a_crash(app, fake, action_id, value, caplog):
+    body = block_actions_body(action_id, value, response_url=fake.response_url("m1"))
+    assert app.dispatch(bolt_request(body, SECRET, content_type=FORM)).status == 200
+    assert fake.calls_to("response_url")
+    assert "listener failed" not in caplog.text
+
+
+@pytest.mark.parametrize(
+    "event",
+    [
+        {"type": "app_home_opened", "tab": "home", "event_ts": "1.1"},
+        {"type": "app_mention", "text": "<@UBOT> trade", "ts": "1.2", "user": "U1"},
+    ],
+    ids=["home-without-user", "mention-without-channel"],
+)
+def test_events_missing_fields_are_ignored(app, fake, event, caplog):
+    resp = app.dispatch(
+        bolt_request(event_body(event, event_id="EvBad"), SECRET, content_type=JSON)
+    )
+    assert resp.status == 200 and "listener failed" not in caplog.text
+    assert fake.calls_to("chat.postMessage") == [] and fake.calls_to("views.publish") == []
