@@ -20,15 +20,15 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from pgtest import fresh_schema_url, require_server
 from test_reminders import NAV, FakePoster, SimulatedCrash, make_commitment, make_settings
 
 from bot.commitments import Commitment
 from bot.reminders import WATERMARK, Reminder, RunReport, plan, run_due
-from bot.store import Store, safe_url
+from bot.store import Store
 
 pytestmark = pytest.mark.postgres
 
-PG_URL = os.environ.get("BRIEFBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 ROOT = Path(__file__).resolve().parent.parent
 NOW = datetime(2013, 6, 30, 12, 0, tzinfo=UTC)
 WATERMARK_AT = "2013-06-20T12:00:00.000000+00:00"  # last run before a ten-day outage
@@ -87,52 +87,14 @@ class FilePoster:
         return None
 
 
-def _server_reachable() -> str | None:
-    """None if the server answers, else the reason."""
-    try:
-        import psycopg  # noqa: F401
-        from sqlalchemy import create_engine
-
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        finally:
-            engine.dispose()
-    except Exception as exc:
-        first_line = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"PostgreSQL not reachable at {safe_url(PG_URL)}: {first_line}"
-    return None
-
-
 @pytest.fixture(scope="module")
 def pg_server():
-    reason = _server_reachable()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
+    require_server()
 
 
 @pytest.fixture
 def pg_url(pg_server):
-    """A URL whose connections use a fresh schema (and a non-UTC session time zone)."""
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    schema = f"bb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).update_query_dict(
-        {"options": f"-csearch_path={schema} -ctimezone=Pacific/Auckland"}
-    )
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    yield from fresh_schema_url()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ import os
 import subprocess
 import sys
 import threading
-import uuid
 from collections import Counter
 from typing import Any
 
@@ -20,8 +19,9 @@ import pytest
 from e2e_conf import TOKEN
 from helpers import all_text, assert_valid_blocks
 from paths import COMMUNIQUE, CORPUS, ROOT
+from pgtest import fresh_schema_url, require_server
 
-from bot.store import Store, safe_url
+from bot.store import Store
 
 NAV = f"{COMMUNIQUE}#p35.1/2013-h1"
 NAV_KEY = f"{NAV}|2013-06-30|lead-7d"
@@ -31,7 +31,6 @@ CLAUSE = (
     "pact of Chinese and Russian ships in the surrounding water of Heixiazi Island (Tarabarov "
     "Island and Bolshoi Ussuriysky Island)."
 )
-PG_URL = os.environ.get("BRIEFBOT_TEST_PG_URL", "postgresql+psycopg://postgres@127.0.0.1:5432/test")
 
 
 def remind_env(fake, database_url: str, **extra: str) -> dict[str, str]:
@@ -178,47 +177,11 @@ def test_channel_not_found_fails_loudly_and_a_later_run_posts_once(fake, env, sq
 # --------------------------------------------------------------------------- two processes
 
 
-def _pg_unreachable() -> str | None:
-    try:
-        import psycopg  # noqa: F401
-        from sqlalchemy import create_engine
-
-        engine = create_engine(PG_URL, connect_args={"connect_timeout": 3})
-        try:
-            with engine.connect() as conn:
-                conn.exec_driver_sql("SELECT 1")
-        finally:
-            engine.dispose()
-    except Exception as exc:
-        first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-        return f"PostgreSQL not reachable at {safe_url(PG_URL)}: {first}"
-    return None
-
-
 @pytest.fixture
 def pg_url():
     """A URL whose connections use a fresh schema (dropped afterwards)."""
-    reason = _pg_unreachable()
-    if reason is not None:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{reason} (CI=true: PostgreSQL tests must run)")
-        pytest.skip(reason)
-    from sqlalchemy import create_engine
-    from sqlalchemy.engine import make_url
-
-    schema = f"bb_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(PG_URL)
-    with admin.begin() as conn:
-        conn.exec_driver_sql(f'CREATE SCHEMA "{schema}"')
-    url = make_url(PG_URL).update_query_dict(
-        {"options": f"-csearch_path={schema} -ctimezone=Pacific/Auckland"}
-    )
-    try:
-        yield url.render_as_string(hide_password=False)
-    finally:
-        with admin.begin() as conn:
-            conn.exec_driver_sql(f'DROP SCHEMA IF EXISTS "{schema}" CASCADE')
-        admin.dispose()
+    require_server()
+    yield from fresh_schema_url()
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
