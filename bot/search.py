@@ -30,8 +30,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.clauses import Clause
+from bot.clauses import Clause, segment_all
 from bot.clean import normalise
+from bot.timeexpr import month_end
 
 __all__ = [
     "DEFAULT_MIN_SCORE",
@@ -128,11 +129,7 @@ def _period(value: str, *, end: bool) -> date:
         if d:
             return date(y, int(mo), int(d))
         if mo:
-            first = date(y, int(mo), 1)
-            if not end:
-                return first
-            nxt = date(y + (first.month == 12), first.month % 12 + 1, 1)
-            return date.fromordinal(nxt.toordinal() - 1)
+            return month_end(y, int(mo)) if end else date(y, int(mo), 1)
         return date(y, 12, 31) if end else date(y, 1, 1)
     except ValueError as exc:
         raise QueryError(f"{value!r} is not a valid date ({exc})") from None
@@ -217,8 +214,6 @@ class ClauseIndex:
     @classmethod
     def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
         """Segment documents and index their clauses."""
-        from bot.clauses import segment_all
-
         return cls(list(segment_all(docs)), **kwargs)
 
     # ------------------------------------------------------------------ build

@@ -32,7 +32,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, timedelta
 
-__all__ = ["TimeExpression", "find_time_expressions", "forward_expressions"]
+__all__ = ["TimeExpression", "find_time_expressions", "forward_expressions", "month_end"]
 
 FUTURE_REF = "FUTURE_REF"
 
@@ -190,20 +190,21 @@ def _quarter_window(year: int, quarter: int) -> _Window:
     first_month = 3 * quarter - 2
     return _Window(
         date(year, first_month, 1),
-        _month_end(year, first_month + 2),
+        month_end(year, first_month + 2),
         f"{year}-Q{quarter}",
     )
 
 
 def _month_window(year: int, month: int) -> _Window:
-    return _Window(date(year, month, 1), _month_end(year, month), f"{year}-{month:02d}")
+    return _Window(date(year, month, 1), month_end(year, month), f"{year}-{month:02d}")
 
 
 def _day_window(day: date) -> _Window:
     return _Window(day, day, day.isoformat())
 
 
-def _month_end(year: int, month: int) -> date:
+def month_end(year: int, month: int) -> date:
+    """The last day of a month."""
     return date(year, month, calendar.monthrange(year, month)[1])
 
 
@@ -414,11 +415,11 @@ _PART_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {
 
 
 def _h_part_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
-    """"by the beginning of 2014", "in mid-2013", "in the spring of 2013"."""
+    """ "by the beginning of 2014", "in mid-2013", "in the spring of 2013"."""
     part = m["part"].lower()
     year = int(m["y"]) if m["y"] else _relative_year(m["rel"], anchor)
     if part == "winter":
-        window = _Window(date(year, 12, 1), _month_end(year + 1, 2), f"{year}-WI")
+        window = _Window(date(year, 12, 1), month_end(year + 1, 2), f"{year}-WI")
     else:
         (m1, d1), (m2, d2), tag = _PART_WINDOWS[part]
         window = _Window(date(year, m1, d1), date(year, m2, d2), f"{year}-{tag}")

@@ -14,6 +14,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 from bot.commitments import OPEN_STATUSES, STATUSES, Commitment
+from bot.timeexpr import month_end
 
 __all__ = ["CommitmentQuery", "TrackingError", "parse_commitment_query", "rows", "to_ics"]
 
@@ -54,8 +55,7 @@ def _year_window(text: str) -> tuple[date, date]:
     mo = int(m.group(2))
     if not 1 <= mo <= 12:
         raise TrackingError(f"due:{text} has no month {mo}")
-    end = date(y + (mo == 12), mo % 12 + 1, 1) - timedelta(days=1)
-    return date(y, mo, 1), end
+    return date(y, mo, 1), month_end(y, mo)
 
 
 def parse_commitment_query(text: str) -> CommitmentQuery:
