@@ -6,9 +6,10 @@ This module and :mod:`bot.serve` are the only core modules that import Slack.
 from __future__ import annotations
 
 import logging
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from slack_bolt import App
+from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
 from slack_sdk.http_retry.builtin_handlers import (
     ConnectionErrorRetryHandler,
@@ -22,11 +23,6 @@ from bot.services import Services
 log = logging.getLogger(__name__)
 
 __all__ = ["build_app", "build_client"]
-
-APOLOGY = (
-    ":warning: Sorry, something went wrong on my side while answering. "
-    "Try again in a moment; if it keeps happening, tell the team that runs briefbot."
-)
 
 
 def build_client(
@@ -45,41 +41,73 @@ def build_client(
             ConnectionErrorRetryHandler(max_retry_count=max_retries),
             ServerErrorRetryHandler(max_retry_count=max_retries),
         ]
-    return WebClient(token=settings.bot_token, base_url=settings.api_url, retry_handlers=handlers)
+    return WebClient(
+        token=settings.bot_token,
+        base_url=settings.api_url,
+        timeout=int(settings.slack_timeout),
+        retry_handlers=handlers,
+    )
 
 
 def build_app(
     settings: Settings,
     services: Services,
     client: WebClient | None = None,
+    *,
+    later: Any = None,
     **app_options: Any,
 ) -> App:
     """Build the Bolt app with every listener registered. Needs the bot token and signing
-    secret (ConfigError otherwise); nothing is started."""
+    secret (ConfigError otherwise); nothing is started.
+
+    ``later`` is the :class:`handlers.later.Later` pool that answers after the ack (one
+    is made from the settings when not given; with ``process_before_response=True``
+    answers run inline, as a FaaS host needs).
+    """
     from handlers import register
+    from handlers.frontdoor import ReliableRespond, StrictVerification, is_verified
+    from handlers.later import Later, apologise
 
     settings.require("bot_token", "signing_secret")
     client = client or build_client(settings)
+    if later is None:
+        inline = bool(app_options.get("process_before_response"))
+        later = Later(0 if inline else settings.answer_threads)
+    app_options.setdefault(
+        "listener_executor",
+        ThreadPoolExecutor(max_workers=settings.listener_threads, thread_name_prefix="listener"),
+    )
     app = App(
         signing_secret=settings.signing_secret,
         client=client,
         logger=logging.getLogger("briefbot.slack"),
+        # Our own fail-closed check, placed where Bolt's would be: before authorization.
+        request_verification_enabled=False,
+        before_authorize=StrictVerification(settings.signing_secret),
         **app_options,
     )
+    app.use(ReliableRespond(settings.slack_timeout))
 
     @app.error
-    def on_error(error, body, logger, respond=None, say=None):
+    def on_error(error, body, context, logger, response=None, ack=None, respond=None):
         logger.error("listener failed: %s", type(error).__name__, exc_info=error)
+        if not is_verified(context):
+            return  # never act on a request whose signature was not checked
+        if ack is not None and getattr(ack, "response", None) is None:
+            return  # not acknowledged: Slack shows its own error; an apology would be a second
         event = body.get("event") or {}
-        try:
-            if respond is not None and _has_response_url(body):
-                respond(response_type="ephemeral", replace_original=False, text=APOLOGY)
-            elif say is not None and event.get("channel"):
-                say(text=APOLOGY, thread_ts=event.get("thread_ts") or event.get("ts"))
-        except Exception:  # the apology itself failed: already logged above, nothing else to do
-            logger.warning("could not send the apology", exc_info=True)
+        apologise(
+            respond=respond if _has_response_url(body) else None,
+            client=client,
+            channel=event.get("channel"),
+            user=event.get("user"),
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )
+        # Already acknowledged: keep Slack's answer a 200, so the apology stays the one
+        # thing the user sees (Bolt would turn it into a 500 in process_before_response).
+        return BoltResponse(status=200, body="") if response is not None else None
 
-    register(app, services)
+    register(app, services, later)
     return app
 
 

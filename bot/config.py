@@ -15,7 +15,7 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ENV_VARS", "ConfigError", "Settings", "parse_leads", "redact"]
+__all__ = ["ENV_VARS", "ConfigError", "Settings", "mask_url", "parse_leads", "redact"]
 
 #: Every environment variable briefbot reads, in .env.example order.
 ENV_VARS = (
@@ -32,6 +32,15 @@ ENV_VARS = (
     "BRIEFBOT_REMINDER_TIME",
     "BRIEFBOT_GRACE",
     "BRIEFBOT_LOG_LEVEL",
+    "BRIEFBOT_LISTENER_THREADS",
+    "BRIEFBOT_ANSWER_THREADS",
+    "BRIEFBOT_SLACK_TIMEOUT",
+    "BRIEFBOT_DB_TIMEOUT",
+    "BRIEFBOT_HTTP_THREADS",
+    "BRIEFBOT_HTTP_MAX_BODY",
+    "BRIEFBOT_HTTP_IDLE_TIMEOUT",
+    "BRIEFBOT_HTTP_MAX_CONNECTIONS",
+    "BRIEFBOT_SHUTDOWN_GRACE",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -47,6 +56,23 @@ def redact(value: str | None) -> str:
         return "(unset)"
     prefix = value.split("-", 1)[0] if value.startswith("xox") else ""
     return f"{prefix + '-' if prefix else ''}…({len(value)} chars)"
+
+
+_USERINFO = re.compile(
+    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*)(?P<password>:[^/@\s]*)?@"
+)
+
+
+def mask_url(text: str) -> str:
+    """``text`` with the credentials of any ``scheme://user:password@host`` URL masked:
+    the password becomes ``***`` (a lone user part, which may be a token, too)."""
+
+    def mask(m: re.Match[str]) -> str:
+        if m.group("password"):
+            return f"{m.group('scheme')}{m.group('user')}:***@"
+        return f"{m.group('scheme')}***@"
+
+    return _USERINFO.sub(mask, text)
 
 
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -99,10 +125,37 @@ def _check_db_url(url: str) -> str:
     return url
 
 
+def _bounded_int(name: str, text: str, low: int, high: int, unit: str = "") -> int:
+    """A whole number within [low, high], or a ConfigError naming the variable."""
+    value = text.strip().lower()
+    scale = 1
+    if unit == "bytes" and value[-1:] in {"k", "m"}:
+        scale = 1024 if value[-1] == "k" else 1024 * 1024
+        value = value[:-1]
+    if not value.isdigit() or not low <= int(value) * scale <= high:
+        suffix = " (a number of bytes, or with k or m, e.g. 1m)" if unit == "bytes" else ""
+        raise ConfigError(f"{name}: {text!r} is not a whole number from {low} to {high}{suffix}")
+    return int(value) * scale
+
+
 def _parse_port(text: str) -> int:
     if not text.strip().isdigit() or not 0 < int(text) < 65536:
         raise ConfigError(f"PORT: {text!r} is not a TCP port number (1-65535)")
     return int(text)
+
+
+#: Production limits: (attribute, variable, default, lowest, highest, unit).
+_LIMITS = (
+    ("listener_threads", "BRIEFBOT_LISTENER_THREADS", "16", 1, 512, ""),
+    ("answer_threads", "BRIEFBOT_ANSWER_THREADS", "32", 1, 512, ""),
+    ("slack_timeout", "BRIEFBOT_SLACK_TIMEOUT", "10", 1, 120, ""),
+    ("db_timeout", "BRIEFBOT_DB_TIMEOUT", "5", 1, 60, ""),
+    ("http_threads", "BRIEFBOT_HTTP_THREADS", "8", 1, 256, ""),
+    ("http_max_body", "BRIEFBOT_HTTP_MAX_BODY", "1m", 1024, 64 * 1024 * 1024, "bytes"),
+    ("http_idle_timeout", "BRIEFBOT_HTTP_IDLE_TIMEOUT", "15", 1, 600, ""),
+    ("http_max_connections", "BRIEFBOT_HTTP_MAX_CONNECTIONS", "1000", 10, 100_000, ""),
+    ("shutdown_grace", "BRIEFBOT_SHUTDOWN_GRACE", "20", 0, 600, ""),
+)
 
 
 @dataclass(frozen=True)
@@ -122,6 +175,21 @@ class Settings:
     reminder_time: time = time(9, 0)
     grace: timedelta = timedelta(days=2)
     log_level: str = "INFO"
+    #: Bolt's listener threads: they only acknowledge and hand work on, so few suffice.
+    listener_threads: int = 16
+    #: Threads that answer after the ack (response_url, Web API, database).
+    answer_threads: int = 32
+    #: Seconds for any Slack Web API or response_url call.
+    slack_timeout: int = 10
+    #: Seconds for a database connection and for any one statement.
+    db_timeout: int = 5
+    #: HTTP server: request threads, body cap (bytes), idle connection timeout (s),
+    #: open connections at most, and how long SIGTERM waits for work in flight (s).
+    http_threads: int = 8
+    http_max_body: int = 1024 * 1024
+    http_idle_timeout: int = 15
+    http_max_connections: int = 1000
+    shutdown_grace: int = 20
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -140,7 +208,9 @@ class Settings:
             raise ConfigError("SLACK_APP_TOKEN: must be an app-level token starting with 'xapp-'")
         api_url = get("SLACK_API_URL") or "https://slack.com/api/"
         if not re.match(r"^https?://", api_url):
-            raise ConfigError(f"SLACK_API_URL: {api_url!r} must start with http:// or https://")
+            raise ConfigError(
+                f"SLACK_API_URL: {mask_url(api_url)!r} must start with http:// or https://"
+            )
         if not api_url.endswith("/"):
             api_url += "/"
         tz_name = get("BRIEFBOT_TIMEZONE") or "UTC"
@@ -175,6 +245,10 @@ class Settings:
             "reminder_time": _parse_time(get("BRIEFBOT_REMINDER_TIME") or "09:00"),
             "grace": grace,
             "log_level": level,
+            **{
+                attr: _bounded_int(var, get(var) or default, low, high, unit)
+                for attr, var, default, low, high, unit in _LIMITS
+            },
         }
         values.update({k: v for k, v in overrides.items() if v is not None})
         values["database_url"] = _check_db_url(str(values["database_url"]))

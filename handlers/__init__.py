@@ -12,9 +12,10 @@ from bot.services import Services
 __all__ = ["register"]
 
 
-def register(app: Any, services: Services) -> None:
-    """Register every listener on ``app``."""
+def register(app: Any, services: Services, later: Any) -> None:
+    """Register every listener on ``app``. Listeners acknowledge at once and hand
+    anything that waits on the network to ``later`` (a :class:`handlers.later.Later`)."""
     from handlers import actions, commands, commitments, home, mentions
 
     for module in (commands, commitments, mentions, actions, home):
-        module.register(app, services)
+        module.register(app, services, later)

@@ -43,58 +43,82 @@ def _clause(services: Services, action: dict[str, Any], respond: Any) -> Any:
     return clause
 
 
-def register(app: Any, services: Services) -> None:
-    """Register the block actions and the message shortcut."""
+def register(app: Any, services: Services, later: Any) -> None:
+    """Register the block actions and the message shortcut. Each acknowledges at once;
+    the answer goes through response_url from the answer pool."""
+
+    def after_ack(what: str, respond: Any, work: Any) -> None:
+        later.submit(work, what=what, respond=respond)
 
     @app.action(blocks.ACTION_SHARE)
     def share(ack, body, action, respond):
         ack()
-        clause = _clause(services, action, respond)
-        if clause is None:
-            return
-        respond(
-            response_type="in_channel",
-            replace_original=False,
-            **blocks.shared_message(clause, body["user"]["id"]),
-        )
-        respond(delete_original=True)
+        after_ack("share", respond, lambda: _share(services, body, action, respond))
 
     @app.action(blocks.ACTION_MORE)
     def more(ack, body, action, respond):
         ack()
-        v = _value(action)
-        reply = brief_reply(
-            services,
-            str(v.get("q", "")),
-            offset=_offset(v.get("o", 0)),
-            shareable=bool(v.get("s", 1)),
-        )
-        if _is_ephemeral(body):
-            respond(replace_original=True, **reply)
-        else:
-            respond(response_type="ephemeral", replace_original=False, **reply)
+        after_ack("more", respond, lambda: _more(services, body, action, respond))
 
     @app.action(blocks.ACTION_CONTEXT)
     def context(ack, action, respond):
         ack()
-        clause = _clause(services, action, respond)
-        if clause is None:
-            return
-        around = services.index.context(clause.clause_id, radius=2)
-        respond(
-            response_type="ephemeral",
-            replace_original=False,
-            **blocks.context_message(around, clause),
-        )
+        after_ack("context", respond, lambda: _context(services, action, respond))
 
     @app.shortcut(blocks.SHORTCUT_FIND_SOURCE)
     def find_source(ack, shortcut, respond):
         ack()
-        query = query_from_slack_text((shortcut.get("message") or {}).get("text", ""))
-        if not query:
-            respond(
-                response_type="ephemeral",
-                **blocks.error_message("That message has no text to look up."),
-            )
-            return
-        respond(response_type="ephemeral", **brief_reply(services, query))
+        after_ack("find source", respond, lambda: _find_source(services, shortcut, respond))
+
+
+def _share(services: Services, body: Any, action: Any, respond: Any) -> None:
+    """Post the clause for everyone, attributed, then remove the ephemeral answer."""
+    clause = _clause(services, action, respond)
+    if clause is None:
+        return
+    respond(
+        response_type="in_channel",
+        replace_original=False,
+        **blocks.shared_message(clause, body["user"]["id"]),
+    )
+    respond(delete_original=True)
+
+
+def _more(services: Services, body: Any, action: Any, respond: Any) -> None:
+    """The next page of results, in place of the ephemeral answer when it was one."""
+    v = _value(action)
+    reply = brief_reply(
+        services,
+        str(v.get("q", "")),
+        offset=_offset(v.get("o", 0)),
+        shareable=bool(v.get("s", 1)),
+    )
+    if _is_ephemeral(body):
+        respond(replace_original=True, **reply)
+    else:
+        respond(response_type="ephemeral", replace_original=False, **reply)
+
+
+def _context(services: Services, action: Any, respond: Any) -> None:
+    """The clause with its neighbours and the section's lead-in."""
+    clause = _clause(services, action, respond)
+    if clause is None:
+        return
+    around = services.index.context(clause.clause_id, radius=2)
+    respond(
+        response_type="ephemeral",
+        replace_original=False,
+        **blocks.context_message(around, clause),
+    )
+
+
+def _find_source(services: Services, shortcut: Any, respond: Any) -> None:
+    """The message shortcut: look the message's text up in the statements."""
+    query = query_from_slack_text((shortcut.get("message") or {}).get("text", ""))
+    if not query:
+        respond(
+            response_type="ephemeral",
+            **blocks.error_message("That message has no text to look up."),
+        )
+        return
+    respond(response_type="ephemeral", **brief_reply(services, query))

@@ -31,10 +31,15 @@ def brief_reply(
     return blocks.search_message(result, query=query, shareable=shareable)
 
 
-def register(app: Any, services: Services) -> None:
-    """Register /brief."""
+def register(app: Any, services: Services, later: Any) -> None:
+    """Register /brief. The answer travels in the acknowledgement itself: searching is
+    in memory, so no response_url call (and no slow Slack) stands between the user and it."""
 
     @app.command("/brief")
-    def brief(ack, command, respond):
-        ack()
-        respond(response_type="ephemeral", **brief_reply(services, command.get("text", "")))
+    def brief(ack, command):
+        try:
+            reply = brief_reply(services, command.get("text", ""))
+        except Exception:
+            ack()  # acknowledged: the error handler's apology is all the user sees
+            raise
+        ack(response_type="ephemeral", **reply)

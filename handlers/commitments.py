@@ -40,31 +40,48 @@ def commitments_reply(services: Services, text: str) -> blocks.Message:
     return blocks.commitments_message(rows, title=title)
 
 
-def register(app: Any, services: Services) -> None:
-    """Register /commitments and the status picker."""
+def register(app: Any, services: Services, later: Any) -> None:
+    """Register /commitments and the status picker (both read the database: answered
+    after the ack)."""
 
     @app.command("/commitments")
     def list_commitments(ack, command, respond):
         ack()
-        respond(response_type="ephemeral", **commitments_reply(services, command.get("text", "")))
+        later.submit(
+            lambda: respond(
+                response_type="ephemeral", **commitments_reply(services, command.get("text", ""))
+            ),
+            what="/commitments",
+            respond=respond,
+        )
 
     @app.action(blocks.ACTION_STATUS)
     def set_status(ack, body, action, respond, client):
         ack()
-        commitment_id, status = blocks.status_choice(
-            action.get("block_id", ""), (action.get("selected_option") or {}).get("value", "")
+        later.submit(
+            lambda: _set_status(services, body, action, respond, client),
+            what="status change",
+            respond=respond if body.get("response_url") else None,
+            client=client,
+            channel=(body.get("channel") or {}).get("id"),
+            user=(body.get("user") or {}).get("id"),
         )
-        user = body["user"]["id"]
-        try:
-            row = services.record_status(commitment_id, status, actor=user)
-        except (KeyError, ValueError) as exc:
-            respond(
-                response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc))
-            )
-            return
-        if (body.get("container") or {}).get("type") == "view":
-            from handlers.home import home_for
 
-            client.views_publish(user_id=user, view=home_for(services))
-        else:
-            respond(replace_original=True, **blocks.status_recorded_message(row, user))
+
+def _set_status(services: Services, body: Any, action: Any, respond: Any, client: Any) -> None:
+    """Record the picked status, then redraw the Home tab or the message it came from."""
+    commitment_id, status = blocks.status_choice(
+        action.get("block_id", ""), (action.get("selected_option") or {}).get("value", "")
+    )
+    user = body["user"]["id"]
+    try:
+        row = services.record_status(commitment_id, status, actor=user)
+    except (KeyError, ValueError) as exc:
+        respond(response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc)))
+        return
+    if (body.get("container") or {}).get("type") == "view":
+        from handlers.home import home_for
+
+        client.views_publish(user_id=user, view=home_for(services))
+    else:
+        respond(replace_original=True, **blocks.status_recorded_message(row, user))

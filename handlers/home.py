@@ -17,11 +17,14 @@ def home_for(services: Services) -> dict[str, Any]:
     return blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
 
 
-def register(app: Any, services: Services) -> None:
+def register(app: Any, services: Services, later: Any) -> None:
     """Publish the Home tab when a user opens it."""
 
     @app.event("app_home_opened")
     def on_home_opened(event, client):
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
-        client.views_publish(user_id=event["user"], view=home_for(services))
+        later.submit(
+            lambda: client.views_publish(user_id=event["user"], view=home_for(services)),
+            what="App Home",
+        )

@@ -41,21 +41,32 @@ def _parent_text(client: Any, channel: str, thread_ts: str) -> str:
     return messages[0].get("text", "") if messages else ""
 
 
-def register(app: Any, services: Services) -> None:
-    """Register the app_mention listener."""
+def answer_mention(services: Services, body: Any, event: Any, say: Any, client: Any) -> None:
+    """Reply in the thread, once per event delivery (Slack retries are dropped here)."""
+    if not services.first_delivery(body.get("event_id")):
+        log.info("duplicate delivery of %s ignored", body.get("event_id"))
+        return
+    thread_ts = event.get("thread_ts") or event.get("ts")
+    query = query_from_slack_text(event.get("text", ""))
+    if not query and event.get("thread_ts"):
+        query = query_from_slack_text(_parent_text(client, event["channel"], event["thread_ts"]))
+    say(thread_ts=thread_ts, **mention_reply(services, query))
+
+
+def register(app: Any, services: Services, later: Any) -> None:
+    """Register the app_mention listener (Bolt acknowledges events itself; the answer
+    goes to the answer pool)."""
 
     @app.event("app_mention")
     def on_mention(body, event, say, client):
-        if not services.first_delivery(body.get("event_id")):
-            log.info("duplicate delivery of %s ignored", body.get("event_id"))
-            return
         if not event.get("channel"):
             log.warning("app_mention without a channel ignored")
             return
-        thread_ts = event.get("thread_ts") or event.get("ts")
-        query = query_from_slack_text(event.get("text", ""))
-        if not query and event.get("thread_ts"):
-            query = query_from_slack_text(
-                _parent_text(client, event["channel"], event["thread_ts"])
-            )
-        say(thread_ts=thread_ts, **mention_reply(services, query))
+        later.submit(
+            lambda: answer_mention(services, body, event, say, client),
+            what="mention",
+            client=client,
+            channel=event.get("channel"),
+            user=event.get("user"),
+            thread_ts=event.get("thread_ts") or event.get("ts"),
+        )

@@ -86,14 +86,15 @@ def test_healthz(server):
         assert json.loads(r.read()) == {"ok": True}
 
 
-def test_signed_slash_command_is_answered_via_response_url(server, fake):
+def test_signed_slash_command_is_answered_in_the_ack(server, fake):
     url, _ = server
     body = slash_command_body(
         "/brief", "navgation talks heixiazi", response_url=fake.response_url()
     )
-    status, _, _ = post_signed(f"{url}/slack/events", body, SECRET, content_type=FORM)
+    status, resp_body, _ = post_signed(f"{url}/slack/events", body, SECRET, content_type=FORM)
     assert status == 200
-    payload = fake.wait_for("response_url", timeout=10)[0].params
+    payload = json.loads(resp_body)
+    assert payload["response_type"] == "ephemeral"
     assert "Heixiazi Island" in all_text(payload)
     assert_valid_blocks(payload["blocks"])
 
