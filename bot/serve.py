@@ -7,20 +7,24 @@ Slack credentials are set. ``--socket`` / ``--http`` / ``--console`` override.
 
 from __future__ import annotations
 
+import io
 import json
 import logging
-import socketserver
+import signal
 import threading
+import time
 from collections.abc import Callable, Iterable
 from typing import Any
-from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
-from bot.config import ConfigError, Settings
+from bot.config import ConfigError, Settings, mask_url
 from bot.services import Services
+from bot.signing import signature_ok
 
 log = logging.getLogger(__name__)
 
-__all__ = ["choose_transport", "make_wsgi_app", "start_http_server"]
+__all__ = ["HttpServer", "choose_transport", "make_wsgi_app", "serve", "start_http_server"]
+
+EVENTS_PATH = "/slack/events"
 
 
 def choose_transport(settings: Settings, forced: str | None = None) -> str:
@@ -42,45 +46,135 @@ def choose_transport(settings: Settings, forced: str | None = None) -> str:
     return "console"
 
 
-def make_wsgi_app(bolt_app: Any) -> Callable[..., Iterable[bytes]]:
-    """WSGI app: Bolt on POST /slack/events, a health check on GET /healthz."""
+def _plain(start_response: Callable[..., Any], status: str, payload: dict[str, Any]) -> list[bytes]:
+    body = json.dumps(payload).encode()
+    start_response(
+        status,
+        [
+            ("Content-Type", "application/json"),
+            ("Content-Length", str(len(body))),
+            ("Cache-Control", "no-store"),
+        ],
+    )
+    return [body]
+
+
+def make_wsgi_app(
+    bolt_app: Any,
+    *,
+    signing_secret: str,
+    max_body: int,
+    clock: Callable[[], float] = time.time,
+) -> Callable[..., Iterable[bytes]]:
+    """The WSGI app: a health check on ``GET /healthz`` and Bolt on ``POST /slack/events``.
+
+    The front door checks the Slack signature before Bolt sees (or parses) the body: an
+    unverifiable request gets 401, one log line without its body, and nothing else
+    happens. Bodies over ``max_body`` bytes get 413 without being read.
+    """
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
-    slack = SlackRequestHandler(bolt_app, path="/slack/events")
+    slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
-        if environ.get("PATH_INFO") == "/healthz" and environ.get("REQUEST_METHOD") == "GET":
-            body = json.dumps({"ok": True}).encode()
-            start_response(
-                "200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))]
-            )
-            return [body]
+        path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
+        if path == "/healthz" and method in {"GET", "HEAD"}:
+            return _plain(start_response, "200 OK", {"ok": True})
+        if path != EVENTS_PATH:
+            return _plain(start_response, "404 Not Found", {"error": "not found"})
+        if method != "POST":
+            return _plain(start_response, "405 Method Not Allowed", {"error": "POST only"})
+        try:
+            length = int(environ.get("CONTENT_LENGTH") or 0)
+        except ValueError:
+            length = -1
+        if length < 0:
+            return _plain(start_response, "400 Bad Request", {"error": "bad Content-Length"})
+        if length > max_body:
+            log.warning("refused a %d-byte request (limit %d bytes)", length, max_body)
+            return _plain(start_response, "413 Content Too Large", {"error": "body too large"})
+        body = environ["wsgi.input"].read(length) if length else b""
+        ok = signature_ok(
+            signing_secret,
+            body,
+            environ.get("HTTP_X_SLACK_REQUEST_TIMESTAMP"),
+            environ.get("HTTP_X_SLACK_SIGNATURE"),
+            now=clock(),
+        )
+        if not ok:
+            log.warning("rejected a request with a missing, stale or wrong Slack signature")
+            return _plain(start_response, "401 Unauthorized", {"error": "invalid request"})
+        environ["wsgi.input"] = io.BytesIO(body)
         return slack(environ, start_response)
 
     return wsgi
 
 
-class _ThreadingWSGIServer(socketserver.ThreadingMixIn, WSGIServer):
-    daemon_threads = True
+class HttpServer:
+    """waitress serving the WSGI app on a background thread, with a graceful :meth:`stop`.
+
+    waitress reads and buffers each request in its I/O thread, so idle, slow or half-open
+    connections never hold a worker thread; they are closed after ``idle_timeout``.
+    """
+
+    def __init__(self, wsgi_app: Callable[..., Any], host: str, port: int, settings: Settings):
+        from waitress.server import create_server
+
+        self._server = create_server(
+            wsgi_app,
+            host=host,
+            port=port,
+            threads=settings.http_threads,
+            backlog=2048,
+            connection_limit=settings.http_max_connections,
+            channel_timeout=settings.http_idle_timeout,
+            cleanup_interval=max(1, min(30, settings.http_idle_timeout // 2)),
+            max_request_body_size=settings.http_max_body,
+            max_request_header_size=64 * 1024,
+            asyncore_use_poll=True,  # select() stops at file descriptor 1024
+            expose_tracebacks=False,
+            ident="briefbot",
+        )
+        self.port = int(self._server.effective_port)
+        self._thread = threading.Thread(target=self._server.run, name="http", daemon=True)
+
+    def start(self) -> HttpServer:
+        """Start accepting connections."""
+        self._thread.start()
+        return self
+
+    def in_flight(self) -> int:
+        """Requests being read, run or written right now."""
+        dispatcher = self._server.task_dispatcher
+        channels = list(self._server.active_channels.values())
+        busy = sum(1 for ch in channels if ch.requests or ch.total_outbufs_len)
+        return busy + len(dispatcher.queue)
+
+    def stop(self, grace: float, later: Any = None) -> bool:
+        """Stop accepting, let requests in flight (and the answers they queued) finish for
+        up to ``grace`` seconds, then close. True when nothing was cut short."""
+        from waitress import wasyncore
+
+        deadline = time.monotonic() + grace
+        server = self._server
+        server.trigger.pull_trigger(lambda: wasyncore.dispatcher.close(server))
+        while self.in_flight() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        clean = not self.in_flight()
+        if later is not None:
+            clean = later.drain(max(0.0, deadline - time.monotonic())) and clean
+        server.task_dispatcher.shutdown(cancel_pending=True, timeout=1)
+        server.trigger.pull_trigger(lambda: wasyncore.close_all(server._map))
+        self._thread.join(timeout=2)
+        return clean
 
 
-class _QuietHandler(WSGIRequestHandler):
-    def log_message(self, format: str, *args: Any) -> None:
-        log.info("%s - %s", self.address_string(), format % args)
-
-
-def start_http_server(bolt_app: Any, host: str, port: int) -> tuple[WSGIServer, threading.Thread]:
-    """Serve the app on a background thread; returns the server (``server_port``) and thread."""
-    server = make_server(
-        host,
-        port,
-        make_wsgi_app(bolt_app),
-        server_class=_ThreadingWSGIServer,
-        handler_class=_QuietHandler,
+def start_http_server(bolt_app: Any, host: str, port: int, settings: Settings) -> HttpServer:
+    """Serve ``bolt_app`` over HTTP on a background thread (``port`` 0 picks one)."""
+    wsgi = make_wsgi_app(
+        bolt_app, signing_secret=settings.signing_secret or "", max_body=settings.http_max_body
     )
-    thread = threading.Thread(target=server.serve_forever, name="briefbot-http", daemon=True)
-    thread.start()
-    return server, thread
+    return HttpServer(wsgi, host, port, settings).start()
 
 
 def serve(
@@ -99,14 +193,17 @@ def serve(
 
         return run_console(services, stdin=stdin, stdout=stdout)
     from bot.app import build_app
+    from handlers.later import Later
 
+    later = Later(settings.answer_threads)
     try:
-        app = build_app(settings, services)
+        app = build_app(settings, services, later=later)
     except ConfigError:
         raise
     except Exception as exc:  # auth.test failed: bad token or Slack unreachable
+        reason = mask_url(" ".join(str(exc).split()))[:300]
         raise ConfigError(
-            f"SLACK_BOT_TOKEN: Slack rejected or could not check it ({exc})"
+            f"SLACK_BOT_TOKEN: Slack rejected or could not check it ({reason})"
         ) from None
     scheduler = _start_scheduler(settings, services) if with_scheduler else None
     try:
@@ -116,17 +213,36 @@ def serve(
             log.info("briefbot: Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
         else:
-            server, thread = start_http_server(app, host, settings.port)
-            log.info(
-                "briefbot: HTTP on port %s (POST /slack/events, GET /healthz)", server.server_port
-            )
-            thread.join()
+            _serve_http(app, settings, host, later)
     except KeyboardInterrupt:
         pass
     finally:
         if scheduler is not None:
             scheduler.shutdown(wait=False)
     return 0
+
+
+def _serve_http(app: Any, settings: Settings, host: str, later: Any) -> None:
+    """Serve until SIGTERM or SIGINT, then stop gracefully."""
+    stop = threading.Event()
+    previous = {
+        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
+    }
+    try:
+        server = start_http_server(app, host, settings.port, settings)
+        log.info("briefbot: HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
+        while not stop.wait(0.5):
+            pass
+        log.info(
+            "briefbot: stopping; finishing what is in flight (up to %ss)", settings.shutdown_grace
+        )
+        if server.stop(settings.shutdown_grace, later):
+            log.info("briefbot: stopped cleanly")
+        else:
+            log.warning("briefbot: stopped with work still in flight after the grace period")
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 def _start_scheduler(settings: Settings, services: Services) -> Any:

@@ -17,7 +17,6 @@ Two Bolt global middlewares, installed by :func:`bot.app.build_app`:
 
 from __future__ import annotations
 
-import hmac
 import logging
 import time
 from collections.abc import Callable
@@ -29,6 +28,8 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
+from bot.signing import signature_ok
+
 log = logging.getLogger(__name__)
 
 __all__ = ["VERIFIED", "ReliableRespond", "SafeRespond", "StrictVerification", "is_verified"]
@@ -36,30 +37,6 @@ __all__ = ["VERIFIED", "ReliableRespond", "SafeRespond", "StrictVerification", "
 #: Context key set to True once a request's signature was checked (or it came over
 #: Socket Mode, which Slack authenticates by the app token).
 VERIFIED = "briefbot_verified"
-#: How far a request's timestamp may be from now (Slack's own rule: five minutes).
-MAX_SKEW_SECONDS = 300
-_UNAUTHORIZED = {"error": "invalid request"}
-
-
-def signature_ok(
-    secret: str, body: str | bytes, timestamp: str | None, signature: str | None, *, now: float
-) -> bool:
-    """True only for a well-formed, fresh timestamp and a matching ``v0=`` signature.
-
-    Never raises: anything malformed (``abc``, ``1.5``, empty, huge) is simply invalid.
-    """
-    if not timestamp or not signature or len(timestamp) > 12 or not timestamp.isascii():
-        return False
-    if not timestamp.isdigit():
-        return False
-    if abs(now - int(timestamp)) > MAX_SKEW_SECONDS:
-        return False
-    raw = body.encode("utf-8") if isinstance(body, str) else body
-    digest = hmac.new(secret.encode("utf-8"), b"v0:" + timestamp.encode() + b":" + raw, "sha256")
-    expected = "v0=" + digest.hexdigest()
-    return hmac.compare_digest(expected.encode(), signature.encode("utf-8", "replace"))
-
-
 def is_verified(context: Any) -> bool:
     """True when :class:`StrictVerification` let this request through."""
     try:
@@ -90,7 +67,7 @@ class StrictVerification(Middleware):
         if not ok:
             # One line, no body, no signature: an attacker must not be able to fill the log.
             log.warning("rejected a request with a missing, stale or wrong Slack signature")
-            return BoltResponse(status=401, body=_UNAUTHORIZED)
+            return BoltResponse(status=401, body={"error": "invalid request"})
         req.context[VERIFIED] = True
         return next()
 

@@ -117,6 +117,7 @@ class _State:
         default_factory=lambda: collections.defaultdict(collections.deque)
     )
     answers: dict[str, Answer] = field(default_factory=dict)
+    delays: dict[str, float] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
 
 
@@ -271,6 +272,12 @@ class FakeSlack:
         with self._cond:
             self._state.failures[method].extend(copy.copy(failure) for _ in range(times))
 
+    def slow(self, method: str, seconds: float) -> None:
+        """Make every call to ``method`` (or "response_url") wait ``seconds`` before its
+        answer (0 restores speed)."""
+        with self._cond:
+            self._state.delays[method] = seconds
+
     def respond_with(self, method: str, answer: Answer) -> None:
         """Override the default answer of ``method``: a dict, or a callable taking the Call."""
         with self._cond:
@@ -354,6 +361,9 @@ class FakeSlack:
             pending = self._state.failures.get(call.method)
             failure = pending.popleft() if pending else None
             override = self._state.answers.get(call.method)
+            delay = self._state.delays.get(call.method, 0.0)
+        if delay:
+            time.sleep(delay)
         if failure is not None:
             self._answer_failure(handler, call, failure)
             return

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
-import socket
 import subprocess
 import sys
 import time
@@ -14,70 +12,16 @@ import pytest
 from e2e_conf import SECRET, TOKEN
 from fakeslack import post_signed, slash_command_body
 from helpers import all_text, assert_valid_blocks
-from paths import CORPUS, ROOT
+from paths import ROOT
+from serving import base_env, free_port, running_server
 
 FORM = "application/x-www-form-urlencoded"
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def base_env(tmp_path, **extra: str) -> dict[str, str]:
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-    env.update(
-        {
-            "BRIEFBOT_CORPUS": str(CORPUS),
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
-            "BRIEFBOT_ENV_FILE": str(tmp_path / "no.env"),
-            "PYTHONUNBUFFERED": "1",
-        }
-    )
-    env.update(extra)
-    return env
-
-
 @pytest.fixture
 def server(fake, tmp_path):
-    port = free_port()
-    env = base_env(
-        tmp_path,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake.url,
-        PORT=str(port),
-        BRIEFBOT_LOG_LEVEL="INFO",
-    )
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "bot", "serve", "--http", "--no-scheduler", "--host", "127.0.0.1"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            with urllib.request.urlopen(f"{url}/healthz", timeout=1) as r:
-                if r.status == 200:
-                    break
-        except OSError:
-            if proc.poll() is not None or time.monotonic() > deadline:
-                out, err = proc.communicate(timeout=5)
-                pytest.fail(f"server did not start: {err[-2000:]}")
-            time.sleep(0.1)
-    yield url, proc
-    proc.terminate()
-    try:
-        out, err = proc.communicate(timeout=10)
-    except subprocess.TimeoutExpired:
-        proc.kill()
-        out, err = proc.communicate()
-    assert TOKEN not in out + err and SECRET not in out + err
+    with running_server(fake.url, tmp_path) as running:
+        yield running.url, running.proc
 
 
 def test_healthz(server):
