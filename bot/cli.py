@@ -544,6 +544,15 @@ def _cmd_serve(
     )
 
 
+def _database_problem(exc: BaseException, args: argparse.Namespace) -> str | None:
+    """A one-line configuration error when ``exc`` came from the database."""
+    from bot.config import DEFAULT_DB_URL
+    from bot.store import database_problem
+
+    url = getattr(args, "db", None) or os.environ.get("DATABASE_URL") or DEFAULT_DB_URL
+    return database_problem(exc, url)
+
+
 def main(
     argv: Sequence[str] | None = None,
     *,
@@ -600,6 +609,10 @@ def main(
         return 0
     except Exception as exc:  # the last resort: one line, traceback only in the debug log
         log.debug("unexpected error", exc_info=True)
+        problem = _database_problem(exc, args)
+        if problem:
+            print(f"briefbot: {problem}", file=err)
+            return 2
         first = (str(exc).strip().splitlines() or [""])[0][:300]
         print(f"briefbot: internal error: {type(exc).__name__}: {first}", file=err)
         return 1

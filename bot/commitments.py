@@ -17,6 +17,7 @@ import yaml
 
 from bot.clauses import Clause, segment
 from bot.documents import Document, as_parties
+from bot.safeio import MAX_CURATION_BYTES, RefusedFile, load_yaml, read_text_file
 from bot.timeexpr import forward_expressions
 
 __all__ = [
@@ -172,7 +173,12 @@ def apply_curation(
         return extracted
     name = path.name
     try:
-        data = yaml.safe_load(path.read_text("utf-8")) or {}
+        data = load_yaml(read_text_file(path, limit=MAX_CURATION_BYTES), limit=MAX_CURATION_BYTES)
+        data = data or {}
+    except RefusedFile as exc:
+        raise CurationError(f"{name}: {exc}") from None
+    except OSError as exc:
+        raise CurationError(f"{name}: cannot be read ({exc.strerror})") from None
     except UnicodeDecodeError as exc:
         raise CurationError(f"{name}: not UTF-8 (bad byte at offset {exc.start})") from None
     except yaml.YAMLError as exc:

@@ -122,6 +122,13 @@ def _check_db_url(url: str) -> str:
             "DATABASE_URL: not a database URL; use e.g. sqlite:///var/briefbot.db or "
             "postgresql+psycopg://user@host/db"
         ) from None
+    backend, driver = parsed.get_backend_name(), parsed.get_driver_name()
+    supported = {"sqlite": {"pysqlite"}, "postgresql": {"psycopg"}}
+    if driver not in supported.get(backend, set()):
+        raise ConfigError(
+            f"DATABASE_URL: {parsed.drivername!r} is not supported; use sqlite:///PATH or "
+            "postgresql+psycopg://user@host/db"
+        )
     return url
 
 

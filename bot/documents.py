@@ -20,6 +20,7 @@ from pathlib import Path
 import yaml
 
 from bot.clean import clean_raw
+from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -222,7 +223,7 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
         block = text[4 : 4 + end.start()]
         body = text[4 + end.end() :]
         try:
-            loaded = yaml.safe_load(block) or {}
+            loaded = load_yaml(block, limit=MAX_FRONT_MATTER_BYTES) or {}
         except yaml.YAMLError as exc:
             mark = getattr(exc, "problem_mark", None)
             line = f"line {mark.line + 2}: " if mark is not None else ""
@@ -302,7 +303,10 @@ def load_corpus(directory: str | Path) -> Corpus:
         if path.name.lower() in {"readme.md", "commitments.yml"} or path.name.startswith("."):
             continue
         try:
-            text = path.read_bytes().decode("utf-8")
+            text = read_text_file(path)
+        except RefusedFile as exc:
+            corpus.warnings.append(f"{path.name}: {exc}; skipped")
+            continue
         except UnicodeDecodeError as exc:
             corpus.warnings.append(
                 f"{path.name}: not UTF-8 (bad byte at offset {exc.start}); skipped. "

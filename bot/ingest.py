@@ -17,6 +17,7 @@ import yaml
 
 from bot.clean import clean_raw
 from bot.documents import as_parties, infer_date, parse_document, render_document
+from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
 
 __all__ = ["IngestError", "IngestReport", "ingest_file", "write_atomic"]
 
@@ -50,6 +51,7 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
+        os.fchmod(fd, 0o666 & ~current_umask())  # as open() would create it, not mkstemp's 0600
         with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
             fh.write(text)
             fh.flush()
@@ -97,9 +99,11 @@ def ingest_file(
             "use .txt, .md or .html"
         )
     try:
-        raw = path.read_bytes().decode("utf-8")
+        raw = read_text_file(path)
     except FileNotFoundError:
         raise IngestError(f"{path}: no such file") from None
+    except RefusedFile as exc:
+        raise IngestError(f"{path.name}: {exc}") from None
     except UnicodeDecodeError as exc:
         raise IngestError(f"{path.name}: not UTF-8 (bad byte at offset {exc.start})") from None
     except OSError as exc:
@@ -112,7 +116,7 @@ def ingest_file(
     warnings: list[str] = []
     if "front_matter" in cleaned.meta:
         try:
-            loaded = yaml.safe_load(cleaned.meta["front_matter"]) or {}
+            loaded = load_yaml(cleaned.meta["front_matter"], limit=MAX_FRONT_MATTER_BYTES) or {}
         except (yaml.YAMLError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
             raise IngestError(f"{path.name}: broken front matter ({first})") from None

@@ -65,16 +65,35 @@ class Services:
     store: Any = None
     deduper: Deduper = field(default_factory=Deduper)
     today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
+    #: While the database is failing, dedupe in memory until this monotonic instant.
+    _db_retry_at: float = field(default=0.0, repr=False)
+
+    #: How long a failed database is left alone before the next try (seconds).
+    DB_RETRY_SECONDS = 30.0
 
     def first_delivery(self, key: str | None) -> bool:
         """False when this delivery id was already handled (a Slack retry).
 
         Uses the database when there is one, so several HTTP processes behind a load
-        balancer agree; otherwise an in-process memory."""
+        balancer agree; otherwise, or while the database fails (it is retried every
+        :attr:`DB_RETRY_SECONDS`), an in-process memory, so answers never wait on it."""
         if not key:
             return True
-        if self.store is not None:
-            return bool(self.store.first_delivery(key))
+        if self.store is not None and time.monotonic() >= self._db_retry_at:
+            from sqlalchemy.exc import SQLAlchemyError
+
+            try:
+                first = bool(self.store.first_delivery(key))
+            except (SQLAlchemyError, OSError) as exc:
+                self._db_retry_at = time.monotonic() + self.DB_RETRY_SECONDS
+                log.warning(
+                    "database unavailable (%s); deduplicating in memory for %.0f s",
+                    type(exc).__name__,
+                    self.DB_RETRY_SECONDS,
+                )
+            else:
+                self.deduper.first(key)  # remembered here too, for when the database fails
+                return first
         return self.deduper.first(key)
 
     def document_rows(self) -> list[dict[str, Any]]:
@@ -141,7 +160,7 @@ def build_services(settings: Settings, *, with_store: bool = True) -> Services:
     if with_store:
         from bot.store import Store
 
-        store = Store(settings.database_url)
+        store = Store(settings.database_url, timeout=settings.db_timeout)
     return Services(
         settings=settings, corpus=corpus, index=index, commitments=commitments, store=store
     )

@@ -56,6 +56,7 @@ __all__ = [
     "ReminderRow",
     "StatusChange",
     "Store",
+    "database_problem",
     "safe_url",
 ]
 
@@ -70,6 +71,23 @@ REMINDER_STATES = ("claimed", "sent", "failed", "skipped", "summarized")
 FINAL_STATES = frozenset({"sent", "skipped", "summarized"})
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+
+def database_problem(exc: BaseException, url: str) -> str | None:
+    """One line saying why the database at ``url`` could not be used, or None when
+    ``exc`` is not a database error. The password never appears."""
+    from sqlalchemy.exc import NoSuchModuleError, SQLAlchemyError
+
+    if isinstance(exc, NoSuchModuleError | ModuleNotFoundError):
+        return f"DATABASE_URL: no driver installed for {safe_url(url)}"
+    if not isinstance(exc, SQLAlchemyError):
+        return None
+    orig = getattr(exc, "orig", None) or exc
+    first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
+    first = re.sub(r"(password=)\S+", r"\1***", first)[:200]
+    if "timeout" in first.lower() or "timed out" in first.lower():
+        return f"DATABASE_URL: the database at {safe_url(url)} did not answer in time ({first})"
+    return f"DATABASE_URL: the database at {safe_url(url)} could not be used ({first})"
 
 
 def safe_url(url: str) -> str:
@@ -214,9 +232,10 @@ class Store:
     Thread-safe: every method runs in its own short transaction on a pooled connection.
     """
 
-    def __init__(self, url: str, *, echo: bool = False) -> None:
+    def __init__(self, url: str, *, echo: bool = False, timeout: float = 5.0) -> None:
         self.url = url
-        self.engine: Engine = _make_engine(url, echo=echo)
+        self.timeout = timeout
+        self.engine: Engine = _make_engine(url, echo=echo, timeout=timeout)
         self._deliveries = 0
         self.create_all()
 
@@ -572,7 +591,10 @@ class Store:
         return True
 
 
-def _make_engine(url: str, *, echo: bool) -> Engine:
+def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
+    """An engine whose every wait is bounded by ``timeout`` seconds: connecting, waiting
+    for a pooled connection and (PostgreSQL) each statement; stale connections are
+    replaced (pre-ping)."""
     parsed = make_url(url)
     kwargs: dict[str, Any] = {"echo": echo}
     if parsed.get_backend_name() == "sqlite":
@@ -597,7 +619,23 @@ def _make_engine(url: str, *, echo: bool) -> Engine:
                 cursor.close()
 
         return engine
-    kwargs["pool_pre_ping"] = True
+    kwargs.update(
+        pool_pre_ping=True,
+        pool_timeout=timeout,
+        connect_args={"connect_timeout": max(1, int(timeout))},
+    )
     engine = create_engine(url, **kwargs)
+    statement_ms = int(timeout * 1000)
+
+    @event.listens_for(engine, "connect")
+    def _postgres_timeouts(dbapi_conn: Any, _record: Any) -> None:
+        cursor = dbapi_conn.cursor()
+        try:
+            cursor.execute(f"SET statement_timeout = {statement_ms}")
+            cursor.execute(f"SET lock_timeout = {statement_ms}")
+        finally:
+            cursor.close()
+        dbapi_conn.commit()
+
     log.debug("database engine for %s", safe_url(url))
     return engine
