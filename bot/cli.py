@@ -332,19 +332,18 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     return 2 if failures else 0
 
 
-def _services(settings: Settings, err: TextIO, *, with_store: bool = True) -> Any:
+def _services(
+    settings: Settings, err: TextIO, *, with_store: bool = True, lazy_store: bool = False
+) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.services import build_services
-    from bot.store import safe_url
+    from bot.store import database_problem
 
     try:
-        services = build_services(settings, with_store=with_store)
+        services = build_services(settings, with_store=with_store, lazy_store=lazy_store)
     except SQLAlchemyError as exc:
-        first = (str(exc.orig if getattr(exc, "orig", None) else exc).splitlines() or [""])[0]
-        raise ConfigError(
-            f"DATABASE_URL: cannot open {safe_url(settings.database_url)} ({first[:200]})"
-        ) from None
+        raise ConfigError(str(database_problem(exc, settings.database_url))) from None
     for w in services.corpus.warnings:
         print(f"warning: {w}", file=err)
     return services
@@ -532,7 +531,8 @@ def _cmd_serve(
     from bot.serve import choose_transport, serve
 
     transport = choose_transport(settings, args.transport)
-    services = _services(settings, err)
+    # A server must start, and search, even while its database is down.
+    services = _services(settings, err, lazy_store=transport != "console")
     return serve(
         settings,
         services,

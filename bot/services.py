@@ -145,11 +145,14 @@ class Services:
         return commitment.to_json(status)
 
 
-def build_services(settings: Settings, *, with_store: bool = True) -> Services:
+def build_services(
+    settings: Settings, *, with_store: bool = True, lazy_store: bool = False
+) -> Services:
     """Load the corpus, index it, extract commitments and open the database.
 
     Raises CorpusError when the corpus is unusable and CurationError when the curated
-    commitments file is broken.
+    commitments file is broken. ``lazy_store`` opens the database on first use, so a
+    server starts (and searches) while its database is down.
     """
     corpus = load_corpus(settings.corpus_dir)
     index = ClauseIndex.from_documents(corpus.documents)
@@ -160,7 +163,7 @@ def build_services(settings: Settings, *, with_store: bool = True) -> Services:
     if with_store:
         from bot.store import Store
 
-        store = Store(settings.database_url, timeout=settings.db_timeout)
+        store = Store(settings.database_url, timeout=settings.db_timeout, lazy=lazy_store)
     return Services(
         settings=settings, corpus=corpus, index=index, commitments=commitments, store=store
     )

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 import re
+import threading
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
@@ -43,7 +44,13 @@ from sqlalchemy import (
     update,
 )
 from sqlalchemy.engine import Connection, make_url
-from sqlalchemy.exc import ArgumentError, IntegrityError, OperationalError, ProgrammingError
+from sqlalchemy.exc import (
+    ArgumentError,
+    IntegrityError,
+    OperationalError,
+    ProgrammingError,
+    SQLAlchemyError,
+)
 from sqlalchemy.pool import StaticPool
 from sqlalchemy.types import TypeDecorator
 
@@ -53,6 +60,7 @@ __all__ = [
     "FINAL_STATES",
     "REMINDER_KINDS",
     "REMINDER_STATES",
+    "DatabaseUnavailable",
     "ReminderRow",
     "StatusChange",
     "Store",
@@ -73,6 +81,14 @@ FINAL_STATES = frozenset({"sent", "skipped", "summarized"})
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
 
 
+class DatabaseUnavailable(SQLAlchemyError):
+    """The database failed to open moments ago; callers are not made to wait on it again."""
+
+
+#: After the database failed to open, how long before the next attempt (seconds).
+_RETRY_AFTER_SECONDS = 10.0
+
+
 def database_problem(exc: BaseException, url: str) -> str | None:
     """One line saying why the database at ``url`` could not be used, or None when
     ``exc`` is not a database error. The password never appears."""
@@ -86,8 +102,8 @@ def database_problem(exc: BaseException, url: str) -> str | None:
     first = (str(orig).strip().splitlines() or [type(orig).__name__])[0]
     first = re.sub(r"(password=)\S+", r"\1***", first)[:200]
     if "timeout" in first.lower() or "timed out" in first.lower():
-        return f"DATABASE_URL: the database at {safe_url(url)} did not answer in time ({first})"
-    return f"DATABASE_URL: the database at {safe_url(url)} could not be used ({first})"
+        return f"DATABASE_URL: cannot open {safe_url(url)}: it did not answer in time ({first})"
+    return f"DATABASE_URL: cannot open {safe_url(url)} ({first})"
 
 
 def safe_url(url: str) -> str:
@@ -232,12 +248,27 @@ class Store:
     Thread-safe: every method runs in its own short transaction on a pooled connection.
     """
 
-    def __init__(self, url: str, *, echo: bool = False, timeout: float = 5.0) -> None:
+    def __init__(
+        self, url: str, *, echo: bool = False, timeout: float = 5.0, lazy: bool = False
+    ) -> None:
+        """Connect and create missing tables; with ``lazy=True`` that waits for the first
+        use (a server then starts, and searches, while its database is down)."""
         self.url = url
         self.timeout = timeout
-        self.engine: Engine = _make_engine(url, echo=echo, timeout=timeout)
+        self._engine: Engine = _make_engine(url, echo=echo, timeout=timeout)
         self._deliveries = 0
-        self.create_all()
+        self._ready = False
+        self._ready_lock = threading.Lock()
+        self._down_until = 0.0
+        if not lazy:
+            self.create_all()
+
+    @property
+    def engine(self) -> Engine:
+        """The engine, once the tables exist (created on first use when lazy)."""
+        if not self._ready:
+            self.create_all()
+        return self._engine
 
     def __repr__(self) -> str:
         return f"Store({safe_url(self.url)!r})"
@@ -249,9 +280,28 @@ class Store:
         an advisory lock serialises the DDL; elsewhere a lost race ("already exists")
         is retried, and the retry finds the tables.
         """
+        if self._down_until > time.monotonic():
+            raise DatabaseUnavailable(f"{safe_url(self.url)} failed moments ago; not retried yet")
+        with self._ready_lock:
+            if self._ready:
+                return
+            if self._down_until > time.monotonic():  # failed while we waited for the lock
+                raise DatabaseUnavailable(
+                    f"{safe_url(self.url)} failed moments ago; not retried yet"
+                )
+            try:
+                self._create_all()
+            except (OperationalError, OSError):
+                self._down_until = time.monotonic() + _RETRY_AFTER_SECONDS
+                raise
+            self._ready = True
+
+    def _create_all(self) -> None:
+        with self._engine.connect():  # unreachable: fail once, within the timeout, not 4 times
+            pass
         for attempt in range(4):
             try:
-                with self.engine.begin() as conn:
+                with self._engine.begin() as conn:
                     if conn.dialect.name == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK})
                     metadata.create_all(conn, checkfirst=True)
@@ -263,7 +313,7 @@ class Store:
 
     def close(self) -> None:
         """Release every pooled connection."""
-        self.engine.dispose()
+        self._engine.dispose()
 
     # -- status history -------------------------------------------------------------
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -24,3 +26,30 @@ def index(corpus):
     from bot.search import ClauseIndex
 
     return ClauseIndex.from_documents(corpus.documents)
+
+
+@pytest.fixture
+def silent_database():
+    """A TCP port that accepts connections and never answers (a hung database)."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(50)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                held.append(server.accept()[0])
+            except OSError:
+                continue
+
+    t = threading.Thread(target=accept, daemon=True)
+    t.start()
+    yield server.getsockname()[1]
+    stop.set()
+    t.join(2)
+    for s in held:
+        s.close()
+    server.close()

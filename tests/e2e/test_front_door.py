@@ -286,3 +286,29 @@ def test_sigterm_finishes_the_answer_in_flight(fake, tmp_path):
         assert srv.proc.wait(timeout=20) == 0
         assert [c.answered for c in fake.calls_to("response_url")] == [200]
         assert "stopped cleanly" in srv.stderr()
+
+
+# -- row 5: a hung database degrades the server instead of starving it ---------------------
+
+
+def test_hung_database_server_still_searches_and_answers_mentions(fake, tmp_path, silent_database):
+    url = f"postgresql+psycopg://briefbot@127.0.0.1:{silent_database}/db"
+    with running_server(fake.url, tmp_path, DATABASE_URL=url, BRIEFBOT_DB_TIMEOUT="2") as srv:
+        fake.reset()
+        body = slash_command_body("/brief", "Heixiazi", response_url=fake.response_url("b"))
+        status, text, _ = post_signed(f"{srv.url}/slack/events", body, SECRET, content_type=FORM)
+        assert status == 200 and "Heixiazi" in text
+        with ThreadPoolExecutor(30) as pool:
+            acks = list(pool.map(lambda n: _signed_mention(srv, n), range(30)))
+        assert all(status == 200 and took < 3 for status, took in acks)
+        fake.wait_for("chat.postMessage", count=30, timeout=20)
+        body = slash_command_body("/commitments", "", response_url=fake.response_url("c"))
+        status, _, _ = post_signed(f"{srv.url}/slack/events", body, SECRET, content_type=FORM)
+        assert status == 200
+        (answer,) = fake.wait_for("response_url", timeout=15)
+        assert "Sorry, something went wrong" in answer.params["text"]
+        # ...and /brief still answers after all that.
+        body = slash_command_body("/brief", "Skolkovo", response_url=fake.response_url("d"))
+        status, text, _ = post_signed(f"{srv.url}/slack/events", body, SECRET, content_type=FORM)
+        assert status == 200 and "Skolkovo" in text
+        assert "database unavailable" in srv.stderr()
