@@ -77,8 +77,19 @@ def read_text_file(path: str | Path, *, limit: int = MAX_STATEMENT_BYTES) -> str
     return text
 
 
+#: Integers longer than this (in characters as written) are kept as the text written:
+#: Python refuses to print integers of over 4,300 digits, and no field needs one.
+_MAX_INT_CHARS = 64
+
+
 class _NoAliasLoader(yaml.SafeLoader):
     """SafeLoader that refuses aliases instead of expanding them."""
+
+    def construct_yaml_int(self, node: Any) -> Any:
+        text = self.construct_scalar(node)
+        if len(str(text)) > _MAX_INT_CHARS:
+            return str(text)
+        return super().construct_yaml_int(node)
 
     def compose_node(self, parent: Any, index: Any) -> Any:
         if self.check_event(yaml.AliasEvent):
@@ -102,6 +113,13 @@ def load_yaml(text: str, *, limit: int) -> Any:
         return yaml.load(text, Loader=_NoAliasLoader)
     except RecursionError:
         raise yaml.MarkedYAMLError(problem="nested too deeply") from None
+    except (KeyError, AttributeError, IndexError, TypeError):
+        # PyYAML's constructors fail this way on tagged values they cannot read
+        # ("!!bool x", "!!timestamp x", an empty "!!int").
+        raise yaml.MarkedYAMLError(problem="a tagged value (!!…) that cannot be read") from None
+
+
+_NoAliasLoader.add_constructor("tag:yaml.org,2002:int", _NoAliasLoader.construct_yaml_int)
 
 
 def current_umask() -> int:

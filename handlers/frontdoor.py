@@ -7,7 +7,9 @@ Two Bolt global middlewares, installed by :func:`bot.app.build_app`:
   a missing, non-numeric or stale timestamp, or a missing or wrong signature, is answered
   401 before authorization (so not even ``auth.test`` is called), the body is never
   logged, and the request is marked verified in its context only when it passed. The
-  error handler acts only on requests so marked.
+  error handler acts only on requests so marked. (Bolt's ``SslCheck`` runs first: it
+  answers Slack's certificate probe with an empty 200 and does nothing else. Over HTTP
+  the front door in :mod:`bot.serve` has already refused any unsigned request.)
 * :class:`ReliableRespond` replaces the context's ``respond`` with
   :class:`SafeRespond`: a timeout on every response_url call, one retry on a 5xx or a
   connection error, then a fallback through the Web API (``chat.postEphemeral``, or

@@ -761,6 +761,25 @@ def _decode_json_fields(params: dict[str, Any]) -> None:
 # ---------------------------------------------------------------------- signing & payloads
 
 
+def serve_over_pipe(conn: Any) -> None:
+    """Run a FakeSlack in this (child) process, driven by ``(name, args, kwargs)`` commands
+    over a multiprocessing pipe; ``answered_threads`` returns the ``thread_ts`` of every
+    successful ``chat.postMessage``, ``stop`` ends it. Used by bench/load_bench.py, so the
+    fake's threads do not share a GIL with the load generator."""
+    with FakeSlack() as fake:
+        conn.send((fake.url, fake.response_url("{}")))
+        while True:
+            name, args, kwargs = conn.recv()
+            if name == "stop":
+                conn.send(None)
+                return
+            if name == "answered_threads":
+                calls = fake.calls_to("chat.postMessage")
+                conn.send([c.params.get("thread_ts") for c in calls if c.ok])
+            else:
+                conn.send(getattr(fake, name)(*args, **kwargs))
+
+
 def sign(body: str, secret: str, timestamp: int | None = None) -> dict[str, str]:
     """Headers Slack adds to a request: ``X-Slack-Request-Timestamp`` and ``X-Slack-Signature``."""
     ts = int(time.time()) if timestamp is None else int(timestamp)

@@ -54,3 +54,24 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
     assert f"{bot['hit1_typo']:.2f} ({bot['typo_hits']}/10)" in rows[0]
     base = by_method["rapidfuzz WRatio scan"]
     assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
+
+
+def test_load_bench_quick_run_prints_its_table(tmp_path, capsys):
+    """bench/load_bench.py --quick: a real server, a fake Slack, signed requests."""
+    spec = importlib.util.spec_from_file_location("load_bench", BENCH.parent / "load_bench.py")
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["load_bench"] = module
+    try:
+        spec.loader.exec_module(module)
+        out_json = tmp_path / "load.json"
+        assert module.main(["--quick", "--json", str(out_json)]) == 0
+    finally:
+        sys.modules.pop("load_bench", None)
+    lines = capsys.readouterr().out.splitlines()
+    assert module.HEADER in lines
+    cells = json.loads(out_json.read_text())["cells"]
+    assert [(c["mode"], c["concurrency"]) for c in cells] == [("normal", 1), ("normal", 10)]
+    for c in cells:
+        assert c["connection_errors"] == 0 and c["acks"] == c["requests"]
+        assert c["answered_once"] == c["requests"]  # every answer arrived, none twice

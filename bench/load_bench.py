@@ -1,0 +1,395 @@
+"""Load benchmark: signed Slack traffic against `briefbot serve --http`, on loopback only.
+
+    python bench/load_bench.py [--concurrency 1,10,50,100] [--requests 400]
+                               [--modes normal,slow,429] [--json FILE] [--quick]
+
+What it does:
+
+* Starts a fake Slack Web API (``tests/fakeslack.py``) and a real ``briefbot serve
+  --http --no-scheduler`` process (SQLite in a temporary folder), both on 127.0.0.1.
+* For each Slack **mode** and each **concurrency** level, sends a bounded number of
+  requests, signed as Slack signs them, from that many client threads, each on a new
+  connection. Requests alternate between ``/brief <query>`` (answered in the ack) and an
+  ``app_mention`` event (acknowledged at once, answered with ``chat.postMessage``).
+* Modes: ``normal`` (the fake answers at once), ``slow`` (every ``chat.postMessage``
+  and response_url call takes 8 s) and ``429`` (the first calls to
+  ``chat.postMessage`` get HTTP 429 with ``Retry-After: 5``).
+* Reports per cell: ack p50 / p99 / max (the HTTP round trip of the request Slack
+  sends), connection errors (refused, reset, timed out), acks (HTTP 200 within 3 s),
+  answers delivered exactly once (each /brief ack carries blocks; each mention gets
+  exactly one successful ``chat.postMessage`` in its thread, waited for up to 120 s),
+  and the server's resident memory (VmRSS now, VmHWM peak) after the cell.
+
+Bounded in count (``--requests`` per cell) and time (every wait has a deadline); the
+whole default run takes about three minutes. Nothing leaves the machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import http.client
+import json
+import multiprocessing
+import os
+import platform
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests"))
+
+from fakeslack import event_body, serve_over_pipe, sign, slash_command_body  # noqa: E402
+
+TOKEN = "xoxb-load-0000000000-LOADTOKEN"
+SECRET = "load-bench-signing-secret"
+QUERIES = ["navigation talks heixiazi", "Skolkovo", "Kofi Annan", "energy cooperation"]
+ACK_LIMIT = 3.0  # Slack's deadline for an acknowledgement
+HEADER = (
+    "| mode | concurrency | requests | ack p50 ms | ack p99 ms | ack max ms "
+    "| conn errors | acks ≤3 s | answered once | RSS MiB (peak) |"
+)
+
+
+@dataclass
+class Cell:
+    mode: str
+    concurrency: int
+    requests: int
+    ack_p50_ms: float
+    ack_p99_ms: float
+    ack_max_ms: float
+    connection_errors: int
+    acks: int
+    answered_once: int
+    answers_expected: int
+    rss_mib: float
+    peak_rss_mib: float
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _percentile(values: list[float], p: float) -> float:
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
+
+
+def _rss(pid: int) -> tuple[float, float]:
+    fields: dict[str, float] = {}
+    try:
+        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+            key, _, value = line.partition(":")
+            if key in ("VmRSS", "VmHWM"):
+                fields[key] = int(value.split()[0]) / 1024
+    except OSError:
+        pass
+    return fields.get("VmRSS", float("nan")), fields.get("VmHWM", float("nan"))
+
+
+class RemoteFake:
+    """The fake Slack Web API in a child process, with the few calls the bench needs."""
+
+    def __init__(self) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self._conn, child = ctx.Pipe()
+        # The target lives in an importable module: a spawned child re-imports it by name.
+        self._proc = ctx.Process(target=serve_over_pipe, args=(child,), daemon=True)
+        self._proc.start()
+        self._lock = threading.Lock()
+        self.url, self._response_url = self._receive()
+
+    def _receive(self) -> Any:
+        if not self._conn.poll(60):
+            raise SystemExit("load_bench: the fake Slack process did not answer")
+        return self._conn.recv()
+
+    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:
+            self._conn.send((name, args, kwargs))
+            return self._receive()
+
+    def response_url(self, name: str) -> str:
+        return self._response_url.format(name)
+
+    def reset(self) -> None:
+        self._call("reset", all_state=True)
+
+    def slow(self, method: str, seconds: float) -> None:
+        self._call("slow", method, seconds)
+
+    def fail_next(self, method: str, **kwargs: Any) -> None:
+        self._call("fail_next", method, **kwargs)
+
+    def answered_threads(self) -> list[str]:
+        return self._call("answered_threads")
+
+    def close(self) -> None:
+        self._call("stop")
+        self._proc.join(5)
+
+
+class Server:
+    """`briefbot serve --http` as a child process."""
+
+    def __init__(self, fake_url: str, workdir: Path) -> None:
+        self.port = _free_port()
+        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+        env.update(
+            SLACK_BOT_TOKEN=TOKEN,
+            SLACK_SIGNING_SECRET=SECRET,
+            SLACK_API_URL=fake_url,
+            PORT=str(self.port),
+            DATABASE_URL=f"sqlite:///{workdir / 'load.db'}",
+            BRIEFBOT_CORPUS=str(ROOT / "corpus"),
+            BRIEFBOT_ENV_FILE=str(workdir / "none.env"),
+            BRIEFBOT_LOG_LEVEL="WARNING",
+        )
+        self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop())
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "bot",
+                "serve",
+                "--http",
+                "--no-scheduler",
+                "--host",
+                "127.0.0.1",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=self.log,
+            stdin=subprocess.DEVNULL,
+        )
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
+                conn.request("GET", "/healthz")
+                if conn.getresponse().status == 200:
+                    return
+            except OSError:
+                if self.proc.poll() is not None:
+                    break
+                time.sleep(0.1)
+        self.stop()
+        raise SystemExit("load_bench: the server did not start; see its log")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()
+
+
+async def _post(port: int, body: str, content_type: str) -> tuple[str, float, str]:
+    """One signed POST on a new connection: ('ok' | 'http NNN' | 'conn'), seconds, body."""
+    raw = body.encode()
+    headers = {"Content-Type": content_type, **sign(body, SECRET)}
+    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
+    request = (
+        f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Content-Length: {len(raw)}\r\n{head}\r\n"
+    ).encode() + raw
+    started = time.perf_counter()
+    try:
+        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
+        writer.write(request)
+        await writer.drain()
+        answer = await asyncio.wait_for(reader.read(), 10)
+        writer.close()
+    except (TimeoutError, OSError):
+        return "conn", time.perf_counter() - started, ""
+    took = time.perf_counter() - started
+    status_line, _, rest = answer.partition(b"\r\n")
+    parts = status_line.split()
+    if len(parts) < 2:
+        return "conn", took, ""
+    text = rest.partition(b"\r\n\r\n")[2].decode("utf-8", "replace")
+    return ("ok" if parts[1] == b"200" else f"http {parts[1].decode()}"), took, text
+
+
+def run_cell(
+    server: Server, fake: RemoteFake, mode: str, concurrency: int, requests: int, tag: str
+) -> Cell:
+    """Send ``requests`` signed requests from ``concurrency`` threads; wait for answers."""
+    fake.reset()
+    if mode == "slow":
+        fake.slow("chat.postMessage", 8)
+        fake.slow("response_url", 8)
+    elif mode == "429":
+        fake.fail_next("chat.postMessage", status=429, retry_after=5, times=min(20, requests))
+
+    async def one(i: int) -> tuple[str, str, float, bool]:
+        async with gate:
+            return await send(i)
+
+    async def send(i: int) -> tuple[str, str, float, bool]:
+        if i % 2 == 0:
+            body = slash_command_body(
+                "/brief", QUERIES[i % len(QUERIES)], response_url=fake.response_url(f"{tag}{i}")
+            )
+            outcome, took, text = await _post(
+                server.port, body, "application/x-www-form-urlencoded"
+            )
+            answered = outcome == "ok" and '"blocks"' in text
+            return "brief", outcome, took, answered
+        ts = f"1700000000.{i:06d}"
+        event = {
+            "type": "app_mention",
+            "user": "U123",
+            "text": f"<@UBOT> {QUERIES[i % len(QUERIES)]}",
+            "ts": ts,
+            "channel": "C123",
+            "event_ts": ts,
+        }
+        outcome, took, _ = await _post(
+            server.port, event_body(event, event_id=f"Ev{tag}{i}"), "application/json"
+        )
+        return "mention", outcome, took, False
+
+    async def all_requests() -> list[tuple[str, str, float, bool]]:
+        return list(await asyncio.gather(*(one(i) for i in range(requests))))
+
+    gate = asyncio.Semaphore(concurrency)
+    results = asyncio.run(all_requests())
+    mentions = [i for i in range(requests) if i % 2 == 1]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline:
+        done = set(fake.answered_threads())
+        if len(done) >= len(mentions):
+            break
+        time.sleep(0.2)
+    time.sleep(0.5)  # a late duplicate would show up now
+    per_thread = Counter(fake.answered_threads())
+    once_mentions = sum(1 for i in mentions if per_thread.get(f"1700000000.{i:06d}") == 1)
+    once_briefs = sum(1 for kind, _, _, answered in results if kind == "brief" and answered)
+    acks = [took for _, outcome, took, _ in results if outcome == "ok"]
+    rss, peak = _rss(server.proc.pid)
+    return Cell(
+        mode=mode,
+        concurrency=concurrency,
+        requests=requests,
+        ack_p50_ms=_percentile(acks, 50) * 1000,
+        ack_p99_ms=_percentile(acks, 99) * 1000,
+        ack_max_ms=max(acks, default=float("nan")) * 1000,
+        connection_errors=sum(1 for _, outcome, _, _ in results if outcome == "conn"),
+        acks=sum(1 for _, outcome, took, _ in results if outcome == "ok" and took <= ACK_LIMIT),
+        answered_once=once_mentions + once_briefs,
+        answers_expected=requests,
+        rss_mib=rss,
+        peak_rss_mib=peak,
+    )
+
+
+def row(c: Cell) -> str:
+    return (
+        f"| {c.mode} | {c.concurrency} | {c.requests:,} | {c.ack_p50_ms:.1f} | "
+        f"{c.ack_p99_ms:.1f} | {c.ack_max_ms:.0f} | {c.connection_errors} | "
+        f"{c.acks / c.requests:.0%} | {c.answered_once}/{c.answers_expected} | "
+        f"{c.rss_mib:.0f} ({c.peak_rss_mib:.0f}) |"
+    )
+
+
+def verdicts(cells: list[Cell]) -> list[tuple[str, bool]]:
+    """The issue's targets, each with whether this run met it."""
+    top = max(c.concurrency for c in cells)
+    at_top = [c for c in cells if c.concurrency == top]
+    normal50 = [c for c in cells if c.mode == "normal" and c.concurrency == 50]
+    slow = [c for c in cells if c.mode == "slow"]
+    out = [
+        (
+            f"0 connection errors and 100% acks at concurrency {top}",
+            all(c.connection_errors == 0 and c.acks == c.requests for c in at_top),
+        ),
+        ("every answer delivered exactly once", all(c.answered_once == c.requests for c in cells)),
+    ]
+    if normal50:
+        out.append(("ack p99 < 300 ms at 50 concurrent", normal50[0].ack_p99_ms < 300))
+    if slow:
+        out.append(("every ack < 3 s while Slack is slow", all(c.ack_max_ms < 3000 for c in slow)))
+    return out
+
+
+def _ints(text: str) -> list[int]:
+    try:
+        values = [int(x) for x in text.split(",") if x.strip()]
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"{text!r} is not a comma-separated list of numbers"
+        ) from None
+    if not values or any(not 1 <= v <= 200 for v in values):
+        raise argparse.ArgumentTypeError("concurrency levels must be between 1 and 200")
+    return values
+
+
+def main(argv: list[str] | None = None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--concurrency", type=_ints, default=[1, 10, 50, 100])
+    p.add_argument("--requests", type=int, default=400, help="requests per cell (max 2000)")
+    p.add_argument("--modes", default="normal,slow,429")
+    p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
+    p.add_argument("--quick", action="store_true", help="a smoke run: normal mode, 1 and 10")
+    args = p.parse_args(argv)
+    modes = [m.strip() for m in args.modes.split(",") if m.strip()]
+    if any(m not in {"normal", "slow", "429"} for m in modes):
+        p.error(f"--modes: use normal, slow and 429 (got {args.modes!r})")
+    if not 1 <= args.requests <= 2000:
+        p.error("--requests must be between 1 and 2000")
+    if args.quick:
+        modes, args.concurrency, args.requests = ["normal"], [1, 10], 40
+    cells: list[Cell] = []
+    fake = RemoteFake()
+    with tempfile.TemporaryDirectory() as tmp:
+        server = Server(fake.url, Path(tmp))
+        try:
+            for mode in modes:
+                for level in args.concurrency:
+                    # Slow answers take 8 s each: fewer requests keep the run bounded.
+                    n = args.requests if mode == "normal" else min(args.requests, 100)
+                    cells.append(run_cell(server, fake, mode, level, n, f"{mode}{level}-"))
+        finally:
+            server.stop()
+            fake.close()
+    print(HEADER)
+    print("|" + "---|" * HEADER.count(" | ") + "---|")
+    for c in cells:
+        print(row(c))
+    print()
+    for text, ok in verdicts(cells):
+        print(f"- {'met' if ok else 'NOT MET'}: {text}")
+    print()
+    print(
+        f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
+        f"{platform.python_version()}; server defaults (8 HTTP threads, 16 listener threads, "
+        "32 answer threads); client and server share the machine."
+    )
+    command = " ".join(["python bench/load_bench.py", shlex.join(argv or sys.argv[1:])])
+    print(f"Command: `{command.strip()}`")
+    if args.json:
+        Path(args.json).write_text(json.dumps({"cells": [asdict(c) for c in cells]}, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
