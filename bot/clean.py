@@ -73,8 +73,23 @@ class CleanResult:
 _TAG = re.compile(r"<[^>]+>")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SUP = re.compile(r"<sup>\s*([^<]*?)\s*</sup>", re.I)
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
-_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+# "25<sup>th</sup>": an ordinal suffix, part of the word, not a footnote.
+_SUP_ORDINAL = re.compile(r"(?<=\d)<sup>\s*(st|nd|rd|th)\s*</sup>", re.I)
+# Emphasis that may wrap over lines of one paragraph (never across a blank line).
+_SPAN = r"(?=\S)((?:[^\n]|\n(?![ \t]*\n))+?)(?<=\S)"
+_EMPHASIS = re.compile(
+    rf"(?<![\w*])(\*{{1,3}}){_SPAN}\1(?![\w*])|(?<![\w_])(_{{1,3}}){_SPAN}\3(?![\w_])"
+)
+_EMPTY_EMPHASIS = re.compile(r"(?<!\S)\*{4,}(?!\S)|(?<!\S)_{4,}(?!\S)")
+# "Agriculture**.**": emphasis around a lone punctuation mark.
+_EMPHASISED_MARK = re.compile(r"\*{1,3}([.,;:!?])\*{1,3}")
+_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
+_LINK = re.compile(r"(?<!\\)\[((?:[^\]\n]|\n(?![ \t]*\n))+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+# A paragraph that is nothing but emphasised words is a heading: "**Energy**".
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
+_TEXT_MARKER = re.compile(r"^[#*\s]*(?:Begin|End)\s+text[*\s]*$", re.I)
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s{1,4}(?=\S)")
 _DASH_BULLET = re.compile(r"^\s*[—–]\s*(?=\S)")
 _END_MARKER = re.compile(r"^\s*(\\?#{3,}|-{0,2}\s*30\s*-{0,2}|—–|–—|\*\s*\*\s*\*|END)\s*$")
@@ -132,6 +147,11 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             continue
         stripped = line.strip()
+        if _MD_HEADING.match(line):
+            # A heading is a paragraph of its own, whatever follows it.
+            flush()
+            paras.append(stripped)
+            continue
         if _MD_BULLET.match(line):
             flush()
             current.append("- " + _MD_BULLET.sub("", line).strip())
@@ -155,6 +175,8 @@ def _strip_markup(text: str, removed: list[str]) -> str:
 
     text, n = _COMMENT.subn("", text)
     count("HTML comments", n)
+    text, n = _SUP_ORDINAL.subn(r"\1", text)
+    count("<sup> ordinal suffixes joined (25th)", n)
     text, n = _SUP.subn(lambda m: f"[{m.group(1)}] " if m.group(1) else "", text)
     count("<sup> footnote tags (kept as [n])", n)
     text, n = _TAG.subn("", text)
@@ -163,16 +185,55 @@ def _strip_markup(text: str, removed: list[str]) -> str:
     if unescaped != text:
         count("HTML entities decoded", 1)
     text = unescaped
-    text, n = _MD_ESCAPE.subn(r"\1", text)
+    # Escaped characters are words, not markup: hide them from the emphasis rules.
+    text, n = _ESCAPED.subn(lambda m: chr(_HIDDEN + ord(m.group(1))), text)
     count("Markdown escapes (e.g. '1\\.')", n)
-    text, n = _BOLD.subn(lambda m: m.group(1) or m.group(2), text)
-    count("Markdown bold markers", n)
+    text, n = _IMAGE.subn("", text)
+    count("Markdown images", n)
+    text, n = _LINK.subn(r"\1", text)
+    count("Markdown links (label kept)", n)
+    headings = len(re.findall(r"^## ", text, re.M))
+    text = _PARAGRAPH.sub(_heading_or_same, text)
+    count("emphasised headings marked as '## '", len(re.findall(r"^## ", text, re.M)) - headings)
+    n = len(_EMPHASIS.findall(text)) + len(_EMPTY_EMPHASIS.findall(text))
+    text = _unemphasise(text)  # nested too: "***<u>x</u>***", "**a *b* c**"
+    count("Markdown emphasis markers", n)
+    text = re.sub(r"[\U000f0000-\U000f00ff]", lambda m: chr(ord(m.group(0)) - _HIDDEN), text)
     n = text.count("\u00a0") + text.count("\u202f")
     text = text.replace("\u00a0", " ").replace("\u202f", " ")
     count("no-break spaces", n)
     for label, n in counts.items():
         removed.append(f"{label}: {n}")
     return text
+
+
+_HIDDEN = 0xF0000
+
+
+def _unemphasise(text: str) -> str:
+    text = _EMPTY_EMPHASIS.sub("", text)
+    text = _EMPHASISED_MARK.sub(r"\1", text)
+    for _ in range(3):
+        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
+    return _EMPTY_EMPHASIS.sub("", text)
+
+
+def _heading_or_same(m: re.Match[str]) -> str:
+    """A paragraph made only of emphasised words, short and unpunctuated: '## words'."""
+    chunk = m.group(0)
+    if not re.match(r"\s*[*_]", chunk):
+        return chunk
+    rest = _EMPTY_EMPHASIS.sub("", chunk)
+    for _ in range(3):
+        rest = _EMPHASIS.sub("", rest)
+    if _EMPTY_EMPHASIS.sub("", rest).strip():
+        return chunk
+    inner = " ".join(_unemphasise(chunk).split())
+    if not re.search(r"[^\W\d_]", inner) or len(inner) > 150 or inner[-1] in ".,;:!?":
+        return chunk
+    if re.search(r"\b(?:19|20)\d\d\b", inner):  # a dateline, "Bali, 15-16 November 2022"
+        return chunk
+    return "## " + inner
 
 
 def _split_front_matter(raw: str) -> tuple[str | None, str]:
@@ -225,6 +286,9 @@ def clean_raw(raw: str) -> CleanResult:
         if m := _SOURCE_LINE.match(s):
             result.meta.setdefault("source", m.group(1).strip())
             result.removed.append(f"source line: {s!r}")
+            continue
+        if _TEXT_MARKER.match(s):
+            result.removed.append(f"begin/end text marker: {s!r}")
             continue
         if _END_MARKER.match(s):
             result.removed.append(f"end marker: {s!r}")
