@@ -52,3 +52,19 @@ def test_no_duplicate_rows(table):
     rows, _ = table
     keys = [(r.doc, r.clause, r.expression) for r in rows]
     assert len(keys) == len(set(keys))
+
+
+def test_figures_meet_the_targets(dated_eval, table, devset):
+    rows, exhaustive = table
+    result = dated_eval.evaluate(rows, exhaustive, devset)
+    assert result.recall >= 0.9, result.misses
+    assert result.precision >= 0.9, result.false_alarms
+    assert result.wrong_dates == []
+    assert result.kind_accuracy >= 0.8, result.wrong_kinds
+
+
+def test_script_prints_the_figures(dated_eval, capsys):
+    assert dated_eval.main([]) == 0
+    out = capsys.readouterr().out
+    for label in ("recall:", "precision:", "wrong dates:", "kind accuracy:"):
+        assert label in out
