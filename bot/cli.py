@@ -119,11 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
     com.add_argument(
-        "query", nargs="*", help="upcoming | overdue | open | undated | due:YYYY | words"
+        "query",
+        nargs="*",
+        help="upcoming | overdue | open | undated | due:YYYY | status:S | kind:K | words",
     )
     com.add_argument("--json", action="store_true", help="machine-readable output")
     com.add_argument("--ics", action="store_true", help="an RFC 5545 calendar of dated commitments")
     com.add_argument("--status", help="only this status")
+    com.add_argument("--kind", help="only this kind: commitment, call, event or target")
     com.add_argument("--due-after", type=_iso_date, metavar="DATE", help="due on or after DATE")
     com.add_argument("--due-before", type=_iso_date, metavar="DATE", help="due on or before DATE")
 
@@ -353,12 +356,13 @@ def _services(settings: Settings, err: TextIO, *, with_store: bool = True) -> An
 def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     from dataclasses import replace
 
-    from bot.tracking import check_status, parse_commitment_query, to_ics
+    from bot.tracking import check_kind, check_status, parse_commitment_query, to_ics
 
     query = parse_commitment_query(" ".join(args.query))
     query = replace(
         query,
         status=check_status(args.status) if args.status else query.status,
+        kind=check_kind(args.kind) if args.kind else query.kind,
         due_after=args.due_after or query.due_after,
         due_before=args.due_before or query.due_before,
     )
@@ -387,7 +391,7 @@ def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, 
             textwrap.fill(f"“{text}”", width, initial_indent="   ", subsequent_indent="    "),
             file=out,
         )
-        print(f"   time phrase: “{r['expression']}”", file=out)
+        print(f"   time phrase: “{r['expression']}” ({r['kind']})", file=out)
         print(f"   — {r['citation']}", file=out)
         print(f"   id: {r['id']}", file=out)
         print(file=out)
