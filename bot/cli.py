@@ -321,8 +321,13 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             failures += 1
             continue
         print(f"{rep.source} -> {rep.target}", file=out)
+        print(f"   id:    {rep.doc_id}", file=out)
         print(f"   title: {rep.title}", file=out)
+        if rep.short_title:
+            print(f"   short title: {rep.short_title}", file=out)
         print(f"   date:  {rep.date.isoformat() if rep.date else '(none)'}", file=out)
+        parties = ", ".join(rep.parties[:8]) + (", …" if len(rep.parties) > 8 else "")
+        print(f"   parties: {parties or '(none)'}", file=out)
         print(f"   {rep.clauses} clauses", file=out)
         for w in rep.warnings:
             print(f"   guessed: {w}", file=out)
@@ -332,6 +337,11 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
                 print(f"     - {r}", file=out)
         else:
             print("   removed: nothing", file=out)
+        flags = {"title": "--title", "short_title": "--short-title", "date": "--date"}
+        flags["parties"] = "--parties"
+        fix = [flags[k] for k in ("title", "short_title", "date", "parties") if k in rep.inferred]
+        if fix:
+            print(f"   inferred values can be corrected with {', '.join(fix)}", file=out)
     return 2 if failures else 0
 
 
