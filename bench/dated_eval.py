@@ -9,12 +9,13 @@ statements and prints recall, precision, wrong dates and kind accuracy::
 
 Only dated items (a due date or a start) are scored; vague ones ("as soon as
 possible") are left out. An extracted item matches a table row when it is in the
-same clause and one expression contains the other.
+same clause and the two phrases overlap there.
 """
 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import tempfile
 from dataclasses import dataclass, field
@@ -120,9 +121,14 @@ def clauses_of(doc: Document) -> dict[str, Clause]:
 
 
 def _matches(item: Commitment, row: Row) -> bool:
-    return item.clause_id.endswith("#" + row.clause) and (
-        row.expression in item.expression or item.expression in row.expression
-    )
+    """Same clause, and the two phrases overlap where they occur in it."""
+    if not item.clause_id.endswith("#" + row.clause):
+        return False
+    b = item.text.find(row.expression)
+    starts = [m.start() for m in re.finditer(re.escape(item.expression), item.text)]
+    if b < 0 or not starts:
+        return row.expression in item.expression or item.expression in row.expression
+    return any(a < b + len(row.expression) and b < a + len(item.expression) for a in starts)
 
 
 def evaluate(rows: list[Row], exhaustive: set[str], docs: dict[str, Document]) -> Result:

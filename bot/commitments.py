@@ -127,7 +127,8 @@ _CALL = re.compile(
 )
 _EVENT = re.compile(
     r"\b(?:summits?|meetings?|conferences?|dialogues?|discussions?|exercises?|workshops?|forums?|"
-    r"gatherings?|convene|convening|sessions?|visits?|missions?|presidency|chair(?:manship)?|"
+    r"gatherings?|convene|convening|sessions?|visits?|missions?|presidency|"
+    r"(?:co-)?chair(?:s|ed|ing|manship)?|"
     r"host(?:s|ing|ed)?|hold(?:ing)?|launch(?:es|ing)?|opening|announcement|campaigns?|patrol|"
     r"roundtable|events?|ministerial|talks|consultations?|games|expo|olympics|elections?|tabletop|"
     r"training\s+activity|round)\b",
@@ -173,7 +174,7 @@ _NOT_PAST = frozenset(
     "integrated coordinated advanced determined prepared led need red".split()
 )
 _ACTOR_BEFORE = re.compile(
-    r"(?P<actor>(?:\b(?:[A-Z][\w.’'&-]*|the|and|of|,)\s*){1,12}?)\s*"
+    r"(?P<actor>(?:\b(?:[A-Z][\w.’'&-]*|the|and|of|we|,)\s*){1,12}?)\s*"
     r"(?:also\s+|further\s+|each\s+|jointly\s+)?"
     r"(?:will|shall|intends?|plans?|pledged?|commit(?:ted)?|agreed?|decided|resolved?|"
     r"look(?:s)?\s+forward|are\s+committed|is\s+committed|aims?|hopes?)\b"
@@ -214,7 +215,7 @@ def _narrated_as_past(text: str, begin: int, end: int) -> bool:
 _YEAR_ADJECTIVE_EVENT = re.compile(
     r"^\s+(?:(?-i:[A-Z])[\w’'-]*\s+){0,6}(?:targets?|goals?|NDCs?|summit|conference|meetings?|"
     r"forum|dialogue|exercises?|games|expo|presidency|chair(?:manship)?|elections?|gathering|"
-    r"session|ministerial|workshop|olympics)\b",
+    r"session|ministerial|workshop|olympics|review|meetings)\b",
     re.I,
 )
 _GOAL_AFTER = re.compile(
@@ -257,6 +258,8 @@ def _actor(text: str, begin: int, kind: str) -> str:
         return ""
     actor = " ".join(found.group("actor").replace(",", " , ").split()).replace(" ,", ",")
     actor = re.sub(r"^(?:(?:and|the|of)\s+|,\s*)+", "", actor, flags=re.I).strip(" ,")
+    if actor.lower() == "we":
+        return "We"
     return actor if actor[:1].isupper() else ""
 
 
@@ -303,11 +306,23 @@ def dated_items(clause: Clause, anchor: date) -> list[tuple[TimeExpression, str]
         seen.add(key)
         dated = expr.due is not None or expr.start is not None
         if dated:
-            window_open = expr.start is None or expr.start <= anchor
+            # Only a window around the statement's date can be told as past: "this year",
+            # "in July"; a deadline years ahead ("protected by 2030") cannot.
+            if expr.start is not None:
+                window_open = expr.start <= anchor
+            else:
+                window_open = expr.due is not None and expr.due.year <= anchor.year
             if _is_yearless(expr) and not _STRICT_FUTURE_CUE.search(text[: expr.start_char]):
                 continue  # "We welcome the Summit on March 21": a date just past
             if window_open and _narrated_as_past(text, expr.start_char, expr.end_char):
                 continue
+            if (
+                window_open
+                and expr.text.isdigit()
+                and not _STRICT_FUTURE_CUE.search(text[: expr.start_char])
+                and not binding
+            ):
+                continue  # "the 2022 Dialogue" in a 2022 statement: past or to come?
         if re.match(r"\s+(?-i:Vision|Agenda|Strategy)\b", text[expr.end_char :]):
             continue  # "the 2030 Agenda", "2050 Vision": names, not dates
         if not binding and _names_something(text, expr):

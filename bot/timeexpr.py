@@ -474,7 +474,7 @@ _NOT_EVENT_NAMES = frozenset(
 _EVENT_OR_GOAL_NOUN = (
     r"(?:targets?|goals?|NDCs?|nationally\s+determined\s+contributions|summit|conference"
     r"|meetings?|forum|dialogue|exercises?|games|expo|presidency|chair(?:manship)?|elections?"
-    r"|gathering|session|ministerial|workshop|olympics|world\s+cup)\b"
+    r"|gathering|session|ministerial|workshop|olympics|world\s+cup|review)\b"
 )
 _FULL_MONTH_ALT = _FULL_MONTHS
 
@@ -795,6 +795,13 @@ _RULES: tuple[_Rule, ...] = (
     _rule(
         "season-year",
         rf"{_OPT_PREFIX}\b(?P<part>spring|summer|autumn|fall|winter)\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_part_of_year,
+    ),
+    # "by the 2023 Spring Meetings": the season of that year
+    _rule(
+        "year-season-meeting",
+        rf"{_OPT_PREFIX}(?:the\s+)?(?P<y>{_YEAR})\s+(?-i:(?P<part>Spring|Summer|Autumn|Fall|Winter))"
+        r"(?=\s+(?:Meetings?|Sessions?|Summit|Forum)\b)",
         _h_part_of_year,
     ),
     # "in October this year", "by March next year"

@@ -78,6 +78,16 @@ def _iso(d):
         ("We reaffirm our commitment to the 2030 Agenda for Sustainable Development.", []),
         ("It was set forth in Executive Order 14257 and costs $100 billion.", []),
         ("We hope for peace in the years to come.", []),
+        ("We note the Outcome Document from the 2024 Investors Dialogue.", []),
+        (
+            "We look forward to the upcoming 2024 Economic Empowerment Conference.",
+            [("2024", "event", "2024-01-01", "2024-12-31", "We")],
+        ),
+        (
+            "We recognize efforts to ensure that 30% of land is conserved or protected by 2030 "
+            "and we will help to reach this objective.",
+            [("by 2030", "target", None, "2030-12-31", "We")],
+        ),
         (
             "Canada hopes that the credits will pass into law by this summer.",
             [("by this summer", "target", None, "2024-08-31", "Canada")],

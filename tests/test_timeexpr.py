@@ -449,6 +449,8 @@ def test_pathological_input_runs(text: str, count: int) -> None:
         ("pledged to make 2024 the year of implementation", "2024", "2024-01-01", "2024-12-31"),
         ("deliver an update in Spring 2025.", "in Spring 2025", "2025-03-01", "2025-05-31"),
         ("open applications in November, providing", "in November", "2024-11-01", "2024-11-30"),
+        ("will report back by the 2025 Spring Meetings.", "by the 2025 Spring", None, "2025-05-31"),
+        ("look forward to the 2025 Shareholding Review.", "2025", "2025-01-01", "2025-12-31"),
     ],
 )
 def test_issue8_expressions(text, expression, start, due):
