@@ -387,6 +387,14 @@ def _as_date(value: object, where: str) -> date | None:
         raise CurationError(f"{where}: {value!r} is not a date (YYYY-MM-DD)") from None
 
 
+def _as_kind(value: object, where: str, default: str) -> str:
+    if value is None:
+        return default
+    if str(value) not in KINDS:
+        raise CurationError(f"{where}: kind {value!r} is not one of {', '.join(KINDS)}")
+    return str(value)
+
+
 def apply_curation(
     extracted: list[Commitment],
     clauses: dict[str, Clause],
@@ -444,6 +452,7 @@ def apply_curation(
             due=_as_date(entry["due"], where),
             start=_as_date(entry.get("start"), where),
             source="curated",
+            kind=_as_kind(entry.get("kind"), where, c.kind),
         )
     for i, entry in enumerate(data.get("add") or [], start=1):
         where = f"{name}: add #{i}"
@@ -473,6 +482,7 @@ def apply_curation(
             doc_title=clause.doc_title,
             doc_date=clause.doc_date,
             source="curated",
+            kind=_as_kind(entry.get("kind"), where, "commitment"),
         )
     return list(by_id.values())
 

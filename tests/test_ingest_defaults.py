@@ -4,6 +4,7 @@ clean clauses with sections, dated items by kind."""
 from __future__ import annotations
 
 import io
+import re
 import shutil
 
 import pytest
@@ -130,3 +131,19 @@ def test_short_titles(title, parties, short):
 def test_slugify():
     assert slugify("U.S.–Iraq Joint Statement") == "us-iraq-joint-statement"
     assert len(slugify("word " * 40)) <= 60
+
+
+@pytest.mark.parametrize("path", sorted(DEVSET.glob("2*.txt")), ids=lambda p: p.stem[:30])
+def test_every_development_statement_ingests_clean(path, tmp_path):
+    rep = ingest_file(path, tmp_path / "out")
+    assert re.fullmatch(r"\d{4}-\d{2}-\d{2}_[a-z0-9-]+", rep.doc_id)
+    assert rep.parties, rep.warnings
+    doc = load_corpus(tmp_path / "out").documents[0]
+    clauses = segment(doc)
+    assert clauses
+    for c in clauses:
+        assert not re.search(r"\*|</?\w|\]\(|\\", c.text), c.text
+        assert not c.text.startswith("#"), c.text
+        assert c.text in doc.body
+    assert len({c.clause_id for c in clauses}) == len(clauses)
+    assert all(i.kind in {"commitment", "call", "event", "target"} for i in extract(doc))
