@@ -351,7 +351,7 @@ def _take_title_and_dateline(paras: list[str], result: CleanResult) -> list[str]
     out = list(paras)
     has_front_matter = "front_matter" in result.meta
     if not has_front_matter and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
-        result.meta.setdefault("title", out[0])
+        result.meta.setdefault("title", _MD_HEADING.sub(r"\2", out[0]))
         result.removed.append(f"title line moved to front matter: {out[0]!r}")
         out.pop(0)
         # A second headline (the article's own) right after a site header.

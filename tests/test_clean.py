@@ -139,3 +139,9 @@ def test_samples_lose_all_web_debris(path: Path):
 def test_emphasis_links_and_headings(raw, body):
     out = clean_raw("---\ntitle: T\n---\n" + raw)
     assert out.body == body
+
+
+def test_markdown_title_and_headings_without_front_matter():
+    out = clean_raw("# Joint Statement of A and B\n\nToday A and B met.\n\n## Energy\n\nWe act.\n")
+    assert out.meta["title"] == "Joint Statement of A and B"
+    assert out.body == "Today A and B met.\n\n## Energy\n\nWe act.\n"
