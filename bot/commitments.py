@@ -173,11 +173,18 @@ _NOT_PAST = frozenset(
     "expected proposed planned scheduled renewed enhanced increased sustained shared "
     "integrated coordinated advanced determined prepared led need red".split()
 )
+_ACTOR_WORD = (
+    r"(?:(?-i:[A-Z])[\w.’'&-]*|the|and|of|our|their|both|two|three|four|five|all|each|"
+    r"sides?|leaders?|partners?|countries|nations|states|governments?|members?|parties|"
+    r"coast\s+guards?|ministers?|we|,)"
+)
 _ACTOR_BEFORE = re.compile(
-    r"(?P<actor>(?:\b(?:[A-Z][\w.’'&-]*|the|and|of|we|,)\s*){1,12}?)\s*"
-    r"(?:also\s+|further\s+|each\s+|jointly\s+)?"
-    r"(?:will|shall|intends?|plans?|pledged?|commit(?:ted)?|agreed?|decided|resolved?|"
-    r"look(?:s)?\s+forward|are\s+committed|is\s+committed|aims?|hopes?)\b"
+    rf"(?P<actor>(?:\b{_ACTOR_WORD}\s*){{1,16}}?)\s*"
+    r"(?:also\s+|further\s+|each\s+|jointly\s+|together\s+|continue\s+to\s+)?"
+    r"(?-i:will|shall|intends?|intend|plans?|plan|pledged?|commit(?:ted)?|agreed?|decided|"
+    r"resolved?|look(?:s)?\s+forward|are\s+committed|is\s+committed|aims?|hopes?|"
+    r"(?:re)?affirm(?:s|ed)?|renewed|announced?|welcome[sd]?|urge[sd]?|call(?:s|ed)?\s+on)\b",
+    re.I,
 )
 _ACTOR_AFTER_CALL = re.compile(r"^\s*(?:on|upon)?\s*(?P<actor>[^,;]{2,80}?)\s+to\b")
 
@@ -252,15 +259,23 @@ def _actor(text: str, begin: int, kind: str) -> str:
             return m.group("actor").strip()
         return ""
     matches = list(_ACTOR_BEFORE.finditer(text))
-    before_it = [m for m in matches if m.start() < begin]
+    # "X and will deepen ...": a second verb of the same subject; look further back.
+    before_it = [
+        m for m in matches if m.start() < begin and not re.search(r"\band\s*$", m.group("actor"))
+    ]
     found = before_it[-1] if before_it else next(iter(matches), None)
     if found is None:
         return ""
     actor = " ".join(found.group("actor").replace(",", " , ").split()).replace(" ,", ",")
-    actor = re.sub(r"^(?:(?:and|the|of)\s+|,\s*)+", "", actor, flags=re.I).strip(" ,")
-    if actor.lower() == "we":
-        return "We"
-    return actor if actor[:1].isupper() else ""
+    actor = re.sub(r"^(?:(?:and|of)\s+|,\s*)+", "", actor, flags=re.I).strip(" ,")
+    actor = re.sub(r"(?:\s+(?:and|of|the)|\s*,)+$", "", actor, flags=re.I).strip(" ,")
+    if re.fullmatch(r"(?:(?:the|our|their|both|all|each)\s*)*", actor, re.I):
+        return ""  # "the aim of ...": no one named
+    if re.search(r"(?:^|\s)we$", actor, re.I):
+        return "We"  # "Together we", "In 2025, we"
+    if not re.search(r"(?-i:[A-Z])", actor) and not re.match(r"(?:our|both|the)\b", actor, re.I):
+        return ""
+    return actor[:1].upper() + actor[1:]
 
 
 def _is_yearless(expr: TimeExpression) -> bool:

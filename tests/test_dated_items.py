@@ -33,7 +33,7 @@ def _iso(d):
                     "commitment",
                     "2024-05-16",
                     "2025-05-16",
-                    "United States and Canada",
+                    "The United States and Canada",
                 )
             ],
         ),
@@ -51,7 +51,12 @@ def _iso(d):
         ),
         (
             "The United States intends to support trainings starting in 2025, and more.",
-            [("starting in 2025", "commitment", "2025-01-01", None, "United States")],
+            [("starting in 2025", "commitment", "2025-01-01", None, "The United States")],
+        ),
+        (
+            "In South Asia, we will coordinate our policies towards Afghanistan and will deepen "
+            "our cooperation in 2025.",
+            [("in 2025", "commitment", "2025-01-01", "2025-12-31", "We")],
         ),
         (
             "We look forward to meetings in 2025 and to more talks in 2025.",
