@@ -290,6 +290,17 @@ def _is_yearless(expr: TimeExpression) -> bool:
     )
 
 
+# Every time expression the rules know has a digit or one of these words; a cheap
+# test that spares the full rule set most clauses.
+_MAY_HAVE_TIME = re.compile(
+    r"\d|year|decade|month|week|\bdays?\b|quarter|half|spring|summer|autumn|fall|winter|"
+    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b|date|soon|possible|practicable|"
+    r"feasible|future|term|timely|course|delay|century|early|mid|late|end",
+    re.I,
+)
+
+
 def _names_something(text: str, expr: TimeExpression) -> bool:
     """A date that names a document or marks an anniversary rather than dating an item."""
     before = text[max(0, expr.start_char - 30) : expr.start_char]
@@ -310,8 +321,10 @@ def dated_items(clause: Clause, anchor: date) -> list[tuple[TimeExpression, str]
     "look forward", "welcome", ...) makes a forward date an item. Past narration
     ("This year, the President signed ...") and the same expression twice are dropped.
     """
-    binding = is_binding(clause)
     text = clause.text
+    if not _MAY_HAVE_TIME.search(text):
+        return []  # no digit and no time word: nothing for the time rules to find
+    binding = is_binding(clause)
     out: list[tuple[TimeExpression, str]] = []
     seen: set[tuple[str, str]] = set()
     for expr in forward_expressions(text, anchor):
