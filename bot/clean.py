@@ -76,15 +76,19 @@ _SUP = re.compile(r"<sup>\s*([^<]*?)\s*</sup>", re.I)
 # "25<sup>th</sup>": an ordinal suffix, part of the word, not a footnote.
 _SUP_ORDINAL = re.compile(r"(?<=\d)<sup>\s*(st|nd|rd|th)\s*</sup>", re.I)
 # Emphasis that may wrap over lines of one paragraph (never across a blank line).
-_SPAN = r"(?=\S)((?:[^\n]|\n(?![ \t]*\n))+?)(?<=\S)"
+# Bounded, so that unpaired markers in hostile input cannot make matching quadratic.
+_SPAN = r"(?=\S)((?:[^\n]|\n(?![ \t]*\n)){1,600}?)(?<=\S)"
 _EMPHASIS = re.compile(
     rf"(?<![\w*])(\*{{1,3}}){_SPAN}\1(?![\w*])|(?<![\w_])(_{{1,3}}){_SPAN}\3(?![\w_])"
 )
 _EMPTY_EMPHASIS = re.compile(r"(?<!\S)\*{4,}(?!\S)|(?<!\S)_{4,}(?!\S)")
 # "Agriculture**.**": emphasis around a lone punctuation mark.
 _EMPHASISED_MARK = re.compile(r"\*{1,3}([.,;:!?])\*{1,3}")
-_IMAGE = re.compile(r"!\[[^\]\n]*\]\([^)\s]*(?:\s+\"[^\"]*\")?\)")
-_LINK = re.compile(r"(?<!\\)\[((?:[^\]\n]|\n(?![ \t]*\n))+)\]\((?:[^)\s]+)(?:\s+\"[^\"]*\")?\)")
+_IMAGE = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\s]{0,500}(?:\s+\"[^\"]{0,300}\")?\)")
+_LINK = re.compile(
+    r"(?<!\\)\[((?:[^\[\]\n]|\n(?![ \t]*\n)){1,300})\]"
+    r"\((?:[^)\s]{1,500})(?:\s+\"[^\"]{0,300}\")?\)"
+)
 # A paragraph that is nothing but emphasised words is a heading: "**Energy**".
 _PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
@@ -195,9 +199,9 @@ def _strip_markup(text: str, removed: list[str]) -> str:
     headings = len(re.findall(r"^## ", text, re.M))
     text = _PARAGRAPH.sub(_heading_or_same, text)
     count("emphasised headings marked as '## '", len(re.findall(r"^## ", text, re.M)) - headings)
-    n = len(_EMPHASIS.findall(text)) + len(_EMPTY_EMPHASIS.findall(text))
+    before = text
     text = _unemphasise(text)  # nested too: "***<u>x</u>***", "**a *b* c**"
-    count("Markdown emphasis markers", n)
+    count("Markdown emphasis markers", int(text != before))
     text = re.sub(r"[\U000f0000-\U000f00ff]", lambda m: chr(ord(m.group(0)) - _HIDDEN), text)
     n = text.count("\u00a0") + text.count("\u202f")
     text = text.replace("\u00a0", " ").replace("\u202f", " ")
@@ -211,6 +215,15 @@ _HIDDEN = 0xF0000
 
 
 def _unemphasise(text: str) -> str:
+    """Emphasis markers removed, paragraph by paragraph (words kept)."""
+    if "*" not in text and "_" not in text:
+        return text
+    return _PARAGRAPH.sub(lambda m: _unemphasise_paragraph(m.group(0)), text)
+
+
+def _unemphasise_paragraph(text: str) -> str:
+    if text.count("*") + text.count("_") > 100:
+        return text  # a run of markers is not emphasis (and would be slow to pair)
     text = _EMPTY_EMPHASIS.sub("", text)
     text = _EMPHASISED_MARK.sub(r"\1", text)
     for _ in range(3):
@@ -221,8 +234,8 @@ def _unemphasise(text: str) -> str:
 def _heading_or_same(m: re.Match[str]) -> str:
     """A paragraph made only of emphasised words, short and unpunctuated: '## words'."""
     chunk = m.group(0)
-    if not re.match(r"\s*[*_]", chunk):
-        return chunk
+    if len(chunk) > 400 or not re.match(r"\s*[*_]", chunk):
+        return chunk  # headings are short
     rest = _EMPTY_EMPHASIS.sub("", chunk)
     for _ in range(3):
         rest = _EMPHASIS.sub("", rest)

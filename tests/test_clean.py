@@ -145,3 +145,14 @@ def test_markdown_title_and_headings_without_front_matter():
     out = clean_raw("# Joint Statement of A and B\n\nToday A and B met.\n\n## Energy\n\nWe act.\n")
     assert out.meta["title"] == "Joint Statement of A and B"
     assert out.body == "Today A and B met.\n\n## Energy\n\nWe act.\n"
+
+
+@pytest.mark.parametrize(
+    "debris", ["*a " * 5000, "**a " * 5000, "_a " * 5000, "[a " * 5000 + "](", "![" * 5000]
+)
+def test_unpaired_markup_is_cleaned_in_linear_time(debris):
+    import time
+
+    start = time.perf_counter()
+    clean_raw("---\ntitle: x\n---\n" + debris)
+    assert time.perf_counter() - start < 2.0
