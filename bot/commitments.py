@@ -242,6 +242,8 @@ def _kind_of(text: str, begin: int, end: int) -> str:
         return "call"
     if _GOAL_AFTER.match(text[end:]):
         return "target"
+    if text[begin:end].isdigit() and _YEAR_ADJECTIVE_EVENT.match(text[end:]):
+        return "event"  # "the 2025 Shareholding Review", "the 2025 Youth Summit"
     near = text[max(0, begin - 120) : min(len(text), end + 80)]
     if _EVENT.search(near):
         return "event"
