@@ -122,7 +122,8 @@ def _slug(value: str) -> str:
 # Cues for the kind of a dated item and for whether a clause looks forward at all.
 _CALL = re.compile(
     r"\b(?:call(?:s|ed)?\s+(?:on|upon|for)|urg(?:e|es|ed|ing)|invit(?:e|es|ed|ing)|"
-    r"encourag(?:e|es|ed|ing)|ask(?:s|ed)?|request(?:s|ed)?|(?-i:task(?:s|ed)))\b",
+    r"encourag(?:e|es|ed|ing)|ask(?:s|ed)?|(?<!the\s)(?<!to\s)request(?:s|ed)?|"
+    r"(?-i:task(?:s|ed)))\b",
     re.I,
 )
 _EVENT = re.compile(
@@ -232,13 +233,20 @@ _GOAL_AFTER = re.compile(
 )
 
 
+# Between a call and a date: a new clause with the signatories as subject ("...; we will").
+_NEW_SUBJECT = re.compile(
+    r";|\b(?:we|they)\s+(?:also\s+)?(?:will|shall|commit|intend|plan|look|agree|decide)", re.I
+)
+
+
 def _kind_of(text: str, begin: int, end: int) -> str:
     """The kind of the dated item at ``text[begin:end]``.
 
     A call on someone else before it wins; then a goal named by the expression ("2030
     targets"); then an event or goal noun near it; otherwise the signatories' commitment.
     """
-    if _CALL.search(text[:begin]):
+    call = _last(_CALL, text[:begin])
+    if call is not None and not _NEW_SUBJECT.search(text, call.end(), begin):
         return "call"
     if _GOAL_AFTER.match(text[end:]):
         return "target"

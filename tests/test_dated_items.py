@@ -83,6 +83,10 @@ def _iso(d):
         ("We reaffirm our commitment to the 2030 Agenda for Sustainable Development.", []),
         ("It was set forth in Executive Order 14257 and costs $100 billion.", []),
         ("We hope for peace in the years to come.", []),
+        (
+            "We urge all parties to show restraint, and we will hold a summit in 2025.",
+            [("in 2025", "event", "2025-01-01", "2025-12-31", "We")],
+        ),
         ("We note the Outcome Document from the 2024 Investors Dialogue.", []),
         (
             "We look forward to the upcoming 2024 Economic Empowerment Conference.",
