@@ -132,7 +132,7 @@ _EVENT = re.compile(
     r"(?:co-)?chair(?:s|ed|ing|manship)?|"
     r"host(?:s|ing|ed)?|hold(?:ing)?|launch(?:es|ing)?|opening|announcement|campaigns?|patrol|"
     r"roundtable|events?|ministerial|talks|consultations?|games|expo|olympics|elections?|tabletop|"
-    r"training\s+activity|round)\b",
+    r"training\s+activity|round|meet|terms?)\b",
     re.I,
 )
 _TARGET = re.compile(
@@ -142,7 +142,7 @@ _TARGET = re.compile(
 )
 _EXTRA_BINDING = re.compile(
     r"\b(?:commitment\s+to|intent(?:ion)?\s+to|renew(?:al|ed|s)?|extension|look(?:s|ing)?\s+"
-    r"forward|upcoming|forthcoming|welcomes?|plan(?:s|ned)?)\b",
+    r"forward|upcoming|forthcoming|welcome[sd]?|plan(?:s|ned)?)\b",
     re.I,
 )
 # Words that make what follows them future (or ongoing), even after a past verb.
@@ -156,7 +156,8 @@ _FUTURE_CUE = re.compile(
 # Stronger cues, needed before a month named without a year ("in May").
 _STRICT_FUTURE_CUE = re.compile(
     r"\b(?:will|shall|plans?|intends?|intent(?:ion)?|look(?:s|ing)?\s+forward|upcoming|"
-    r"forthcoming)\b|\bto\s+(?:hold|host|convene|launch|open|conduct|be\s+held)\b",
+    r"forthcoming|call(?:s|ed)?\s+(?:on|upon)|urge[sd]?|(?:agreed?|committed|decided)\s+to)\b"
+    r"|\bto\s+(?:hold|host|convene|launch|open|conduct|be\s+held)\b",
     re.I,
 )
 # Past narration: past-tense verbs and words that look back.

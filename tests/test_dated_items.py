@@ -84,6 +84,19 @@ def _iso(d):
         ("It was set forth in Executive Order 14257 and costs $100 billion.", []),
         ("We hope for peace in the years to come.", []),
         (
+            "The ministers met in Rome on 3 April 2024 and agreed to meet again next spring.",
+            [("next spring", "event", "2025-03-01", "2025-05-31", "")],
+        ),
+        (
+            "We call on Iran to return to compliance by June 30.",
+            [("by June 30", "call", None, "2024-06-30", "Iran")],
+        ),
+        (
+            "Germany’s term on the Security Council for 2027-28 was welcomed.",
+            [("for 2027-28", "event", "2027-01-01", "2028-12-31", "")],
+        ),
+        ("We welcomed the summit held in Lima in November.", []),
+        (
             "We urge all parties to show restraint, and we will hold a summit in 2025.",
             [("in 2025", "event", "2025-01-01", "2025-12-31", "We")],
         ),
