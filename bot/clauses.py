@@ -16,7 +16,14 @@ from datetime import date
 
 from bot.documents import Document
 
-__all__ = ["Clause", "format_date", "segment", "segment_all", "split_sentences"]
+__all__ = [
+    "Clause",
+    "format_date",
+    "heading_text",
+    "segment",
+    "segment_all",
+    "split_sentences",
+]
 
 #: Paragraph label of text before paragraph 1 in a document with numbered paragraphs.
 PREAMBLE = "preamble"
@@ -43,15 +50,26 @@ class Clause:
     sentence: int
     lead_in: str = ""
     is_bullet: bool = False
+    section: str = ""
 
     @property
     def citation(self) -> str:
-        """Human citation, e.g. "China–Russia Joint Communiqué, 6 Dec 2012, ¶14"."""
+        """Human citation, e.g. "China–Russia Joint Communiqué, 6 Dec 2012, ¶14".
+
+        Under a heading the section is named: "…, 15 Apr 2024, Economy and Finance, ¶12".
+        """
         parts = [self.doc_title]
         if self.doc_date:
             parts.append(format_date(self.doc_date))
+        if self.section:
+            parts.append(self.section)
         parts.append(self.paragraph if self.paragraph == PREAMBLE else f"¶{self.paragraph}")
         return ", ".join(parts)
+
+    @property
+    def search_text(self) -> str:
+        """What search matches: the section heading, then the verbatim clause."""
+        return f"{self.section}\n{self.text}" if self.section else self.text
 
 
 # Abbreviations after which a full stop does not end a sentence.
@@ -101,10 +119,45 @@ _ABBREVIATIONS = {
     "op",
     "jr",
     "sr",
+    "hon",
+    "amb",
+    "pres",
+    "dept",
+    "govt",
+    "sec",
+    "mt",
+    "ft",
+    "a.m",
+    "p.m",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
 _NUMBERED = re.compile(r"^(\d{1,3})\.\s+")
 _BULLET = re.compile(r"^(?:[—–]|-(?=\s))\s*")
+_HEADING = re.compile(r"^#{1,6}\s+(?P<text>\S.*?)\s*#*$")
+_SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with – - & vs".split())
+
+
+def heading_text(block: str) -> str | None:
+    """The heading a block is, or None: "## Energy" or a short Title Case line.
+
+    A plain line counts when it is one line of at most 12 words, ends without
+    punctuation and every word but the small ones ("and", "of", ...) is capitalised.
+    """
+    if "\n" in block:
+        return None
+    if m := _HEADING.match(block):
+        return m.group("text")
+    words = block.split()
+    if not 1 <= len(words) <= 12 or re.search(r"[.,;:!?\"”’]$", block):
+        return None
+    if _NUMBERED.match(block) or _BULLET.match(block) or re.search(r"\b(?:19|20)\d\d\b", block):
+        return None
+
+    def titled(word: str) -> bool:
+        letter = re.search(r"[^\W\d_]", word)
+        return letter is None or letter.group(0).isupper() or word.lower() in _SMALL_WORDS
+
+    return block if all(titled(w) for w in words) else None
 
 
 def split_sentences(text: str) -> list[tuple[int, int]]:
@@ -116,6 +169,8 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
         word = re.search(r"(\S+)$", before)
         last = word.group(1) if word else ""
         bare = last.rstrip('.!?"”’)]').lower()
+        # "Canada-U.S.", "(U.S." : the word's last part decides.
+        bare = re.split(r"[-–/(\[“\"]", bare)[-1]
         # "U.N." / "U.S." / single initials / "No. 4" / "1." list numbers: not an end.
         if (
             re.fullmatch(r"(?:[a-z]\.)*[a-z]", bare)
@@ -143,7 +198,14 @@ def segment(doc: Document) -> list[Clause]:
     clauses: list[Clause] = []
     current_number = ""
     lead_in = ""
+    section = ""
     for bi, block in enumerate(blocks, start=1):
+        # Headings are not quotes: they name the section of the clauses under them.
+        # They keep their block number, so the ids of the clauses after them are stable.
+        if bi < len(blocks) and (heading := heading_text(block)) is not None:
+            section = heading
+            lead_in = ""
+            continue
         bullet = _BULLET.match(block)
         if numbered:
             if m := _NUMBERED.match(block):
@@ -165,6 +227,7 @@ def segment(doc: Document) -> list[Clause]:
                     sentence=1,
                     lead_in=lead_in,
                     is_bullet=True,
+                    section=section,
                 )
             )
             continue
@@ -180,6 +243,7 @@ def segment(doc: Document) -> list[Clause]:
                     paragraph=label,
                     block=bi,
                     sentence=si,
+                    section=section,
                 )
             )
         if spans:

@@ -73,8 +73,27 @@ class CleanResult:
 _TAG = re.compile(r"<[^>]+>")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _SUP = re.compile(r"<sup>\s*([^<]*?)\s*</sup>", re.I)
-_MD_ESCAPE = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
-_BOLD = re.compile(r"\*\*(.+?)\*\*|__(.+?)__")
+# "25<sup>th</sup>": an ordinal suffix, part of the word, not a footnote.
+_SUP_ORDINAL = re.compile(r"(?<=\d)<sup>\s*(st|nd|rd|th)\s*</sup>", re.I)
+# Emphasis that may wrap over lines of one paragraph (never across a blank line).
+# Bounded, so that unpaired markers in hostile input cannot make matching quadratic.
+_SPAN = r"(?=\S)((?:[^\n]|\n(?![ \t]*\n)){1,600}?)(?<=\S)"
+_EMPHASIS = re.compile(
+    rf"(?<![\w*])(\*{{1,3}}){_SPAN}\1(?![\w*])|(?<![\w_])(_{{1,3}}){_SPAN}\3(?![\w_])"
+)
+_EMPTY_EMPHASIS = re.compile(r"(?<!\S)\*{4,}(?!\S)|(?<!\S)_{4,}(?!\S)")
+# "Agriculture**.**": emphasis around a lone punctuation mark.
+_EMPHASISED_MARK = re.compile(r"\*{1,3}([.,;:!?])\*{1,3}")
+_IMAGE = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\s]{0,500}(?:\s+\"[^\"]{0,300}\")?\)")
+_LINK = re.compile(
+    r"(?<!\\)\[((?:[^\[\]\n]|\n(?![ \t]*\n)){1,300})\]"
+    r"\((?:[^)\s]{1,500})(?:\s+\"[^\"]{0,300}\")?\)"
+)
+# A paragraph that is nothing but emphasised words is a heading: "**Energy**".
+_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
+_MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
+_TEXT_MARKER = re.compile(r"^[#*\s]*(?:Begin|End)\s+text[*\s]*$", re.I)
+_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s{1,4}(?=\S)")
 _DASH_BULLET = re.compile(r"^\s*[—–]\s*(?=\S)")
 _END_MARKER = re.compile(r"^\s*(\\?#{3,}|-{0,2}\s*30\s*-{0,2}|—–|–—|\*\s*\*\s*\*|END)\s*$")
@@ -132,6 +151,11 @@ def _paragraphs(lines: list[str]) -> list[str]:
             flush()
             continue
         stripped = line.strip()
+        if _MD_HEADING.match(line):
+            # A heading is a paragraph of its own, whatever follows it.
+            flush()
+            paras.append(stripped)
+            continue
         if _MD_BULLET.match(line):
             flush()
             current.append("- " + _MD_BULLET.sub("", line).strip())
@@ -155,6 +179,8 @@ def _strip_markup(text: str, removed: list[str]) -> str:
 
     text, n = _COMMENT.subn("", text)
     count("HTML comments", n)
+    text, n = _SUP_ORDINAL.subn(r"\1", text)
+    count("<sup> ordinal suffixes joined (25th)", n)
     text, n = _SUP.subn(lambda m: f"[{m.group(1)}] " if m.group(1) else "", text)
     count("<sup> footnote tags (kept as [n])", n)
     text, n = _TAG.subn("", text)
@@ -163,16 +189,70 @@ def _strip_markup(text: str, removed: list[str]) -> str:
     if unescaped != text:
         count("HTML entities decoded", 1)
     text = unescaped
-    text, n = _MD_ESCAPE.subn(r"\1", text)
+    # Escaped characters are words, not markup: hide them from the emphasis rules (in a
+    # private-use plane; not when the text itself uses that plane, which we must keep).
+    hide = _HIDDEN_RANGE.search(text) is None
+    text, n = _ESCAPED.subn(
+        lambda m: chr(_HIDDEN + ord(m.group(1))) if hide else m.group(1), text
+    )
     count("Markdown escapes (e.g. '1\\.')", n)
-    text, n = _BOLD.subn(lambda m: m.group(1) or m.group(2), text)
-    count("Markdown bold markers", n)
+    text, n = _IMAGE.subn("", text)
+    count("Markdown images", n)
+    text, n = _LINK.subn(r"\1", text)
+    count("Markdown links (label kept)", n)
+    headings = len(re.findall(r"^## ", text, re.M))
+    text = _PARAGRAPH.sub(_heading_or_same, text)
+    count("emphasised headings marked as '## '", len(re.findall(r"^## ", text, re.M)) - headings)
+    before = text
+    text = _unemphasise(text)  # nested too: "***<u>x</u>***", "**a *b* c**"
+    count("Markdown emphasis markers", int(text != before))
+    if hide:
+        text = _HIDDEN_RANGE.sub(lambda m: chr(ord(m.group(0)) - _HIDDEN), text)
     n = text.count("\u00a0") + text.count("\u202f")
     text = text.replace("\u00a0", " ").replace("\u202f", " ")
     count("no-break spaces", n)
     for label, n in counts.items():
         removed.append(f"{label}: {n}")
     return text
+
+
+_HIDDEN = 0xF0000
+_HIDDEN_RANGE = re.compile("[\U000f0000-\U000f00ff]")
+
+
+def _unemphasise(text: str) -> str:
+    """Emphasis markers removed, paragraph by paragraph (words kept)."""
+    if "*" not in text and "_" not in text:
+        return text
+    return _PARAGRAPH.sub(lambda m: _unemphasise_paragraph(m.group(0)), text)
+
+
+def _unemphasise_paragraph(text: str) -> str:
+    if text.count("*") + text.count("_") > 100:
+        return text  # a run of markers is not emphasis (and would be slow to pair)
+    text = _EMPTY_EMPHASIS.sub("", text)
+    text = _EMPHASISED_MARK.sub(r"\1", text)
+    for _ in range(3):
+        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
+    return _EMPTY_EMPHASIS.sub("", text)
+
+
+def _heading_or_same(m: re.Match[str]) -> str:
+    """A paragraph made only of emphasised words, short and unpunctuated: '## words'."""
+    chunk = m.group(0)
+    if len(chunk) > 400 or not re.match(r"\s*[*_]", chunk):
+        return chunk  # headings are short
+    rest = _EMPTY_EMPHASIS.sub("", chunk)
+    for _ in range(3):
+        rest = _EMPHASIS.sub("", rest)
+    if _EMPTY_EMPHASIS.sub("", rest).strip():
+        return chunk
+    inner = " ".join(_unemphasise(chunk).split())
+    if not re.search(r"[^\W\d_]", inner) or len(inner) > 150 or inner[-1] in ".,;:!?":
+        return chunk
+    if re.search(r"\b(?:19|20)\d\d\b", inner):  # a dateline, "Bali, 15-16 November 2022"
+        return chunk
+    return "## " + inner
 
 
 def _split_front_matter(raw: str) -> tuple[str | None, str]:
@@ -225,6 +305,9 @@ def clean_raw(raw: str) -> CleanResult:
         if m := _SOURCE_LINE.match(s):
             result.meta.setdefault("source", m.group(1).strip())
             result.removed.append(f"source line: {s!r}")
+            continue
+        if _TEXT_MARKER.match(s):
+            result.removed.append(f"begin/end text marker: {s!r}")
             continue
         if _END_MARKER.match(s):
             result.removed.append(f"end marker: {s!r}")
@@ -287,7 +370,7 @@ def _take_title_and_dateline(paras: list[str], result: CleanResult) -> list[str]
     out = list(paras)
     has_front_matter = "front_matter" in result.meta
     if not has_front_matter and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
-        result.meta.setdefault("title", out[0])
+        result.meta.setdefault("title", _MD_HEADING.sub(r"\2", out[0]))
         result.removed.append(f"title line moved to front matter: {out[0]!r}")
         out.pop(0)
         # A second headline (the article's own) right after a site header.

@@ -119,11 +119,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
     com.add_argument(
-        "query", nargs="*", help="upcoming | overdue | open | undated | due:YYYY | words"
+        "query",
+        nargs="*",
+        help="upcoming | overdue | open | undated | due:YYYY | status:S | kind:K | words",
     )
     com.add_argument("--json", action="store_true", help="machine-readable output")
     com.add_argument("--ics", action="store_true", help="an RFC 5545 calendar of dated commitments")
     com.add_argument("--status", help="only this status")
+    com.add_argument("--kind", help="only this kind: commitment, call, event or target")
     com.add_argument("--due-after", type=_iso_date, metavar="DATE", help="due on or after DATE")
     com.add_argument("--due-before", type=_iso_date, metavar="DATE", help="due on or before DATE")
 
@@ -318,8 +321,13 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             failures += 1
             continue
         print(f"{rep.source} -> {rep.target}", file=out)
+        print(f"   id:    {rep.doc_id}", file=out)
         print(f"   title: {rep.title}", file=out)
+        if rep.short_title:
+            print(f"   short title: {rep.short_title}", file=out)
         print(f"   date:  {rep.date.isoformat() if rep.date else '(none)'}", file=out)
+        parties = ", ".join(rep.parties[:8]) + (", …" if len(rep.parties) > 8 else "")
+        print(f"   parties: {parties or '(none)'}", file=out)
         print(f"   {rep.clauses} clauses", file=out)
         for w in rep.warnings:
             print(f"   guessed: {w}", file=out)
@@ -329,6 +337,11 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
                 print(f"     - {r}", file=out)
         else:
             print("   removed: nothing", file=out)
+        flags = {"title": "--title", "short_title": "--short-title", "date": "--date"}
+        flags["parties"] = "--parties"
+        fix = [flags[k] for k in ("title", "short_title", "date", "parties") if k in rep.inferred]
+        if fix:
+            print(f"   inferred values can be corrected with {', '.join(fix)}", file=out)
     return 2 if failures else 0
 
 
@@ -352,12 +365,13 @@ def _services(
 def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     from dataclasses import replace
 
-    from bot.tracking import check_status, parse_commitment_query, to_ics
+    from bot.tracking import check_kind, check_status, parse_commitment_query, to_ics
 
     query = parse_commitment_query(" ".join(args.query))
     query = replace(
         query,
         status=check_status(args.status) if args.status else query.status,
+        kind=check_kind(args.kind) if args.kind else query.kind,
         due_after=args.due_after or query.due_after,
         due_before=args.due_before or query.due_before,
     )
@@ -386,7 +400,7 @@ def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, 
             textwrap.fill(f"“{text}”", width, initial_indent="   ", subsequent_indent="    "),
             file=out,
         )
-        print(f"   time phrase: “{r['expression']}”", file=out)
+        print(f"   time phrase: “{r['expression']}” ({r['kind']})", file=out)
         print(f"   — {r['citation']}", file=out)
         print(f"   id: {r['id']}", file=out)
         print(file=out)

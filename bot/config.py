@@ -15,7 +15,19 @@ from datetime import time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-__all__ = ["ENV_VARS", "ConfigError", "Settings", "mask_url", "parse_leads", "redact"]
+__all__ = [
+    "ENV_VARS",
+    "ConfigError",
+    "Settings",
+    "mask_url",
+    "parse_kinds",
+    "parse_leads",
+    "redact",
+]
+
+#: Kinds of dated items (as in :data:`bot.commitments.KINDS`; repeated here so that
+#: reading the configuration imports nothing else).
+ITEM_KINDS = ("commitment", "call", "event", "target")
 
 #: Every environment variable briefbot reads, in .env.example order.
 ENV_VARS = (
@@ -30,6 +42,7 @@ ENV_VARS = (
     "BRIEFBOT_TIMEZONE",
     "BRIEFBOT_REMINDER_LEADS",
     "BRIEFBOT_REMINDER_TIME",
+    "BRIEFBOT_REMINDER_KINDS",
     "BRIEFBOT_GRACE",
     "BRIEFBOT_LOG_LEVEL",
     "BRIEFBOT_LISTENER_THREADS",
@@ -165,6 +178,18 @@ _LIMITS = (
 )
 
 
+def parse_kinds(text: str) -> frozenset[str]:
+    """``"commitment,event"`` -> the kinds of dated items that get reminders."""
+    kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
+    bad = [k for k in kinds if k not in ITEM_KINDS]
+    if bad or not kinds:
+        what = f"{bad[0]!r} is not a kind" if bad else "no kinds given"
+        raise ConfigError(
+            f"BRIEFBOT_REMINDER_KINDS: {what}; use a comma list of {', '.join(ITEM_KINDS)}"
+        )
+    return frozenset(kinds)
+
+
 @dataclass(frozen=True)
 class Settings:
     """Validated configuration. Build with :meth:`from_env`."""
@@ -180,6 +205,7 @@ class Settings:
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     reminder_leads: tuple[timedelta, ...] = (timedelta(days=30), timedelta(days=7), timedelta(0))
     reminder_time: time = time(9, 0)
+    reminder_kinds: frozenset[str] = frozenset(ITEM_KINDS)
     grace: timedelta = timedelta(days=2)
     log_level: str = "INFO"
     #: Bolt's listener threads: they only acknowledge and hand work on, so few suffice.
@@ -250,6 +276,7 @@ class Settings:
             "timezone": tz,
             "reminder_leads": parse_leads(get("BRIEFBOT_REMINDER_LEADS") or "30d,7d,0d"),
             "reminder_time": _parse_time(get("BRIEFBOT_REMINDER_TIME") or "09:00"),
+            "reminder_kinds": parse_kinds(get("BRIEFBOT_REMINDER_KINDS") or ",".join(ITEM_KINDS)),
             "grace": grace,
             "log_level": level,
             **{

@@ -17,6 +17,7 @@ import yaml
 
 from bot.clean import clean_raw
 from bot.documents import as_parties, infer_date, parse_document, render_document
+from bot.parties import infer_parties, propose_short_title, slugify
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
 
 __all__ = ["IngestError", "IngestReport", "ingest_file", "write_atomic"]
@@ -39,6 +40,11 @@ class IngestReport:
     removed: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     clauses: int = 0
+    doc_id: str = ""
+    short_title: str = ""
+    parties: list[str] = field(default_factory=list)
+    #: Which of title, short_title, date, parties were inferred rather than given.
+    inferred: list[str] = field(default_factory=list)
 
 
 def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
@@ -71,11 +77,14 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
         raise
 
 
-def _target_name(src: Path) -> str:
+def _target_name(src: Path, when: date | None = None, title: str = "") -> str:
+    """``YYYY-MM-DD_slug-of-short-title.md``; a source already named that way keeps its name."""
     name = src.name
     for suffix in (*INGEST_SUFFIXES, ".raw"):
         if name.lower().endswith(suffix):
             name = name[: -len(suffix)]
+    if when is not None and title and not re.match(r"\d{4}-\d{2}-\d{2}[_-]\w", name):
+        return f"{when.isoformat()}_{slugify(title)}.md"
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".md"
 
 
@@ -126,7 +135,10 @@ def ingest_file(
     def text_of(value: object) -> str:
         return " ".join(str(value or "").replace("\u00a0", " ").split())
 
+    inferred: list[str] = []
     doc_title = title or text_of(meta_in.get("title")) or cleaned.meta.get("title") or ""
+    if not title:
+        inferred.append("title")
     if not doc_title:
         first = cleaned.body.split("\n\n", 1)[0]
         doc_title = first[:120]
@@ -141,11 +153,27 @@ def ingest_file(
                 "pass --date YYYY-MM-DD"
             ) from None
     if doc_date is None:
+        inferred.append("date")
         doc_date, how = infer_date(raw, path.name)
         warnings.append(
             f"date {doc_date.isoformat() if doc_date else '(none)'} {how}"
             + ("" if doc_date else "; pass --date YYYY-MM-DD")
         )
+    doc_parties = parties or list(as_parties(meta_in.get("parties")))
+    if not doc_parties:
+        inferred.append("parties")
+        doc_parties = infer_parties(doc_title, cleaned.body)
+        if doc_parties:
+            shown = ", ".join(doc_parties[:8]) + (", …" if len(doc_parties) > 8 else "")
+            warnings.append(f"parties inferred from the text: {shown}")
+        else:
+            warnings.append("no parties found in the title or first paragraph; pass --parties A,B")
+    short_title = short_title or text_of(meta_in.get("short_title")) or None
+    if not short_title:
+        short_title = propose_short_title(doc_title, doc_parties)
+        if short_title:
+            inferred.append("short_title")
+            warnings.append(f"short title proposed for citations: {short_title!r}")
     meta: dict[str, object] = {"title": doc_title}
     if short_title:
         meta["short_title"] = short_title
@@ -155,11 +183,11 @@ def ingest_file(
         or text_of(meta_in.get("source_url") or meta_in.get("source"))
         or (cleaned.meta.get("source", ""))
     )
-    meta["parties"] = parties or list(as_parties(meta_in.get("parties")))
+    meta["parties"] = doc_parties
     meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
     text = render_document(meta, cleaned.body)
 
-    target = Path(out_dir) / _target_name(path)
+    target = Path(out_dir) / _target_name(path, doc_date, short_title or doc_title)
     # Parse what we are about to write, exactly as the loader will.
     check: list[str] = []
     doc = parse_document(text, str(target), check)
@@ -176,4 +204,8 @@ def ingest_file(
         removed=cleaned.removed,
         warnings=warnings,
         clauses=len(segment(doc)),
+        doc_id=doc.doc_id,
+        short_title=short_title or "",
+        parties=list(doc_parties),
+        inferred=inferred,
     )

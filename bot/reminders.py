@@ -211,7 +211,8 @@ def plan(
     """Sort the reminders of open commitments that fell due by ``now`` into post/summarize/skip.
 
     Read-only. ``statuses`` maps commitment id -> status (missing = ``not_yet_rated``);
-    only :data:`bot.commitments.OPEN_STATUSES` get reminders. Reminders already sent,
+    only :data:`bot.commitments.OPEN_STATUSES` of the kinds in
+    ``settings.reminder_kinds`` (``BRIEFBOT_REMINDER_KINDS``) get reminders. Reminders already sent,
     skipped or summarized, held by a live claim, or waiting for their retry time are left
     out. ``catch_up`` bounds how far back a summary reaches.
     """
@@ -225,6 +226,8 @@ def plan(
     for commitment in commitments:
         if statuses.get(commitment.id, "not_yet_rated") not in OPEN_STATUSES:
             continue
+        if commitment.kind not in settings.reminder_kinds:
+            continue  # BRIEFBOT_REMINDER_KINDS leaves this kind out
         for reminder in schedule_for(
             commitment,
             leads=settings.reminder_leads,

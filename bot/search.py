@@ -195,7 +195,7 @@ class ClauseIndex:
         self.clauses: list[Clause] = list(clauses)
         self.candidates = candidates
         self._by_id = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        self._norm = [normalise(c.text) for c in self.clauses]
+        self._norm = [normalise(c.search_text) for c in self.clauses]
         self._doc_ids: list[str] = []
         doc_pos: dict[str, int] = {}
         self._doc_titles: list[str] = []

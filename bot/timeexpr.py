@@ -50,7 +50,8 @@ class TimeExpression:
             ``"P6M"``, ``"P90D"`` for durations, ``"FUTURE_REF"`` for vague ones.
         start: First day of the window; ``None`` when open-ended or vague.
         due: Last day by which it must happen; ``None`` for vague expressions.
-        kind: ``"deadline"``, ``"during"``, ``"range"``, ``"duration"`` or ``"vague"``.
+        kind: ``"deadline"``, ``"during"``, ``"range"``, ``"duration"``, ``"start"``
+            (only a start: "starting in 2025") or ``"vague"``.
         past: Whether it refers to the past relative to the anchor.
     """
 
@@ -133,7 +134,8 @@ _PREFIX = (
     r"|(?:no|not)\s+later\s+than\s+"
     r"|prior\s+to\s+|ahead\s+of\s+|before\s+"
     r"|(?:ever\s+)?since\s+"
-    r"|by\s+|until\s+|till\s+|through\s+|up\s+to\s+"
+    r"|(?:starting|beginning|commencing)(?:\s+(?:in|from|on))?\s+"
+    r"|(?:preferably\s+)?by\s+|until\s+|till\s+|through\s+to\s+|through\s+|up\s+to\s+"
     r"|in\s+|during\s+|within\s+|throughout\s+|for\s+|on\s+|from\s+)"
 )
 _OPT_PREFIX = rf"(?:\b{_PREFIX})?"
@@ -302,21 +304,26 @@ def _make(
 ) -> TimeExpression:
     """Assemble a dated expression and decide whether it is past."""
     begin, end = span
-    past = force_past or (due is not None and due < anchor) or _marked_past(source, begin, end)
+    last = due if due is not None else start
+    past = force_past or (last is not None and last < anchor) or _marked_past(source, begin, end)
     return TimeExpression(source[begin:end], begin, end, value, start, due, kind, past)
 
 
 def _prefix_role(prefix: str | None) -> str:
     """Map the prefix word(s) to "by", "before", "since" or "during"."""
     words = " ".join((prefix or "").lower().replace("-", " ").split())
+    words = words.removeprefix("preferably ")  # "preferably by 2050": still a deadline
+    first = words.split()[0] if words else ""
     if "end" in words.split() or words.startswith(("by", "no later", "not later")):
         return "by"
-    if words.startswith(("until", "till", "through", "up to")):
+    if first in ("until", "till", "through") or words.startswith("up to"):
         return "by"
     if words.startswith(("before", "prior", "ahead")):
         return "before"
     if "since" in words:
         return "since"
+    if words.startswith(("starting", "beginning", "commencing")):
+        return "start"
     return "during"
 
 
@@ -335,6 +342,7 @@ def _dated(
     by / no later than / until / (by) the end of -> deadline, due = last day
     before / prior to                           -> deadline, due = the day before it starts
     since                                       -> the window itself, always past
+    starting in / beginning in                  -> a start only (no due date)
     in / during / none                          -> ``window_kind`` over the window
     """
     role = _prefix_role(match.groupdict().get("pre"))
@@ -343,6 +351,9 @@ def _dated(
         kind, start, due = "deadline", None, window.end
     elif role == "before":
         kind, start, due = "deadline", None, window.start - timedelta(days=1)
+    elif role == "start":
+        # "starting in 2025" says when it begins, not by when it is done.
+        kind, start, due = "start", window.start, None
     else:
         kind, start, due = window_kind, window.start, window.end
     return _make(
@@ -417,7 +428,8 @@ _PART_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {
 def _h_part_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
     """ "by the beginning of 2014", "in mid-2013", "in the spring of 2013"."""
     part = m["part"].lower()
-    year = int(m["y"]) if m["y"] else _relative_year(m["rel"], anchor)
+    groups = m.groupdict()
+    year = int(groups["y"]) if groups.get("y") else _relative_year(groups["rel"], anchor)
     if part == "winter":
         window = _Window(date(year, 12, 1), month_end(year + 1, 2), f"{year}-WI")
     else:
@@ -451,6 +463,20 @@ def _h_half(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
     year = int(m["y"]) if m["y"] else _relative_year(m["rel"], anchor)
     return _dated(source, m, anchor, _half_window(year, number))
 
+
+#: Capitalised words that make "<Word> 2030" a name rather than an event of that year.
+_NOT_EVENT_NAMES = frozenset(
+    "vision agenda strategy horizon plan order resolution act law declaration convention "
+    "treaty accord agreement charter framework roadmap report statement initiative "
+    "january february march april may june july august september october november december "
+    "spring summer autumn fall winter early late mid end".split()
+)
+_EVENT_OR_GOAL_NOUN = (
+    r"(?:targets?|goals?|NDCs?|nationally\s+determined\s+contributions|summit|conference"
+    r"|meetings?|forum|dialogue|exercises?|games|expo|presidency|chair(?:manship)?|elections?"
+    r"|gathering|session|ministerial|workshop|olympics|world\s+cup|review)\b"
+)
+_FULL_MONTH_ALT = _FULL_MONTHS
 
 _QUARTER_NUMBERS = {
     "first": 1, "1st": 1, "1": 1, "second": 2, "2nd": 2, "2": 2, "third": 3, "3rd": 3, "3": 3,
@@ -530,6 +556,55 @@ def _h_past_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpress
     start = _shift(anchor, -amount, unit)
     value = _duration_value(amount, unit)
     return _make(source, m.span(), anchor, value, start, anchor, "duration", force_past=True)
+
+
+def _h_decade(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "in the 2030s", "during the 2020s": the ten calendar years."""
+    first = int(m["dec"])
+    window = _Window(date(first, 1, 1), date(first + 9, 12, 31), f"{first // 10}X")
+    return _dated(source, m, anchor, window)
+
+
+def _h_relative_decade(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "this decade" (the rest of it), "the next decade" (ten years from the anchor)."""
+    rel = " ".join((m["rel"] or m["rel2"]).lower().split())
+    if rel in ("the next", "the coming"):
+        window = _Window(anchor, _shift(anchor, 10, "year"), "P10Y")
+        return _dated(source, m, anchor, window, window_kind="duration")
+    first = anchor.year // 10 * 10
+    return _dated(source, m, anchor, _Window(anchor, date(first + 9, 12, 31), f"{first // 10}X"))
+
+
+def _h_one_more(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "for an additional year", "for another month": one more unit from the anchor."""
+    unit = m["u"]
+    due = _shift(anchor, 1, unit)
+    return _make(source, m.span(), anchor, _duration_value(1, unit), anchor, due, "duration")
+
+
+def _h_month_rel_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "in October this year", "by March next year"."""
+    year = _relative_year(m["rel"], anchor)
+    return _dated(source, m, anchor, _month_window(year, _month_number(m["mon"])))
+
+
+def _h_year_span(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    """A year whose context is not part of the expression: "make 2024 the year of ...",
+    "India (2024)", "the 2025 Youth Summit", "2030 targets", "Balikatan 2025"."""
+    if m.groupdict().get("name") and m["name"].lower() in _NOT_EVENT_NAMES:
+        return None  # "Vision 2030", "Agenda 2063": names, not dates
+    return _dated(source, m, anchor, _year_window(int(m["y"])), span=m.span("y"))
+
+
+def _h_day_range(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    """ "September 30 – October 3, 2024", "15-16 November 2022"."""
+    year = int(m["y"])
+    first = date(year, _month_number(m["mon"]), int(m["d"]))
+    last = date(year, _month_number(m["mon2"] or m["mon"]), int(m["d2"]))
+    if last < first:
+        return None
+    window = _Window(first, last, f"{first.isoformat()}/{last.isoformat()}")
+    return _dated(source, m, anchor, window, window_kind="range")
 
 
 def _h_vague(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
@@ -690,6 +765,82 @@ _RULES: tuple[_Rule, ...] = (
         rf"{_NUMBER}\s+{_UNIT}",
         _h_past_duration,
     ),
+    # "in the 2030s", "during the 2020s"
+    _rule("decade", rf"{_OPT_PREFIX}\b(?:the\s+)?(?P<dec>(?:19|20)\d0)['’]?s\b", _h_decade),
+    # "this decade", "over the next decade". "in the next decade" is left alone: it may
+    # mean the next calendar decade or the next ten years, and often names the span of
+    # a plan ("the plan for relations in the next decade") rather than a date.
+    _rule(
+        "relative-decade",
+        r"(?:\b(?:in|during|throughout|by\s+the\s+end\s+of)\s+)?\b(?P<rel>this|the\s+current)"
+        r"\s+decade\b"
+        r"|\b(?:within|over|during|throughout|for)\s+(?P<rel2>the\s+next|the\s+coming)\s+decade\b",
+        _h_relative_decade,
+    ),
+    # "for an additional year", "for another year", "for a further month"
+    _rule(
+        "one-more",
+        r"\b(?:for|over)\s+(?:an\s+additional|another|a\s+further|one\s+more)\s+"
+        r"(?P<u>year|month|week|day|decade)\b",
+        _h_one_more,
+    ),
+    # "this summer", "later this spring", "throughout this fall", "next winter"
+    _rule(
+        "season-relative",
+        rf"{_OPT_PREFIX}\b(?:later\s+)?(?P<rel>this|next|last)\s+"
+        r"(?P<part>spring|summer|autumn|fall|winter)\b",
+        _h_part_of_year,
+    ),
+    # "in Spring 2023", "by summer 2025"
+    _rule(
+        "season-year",
+        rf"{_OPT_PREFIX}\b(?P<part>spring|summer|autumn|fall|winter)\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_part_of_year,
+    ),
+    # "by the 2023 Spring Meetings": the season of that year
+    _rule(
+        "year-season-meeting",
+        rf"{_OPT_PREFIX}(?:the\s+)?(?P<y>{_YEAR})\s+(?-i:(?P<part>Spring|Summer|Autumn|Fall|Winter))"
+        r"(?=\s+(?:Meetings?|Sessions?|Summit|Forum)\b)",
+        _h_part_of_year,
+    ),
+    # "in October this year", "by March next year"
+    _rule(
+        "month-relative-year",
+        rf"{_OPT_PREFIX}{_MONTH_FULL}\s+(?:of\s+)?(?P<rel>this|next)\s+year\b",
+        _h_month_rel_year,
+    ),
+    # "make 2024 the year of implementation" -> "2024"
+    _rule(
+        "year-the-year",
+        rf"(?P<y>{_YEAR}){_DIGIT_TAIL}(?=\s+(?:as\s+)?the\s+year\s+of\b)",
+        _h_year_span,
+    ),
+    # A host and its year: "India (2024)" -> "2024"
+    _rule(
+        "host-year",
+        rf"(?-i:\b[A-Z][A-Za-z’'.-]+)\s+\((?P<y>{_YEAR})\)",
+        _h_year_span,
+    ),
+    # A year used as an adjective: "2030 targets", "the 2025 Youth Summit" -> "2025"
+    _rule(
+        "year-adjective",
+        rf"(?P<y>{_YEAR}){_DIGIT_TAIL}(?=\s+(?:(?-i:[A-Z][\w’'-]*)\s+){{0,6}}{_EVENT_OR_GOAL_NOUN})",
+        _h_year_span,
+    ),
+    # An event named with its year: "Balikatan 2025" -> "2025"
+    _rule(
+        "name-year",
+        rf"(?-i:(?<![\w.])(?P<name>[A-Z][a-z]{{3,}}))\s+(?P<y>{_YEAR})(?!\d|[.,]\d|\s*[-–—/]\s*\d)",
+        _h_year_span,
+    ),
+    # "September 30 – October 3, 2024", "15-16 November 2022"
+    _rule(
+        "day-range",
+        rf"{_OPT_PREFIX}(?-i:(?P<mon>{_FULL_MONTH_ALT}))\s+(?P<d>\d{{1,2}})\s*[-–—]\s*"
+        rf"(?:(?-i:(?P<mon2>{_FULL_MONTH_ALT}))\s+)?(?P<d2>\d{{1,2}}),?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        _h_day_range,
+    ),
     # Vague future references.  "by or around mid-century" is vague on purpose: the
     # statement does not commit to a year.
     _rule(
@@ -744,13 +895,18 @@ def find_time_expressions(text: str, anchor: date) -> list[TimeExpression]:
 def forward_expressions(text: str, anchor: date) -> list[TimeExpression]:
     """Only the expressions that can date a commitment.
 
-    Keeps those that are not past and either vague ("at an early date") or dated with
-    a due date on or after ``anchor``.
+    Keeps those that are not past and either vague ("at an early date"), dated with
+    a due date on or after ``anchor``, or a start on or after it ("starting in 2025").
     """
     return [
         expr
         for expr in find_time_expressions(text, anchor)
-        if not expr.past and (expr.kind == "vague" or (expr.due is not None and expr.due >= anchor))
+        if not expr.past
+        and (
+            expr.kind == "vague"
+            or (expr.due is not None and expr.due >= anchor)
+            or (expr.kind == "start" and expr.start is not None and expr.start >= anchor)
+        )
     ]
 
 

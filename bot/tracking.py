@@ -13,10 +13,17 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-from bot.commitments import OPEN_STATUSES, STATUSES, Commitment
+from bot.commitments import KINDS, OPEN_STATUSES, STATUSES, Commitment
 from bot.timeexpr import month_end
 
-__all__ = ["CommitmentQuery", "TrackingError", "parse_commitment_query", "rows", "to_ics"]
+__all__ = [
+    "CommitmentQuery",
+    "TrackingError",
+    "check_kind",
+    "parse_commitment_query",
+    "rows",
+    "to_ics",
+]
 
 
 class TrackingError(ValueError):
@@ -33,6 +40,7 @@ class CommitmentQuery:
     due_before: date | None = None
     words: str = ""
     due_label: str = ""
+    kind: str | None = None
 
 
 def check_status(value: str) -> str:
@@ -41,6 +49,15 @@ def check_status(value: str) -> str:
     if s not in STATUSES:
         raise TrackingError(f"unknown status {value!r}; use one of: {', '.join(STATUSES)}")
     return s
+
+
+def check_kind(value: str) -> str:
+    """A valid kind of dated item (case forgiven, plurals too), or TrackingError listing them."""
+    k = value.strip().lower()
+    k = k[:-1] if k.endswith("s") and k[:-1] in KINDS else k
+    if k not in KINDS:
+        raise TrackingError(f"unknown kind {value!r}; use one of: {', '.join(KINDS)}")
+    return k
 
 
 def _year_window(text: str) -> tuple[date, date]:
@@ -60,8 +77,9 @@ def _year_window(text: str) -> tuple[date, date]:
 
 def parse_commitment_query(text: str) -> CommitmentQuery:
     """Parse ``/commitments`` text: ``upcoming``, ``overdue``, ``due:2013``,
-    ``status:met`` and free words (matched against the clause)."""
+    ``status:met``, ``kind:event`` and free words (matched against the clause)."""
     view, status, after, before, label = "all", None, None, None, ""
+    kind: str | None = None
     words: list[str] = []
     for token in text.split():
         low = token.lower()
@@ -72,9 +90,11 @@ def parse_commitment_query(text: str) -> CommitmentQuery:
             label = low[4:]
         elif low.startswith("status:"):
             status = check_status(low[7:])
+        elif low.startswith("kind:"):
+            kind = check_kind(low[5:])
         else:
             words.append(token)
-    return CommitmentQuery(view, status, after, before, " ".join(words), label)
+    return CommitmentQuery(view, status, after, before, " ".join(words), label, kind)
 
 
 def rows(
@@ -100,6 +120,8 @@ def rows(
         if query.view == "undated" and c.due is not None:
             continue
         if query.status and status != query.status:
+            continue
+        if query.kind and c.kind != query.kind:
             continue
         if query.due_after and not (c.due and c.due >= query.due_after):
             continue

@@ -271,8 +271,9 @@ def commitment_line(row: dict[str, Any]) -> str:
     """One commitment: due date, status, time phrase (bold) and citation."""
     due = row.get("due") or "undated"
     status = str(row.get("status", "not_yet_rated")).replace("_", " ")
+    kind = f" · {escape(str(row['kind']))}" if row.get("kind") else ""
     return (
-        f"*{escape(due)}* · {escape(status)} · “*{escape(row.get('expression', ''))}*”\n"
+        f"*{escape(due)}* · {escape(status)} · “*{escape(row.get('expression', ''))}*”{kind}\n"
         f"{escape(cut(row.get('text', ''), 240)[0])}\n_{escape(row.get('citation', ''))}_"
     )
 
@@ -387,7 +388,8 @@ def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: in
                 _section(f"*{escape(title)}*: none."),
                 _context(
                     "Try `/commitments upcoming`, `/commitments overdue`, "
-                    "`/commitments due:2013` or `/commitments navigation`."
+                    "`/commitments due:2013`, `/commitments kind:event` or "
+                    "`/commitments navigation`."
                 ),
             ],
         }

@@ -35,6 +35,8 @@ def commitments_reply(services: Services, text: str) -> blocks.Message:
         title += f" due {query.due_label}"
     if query.status:
         title += f" with status {query.status.replace('_', ' ')}"
+    if query.kind:
+        title += f" of kind {query.kind}"
     if query.words:
         title += f" matching “{query.words}”"
     return blocks.commitments_message(rows, title=title)

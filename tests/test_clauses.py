@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from paths import COMMUNIQUE, STATEMENT
 
-from bot.clauses import segment, split_sentences
+from bot.clauses import heading_text, segment, split_sentences
 from bot.documents import Document
 
 
@@ -28,6 +30,24 @@ from bot.documents import Document
         ),
         ("What now? We act!", ["What now?", "We act!"]),
         ("Trade grew 1.5 percent. Good.", ["Trade grew 1.5 percent.", "Good."]),
+        (
+            "They renewed the bilateral Canada-U.S. Energy Transformation Task Force for an "
+            "additional year. Next.",
+            [
+                "They renewed the bilateral Canada-U.S. Energy Transformation Task Force for an "
+                "additional year.",
+                "Next.",
+            ],
+        ),
+        (
+            "The U.K. and the E.U. Commission met. Done.",
+            ["The U.K. and the E.U. Commission met.", "Done."],
+        ),
+        (
+            "Mr. Smith met Mrs. Jones at St. Paul at 9 a.m. Monday. Done.",
+            ["Mr. Smith met Mrs. Jones at St. Paul at 9 a.m. Monday.", "Done."],
+        ),
+        ("Support (U.S. Army) forces. Done.", ["Support (U.S. Army) forces.", "Done."]),
     ],
 )
 def test_split_sentences(text, expected):
@@ -78,3 +98,56 @@ def test_every_clause_is_verbatim_in_its_document(corpus, index):
 def test_document_without_date_cites_without_one():
     doc = Document("x", "Title", None, "One sentence. Another.\n")
     assert [c.citation for c in segment(doc)] == ["Title, ¶1", "Title, ¶1"]
+
+
+def _doc(body: str) -> Document:
+    return Document("d", "Title", date(2024, 4, 15), body)
+
+
+def test_headings_become_sections_not_clauses():
+    body = (
+        "Opening words.\n\n## Energy and Environment\n\nThey will build a grid. It helps.\n\n"
+        "Regional Integration and Political Cooperation\n\nThey met.\n"
+    )
+    clauses = segment(_doc(body))
+    assert [(c.clause_id, c.section, c.text) for c in clauses] == [
+        ("d#p1.1", "", "Opening words."),
+        ("d#p3.1", "Energy and Environment", "They will build a grid."),
+        ("d#p3.2", "Energy and Environment", "It helps."),
+        ("d#p5.1", "Regional Integration and Political Cooperation", "They met."),
+    ]
+    assert clauses[1].citation == "Title, 15 Apr 2024, Energy and Environment, ¶3"
+    assert "Energy and Environment" in clauses[1].search_text
+
+
+@pytest.mark.parametrize(
+    ("block", "heading"),
+    [
+        ("## Energy and Environment", "Energy and Environment"),
+        (
+            "Humanitarian Assistance and Disaster Relief (HADR)",
+            "Humanitarian Assistance and Disaster Relief (HADR)",
+        ),
+        ("The Quad is here to stay.", None),
+        ("Bali, Indonesia, 15-16 November 2022", None),
+        ("We will act", None),
+        ("- Bullet Point Item", None),
+    ],
+)
+def test_heading_text(block, heading):
+    assert heading_text(block) == heading
+
+
+def test_last_block_is_never_a_heading():
+    assert [c.text for c in segment(_doc("One.\n\nThe End\n"))] == ["One.", "The End"]
+
+
+def test_search_finds_a_clause_by_its_section():
+    from bot.search import ClauseIndex
+
+    doc = _doc(
+        "## Decarbonizing Steel and Aluminum\n\nThey will cooperate closely.\n\n"
+        "## Health Security\n\nOther words here.\n"
+    )
+    hits = ClauseIndex.from_documents([doc]).search("decarbonizing steel", limit=1)
+    assert hits.hits and hits.hits[0].clause.text == "They will cooperate closely."

@@ -97,3 +97,62 @@ def test_samples_lose_all_web_debris(path: Path):
     assert "###" not in body and "<!--" not in body
     # no hard wraps left: every paragraph is one line
     assert all("\n" not in p for p in body.strip().split("\n\n"))
+
+
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        (
+            "Via the *Defense Production Act* Investment Office, it acted.\n",
+            "Via the Defense Production Act Investment Office, it acted.\n",
+        ),
+        (
+            "See [the fact sheet](https://example.org/x) for **all** of it.\n",
+            "See the fact sheet for all of it.\n",
+        ),
+        ("It was <em>signed</em> into law.\n", "It was signed into law.\n"),
+        (
+            "First.\n\n**Energy and Environment**\n\nThey will act.\n",
+            "First.\n\n## Energy and Environment\n\nThey will act.\n",
+        ),
+        (
+            "First.\n\n**<u>Developing Resilient Civil Nuclear Supply\nChains</u>**\n\nThey act.\n",
+            "First.\n\n## Developing Resilient Civil Nuclear Supply Chains\n\nThey act.\n",
+        ),
+        (
+            "First.\n\n***<u>Partnering for Peace</u>*** ****\n\nThey act.\n",
+            "First.\n\n## Partnering for Peace\n\nThey act.\n",
+        ),
+        ("Dialogue on Agriculture**.** Next.\n", "Dialogue on Agriculture. Next.\n"),
+        ("The 25<sup>th</sup> Anniversary.\n", "The 25th Anniversary.\n"),
+        ("Costs 2 \\* 3 and a\\_b.\n", "Costs 2 * 3 and a_b.\n"),
+        (
+            "First.\n\n*\\*  \\*  \\* Begin text \\*  \\*  \\**\n\nThey act.\n",
+            "First.\n\nThey act.\n",
+        ),
+        (
+            "First.\n\n**Bali, Indonesia, 15-16 November 2022**\n\nThey act.\n",
+            "First.\n\nBali, Indonesia, 15-16 November 2022\n\nThey act.\n",
+        ),
+    ],
+)
+def test_emphasis_links_and_headings(raw, body):
+    out = clean_raw("---\ntitle: T\n---\n" + raw)
+    assert out.body == body
+
+
+def test_markdown_title_and_headings_without_front_matter():
+    out = clean_raw("# Joint Statement of A and B\n\nToday A and B met.\n\n## Energy\n\nWe act.\n")
+    assert out.meta["title"] == "Joint Statement of A and B"
+    assert out.body == "Today A and B met.\n\n## Energy\n\nWe act.\n"
+
+
+@pytest.mark.parametrize(
+    "debris", ["*a " * 5000, "**a " * 5000, "_a " * 5000, "[a " * 5000 + "](", "![" * 5000]
+)
+def test_unpaired_markup_is_cleaned_in_linear_time(debris):
+    import time
+
+    start = time.perf_counter()
+    clean_raw("---\ntitle: x\n---\n" + debris)
+    assert time.perf_counter() - start < 2.0

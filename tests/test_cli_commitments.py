@@ -136,7 +136,7 @@ def test_text_listing_shows_due_phrase_citation_and_id(cli):
     code, out, _ = cli("commitments", "navigation")
     assert code == 0
     assert out.startswith("2013-06-30  not yet rated  OVERDUE\n")
-    assert "   time phrase: “in the first half of 2013”\n" in out
+    assert "   time phrase: “in the first half of 2013” (commitment)\n" in out
     assert f"   — {NAV_CITATION}\n" in out
     assert f"   id: {NAV}\n" in out
 
@@ -435,3 +435,26 @@ def test_broken_curated_yaml_reason_is_one_line(cli, corpus_copy):
     code, _, err = cli("commitments", "--json", corpus=corpus_copy)
     assert code == 2
     assert len(err.splitlines()) == 1, err
+
+
+# --------------------------------------------------------------------------- kinds
+
+
+def test_json_rows_have_a_kind(cli):
+    rows = listed(cli)
+    assert rows and all(r["kind"] in {"commitment", "call", "event", "target"} for r in rows)
+    assert {r["kind"] for r in rows} >= {"commitment", "event"}
+
+
+@pytest.mark.parametrize("argv", [("--kind", "event"), ("kind:event",), ("kind:Events",)])
+def test_kind_filter(cli, argv):
+    rows = listed(cli, *argv)
+    assert rows and {r["kind"] for r in rows} == {"event"}
+    assert len(rows) < len(listed(cli))
+
+
+@pytest.mark.parametrize("argv", [("--kind", "promise"), ("kind:promise",)])
+def test_bad_kind_filter_exits_2(cli, argv):
+    code, out, err = cli("commitments", *argv)
+    assert code == 2 and out == ""
+    assert err == "briefbot: unknown kind 'promise'; use one of: commitment, call, event, target\n"

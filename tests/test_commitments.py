@@ -180,6 +180,10 @@ def test_curated_file_adds_suppresses_and_redates(tmp_path, corpus, index, found
             "add:\n  - clause_id: {clause}\n    expression: invented words\n    due: 2013-01-01\n",
             "expression 'invented words' is not in clause",
         ),
+        (
+            "redate:\n  - id: {nav}\n    due: 2013-09-30\n    kind: promise\n",
+            "redate #1: kind 'promise' is not one of commitment, call, event, target",
+        ),
     ],
 )
 def test_bad_curated_file_is_a_clear_error(tmp_path, corpus, index, found, content, message):
@@ -199,3 +203,17 @@ def test_unknown_ids_in_the_curated_file_are_warnings(tmp_path, corpus, index):
     warnings: list[str] = []
     extract_all(corpus.documents, index.clauses, path, warnings)
     assert len(warnings) == 3 and all(w.startswith("commitments.yml:") for w in warnings)
+
+
+def test_curated_entries_may_set_the_kind(tmp_path, corpus, index, found):
+    nav = next(c for c in found if "navigation pact" in c.text)
+    path = tmp_path / "commitments.yml"
+    path.write_text(
+        f"redate:\n  - id: {nav.id}\n    due: 2013-09-30\n    kind: event\n"
+        f"add:\n  - clause_id: {nav.clause_id}\n    expression: navigation pact\n"
+        "    due: 2014-12-31\n    kind: target\n"
+    )
+    out = {c.id: c for c in extract_all(corpus.documents, index.clauses, path, [])}
+    assert out[nav.id].kind == "event"
+    added = next(c for c in out.values() if c.expression == "navigation pact")
+    assert added.kind == "target"

@@ -31,6 +31,8 @@ def test_defaults():
         ({"BRIEFBOT_REMINDER_LEADS": ","}, "BRIEFBOT_REMINDER_LEADS: no lead times"),
         ({"BRIEFBOT_REMINDER_TIME": "25:00"}, "BRIEFBOT_REMINDER_TIME: '25:00'"),
         ({"BRIEFBOT_LOG_LEVEL": "LOUD"}, "BRIEFBOT_LOG_LEVEL: 'LOUD'"),
+        ({"BRIEFBOT_REMINDER_KINDS": "event,promise"}, "BRIEFBOT_REMINDER_KINDS: 'promise'"),
+        ({"BRIEFBOT_REMINDER_KINDS": " , "}, "BRIEFBOT_REMINDER_KINDS: no kinds"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
@@ -100,3 +102,16 @@ def test_procfile_processes():
     )
     assert procs["web"].strip() == "briefbot serve --http --no-scheduler"
     assert procs["clock"].strip() == "briefbot scheduler"
+
+
+@pytest.mark.parametrize(
+    ("value", "kinds"),
+    [
+        (None, {"commitment", "call", "event", "target"}),
+        ("event", {"event"}),
+        (" Commitment , target ", {"commitment", "target"}),
+    ],
+)
+def test_reminder_kinds(value, kinds):
+    env = {} if value is None else {"BRIEFBOT_REMINDER_KINDS": value}
+    assert Settings.from_env(env).reminder_kinds == kinds

@@ -815,8 +815,8 @@ def test_ingest_exits_0_or_2_with_one_line_per_failure(tmp_path_factory, content
     assert len(lines) <= 1, lines
     if code == 2:
         assert len(lines) == 1 and lines[0].startswith("error: ")
-    else:
-        assert (work / "out" / "statement.md").is_file()
+    else:  # named YYYY-MM-DD_slug.md, or after the source file
+        assert len(list((work / "out").glob("*.md"))) == 1
 
 
 # ------------------------------------------------------------ bugs found (reproducers)
@@ -953,6 +953,7 @@ _NO_MARKUP = st.characters(blacklist_categories=("Cs",), blacklist_characters=_M
     )
 )
 @example(raw="BOTh sides agreed.\nLeave a comment\nspam")
+@example(raw="\U000f0030")  # once turned into "0" (the escape-hiding plane)
 @example(raw="World / Asia\nBeijing, 6 June 2012 - text\u00a0more")
 def test_clean_raw_never_invents_words(raw):
     """Every word of the cleaned body is a word of the input, at most as often, with
@@ -961,8 +962,8 @@ def test_clean_raw_never_invents_words(raw):
     Stated for input without ``< > & \\ * _``: clean_raw's documented markup
     removal joins or creates words there, so the stricter property is false for it:
     a tag between letters joins them (``a<b>c`` -> ``ac``), an entity decodes to a letter
-    (``&#65;`` -> ``A``), a Markdown escape joins a word (``a\\_b`` -> ``a_b``) and bold
-    markers are dropped (``**a**b`` -> ``ab``, ``__a__`` -> ``a``). ``_`` is a word
+    (``&#65;`` -> ``A``), a Markdown escape joins a word (``a\\_b`` -> ``a_b``) and
+    emphasis markers around words are dropped (``__a__`` -> ``a``). ``_`` is a word
     character, ``*`` and ``\\`` only matter next to it or to letters, hence the list.
     """
     result = clean_raw(raw)
@@ -978,7 +979,6 @@ def test_markup_is_why_the_no_new_words_property_needs_plain_input():
         ("a<b>c", "ac"),
         ("&#65; x", "A"),
         ("a\\_b", "a_b"),
-        ("**a**b", "ab"),
     ]:
         assert new_word in _WORD.findall(clean_raw(raw).body)
         assert new_word not in _WORD.findall(raw)

@@ -42,7 +42,7 @@ def test_ci_runs_the_readme_make_commands():
 
 
 def test_every_readme_command_is_known():
-    known = {"make run", "cp .env.example .env"} | RUN_BY_CI
+    known = {"make run", "cp .env.example .env", "python bench/dated_eval.py"} | RUN_BY_CI
     unknown = [c for c in commands() if c not in known and not c.startswith("briefbot ")]
     assert unknown == []
 
@@ -118,3 +118,20 @@ def test_readme_curation_example_applies_cleanly(corpus, index, tmp_path):
 def test_postgres_extra_exists():
     text = (ROOT / "pyproject.toml").read_text()
     assert re.search(r'^postgres = \["psycopg\[binary\]', text, re.M)
+
+
+def test_readme_dated_eval_command_prints_the_readme_figures():
+    proc = subprocess.run(
+        [sys.executable, "bench/dated_eval.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    figures = dict(line.split(":", 1) for line in proc.stdout.splitlines() if ":" in line)
+    recall = figures["recall"].split()[0]
+    precision = figures["precision"].split()[0]
+    wrong = figures["wrong dates"].strip()
+    assert f"| {recall} (" in README and f"| {precision} (" in README
+    assert f"| {wrong} |" in README

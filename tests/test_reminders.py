@@ -478,3 +478,20 @@ def test_report_json_shape(store, poster):
         "text": "The parties will do nav by then.",
         "citation": "Doc nav, para. 1",
     }
+
+
+def test_plan_leaves_out_kinds_not_configured(store):
+    from dataclasses import replace
+
+    event = replace(make_commitment("summit", date(2013, 6, 30)), kind="event")
+    now = utc("2013-06-30T12:00")
+    everything = plan([NAV, event], {}, now=now, settings=make_settings(), store=store)
+    only = plan(
+        [NAV, event],
+        {},
+        now=now,
+        settings=make_settings(reminder_kinds=frozenset({"commitment"})),
+        store=store,
+    )
+    assert {r.commitment.id for r in everything.post} == {"nav", "summit"}
+    assert {r.commitment.id for r in only.post} == {"nav"}

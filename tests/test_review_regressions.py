@@ -122,7 +122,8 @@ def test_ingest_bad_front_matter_date_is_a_clear_error_and_others_continue(tmp_p
     good.write_text("---\ntitle: G\ndate: 2012-06-06\nparties: China, Russia\n---\n\nText.\n")
     code, _, err = run("ingest", str(bad), str(good), "--out", str(tmp_path / "out"))
     assert code == 2 and "is not YYYY-MM-DD" in err
-    written = (tmp_path / "out" / "good.md").read_text()
+    # Issue 8: a source without a dated name is named YYYY-MM-DD_slug-of-title.
+    written = (tmp_path / "out" / "2012-06-06_g.md").read_text()
     assert "parties:\n- China\n- Russia\n" in written
 
 

@@ -399,3 +399,79 @@ def test_pathological_input_runs(text: str, count: int) -> None:
     assert time.perf_counter() - started < 10
     assert len(found) == count
     assert all(text[e.start_char : e.end_char] == e.text for e in found)
+
+
+# Issue 8: expressions seen in unseen statements. Anchor 2024-05-16.
+@pytest.mark.parametrize(
+    ("text", "expression", "start", "due"),
+    [
+        (
+            "the renewal of the Task Force for an additional year.",
+            "for an additional year",
+            "2024-05-16",
+            "2025-05-16",
+        ),
+        ("will pass into law by this summer.", "by this summer", None, "2024-08-31"),
+        (
+            "the announcement of measures later this spring to",
+            "later this spring",
+            "2024-03-01",
+            "2024-05-31",
+        ),
+        (
+            "Throughout this fall, Quad countries plan",
+            "Throughout this fall",
+            "2024-09-01",
+            "2024-11-30",
+        ),
+        ("to reach it in the 2030s", "in the 2030s", "2030-01-01", "2039-12-31"),
+        ("enhanced actions during the 2020s,", "during the 2020s", "2020-01-01", "2029-12-31"),
+        ("take urgent action this decade to", "this decade", "2024-05-16", "2029-12-31"),
+        (
+            "train 40,000 students over the next decade.",
+            "over the next decade",
+            "2024-05-16",
+            "2034-05-16",
+        ),
+        ("its term 2025-26 on the Council", "2025-26", "2025-01-01", "2026-12-31"),
+        ("hosted by India (2025) and Brazil", "2025", "2025-01-01", "2025-12-31"),
+        ("revisit the 2030 targets in our NDCs", "2030", "2030-01-01", "2030-12-31"),
+        ("look forward to the 2025 Youth Summit in Japan", "2025", "2025-01-01", "2025-12-31"),
+        ("activities, including Balikatan 2025, to ensure", "2025", "2025-01-01", "2025-12-31"),
+        ("net-zero emissions preferably by 2050, and", "preferably by 2050", None, "2050-12-31"),
+        ("for Zambia by early 2025.", "by early 2025", None, "2025-04-30"),
+        ("in mid-2025", "in mid-2025", "2025-06-01", "2025-06-30"),
+        ("trainings starting in 2025, and", "starting in 2025", "2025-01-01", None),
+        ("USD 100 billion per year through to 2025 in", "through to 2025", None, "2025-12-31"),
+        ("a conference in October this year", "in October this year", "2024-10-01", "2024-10-31"),
+        ("by the end of this year", "by the end of this year", None, "2024-12-31"),
+        ("convene later this year the Dialogue", "later this year", "2024-05-16", "2024-12-31"),
+        ("pledged to make 2024 the year of implementation", "2024", "2024-01-01", "2024-12-31"),
+        ("deliver an update in Spring 2025.", "in Spring 2025", "2025-03-01", "2025-05-31"),
+        ("open applications in November, providing", "in November", "2024-11-01", "2024-11-30"),
+        ("will report back by the 2025 Spring Meetings.", "by the 2025 Spring", None, "2025-05-31"),
+        ("look forward to the 2025 Shareholding Review.", "2025", "2025-01-01", "2025-12-31"),
+    ],
+)
+def test_issue8_expressions(text, expression, start, due):
+    found = forward_expressions(text, date(2024, 5, 16))
+    assert [(e.text, _iso(e.start), _iso(e.due)) for e in found] == [(expression, start, due)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "set forth in Executive Order 14257 of April 2, 2024",
+        "mobilize $100 billion a year",
+        "consistent with the Vision 2030 plan",
+        "We welcome UNSCR S/RES/2735 (2024), and",
+        "met in Washington from September 30 – October 1, 2024 for the Gathering",
+        "the plan for developing relations in the next decade, which",
+    ],
+)
+def test_issue8_not_forward(text):
+    assert forward_expressions(text, date(2024, 10, 2)) == []
+
+
+def _iso(d):
+    return d.isoformat() if d else None

@@ -136,7 +136,7 @@ def test_commitments_overdue_lists_the_navigation_pact(bolt, fake):
     text = all_text(payload)
     assert "*Overdue commitments* (" in text
     assert (
-        "*2013-06-30* · not yet rated · “*in the first half of 2013*”\n"
+        "*2013-06-30* · not yet rated · “*in the first half of 2013*” · commitment\n"
         "The two sides agreed to start formal negotiation in the first half of 2013"
     ) in text
     assert f"_{NAV_CITATION}_" in text
@@ -159,6 +159,14 @@ def test_commitments_due_year_without_matches_says_none(bolt, fake):
     assert "/commitments upcoming" in all_text(payload)
 
 
+def test_commitments_kind_filter_lists_only_that_kind(bolt, fake):
+    payload = commitments(bolt, fake, "kind:event due:2023")
+    assert_valid_blocks(payload["blocks"])
+    assert payload["text"].startswith("Commitments due 2023 of kind event (")
+    lines = [b["text"]["text"] for b in payload["blocks"][1:] if b["type"] == "section"]
+    assert lines and all(line.split("\n")[0].endswith("” · event") for line in lines)
+
+
 def test_commitments_narrow_list_is_valid_and_small(bolt, fake):
     payload = commitments(bolt, fake, "navigation")
     assert_valid_blocks(payload["blocks"])
@@ -178,8 +186,9 @@ def test_commitments_narrow_list_is_valid_and_small(bolt, fake):
         ),
         ("due:2013-13", "due:2013-13 has no month 13"),
         ("due:soon", "due:soon is not a year or month; use due:2013 or due:2013-06"),
+        ("kind:promise", "unknown kind 'promise'; use one of: commitment, call, event, target"),
     ],
-    ids=["status", "month", "due"],
+    ids=["status", "month", "due", "kind"],
 )
 def test_commitments_bad_filter_gets_a_specific_error(bolt, fake, text, message):
     payload = commitments(bolt, fake, text)

@@ -1,0 +1,204 @@
+"""Who signed a statement, and a short title for citations, guessed from its text.
+
+Used by ``briefbot ingest`` to propose defaults the user can correct
+(``--parties``, ``--short-title``). Plain rules and a gazetteer of states and
+groupings; nothing here is ever written into the statement's text.
+"""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["infer_parties", "propose_short_title", "slugify"]
+
+# Sovereign states (UN members and observers) by their usual English short name.
+_ONE_WORD_STATES = (
+    "Afghanistan Albania Algeria Andorra Angola Argentina Armenia Australia Austria Azerbaijan "
+    "Bahamas Bahrain Bangladesh Barbados Belarus Belgium Belize Benin Bhutan Bolivia Botswana "
+    "Brazil Brunei Bulgaria Burundi Cambodia Cameroon Canada Chad Chile China Colombia Comoros "
+    "Croatia Cuba Cyprus Denmark Djibouti Dominica Ecuador Egypt Eritrea Estonia Eswatini "
+    "Ethiopia Fiji Finland France Gabon Gambia Georgia Germany Ghana Greece Grenada Guatemala "
+    "Guinea Guyana Haiti Honduras Hungary Iceland India Indonesia Iran Iraq Ireland Israel Italy "
+    "Jamaica Japan Jordan Kazakhstan Kenya Kiribati Kuwait Kyrgyzstan Laos Latvia Lebanon "
+    "Lesotho Liberia Libya Liechtenstein Lithuania Luxembourg Madagascar Malawi Malaysia "
+    "Maldives Mali Malta Mauritania Mauritius Mexico Micronesia Moldova Monaco Mongolia "
+    "Montenegro Morocco Mozambique Myanmar Namibia Nauru Nepal Netherlands Nicaragua Niger "
+    "Nigeria Norway Oman Pakistan Palau Palestine Panama Paraguay Peru Philippines Poland "
+    "Portugal Qatar Romania Russia Rwanda Samoa Senegal Serbia Seychelles Singapore Slovakia "
+    "Slovenia Somalia Spain Sudan Suriname Sweden Switzerland Syria Tajikistan Tanzania "
+    "Thailand Togo Tonga Tunisia Turkey Turkmenistan Tuvalu Uganda Ukraine Uruguay Uzbekistan "
+    "Vanuatu Venezuela Vietnam Yemen Zambia Zimbabwe"
+)
+_STATES = [
+    *_ONE_WORD_STATES.split(),
+    "Antigua and Barbuda",
+    "Bosnia and Herzegovina",
+    "Burkina Faso",
+    "Cabo Verde",
+    "Central African Republic",
+    "Costa Rica",
+    "Czech Republic",
+    "Dominican Republic",
+    "East Timor",
+    "El Salvador",
+    "Equatorial Guinea",
+    "Guinea-Bissau",
+    "Ivory Coast",
+    "Marshall Islands",
+    "New Zealand",
+    "North Macedonia",
+    "Papua New Guinea",
+    "Saint Lucia",
+    "San Marino",
+    "Saudi Arabia",
+    "Sierra Leone",
+    "Solomon Islands",
+    "South Africa",
+    "South Sudan",
+    "Sri Lanka",
+    "Trinidad and Tobago",
+    "United Arab Emirates",
+    "United Kingdom",
+    "United States",
+    "Vatican",
+    "Korea",
+]
+# Other ways statements name the same state (matched case-sensitively).
+_ALIASES = {
+    "U.S.": "United States",
+    "US": "United States",
+    "USA": "United States",
+    "United States of America": "United States",
+    "America": "United States",
+    "PRC": "China",
+    "People’s Republic of China": "China",
+    "People's Republic of China": "China",
+    "Russian Federation": "Russia",
+    "U.K.": "United Kingdom",
+    "UK": "United Kingdom",
+    "Britain": "United Kingdom",
+    "Great Britain": "United Kingdom",
+    "French Republic": "France",
+    "ROK": "Republic of Korea",
+    "Republic of Korea": "Republic of Korea",
+    "South Korea": "Republic of Korea",
+    "Korea": "Republic of Korea",
+    "DPRK": "North Korea",
+    "Türkiye": "Turkey",
+    "Turkiye": "Turkey",
+    "Viet Nam": "Vietnam",
+    "Côte d’Ivoire": "Ivory Coast",
+    "Côte d'Ivoire": "Ivory Coast",
+    "UAE": "United Arab Emirates",
+    "EU": "European Union",
+    "E.U.": "European Union",
+    "European Union": "European Union",
+}
+# Groupings that sign as one ("G20") or stand for known members ("Quad").
+_GROUPS = {
+    "Quad": ("Australia", "India", "Japan", "United States"),
+    "G20": ("G20",),
+    "G7": ("G7",),
+    "BRICS": ("BRICS",),
+    "ASEAN": ("ASEAN",),
+}
+_SHORT_NAMES = {
+    "United States": "U.S.",
+    "United Kingdom": "UK",
+    "Republic of Korea": "ROK",
+    "European Union": "EU",
+    "United Arab Emirates": "UAE",
+}
+
+_NAMES = {name: name for name in _STATES} | _ALIASES
+_NAME_RE = re.compile(
+    r"(?<![\w.])(?<!Northern\s)(?<!New\s)(?:the\s+)?(?:Republic\s+of\s+(?=Indonesia|Iraq|the\s+Philippines|Korea)|"
+    r"Kingdom\s+of\s+(?=Saudi|Thailand|Jordan|Morocco|Spain|the\s+Netherlands))?"
+    r"(?P<name>"
+    + "|".join(re.escape(n) for n in sorted(_NAMES, key=len, reverse=True))
+    + r")(?![\w’'])(?!\.\w)"
+)
+_GROUP_RE = re.compile(r"\b(?P<group>" + "|".join(_GROUPS) + r")\b")
+
+
+def _found(text: str) -> list[str]:
+    out: list[str] = []
+    for m in _NAME_RE.finditer(text):
+        name = _NAMES[m.group("name")]
+        if name == "North Korea":
+            continue  # named in statements about it, hardly ever a signatory
+        if name not in out:
+            out.append(name)
+    return out
+
+
+def infer_parties(title: str, body: str) -> list[str]:
+    """The signatories a statement names: in its title, else in its first paragraph.
+
+    "U.S.-Canada Joint Statement ..." -> ["United States", "Canada"]; "Joint Statement
+    from Quad Leaders" -> the four Quad members; [] when nothing is recognised.
+    """
+    parties = _found(title)
+    if not parties:
+        for m in _GROUP_RE.finditer(title):
+            parties.extend(p for p in _GROUPS[m.group("group")] if p not in parties)
+    if not parties:
+        first = body.strip().split("\n\n", 1)[0]
+        parties = _found(first)
+    return parties
+
+
+def slugify(text: str, *, limit: int = 60) -> str:
+    """Lower-case ASCII words joined by '-' (at most ``limit`` characters, whole words)."""
+    text = text.replace("U.S.", "US").replace("’", "").replace("'", "")
+    words = re.findall(r"[A-Za-z0-9]+", text)
+    slug = ""
+    for word in words:
+        candidate = f"{slug}-{word.lower()}" if slug else word.lower()
+        if len(candidate) > limit:
+            break
+        slug = candidate
+    return slug or "statement"
+
+
+_DOC_NOUN = re.compile(
+    r"^(?:The\s+)?(?P<doc>(?:Joint\s+)?(?:Vision\s+|Leaders[’']?\s+)?(?:Statement|Declaration|"
+    r"Communiqu[ée]|Readout|Fact\s+Sheet))\s+(?:from|of|by|between)\s+",
+    re.I,
+)
+
+
+_BARE_DOC = re.compile(
+    r"(?:The\s+)?(?:Joint\s+)?(?:Vision\s+|Leaders[’']?\s+)?(?:Statement|Declaration|Communiqu[ée])",
+    re.I,
+)
+
+
+def propose_short_title(title: str, parties: list[str], *, limit: int = 70) -> str | None:
+    """A short title for citations when ``title`` is long, else None.
+
+    The subtitle goes ("... on the Extension of ..." / ": Commemorating ..."); a title
+    naming its signatories ("Joint Statement from the Leaders of A and B") becomes
+    "A–B Joint Statement" when the parties are known and few.
+    """
+    title = " ".join(title.split())
+    if len(title) <= limit:
+        return None
+    short = re.split(
+        r":\s|\s[–—-]\s|\s+on\s+|\s+(?-i:[A-Z][a-z]+ing)\s+|\s+(?:regarding|concerning)\s+"
+        r"|(?<=\w{3})\s+(?=Joint\s+Statement\s+(?:from|of|by)\b)",
+        title,
+    )[0].strip()
+    m = _DOC_NOUN.match(short + " of ") if _BARE_DOC.fullmatch(short) else _DOC_NOUN.match(short)
+    if m and parties and len(parties) <= 4:
+        names = [_SHORT_NAMES.get(p, p) for p in parties]
+        # Keep the signatories in the order the title names them.
+        short = f"{'–'.join(names)} {m.group('doc')}"
+    if len(short) > limit:
+        words: list[str] = []
+        for word in short.split():
+            if len(" ".join([*words, word])) > limit:
+                break
+            words.append(word)
+        short = " ".join(words)
+    return short if short and short != title else None

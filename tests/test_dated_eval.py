@@ -1,0 +1,70 @@
+"""The hand-checked table of dated items (tests/data/dated_items.tsv) and its scores."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCH = Path(__file__).resolve().parents[1] / "bench" / "dated_eval.py"
+
+
+@pytest.fixture(scope="module")
+def dated_eval():
+    spec = importlib.util.spec_from_file_location("dated_eval", BENCH)
+    assert spec is not None and spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["dated_eval"] = module  # dataclasses look their module up by name
+    try:
+        spec.loader.exec_module(module)
+        yield module
+    finally:
+        sys.modules.pop("dated_eval", None)
+
+
+@pytest.fixture(scope="module")
+def table(dated_eval):
+    return dated_eval.load_table()
+
+
+@pytest.fixture(scope="module")
+def devset(dated_eval):
+    return dated_eval.load_devset()
+
+
+def test_table_is_big_enough_and_well_formed(dated_eval, table, devset):
+    rows, exhaustive = table
+    assert len(rows) >= 150
+    assert sum(r.positive for r in rows) >= 60 and sum(not r.positive for r in rows) >= 60
+    assert exhaustive <= set(devset)
+    kinds = {*dated_eval.KINDS, "none"}
+    for row in rows:
+        assert row.kind in kinds, row
+        assert row.positive == (row.due is not None or row.start is not None), row
+        clause = dated_eval.clauses_of(devset[row.doc]).get(row.clause)
+        assert clause is not None, row
+        assert row.expression in clause.text, row
+
+
+def test_no_duplicate_rows(table):
+    rows, _ = table
+    keys = [(r.doc, r.clause, r.expression) for r in rows]
+    assert len(keys) == len(set(keys))
+
+
+def test_figures_meet_the_targets(dated_eval, table, devset):
+    rows, exhaustive = table
+    result = dated_eval.evaluate(rows, exhaustive, devset)
+    assert result.recall >= 0.9, result.misses
+    assert result.precision >= 0.9, result.false_alarms
+    assert result.wrong_dates == []
+    assert result.kind_accuracy >= 0.8, result.wrong_kinds
+
+
+def test_script_prints_the_figures(dated_eval, capsys):
+    assert dated_eval.main([]) == 0
+    out = capsys.readouterr().out
+    for label in ("recall:", "precision:", "wrong dates:", "kind accuracy:"):
+        assert label in out
