@@ -192,9 +192,7 @@ def _strip_markup(text: str, removed: list[str]) -> str:
     # Escaped characters are words, not markup: hide them from the emphasis rules (in a
     # private-use plane; not when the text itself uses that plane, which we must keep).
     hide = _HIDDEN_RANGE.search(text) is None
-    text, n = _ESCAPED.subn(
-        lambda m: chr(_HIDDEN + ord(m.group(1))) if hide else m.group(1), text
-    )
+    text, n = _ESCAPED.subn(lambda m: chr(_HIDDEN + ord(m.group(1))) if hide else m.group(1), text)
     count("Markdown escapes (e.g. '1\\.')", n)
     text, n = _IMAGE.subn("", text)
     count("Markdown images", n)
