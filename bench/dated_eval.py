@@ -32,7 +32,6 @@ from bot.ingest import ingest_file  # noqa: E402
 
 TABLE = ROOT / "tests" / "data" / "dated_items.tsv"
 DEVSET = ROOT / "tests" / "data" / "devset"
-KINDS = ("commitment", "call", "event", "target")
 
 
 @dataclass(frozen=True)

@@ -161,20 +161,23 @@ def test_unsupported_database_driver_is_configuration_exit_2():
     assert "DATABASE_URL: 'mysql' is not supported" in err and "hunter2" not in err
 
 
-def test_password_in_slack_api_url_is_masked_in_errors(tmp_path):
+def run_process(tmp_path, *argv: str, **env_extra: str) -> subprocess.CompletedProcess[str]:
+    """``python -m bot ARGV`` with no Slack or briefbot setting but ``env_extra``."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-    env.update(
-        SLACK_API_URL="ftp://admin:hunter2@example.invalid/api/",
-        BRIEFBOT_ENV_FILE=str(tmp_path / "none.env"),
-    )
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "docs"],
+    env.pop("DATABASE_URL", None)
+    env.update(BRIEFBOT_ENV_FILE=str(tmp_path / "none.env"), **env_extra)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *argv],
         cwd=ROOT,
         env=env,
         capture_output=True,
         text=True,
         timeout=60,
     )
+
+
+def test_password_in_slack_api_url_is_masked_in_errors(tmp_path):
+    proc = run_process(tmp_path, "docs", SLACK_API_URL="ftp://admin:hunter2@example.invalid/api/")
     assert proc.returncode == 2
     assert "SLACK_API_URL" in proc.stderr and "hunter2" not in proc.stderr
     assert "admin:***@" in proc.stderr
@@ -182,17 +185,8 @@ def test_password_in_slack_api_url_is_masked_in_errors(tmp_path):
 
 def test_hung_database_makes_the_cli_exit_2_within_15_seconds(silent_database, tmp_path):
     url = f"postgresql+psycopg://briefbot:hunter2@127.0.0.1:{silent_database}/db"
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-    env.update(BRIEFBOT_ENV_FILE=str(tmp_path / "none.env"), DATABASE_URL=url)
     started = time.monotonic()
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "commitments"],
-        cwd=ROOT,
-        env=env,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
+    proc = run_process(tmp_path, "commitments", DATABASE_URL=url)
     assert time.monotonic() - started < 15
     assert proc.returncode == 2, proc.stderr
     lines = proc.stderr.strip().splitlines()
