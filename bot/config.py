@@ -71,21 +71,21 @@ def redact(value: str | None) -> str:
     return f"{prefix + '-' if prefix else ''}…({len(value)} chars)"
 
 
-_USERINFO = re.compile(
-    r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<user>[^/@:\s]*)(?P<password>:[^/@\s]*)?@"
-)
+# The authority's credentials run to its last "@" (a password may hold an unencoded "@").
+_USERINFO = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)(?P<userinfo>[^/?#\s]*)@")
+_SECRET_PARAM = re.compile(r"(?i)([?&](?:token|key|secret|password|pass|sig)=)[^&#\s]*")
 
 
 def mask_url(text: str) -> str:
-    """``text`` with the credentials of any ``scheme://user:password@host`` URL masked:
-    the password becomes ``***`` (a lone user part, which may be a token, too)."""
+    """``text`` with the credentials of any URL in it masked: the password of
+    ``scheme://user:password@host`` becomes ``***`` (a lone user part, which may be a
+    token, too), and so do ``token=``, ``key=``, ``secret=``, ``password=`` parameters."""
 
     def mask(m: re.Match[str]) -> str:
-        if m.group("password"):
-            return f"{m.group('scheme')}{m.group('user')}:***@"
-        return f"{m.group('scheme')}***@"
+        user, colon, _ = m.group("userinfo").partition(":")
+        return f"{m.group('scheme')}{user}:***@" if colon else f"{m.group('scheme')}***@"
 
-    return _USERINFO.sub(mask, text)
+    return _SECRET_PARAM.sub(r"\1***", _USERINFO.sub(mask, text))
 
 
 _DURATION = re.compile(r"^(\d+)\s*([dhm])$")
@@ -200,7 +200,7 @@ class Settings:
     api_url: str = "https://slack.com/api/"
     port: int = 3000
     corpus_dir: Path = Path("corpus")
-    database_url: str = DEFAULT_DB_URL
+    database_url: str = field(default=DEFAULT_DB_URL, repr=False)  # may hold a password
     reminder_channel: str | None = None
     timezone: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
     reminder_leads: tuple[timedelta, ...] = (timedelta(days=30), timedelta(days=7), timedelta(0))

@@ -10,6 +10,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import os
 import signal
 import threading
 import time
@@ -146,7 +147,10 @@ class HttpServer:
     def in_flight(self) -> int:
         """Requests being read, run or written right now."""
         dispatcher = self._server.task_dispatcher
-        channels = list(self._server.active_channels.values())
+        try:  # waitress's I/O thread may change the dict while we copy it
+            channels = list(self._server.active_channels.values())
+        except RuntimeError:
+            return 1
         busy = sum(1 for ch in channels if ch.requests or ch.total_outbufs_len)
         return busy + len(dispatcher.queue)
 
@@ -223,11 +227,18 @@ def serve(
 
 
 def _serve_http(app: Any, settings: Settings, host: str, later: Any) -> None:
-    """Serve until SIGTERM or SIGINT, then stop gracefully."""
+    """Serve until SIGTERM or SIGINT, then stop gracefully: finish what is in flight for up
+    to ``BRIEFBOT_SHUTDOWN_GRACE`` seconds. Past that, or on a second signal, exit at once
+    with code 1 (what was cut short is logged)."""
     stop = threading.Event()
-    previous = {
-        sig: signal.signal(sig, lambda *_: stop.set()) for sig in (signal.SIGTERM, signal.SIGINT)
-    }
+
+    def on_signal(signum: int, _frame: Any) -> None:
+        if stop.is_set():
+            log.error("briefbot: second signal; exiting without waiting")
+            _exit_now(1)
+        stop.set()
+
+    previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
         server = start_http_server(app, host, settings.port, settings)
         log.info("briefbot: HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
@@ -239,10 +250,17 @@ def _serve_http(app: Any, settings: Settings, host: str, later: Any) -> None:
         if server.stop(settings.shutdown_grace, later):
             log.info("briefbot: stopped cleanly")
         else:
-            log.warning("briefbot: stopped with work still in flight after the grace period")
+            log.error("briefbot: stopped with work still in flight after the grace period")
+            _exit_now(1)  # answer threads still blocked on Slack must not hold the exit
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
+
+
+def _exit_now(code: int) -> None:
+    """Leave at once (flushing logs), without waiting for threads still blocked on I/O."""
+    logging.shutdown()
+    os._exit(code)
 
 
 def _start_scheduler(settings: Settings, services: Services) -> Any:

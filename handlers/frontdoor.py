@@ -22,7 +22,9 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable
+from http.client import HTTPException
 from typing import Any
+from urllib.error import URLError
 
 from slack_bolt.middleware import Middleware
 from slack_bolt.request import BoltRequest
@@ -97,13 +99,22 @@ class SafeRespond:
     def __call__(self, text: str | dict[str, Any] = "", **kwargs: Any) -> Any:
         message = dict(text) if isinstance(text, dict) else {"text": text, **kwargs}
         message = {k: v for k, v in message.items() if v is not None}
-        webhook = WebhookClient(url=self.response_url, timeout=self._timeout)
+        webhook = WebhookClient(url=self.response_url, timeout=self._timeout, retry_handlers=[])
         problem = ""
         for attempt in (1, 2):
             try:
                 resp = webhook.send_dict(message)
-            except (OSError, SlackClientError) as exc:  # timeouts and refused connections
-                problem = f"connection error ({type(exc).__name__})"
+            except URLError as exc:  # failed while connecting or sending: Slack never had it
+                problem = f"connection error ({type(exc.reason).__name__})"
+            except (OSError, SlackClientError, HTTPException) as exc:
+                # Sent, then no answer in time: Slack may well have posted it, so a retry or
+                # a fallback could show the answer twice. Say so instead.
+                log.warning(
+                    "response_url did not answer in %ss (%s); the answer may not have arrived",
+                    self._timeout,
+                    type(exc).__name__,
+                )
+                return None
             else:
                 if resp.status_code < 400:
                     return resp

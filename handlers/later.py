@@ -108,13 +108,15 @@ class Later:
             run()
 
     def drain(self, timeout: float) -> bool:
-        """Stop taking new work onto the pool and wait up to ``timeout`` seconds for the
-        answers in flight; True when all finished."""
+        """Wait up to ``timeout`` seconds for the answers in flight, then drop the ones not
+        started (logged with their number); True when all finished."""
         deadline = time.monotonic() + timeout
         with self._idle:
             while self._pending and (left := deadline - time.monotonic()) > 0:
                 self._idle.wait(left)
-            done = self._pending == 0
+            left_over = self._pending
         if self._pool is not None:
-            self._pool.shutdown(wait=False, cancel_futures=False)
-        return done
+            self._pool.shutdown(wait=False, cancel_futures=True)
+        if left_over:
+            log.error("%d answer(s) were not sent before the shutdown grace ran out", left_over)
+        return left_over == 0

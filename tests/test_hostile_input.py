@@ -205,3 +205,26 @@ def test_unknown_setting_values_name_the_variable():
         with pytest.raises(ConfigError, match=f"^{name}: "):
             Settings.from_env({name: value})
     assert Settings.from_env({"BRIEFBOT_HTTP_MAX_BODY": "2m"}).http_max_body == 2 * 1024 * 1024
+
+
+@pytest.mark.parametrize(
+    ("text", "secret"),
+    [
+        ("https://user:pa@ss@host/api/", "pa@ss"),
+        ("https://xoxb-123-abc@host/api/", "xoxb-123-abc"),
+        ("https://host/api/?token=xoxb-123-abc&x=1", "xoxb-123-abc"),
+        ("postgresql+psycopg://u:hunter2@h/db", "hunter2"),
+    ],
+)
+def test_mask_url_hides_credentials(text, secret):
+    from bot.config import mask_url
+
+    masked = mask_url(text)
+    assert secret not in masked and "***" in masked
+
+
+def test_settings_repr_hides_the_database_password():
+    from bot.config import Settings
+
+    s = Settings.from_env({"DATABASE_URL": "postgresql+psycopg://u:hunter2@h/db"})
+    assert "hunter2" not in repr(s)
