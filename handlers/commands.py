@@ -7,6 +7,7 @@ from typing import Any
 
 from bot.search import QueryError
 from bot.services import Services
+from bot.slacktext import plain_text
 from handlers import blocks
 
 log = logging.getLogger(__name__)
@@ -21,7 +22,7 @@ def brief_reply(
     shareable: bool = True,
 ) -> blocks.Message:
     """The /brief answer for ``text``: help, a specific error, or a page of quotes."""
-    query = (text or "").strip()
+    query = plain_text(text)
     if query.lower() in {"", "help", "?", "-h", "--help"}:
         return blocks.help_message()
     try:
