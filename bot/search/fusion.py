@@ -34,9 +34,11 @@ __all__ = [
 
 SEMANTIC_CANDIDATES = 30
 SEMANTIC_GATE = 70.0
-MEANING_WEIGHT = 0.35
-COS_FLOOR = 0.10
-COS_CEIL = 0.60
+MEANING_WEIGHT = 0.25
+COS_FLOOR = 0.0
+COS_CEIL = 0.50
+#: A clause's fused score is never more than this below its lexical score.
+MAX_DEMOTION = 5.0
 INTENT_POINTS = 8.0
 DATE_POINTS = 4.0
 
@@ -58,4 +60,4 @@ def fuse(lexical: np.ndarray, cosine: np.ndarray | None) -> np.ndarray:
         return lexical
     meaning = meaning_score(cosine)
     blended = (1 - MEANING_WEIGHT) * lexical + MEANING_WEIGHT * meaning
-    return np.maximum(blended, lexical - MEANING_WEIGHT * 10.0).astype(np.float32)
+    return np.maximum(blended, lexical - MAX_DEMOTION).astype(np.float32)

@@ -36,7 +36,7 @@ from bot.search.filters import (
     parse_query,
 )
 from bot.search.lexical import LexicalIndex, rerank
-from bot.search.understand import QueryReader, Reading, metadata_words
+from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
 from bot.search.words import STOP_WORDS, stem
 from bot.slacktext import plain_text
 
@@ -106,7 +106,18 @@ _FORWARD = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_PLACE = re.compile(r"\b(?:in|at) (?:the )?[A-Z][a-z]+")
+_PLACE = re.compile(
+    r"\b(?:in|at) (?:the )?(?!(?:January|February|March|April|May|June|July|August|September"
+    r"|October|November|December)\b)[A-Z][a-z]+"
+)
+
+
+def _looks_ahead(clause: Clause) -> bool:
+    """The clause names something later than its statement (a later year, 'will be held')."""
+    if _FORWARD.search(clause.text):
+        return True
+    year = clause.doc_date.year if clause.doc_date else None
+    return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
 class ClauseIndex:
@@ -143,7 +154,7 @@ class ClauseIndex:
             doc_parties = tuple(getattr(d, "parties", ()) or ())
             parties.update(doc_parties)
             title_words.append(metadata_words(titles, ()) - STOP_WORDS)
-            party_words.append(metadata_words("", doc_parties))
+            party_words.append(metadata_words("", doc_parties, c.doc_date))
             metas.append(_DocMeta(c.doc_id, normalise(c.doc_title), c.doc_date, frozenset()))
         # Title words shared by many documents ("joint", "statement") say nothing.
         common = max(2, len(metas) // 3)
@@ -165,13 +176,21 @@ class ClauseIndex:
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
         self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words)
+        # What "next", "when" and "where" questions look for, per clause.
+        self._ahead = np.fromiter(
+            (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
+        )
+        self._place = np.fromiter(
+            (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
+        )
         self.reader = QueryReader(parties)
+        self._aliases = alias_words()
         self.semantic: Any = None
         if semantic:
             from bot.search.semantic import SemanticIndex, available
 
             if available():
-                self.semantic = SemanticIndex(self._norm)
+                self.semantic = SemanticIndex(self._norm, self.lexical.terms)
 
     @classmethod
     def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
@@ -280,9 +299,16 @@ class ClauseIndex:
                 notes.append("add words to search for, not only filters")
             return [], {}
         content = [stem(w) for w in words if w not in STOP_WORDS] or [stem(w) for w in words]
-        match = self.lexical.match(content)
+        expand = self.semantic.neighbours if self.semantic is not None else None
+        match = self.lexical.match(content, expand, self._aliases)
         coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
+        # A word the corpus does not use is read as its nearest corpus word in meaning
+        # for the rerank too ("tumours" -> "cancer"); shown as "tumours ≈ cancer".
+        related = {w: near[0][0] for w, near in match.related.items()}
         key = coverage + bm25 * 0.01
+        if reading.order or reading.asks:
+            # Let clauses that fit "next" / "when" / "where" into the candidates.
+            key = key + self._intent_bonus(reading, np.arange(len(key))) * (key > 0)
         if mask is not None:
             key[~mask] = 0
         cand = np.flatnonzero(key > 0)
@@ -293,10 +319,15 @@ class ClauseIndex:
         # order kept for the phrase score, unstemmed content words for keywords. Party
         # names are left to the metadata when the query has other words.
         topic = [w for w in words if w not in reading.party_words] or words
-        fixed_words = [corrections.get(stem(w), w) for w in topic]
+
+        def fixed(w: str) -> str:
+            return corrections.get(stem(w)) or related.get(stem(w)) or w
+
+        fixed_words = [corrections.get(stem(w), w) for w in words]
         fixed_phrase = " ".join(fixed_words)
-        fixed_keywords = " ".join(w for w in fixed_words if w not in STOP_WORDS) or fixed_phrase
-        typed = " ".join(topic)
+        fixed_topic = [fixed(w) for w in topic]
+        fixed_keywords = " ".join(w for w in fixed_topic if w not in STOP_WORDS) or fixed_phrase
+        typed = " ".join(words)
 
         def lexical_of(idx: np.ndarray) -> np.ndarray:
             if len(idx) == 0:
@@ -308,7 +339,7 @@ class ClauseIndex:
         lexical = lexical_of(cand)
         cosine = None
         if self.semantic is not None:
-            qvec = self.semantic.embed_query(" ".join(fixed_words))
+            qvec = self.semantic.embed_query(" ".join(fixed_topic))
             if qvec is not None:
                 if len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE:
                     extra = self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask)
@@ -318,6 +349,7 @@ class ClauseIndex:
                 cosine = self.semantic.similarity(qvec, cand)
         if len(cand) == 0:
             return [], corrections
+        self._last = (cand, lexical, cosine)  # for measurements (bench, tuning)
         # Rank on the score with the intent bonus; show it capped at 100.
         final = fusion.fuse(lexical, cosine) + self._intent_bonus(reading, cand)
         order = np.lexsort((-bm25[cand], -final))
@@ -329,25 +361,18 @@ class ClauseIndex:
         bonus = np.zeros(len(cand), dtype=np.float32)
         if not (reading.order or reading.asks):
             return bonus
-        dates = self._doc_dates[self._clause_doc[cand]]
-        known = dates[dates > 0]
-        span = float(known.max() - known.min()) if len(known) else 0.0
-        recency = (dates - known.min()) / span if span else np.zeros(len(cand))
-        for j, i in enumerate(cand):
-            clause = self.clauses[int(i)]
-            text = clause.text
-            year = clause.doc_date.year if clause.doc_date else None
-            ahead = bool(_FORWARD.search(text)) or bool(
-                year and any(int(y) > year for y in _YEAR.findall(text))
-            )
-            if reading.order == "next" or reading.asks == "when":
-                bonus[j] += fusion.INTENT_POINTS if ahead else 0.0
-            if reading.asks == "where" and _PLACE.search(text):
-                bonus[j] += fusion.INTENT_POINTS / 2
-        if reading.order in {"next", "latest"}:
-            bonus += fusion.DATE_POINTS * recency
-        elif reading.order == "first":
-            bonus += fusion.DATE_POINTS * (1 - recency)
+        if reading.order == "next" or reading.asks == "when":
+            bonus += fusion.INTENT_POINTS * self._ahead[cand]
+        if reading.asks == "where":
+            bonus += fusion.INTENT_POINTS * self._place[cand]
+        if reading.order:
+            dates = self._doc_dates[self._clause_doc[cand]]
+            known = dates[dates > 0]
+            span = float(known.max() - known.min()) if len(known) else 0.0
+            recency = (dates - known.min()) / span if span else np.zeros(len(cand))
+            recency = np.where(dates > 0, recency, 0.0)
+            late = reading.order in {"next", "latest"}
+            bonus += fusion.DATE_POINTS * (recency if late else 1 - recency)
         return bonus
 
     def _group(self, ranked: list[tuple[int, float]]) -> list[Hit]:

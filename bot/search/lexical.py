@@ -18,9 +18,10 @@ clauses, and an inverted index alone ranks near-duplicates poorly. So:
 
 from __future__ import annotations
 
+import bisect
 import itertools
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -33,6 +34,13 @@ __all__ = ["LexicalIndex", "LexicalMatch", "rerank"]
 
 #: How much a word found only in a document's title or parties counts.
 METADATA_WEIGHT = 0.9
+#: Added to a meaning neighbour's cosine when it stands in for a query word.
+EXPANSION_BONUS = 0.0
+#: How much a longer form of a query word counts ("represent" -> "representative").
+PREFIX_WEIGHT = 0.85
+PREFIX_MIN = 5
+PREFIX_LIMIT = 6
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
 
 
 @dataclass
@@ -43,6 +51,7 @@ class LexicalMatch:
     bm25: np.ndarray
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # words neither in corpus nor fixed
+    related: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # expansions
 
 
 class LexicalIndex:
@@ -91,6 +100,7 @@ class LexicalIndex:
                     doc_ids.append(i)
         self._vocab = vocab
         self._terms = list(vocab)
+        self._sorted_terms = sorted(t for t in vocab if t.isalpha())
         n = max(self.n, 1)
         if term_ids:
             key = np.asarray(term_ids, dtype=np.int64) * n + np.asarray(doc_ids, dtype=np.int64)
@@ -169,8 +179,44 @@ class LexicalIndex:
         best = found[ranked[0]] if ranked else 0
         return [self._terms[t] for t in ranked if found[t] == best][:3]
 
-    def match(self, content: Sequence[str]) -> LexicalMatch:
-        """Coverage and BM25 of every clause for the (stemmed) content words."""
+    def longer_forms(self, word: str) -> list[str]:
+        """Vocabulary words sharing ``word``'s root ("represent" -> "representative",
+        "condemned" -> "condemn", "exports" -> "exported")."""
+        root = word
+        for suffix in _SUFFIXES:
+            if root.endswith(suffix) and len(root) - len(suffix) >= PREFIX_MIN:
+                root = root[: -len(suffix)]
+                break
+        if len(root) < PREFIX_MIN or not root.isalpha():
+            return []
+        lo = bisect.bisect_left(self._sorted_terms, root)
+        out = []
+        for t in itertools.islice(self._sorted_terms, lo, lo + PREFIX_LIMIT):
+            if not t.startswith(root):
+                break
+            if t != word:
+                out.append(t)
+        return out
+
+    @property
+    def terms(self) -> list[str]:
+        """The vocabulary (stemmed words), in index order."""
+        return self._terms
+
+    def match(
+        self,
+        content: Sequence[str],
+        expand: Callable[[str], list[tuple[str, float]]] | None = None,
+        aliases: Mapping[str, Sequence[str]] | None = None,
+    ) -> LexicalMatch:
+        """Coverage and BM25 of every clause for the (stemmed) content words.
+
+        ``expand`` maps a word the corpus does not have (and that is no typo of one)
+        to corpus words of similar meaning with their similarity; those count, by
+        that similarity, as if the word had been found. ``aliases`` maps a word to
+        other words that name the same thing ("china" -> "chinese"); those, and
+        longer forms of the word ("represent" -> "representative"), count a little
+        less than the word itself."""
         n = self.n
         bm25 = np.zeros(n, dtype=np.float32)
         # Soft coverage: IDF-weighted share of query words found in the clause, a
@@ -183,11 +229,24 @@ class LexicalIndex:
         seen_terms: set[int] = set()
         corrections: dict[str, str] = {}
         unknown: list[str] = []
+        related: dict[str, list[tuple[str, float]]] = {}
         for w in dict.fromkeys(content):
             options = self.correct(w)
             if options and options[0] != w:
                 corrections[w] = options[0]
             meta_docs = self._meta.get(w)
+            weight: dict[str, float] = {}
+            if not options and meta_docs is None and expand is not None:
+                near = [(t, s) for t, s in expand(w) if t in self._vocab]
+                if near:
+                    related[w] = near
+                    options = [t for t, _ in near]
+                    weight = {t: min(1.0, s + EXPANSION_BONUS) for t, s in near}
+            if options and not weight:
+                for other in [*(aliases or {}).get(w, ()), *self.longer_forms(options[0])]:
+                    if other in self._vocab and other not in options:
+                        options = [*options, other]
+                        weight[other] = PREFIX_WEIGHT
             if options:
                 idf_w = float(self._idf[self._vocab[options[0]]])
             elif meta_docs is not None:
@@ -203,14 +262,17 @@ class LexicalIndex:
                 tid = self._vocab[term]
                 lo, hi = self._offsets[tid], self._offsets[tid + 1]
                 docs = self._post_docs[lo:hi]
-                sim = 1.0 if term == w else fuzz.ratio(w, term) / 100.0
+                if term in weight:
+                    sim = weight[term]
+                else:
+                    sim = 1.0 if term == w else fuzz.ratio(w, term) / 100.0
                 found[docs] = np.maximum(found[docs], sim)
                 if tid not in seen_terms:
                     seen_terms.add(tid)
                     bm25[docs] += self._weights[lo:hi] * sim
             coverage += idf_w * found
         coverage *= 100.0 / max(total_idf, 1e-9)
-        return LexicalMatch(coverage, bm25, corrections, unknown)
+        return LexicalMatch(coverage, bm25, corrections, unknown, related)
 
 
 def rerank(

@@ -63,33 +63,80 @@ def _normalise_rows(m: np.ndarray) -> np.ndarray:
 class SemanticIndex:
     """Clause embeddings: a coarse float32 prefix for scanning, full float16 for scoring."""
 
-    def __init__(self, texts: Sequence[str], *, batch_size: int = 512) -> None:
+    def __init__(
+        self, texts: Sequence[str], vocabulary: Sequence[str] = (), *, batch_size: int = 512
+    ) -> None:
         model = load_model()
         if model is None:
             raise RuntimeError("wordllama is not available")
         self._model = model
+        # Corpus words (alphabetic, 3+ letters) for expanding query words the
+        # corpus does not use ("tumours" -> "cancer").
+        self.words = [w for w in vocabulary if len(w) > 2 and w.isalpha()]
+        self.word_vectors = (
+            np.asarray(model.embed(self.words, norm=True), dtype=np.float32)
+            if self.words
+            else np.zeros((0, 256), dtype=np.float32)
+        )
         n = len(texts)
-        self.full = np.zeros((n, 256), dtype=np.float16)
+        # Token ids of every clause (wordllama's own tokenizer, padding dropped).
+        ids: list[np.ndarray] = []
+        for lo in range(0, n, batch_size):
+            for enc in model.tokenizer.encode_batch(
+                list(texts[lo : lo + batch_size]), add_special_tokens=False
+            ):
+                mask = np.asarray(enc.attention_mask, dtype=bool)
+                ids.append(np.asarray(enc.ids, dtype=np.int64)[mask])
+        vocab_size = model.embedding.shape[0]
+        df = np.zeros(vocab_size, dtype=np.float64)
+        for a in ids:
+            df[np.unique(a)] += 1
+        # IDF-weighted pooling: a clause's vector leans on its rare tokens, not on
+        # "the" and "of" (plain averaging measured worse on the paraphrase table).
+        self.idf = np.log(1.0 + (n + 1) / (df + 1)).astype(np.float32)
+        self.full = np.zeros((n, model.embedding.shape[1]), dtype=np.float16)
         self.coarse = np.zeros((n, COARSE_DIM), dtype=np.float32)
         for lo in range(0, n, batch_size):
-            chunk = list(texts[lo : lo + batch_size])
-            vecs = np.asarray(model.embed(chunk, norm=False), dtype=np.float32)
-            vecs = _normalise_rows(vecs)
+            chunk = ids[lo : lo + batch_size]
+            vecs = np.stack([self._pool(a) for a in chunk]) if chunk else None
+            if vecs is None:
+                continue
             self.full[lo : lo + len(chunk)] = vecs
             self.coarse[lo : lo + len(chunk)] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
 
+    def _pool(self, token_ids: np.ndarray) -> np.ndarray:
+        """IDF-weighted mean of the tokens' vectors, unit length (zeros if no tokens)."""
+        dim = self._model.embedding.shape[1]
+        if len(token_ids) == 0:
+            return np.zeros(dim, dtype=np.float32)
+        vec = self.idf[token_ids] @ self._model.embedding[token_ids]
+        norm = float(np.linalg.norm(vec))
+        return (vec / norm if norm else vec).astype(np.float32)
+
     @property
     def nbytes(self) -> int:
-        """Memory held by the clause vectors."""
-        return int(self.full.nbytes + self.coarse.nbytes)
+        """Memory held by the clause and word vectors."""
+        return int(self.full.nbytes + self.coarse.nbytes + self.word_vectors.nbytes)
+
+    def neighbours(
+        self, word: str, *, k: int = 3, min_sim: float = 0.35
+    ) -> list[tuple[str, float]]:
+        """Corpus words nearest in meaning to ``word`` (cosine ≥ ``min_sim``), best first."""
+        if not len(self.words):
+            return []
+        vec = np.asarray(self._model.embed([word], norm=True), dtype=np.float32)[0]
+        sims = self.word_vectors @ vec
+        top = np.argpartition(-sims, min(k, len(sims) - 1))[: k + 1]
+        top = top[np.argsort(-sims[top])]
+        return [(self.words[i], float(sims[i])) for i in top[:k] if sims[i] >= min_sim]
 
     def embed_query(self, text: str) -> np.ndarray | None:
         """The query's unit vector (None when it has no known tokens)."""
         if not text.strip():
             return None
-        vec = np.asarray(self._model.embed([text], norm=False), dtype=np.float32)[0]
-        norm = float(np.linalg.norm(vec))
-        return vec / norm if norm else None
+        enc = self._model.tokenizer.encode(text, add_special_tokens=False)
+        vec = self._pool(np.asarray(enc.ids, dtype=np.int64))
+        return vec if np.any(vec) else None
 
     def nearest(self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Indices of the ``k`` clauses nearest to the query (coarse scan, then exact)."""

@@ -21,6 +21,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 
 from bot.clean import normalise
 from bot.search.words import STOP_WORDS
@@ -100,14 +101,38 @@ _ABBREVIATION = re.compile(
 )
 
 
+# Words diplomatic texts use interchangeably for the same kind of thing (general
+# vocabulary of the genre, not tied to any statement).
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("summit", "meeting", "conference", "gathering", "session"),
+    ("talks", "negotiation", "negotiations", "discussions", "dialogue", "consultations"),
+    ("deal", "agreement", "accord", "pact", "treaty"),
+    ("pledge", "pledged", "commit", "committed", "commitment"),
+    ("host", "hosts", "hosting", "hosted"),
+)
+
+
+def alias_words() -> dict[str, tuple[str, ...]]:
+    """Word -> words naming the same thing: country names and adjectives ("china" <->
+    "chinese") and :data:`SYNONYMS`, both ways."""
+    out: dict[str, set[str]] = {}
+    groups = [[n, *f] if " " not in n else list(f) for n, f in ALIASES.items()]
+    for words in [*groups, *SYNONYMS]:
+        for w in words:
+            out.setdefault(w, set()).update(x for x in words if x != w and " " not in x)
+    return {k: tuple(sorted(v)) for k, v in out.items() if v}
+
+
 def expand_abbreviations(text: str) -> str:
     """'US' / 'U.S.' / 'UK' (as typed, upper case) -> the country's name."""
     return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).replace(".", "")], text)
 
 
-def metadata_words(title: str, parties: Iterable[str]) -> frozenset[str]:
-    """Normalised words of a document's title and parties, with the parties' aliases."""
+def metadata_words(title: str, parties: Iterable[str], when: date | None = None) -> frozenset[str]:
+    """Normalised words of a document's title and parties (with their aliases) and year."""
     words = set(normalise(title).split())
+    if when is not None:
+        words.add(str(when.year))
     for party in parties:
         key = normalise(party)
         words.update(key.split())
