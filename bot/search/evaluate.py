@@ -76,6 +76,12 @@ def shared_words(query: str, text: str) -> set[str]:
     return words(query) & words(text)
 
 
+def _right(case: Case, clause: Any) -> bool:
+    if clause is None or not case.accepts(clause):
+        return False
+    return not (case.kind == "paraphrase" and shared_words(case.query, clause.text))
+
+
 def evaluate(index: Any, cases: Iterable[Case]) -> Report:
     """Run every case against ``index`` and count first-hit answers."""
     report = Report()
@@ -85,15 +91,10 @@ def evaluate(index: Any, cases: Iterable[Case]) -> Report:
         top = result.hits[0].clause if result.hits else None
         first = top or (result.suggestion.clause if result.suggestion else None)
 
-        def right(clause: Any) -> bool:
-            if clause is None or not case.accepts(clause):
-                return False
-            return not (case.kind == "paraphrase" and shared_words(case.query, clause.text))
-
-        ok = right(top)
+        ok = _right(case, top)
         if ok:
             report.hits[case.kind] = report.hits.get(case.kind, 0) + 1
-        if right(first):
+        if _right(case, first):
             report.shown[case.kind] = report.shown.get(case.kind, 0) + 1
         else:
             shown = f"{top.clause_id}: {top.text[:90]}" if top else "(no good match)"
