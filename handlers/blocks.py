@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.clauses import Clause, format_date
-from bot.search import Hit, SearchResult
+from bot.search import Hit, SearchResult, Timeline
 
 ACTION_SHARE = "brief_share"
 ACTION_MORE = "brief_more"
@@ -158,6 +158,8 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     """The answer to /brief or a mention: up to a page of hits, or no-match with a suggestion."""
     q = escape(cut(query, 200)[0])
     blocks: list[dict] = []
+    if result.read_as:
+        blocks.append(_context(f"Read as: {escape(cut(result.read_as, 300)[0])}"))
     if result.corrections:
         fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
         blocks.append(_context(f"Read as: {fixes}"))
@@ -229,21 +231,69 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
 
 HELP_EXAMPLES = (
     "navgation talks heixiazi",
-    "100 billion trade target",
+    "what did China and Russia say about Syria?",
     "Kofi Annan in:statement",
     "tourism year after:2012-06",
+    "timeline freedom of navigation",
 )
+
+
+def _runs(runs: Sequence[str], limit: int = 6, chars: int = 600) -> str:
+    shown = " · ".join(runs[:limit])
+    more = f" … (+{len(runs) - limit} more)" if len(runs) > limit else ""
+    return escape(cut(shown, chars)[0]) + more
+
+
+def timeline_message(timeline: Timeline) -> Message:
+    """`/brief timeline <topic>`: one quote per statement, oldest first, with wording diffs."""
+    topic = escape(cut(timeline.topic, 200)[0])
+    blocks: list[dict] = []
+    if timeline.read_as:
+        blocks.append(_context(f"Read as: {escape(cut(timeline.read_as, 300)[0])}"))
+    for note in timeline.notes:
+        blocks.append(_context(f"_{escape(note)}_"))
+    if not timeline.entries:
+        blocks.insert(0, _section(f"No statement has a good match for “{topic}”."))
+        blocks.append(_context("Try other words, fewer words, or `/brief help`."))
+        return {"text": f"No timeline for “{topic}”.", "blocks": blocks[:MAX_BLOCKS]}
+    blocks.insert(
+        0, _context(f"Timeline for “{topic}”: {len(timeline.entries)} statements, oldest first")
+    )
+    # Each entry takes up to 4 blocks; keep within Slack's 50.
+    room = (MAX_BLOCKS - len(blocks) - 1) // 4
+    for entry in timeline.entries[:room]:
+        c = entry.hit.clause
+        blocks.append(_section(quote_text(c.text, 1500)[0]))
+        notes = [citation_line(c, entry.hit.score)]
+        blocks.append(_context(*notes))
+        if not entry.first:
+            changes = []
+            if entry.added:
+                changes.append(f"*+ added:* {_runs(entry.added)}")
+            if entry.dropped:
+                changes.append(f"*− dropped:* {_runs(entry.dropped)}")
+            blocks.append(_context(*(changes or ["same wording as the previous statement"])))
+        blocks.append({"type": "divider"})
+    if len(timeline.entries) > room:
+        blocks.append(_context(f"{len(timeline.entries) - room} more statements not shown"))
+    elif blocks[-1]["type"] == "divider":
+        blocks.pop()
+    first = timeline.entries[0].hit.clause
+    fallback = f"Timeline for “{topic}”, from {escape(first.citation)}"
+    return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
 
 
 def help_message(command: str = "/brief") -> Message:
     """Usage, with examples."""
     examples = "\n".join(f"• `{command} {e}`" for e in HELP_EXAMPLES)
     text = (
-        f"*{command} <words>* finds the statement clauses that best match your words: "
-        "typos, any word order and partial phrases are fine. Answers are verbatim, with "
-        "document, date and paragraph.\n"
+        f"*{command} <words>* finds the statement clauses that best match your words or "
+        "question: typos, any word order and partial phrases are fine. Answers are "
+        "verbatim, with document, date and paragraph.\n"
         "Filters: `in:<document>` (id or title words), `after:YYYY[-MM[-DD]]`, "
-        "`before:YYYY[-MM[-DD]]`."
+        "`before:YYYY[-MM[-DD]]` (both inclusive: `after:2012` includes all of 2012).\n"
+        f"`{command} timeline <topic>`: the best clause on the topic from each statement, "
+        "oldest first, with the words added and dropped since the previous one."
     )
     blocks = [
         _section(text),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.search import QueryError
+from bot.search import QueryError, build_timeline
 from bot.services import Services
 from bot.slacktext import plain_text
 from handlers import blocks
@@ -25,6 +25,12 @@ def brief_reply(
     query = plain_text(text)
     if query.lower() in {"", "help", "?", "-h", "--help"}:
         return blocks.help_message()
+    head, _, topic = query.partition(" ")
+    if head.lower() == "timeline":
+        try:
+            return blocks.timeline_message(build_timeline(services.index, topic))
+        except QueryError as exc:
+            return blocks.error_message(str(exc))
     try:
         result = services.index.search(query, limit=limit, offset=offset)
     except QueryError as exc:

@@ -24,6 +24,7 @@ from bot.search.filters import (
     parse_query,
 )
 from bot.search.index import DEFAULT_MIN_SCORE, ClauseIndex, Hit, SearchResult
+from bot.search.timeline import Timeline, TimelineEntry, build_timeline, word_diff
 from bot.search.understand import Reading, read_query
 from bot.search.words import STOP_WORDS, stem
 
@@ -38,10 +39,14 @@ __all__ = [
     "QueryError",
     "Reading",
     "SearchResult",
+    "Timeline",
+    "TimelineEntry",
+    "build_timeline",
     "check_query",
     "date_range",
     "parse_period",
     "parse_query",
     "read_query",
     "stem",
+    "word_diff",
 ]

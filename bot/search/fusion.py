@@ -20,6 +20,7 @@ from __future__ import annotations
 import numpy as np
 
 __all__ = [
+    "ASKS_POINTS",
     "COS_CEIL",
     "COS_FLOOR",
     "DATE_POINTS",
@@ -40,6 +41,8 @@ COS_CEIL = 0.50
 #: A clause's fused score is never more than this below its lexical score.
 MAX_DEMOTION = 5.0
 INTENT_POINTS = 8.0
+#: "when" / "where" questions want a clause that names a time / a place.
+ASKS_POINTS = 20.0
 DATE_POINTS = 4.0
 
 

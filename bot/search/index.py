@@ -106,6 +106,12 @@ _FORWARD = re.compile(
     re.I,
 )
 _YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b|\b(?:\d+|coming|next|few|several) (?:days|weeks|months|years)\b"
+    r"|\b(?:this|next|later this) year\b|\bat an early date\b|\bsoon\b",
+    re.I,
+)
 _PLACE = re.compile(
     r"\b(?:in|at) (?:the )?(?!(?:January|February|March|April|May|June|July|August|September"
     r"|October|November|December)\b)[A-Z][a-z]+"
@@ -179,6 +185,11 @@ class ClauseIndex:
         # What "next", "when" and "where" questions look for, per clause.
         self._ahead = np.fromiter(
             (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
+        )
+        self._dated = np.fromiter(
+            (bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in self.clauses),
+            dtype=bool,
+            count=len(self.clauses),
         )
         self._place = np.fromiter(
             (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
@@ -329,11 +340,24 @@ class ClauseIndex:
         fixed_keywords = " ".join(w for w in fixed_topic if w not in STOP_WORDS) or fixed_phrase
         typed = " ".join(words)
 
+        # The same query with a word swapped for a synonym the corpus uses ("summit"
+        # -> "meeting"), so a clause that words it that way is reranked fairly too.
+        variants = []
+        for k, w in enumerate(fixed_words):
+            for alt in self._aliases.get(w, ())[:4]:
+                if self.lexical.knows(stem(alt)) and w not in reading.party_words:
+                    swapped = [*fixed_words[:k], alt, *fixed_words[k + 1 :]]
+                    kws = " ".join(x for x in swapped if x not in STOP_WORDS)
+                    variants.append((" ".join(swapped), kws or " ".join(swapped)))
+
         def lexical_of(idx: np.ndarray) -> np.ndarray:
             if len(idx) == 0:
                 return np.zeros(0, dtype=np.float32)
             texts = [self._norm[i] for i in idx]
             phrase, kw = rerank(typed, fixed_phrase, fixed_keywords, texts)
+            for alt_phrase, alt_keywords in variants[:6]:
+                p2, k2 = rerank(alt_phrase, alt_phrase, alt_keywords, texts)
+                phrase, kw = np.maximum(phrase, p2), np.maximum(kw, k2)
             return fusion.lexical_score(coverage[idx], phrase, kw)
 
         lexical = lexical_of(cand)
@@ -361,10 +385,12 @@ class ClauseIndex:
         bonus = np.zeros(len(cand), dtype=np.float32)
         if not (reading.order or reading.asks):
             return bonus
-        if reading.order == "next" or reading.asks == "when":
+        if reading.order == "next":
             bonus += fusion.INTENT_POINTS * self._ahead[cand]
+        if reading.asks == "when":
+            bonus += fusion.ASKS_POINTS * (self._ahead[cand] | self._dated[cand])
         if reading.asks == "where":
-            bonus += fusion.INTENT_POINTS * self._place[cand]
+            bonus += fusion.ASKS_POINTS * self._place[cand]
         if reading.order:
             dates = self._doc_dates[self._clause_doc[cand]]
             known = dates[dates > 0]

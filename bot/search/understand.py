@@ -107,7 +107,6 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
     ("summit", "meeting", "conference", "gathering", "session"),
     ("talks", "negotiation", "negotiations", "discussions", "dialogue", "consultations"),
     ("deal", "agreement", "accord", "pact", "treaty"),
-    ("pledge", "pledged", "commit", "committed", "commitment"),
     ("host", "hosts", "hosting", "hosted"),
 )
 
@@ -151,12 +150,14 @@ class Reading:
     party_words: frozenset[str] = field(default_factory=frozenset)  # their normalised words
     order: str | None = None  # "next", "latest" or "first"
     asks: str | None = None  # "when" or "where"
+    typed: Mapping[str, str] = field(default_factory=dict)  # normalised word -> as typed
 
     def describe(self, corrections: Mapping[str, str] | None = None) -> str:
         """One line: 'Syria · parties China, Russia · next' (empty when nothing was read)."""
         words = [w for w in self.content.split() if w not in self.party_words]
         if corrections:
             words = [corrections.get(w, w) for w in words]
+        words = [self.typed.get(w, w) for w in words]
         parts = [" ".join(words)] if words else []
         if self.parties:
             parts.append("parties " + ", ".join(self.parties))
@@ -181,7 +182,8 @@ def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]
             continue
         names = {key, *ALIASES.get(key, ())}
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        out.append((party, re.compile(rf"(?<!\S)(?:the )?(?:{alt})(?!\S)")))
+        # "North Korea" is not the Republic of Korea.
+        out.append((party, re.compile(rf"(?<!\S)(?<!north )(?:the )?(?:{alt})(?!\S)")))
     return out
 
 
@@ -193,8 +195,15 @@ class QueryReader:
 
     def read(self, text: str) -> Reading:
         """Read ``text`` (filters already removed)."""
-        norm = normalise(expand_abbreviations(text))
+        expanded = expand_abbreviations(text)
+        norm = normalise(expanded)
         words = norm.split()
+        typed: dict[str, str] = {}
+        for token in expanded.split():
+            for w, part in zip(
+                normalise(token).split(), [token.strip("?!.,;:\"'()")], strict=False
+            ):
+                typed.setdefault(w, part)
         if not words:
             return Reading(text=text, content="")
         is_question = text.rstrip().endswith("?") or words[0] in _OPENERS
@@ -234,6 +243,7 @@ class QueryReader:
             party_words=frozenset(w for pw in party_words for w in pw.split()),
             order=order,
             asks=asks,
+            typed=typed,
         )
 
 
