@@ -27,6 +27,7 @@ SECTION_LIMIT = 3000
 QUOTE_LIMIT = 2700  # leaves room for the quote marks and the "cut" note
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
+TIMELINE_CHARS = 11_000
 
 Message = dict[str, Any]
 
@@ -259,23 +260,30 @@ def timeline_message(timeline: Timeline) -> Message:
     blocks.insert(
         0, _context(f"Timeline for “{topic}”: {len(timeline.entries)} statements, oldest first")
     )
-    # Each entry takes up to 4 blocks; keep within Slack's 50.
-    room = (MAX_BLOCKS - len(blocks) - 1) // 4
-    for entry in timeline.entries[:room]:
+    # Each entry takes up to 4 blocks; stay within Slack's 50 blocks and well under the
+    # ~13k characters at which Slack refuses a message (msg_blocks_too_long).
+    shown = 0
+    for entry in timeline.entries:
         c = entry.hit.clause
-        blocks.append(_section(quote_text(c.text, 1500)[0]))
-        notes = [citation_line(c, entry.hit.score)]
-        blocks.append(_context(*notes))
+        part: list[dict] = [
+            _section(quote_text(c.text, 700)[0]),
+            _context(citation_line(c, entry.hit.score)),
+        ]
         if not entry.first:
             changes = []
             if entry.added:
-                changes.append(f"*+ added:* {_runs(entry.added)}")
+                changes.append(f"*+ added:* {_runs(entry.added, chars=300)}")
             if entry.dropped:
-                changes.append(f"*− dropped:* {_runs(entry.dropped)}")
-            blocks.append(_context(*(changes or ["same wording as the previous statement"])))
-        blocks.append({"type": "divider"})
-    if len(timeline.entries) > room:
-        blocks.append(_context(f"{len(timeline.entries) - room} more statements not shown"))
+                changes.append(f"*− dropped:* {_runs(entry.dropped, chars=300)}")
+            part.append(_context(*(changes or ["same wording as the previous statement"])))
+        part.append({"type": "divider"})
+        too_many = len(blocks) + len(part) > MAX_BLOCKS - 1
+        if too_many or len(json.dumps(blocks + part, ensure_ascii=False)) > TIMELINE_CHARS:
+            break
+        blocks.extend(part)
+        shown += 1
+    if shown < len(timeline.entries):
+        blocks.append(_context(f"{len(timeline.entries) - shown} later statements not shown"))
     elif blocks[-1]["type"] == "divider":
         blocks.pop()
     first = timeline.entries[0].hit.clause
