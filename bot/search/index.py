@@ -23,7 +23,7 @@ from datetime import date
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
@@ -403,16 +403,20 @@ class ClauseIndex:
 
     def _group(self, ranked: list[tuple[int, float]]) -> list[Hit]:
         """Fold near-identical clauses (from other documents) into the first one."""
-        heads: list[tuple[int, float, list[Clause]]] = []
-        for i, score in ranked:
-            text = self._norm[i]
-            for hi, _, extra in heads:
-                if fuzz.ratio(text, self._norm[hi], score_cutoff=95):
+        if not ranked:
+            return []
+        texts = [self._norm[i] for i, _ in ranked]
+        # One C-level pass over all pairs (ratio >= 95 means near-identical).
+        same = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=95, workers=1) > 0
+        heads: list[tuple[int, int, float, list[Clause]]] = []  # (position, clause, score, extra)
+        for pos, (i, score) in enumerate(ranked):
+            for head_pos, _, _, extra in heads:
+                if same[pos, head_pos]:
                     extra.append(self.clauses[i])
                     break
             else:
-                heads.append((i, score, []))
-        return [Hit(self.clauses[i], round(s, 1), tuple(x)) for i, s, x in heads]
+                heads.append((pos, i, score, []))
+        return [Hit(self.clauses[i], round(s, 1), tuple(x)) for _, i, s, x in heads]
 
     # ------------------------------------------------------------------ lookup
 

@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.search.words import STOP_WORDS, deletes, is_english, stem
+from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
 
 __all__ = ["LexicalIndex", "LexicalMatch", "rerank"]
 
@@ -76,6 +76,7 @@ class LexicalIndex:
             for w in words:
                 by_word[stem(w)].append(pos)
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
+        english_words()  # load the word list now, not during someone's first query
         self._build(texts)
 
     def _build(self, texts: Sequence[str]) -> None:

@@ -70,6 +70,10 @@ class SemanticIndex:
         if model is None:
             raise RuntimeError("wordllama is not available")
         self._model = model
+        # Our own copy of the tokenizer without padding: wordllama pads every batch
+        # to its longest text, which made tokenizing a large corpus the slowest step.
+        self._tokenizer = type(model.tokenizer).from_str(model.tokenizer.to_str())
+        self._tokenizer.no_padding()
         # Corpus words (alphabetic, 3+ letters) for expanding query words the
         # corpus does not use ("tumours" -> "cancer").
         self.words = [w for w in vocabulary if len(w) > 2 and w.isalpha()]
@@ -79,30 +83,44 @@ class SemanticIndex:
             else np.zeros((0, 256), dtype=np.float32)
         )
         n = len(texts)
-        # Token ids of every clause (wordllama's own tokenizer, padding dropped).
-        ids: list[np.ndarray] = []
+        # Token ids of every clause (wordllama's own tokenizer, padding dropped), flat,
+        # with each clause's start offset.
+        pieces: list[np.ndarray] = []
         for lo in range(0, n, batch_size):
-            for enc in model.tokenizer.encode_batch(
+            for enc in self._tokenizer.encode_batch(
                 list(texts[lo : lo + batch_size]), add_special_tokens=False
             ):
-                mask = np.asarray(enc.attention_mask, dtype=bool)
-                ids.append(np.asarray(enc.ids, dtype=np.int64)[mask])
-        vocab_size = model.embedding.shape[0]
-        df = np.zeros(vocab_size, dtype=np.float64)
-        for a in ids:
-            df[np.unique(a)] += 1
+                pieces.append(np.asarray(enc.ids, dtype=np.int64))
+        lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=n)
+        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        vocab_size, dim = model.embedding.shape
+        # Document frequency of each token: unique (clause, token) pairs.
+        pairs = np.unique(owner * vocab_size + flat)
+        df = np.bincount(pairs % vocab_size, minlength=vocab_size).astype(np.float64)
         # IDF-weighted pooling: a clause's vector leans on its rare tokens, not on
         # "the" and "of" (plain averaging measured worse on the paraphrase table).
         self.idf = np.log(1.0 + (n + 1) / (df + 1)).astype(np.float32)
-        self.full = np.zeros((n, model.embedding.shape[1]), dtype=np.float16)
+        self.full = np.zeros((n, dim), dtype=np.float16)
         self.coarse = np.zeros((n, COARSE_DIM), dtype=np.float32)
+        starts = np.zeros(n + 1, dtype=np.int64)
+        np.cumsum(lengths, out=starts[1:])
         for lo in range(0, n, batch_size):
-            chunk = ids[lo : lo + batch_size]
-            vecs = np.stack([self._pool(a) for a in chunk]) if chunk else None
-            if vecs is None:
+            hi = min(n, lo + batch_size)
+            a, b = starts[lo], starts[hi]
+            if a == b:
                 continue
-            self.full[lo : lo + len(chunk)] = vecs
-            self.coarse[lo : lo + len(chunk)] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+            tok = flat[a:b]
+            weighted = model.embedding[tok] * self.idf[tok, None]
+            local = starts[lo:hi] - a
+            # reduceat sums each clause's slice; an empty clause must stay zero.
+            sums = np.add.reduceat(weighted, np.minimum(local, b - a - 1), axis=0)
+            sums[lengths[lo:hi] == 0] = 0.0
+            vecs = _normalise_rows(sums)
+            self.full[lo:hi] = vecs
+            self.coarse[lo:hi] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+        if n:  # first matrix products start BLAS threads: pay that here, not in a query
+            self.nearest(self.full[0].astype(np.float32), 1)
 
     def _pool(self, token_ids: np.ndarray) -> np.ndarray:
         """IDF-weighted mean of the tokens' vectors, unit length (zeros if no tokens)."""
@@ -134,7 +152,7 @@ class SemanticIndex:
         """The query's unit vector (None when it has no known tokens)."""
         if not text.strip():
             return None
-        enc = self._model.tokenizer.encode(text, add_special_tokens=False)
+        enc = self._tokenizer.encode(text, add_special_tokens=False)
         vec = self._pool(np.asarray(enc.ids, dtype=np.int64))
         return vec if np.any(vec) else None
 
