@@ -48,3 +48,14 @@ def test_vectors_are_unit_length_and_neighbours_make_sense():
     assert q is not None and int(np.argmax(sem.similarity(q, np.arange(3)))) == 0
     assert list(sem.nearest(q, 1)) == [0]
     assert sem.embed_query("   ") is None
+
+
+def test_word_by_word_tokens_equal_whole_text_tokens(index):
+    sem = index.semantic
+    assert sem is not None
+    for text in [index._norm[i] for i in range(0, len(index), 7)]:
+        whole = sem._tokenizer.encode(text, add_special_tokens=False).ids
+        by_word = [
+            i for w in text.split() for i in sem._tokenizer.encode(w, add_special_tokens=False).ids
+        ]
+        assert whole == by_word, text

@@ -83,16 +83,26 @@ class SemanticIndex:
             else np.zeros((0, 256), dtype=np.float32)
         )
         n = len(texts)
-        # Token ids of every clause (wordllama's own tokenizer, padding dropped), flat,
-        # with each clause's start offset.
-        pieces: list[np.ndarray] = []
-        for lo in range(0, n, batch_size):
-            for enc in self._tokenizer.encode_batch(
-                list(texts[lo : lo + batch_size]), add_special_tokens=False
-            ):
-                pieces.append(np.asarray(enc.ids, dtype=np.int64))
-        lengths = np.fromiter((len(p) for p in pieces), dtype=np.int64, count=n)
-        flat = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.int64)
+        # Token ids of every clause, flat. Texts are normalised (lower case, single
+        # spaces), so a text's tokens are its words' tokens in order (a test checks):
+        # tokenize each distinct word once instead of every text.
+        distinct = sorted({w for t in texts for w in t.split()})
+        table = {
+            w: e.ids
+            for w, e in zip(
+                distinct,
+                self._tokenizer.encode_batch(distinct, add_special_tokens=False),
+                strict=True,
+            )
+        }
+        lengths = np.zeros(n, dtype=np.int64)
+        flat_ids: list[int] = []
+        for k, t in enumerate(texts):
+            before = len(flat_ids)
+            for w in t.split():
+                flat_ids.extend(table[w])
+            lengths[k] = len(flat_ids) - before
+        flat = np.asarray(flat_ids, dtype=np.int64)
         owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
         vocab_size, dim = model.embedding.shape
         # Document frequency of each token: unique (clause, token) pairs.
