@@ -159,10 +159,11 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     """The answer to /brief or a mention: up to a page of hits, or no-match with a suggestion."""
     q = escape(cut(query, 200)[0])
     blocks: list[dict] = []
+    fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
     if result.read_as:
-        blocks.append(_context(f"Read as: {escape(cut(result.read_as, 300)[0])}"))
-    if result.corrections:
-        fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
+        line = f"Read as: {escape(cut(result.read_as, 300)[0])}"
+        blocks.append(_context(line + (f" (corrected: {fixes})" if fixes else "")))
+    elif fixes:
         blocks.append(_context(f"Read as: {fixes}"))
     for note in result.notes:
         blocks.append(_context(f"_{escape(note)}_"))

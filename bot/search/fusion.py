@@ -11,8 +11,10 @@ keywords at 10k–100k clauses) are run with and without each signal; see the RE
   fused score never falls below its lexical score by more than the blend, so a
   word-for-word quote is not pushed out by a vaguely similar clause.
 * Gate: the full semantic scan (clauses that share no word with the query) runs
-  only when the best lexical score is under :data:`SEMANTIC_GATE`; typo'd phrases
-  and keyword queries, which the words already find, pay nothing for it.
+  only when the best lexical score is under :data:`SEMANTIC_GATE` and the query
+  does not look misspelt (no corrected words, no unknown non-English words);
+  typo'd phrases and keyword queries, which the words already find, pay nothing
+  for it.
 """
 
 from __future__ import annotations

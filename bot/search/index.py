@@ -37,7 +37,7 @@ from bot.search.filters import (
 )
 from bot.search.lexical import LexicalIndex, rerank
 from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
-from bot.search.words import STOP_WORDS, stem
+from bot.search.words import STOP_WORDS, is_english, stem
 from bot.slacktext import plain_text
 
 __all__ = ["DEFAULT_MIN_SCORE", "ClauseIndex", "Hit", "SearchResult"]
@@ -365,7 +365,11 @@ class ClauseIndex:
         if self.semantic is not None:
             qvec = self.semantic.embed_query(" ".join(fixed_topic))
             if qvec is not None:
-                if len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE:
+                # A misspelt query (words fixed, or unknown words that are no English
+                # word) is the lexical path's job: meaning cannot read a typo.
+                typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
+                weak = len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
+                if weak and not typo:
                     extra = self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask)
                     extra = np.setdiff1d(extra, cand)
                     cand = np.concatenate([cand, extra])
