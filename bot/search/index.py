@@ -43,6 +43,7 @@ from bot.slacktext import plain_text
 __all__ = ["DEFAULT_MIN_SCORE", "ClauseIndex", "Hit", "SearchResult"]
 
 DEFAULT_MIN_SCORE = 55.0
+GROUP_MARGIN = 10.0
 
 
 @dataclass(frozen=True)
@@ -275,7 +276,10 @@ class ClauseIndex:
         read_as = ""
         if reading.is_question or reading.parties or reading.order or reading.asks:
             read_as = reading.describe(corrections)
-        grouped = self._group(ranked)
+        # Only clauses near the threshold can be shown or folded into a shown one;
+        # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
+        near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
+        grouped = self._group(near)
         good = [h for h in grouped if h.score >= min_score]
         if mask is not None and not good and reading.content:
             everywhere, _ = self._rank(reading, [], None)
