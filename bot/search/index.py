@@ -381,7 +381,6 @@ class ClauseIndex:
                 cosine = self.semantic.similarity(qvec, cand)
         if len(cand) == 0:
             return [], corrections
-        self._last = (cand, lexical, cosine)  # for measurements (bench, tuning)
         # Rank on the score with the intent bonus; show it capped at 100.
         final = fusion.fuse(lexical, cosine) + self._intent_bonus(reading, cand)
         order = np.lexsort((-bm25[cand], -final))

@@ -5,6 +5,11 @@ load them from the package's own folder with downloads disabled, so nothing is
 fetched at run time (a test runs this with the network blocked). A text's vector
 is the normalised average of its tokens' vectors; similarity is a dot product.
 
+Products are ``np.einsum``, not ``@``: on a small shared machine OpenBLAS's worker
+threads (started by the first ``@`` of a matrix and a vector, and spinning after
+each) tripled the p99 latency of every query, and einsum's single-threaded loop is
+as fast for these sizes.
+
 Cost control (see ``bench/search_bench.py``): the clause vectors are built with
 the index and kept twice — the first 64 dimensions in float32 (the model is
 trained Matryoshka-style, so a prefix is a usable coarse vector) for a full scan,
@@ -129,15 +134,13 @@ class SemanticIndex:
             vecs = _normalise_rows(sums)
             self.full[lo:hi] = vecs
             self.coarse[lo:hi] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
-        if n:  # first matrix products start BLAS threads: pay that here, not in a query
-            self.nearest(self.full[0].astype(np.float32), 1)
 
     def _pool(self, token_ids: np.ndarray) -> np.ndarray:
         """IDF-weighted mean of the tokens' vectors, unit length (zeros if no tokens)."""
         dim = self._model.embedding.shape[1]
         if len(token_ids) == 0:
             return np.zeros(dim, dtype=np.float32)
-        vec = self.idf[token_ids] @ self._model.embedding[token_ids]
+        vec = np.einsum("i,ij->j", self.idf[token_ids], self._model.embedding[token_ids])
         norm = float(np.linalg.norm(vec))
         return (vec / norm if norm else vec).astype(np.float32)
 
@@ -153,7 +156,7 @@ class SemanticIndex:
         if not len(self.words):
             return []
         vec = np.asarray(self._model.embed([word], norm=True), dtype=np.float32)[0]
-        sims = self.word_vectors @ vec
+        sims = np.einsum("ij,j->i", self.word_vectors, vec)
         top = np.argpartition(-sims, min(k, len(sims) - 1))[: k + 1]
         top = top[np.argsort(-sims[top])]
         return [(self.words[i], float(sims[i])) for i in top[:k] if sims[i] >= min_sim]
@@ -173,7 +176,7 @@ class SemanticIndex:
             return np.zeros(0, dtype=np.int64)
         q = qvec[:COARSE_DIM]
         q = q / (np.linalg.norm(q) or 1.0)
-        scores = self.coarse @ q
+        scores = np.einsum("ij,j->i", self.coarse, q)
         if mask is not None:
             scores[~mask] = -2.0
         wide = min(n, k * 4)
@@ -186,4 +189,4 @@ class SemanticIndex:
 
     def similarity(self, qvec: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query with these clauses (float32)."""
-        return self.full[idx].astype(np.float32) @ qvec
+        return np.einsum("ij,j->i", self.full[idx].astype(np.float32), qvec)
