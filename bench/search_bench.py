@@ -289,6 +289,7 @@ class Row:
     queries_total: int
     empty_results: int = 0
     max_rss_mib: float = 0.0
+    semantic_mib: float = 0.0  # clause and word vectors held by the semantic signal
     note: str = ""
 
 
@@ -362,10 +363,17 @@ def _scores(
     )
 
 
-def bench_briefbot(clauses: list[Clause], queries: Sequence[Query], failures: list[Failure]) -> Row:
+def bench_briefbot(
+    clauses: list[Clause],
+    queries: Sequence[Query],
+    failures: list[Failure],
+    *,
+    semantic: bool = True,
+) -> Row:
     size = len(clauses)
-    log(f"[{size}] briefbot: building ClauseIndex …")
-    index, build_s, peak, retained = _build(lambda: ClauseIndex(clauses))
+    method = "briefbot" if semantic else "briefbot, words only"
+    log(f"[{size}] {method}: building ClauseIndex …")
+    index, build_s, peak, retained = _build(lambda: ClauseIndex(clauses, semantic=semantic))
     log(f"[{size}] briefbot: built in {build_s:.2f} s (traced peak {peak:.0f} MiB); querying …")
     index.search(queries[0].text, limit=1)  # warm-up
     latencies: list[float] = []
@@ -383,10 +391,12 @@ def bench_briefbot(clauses: list[Clause], queries: Sequence[Query], failures: li
         correct.append(ok)
         if n % 50 == 0:
             log(f"[{size}] briefbot: {n}/{len(queries)} ({time.perf_counter() - t_start:.1f} s)")
-    row = _scores("briefbot", size, queries, latencies, correct, build_s, peak, retained)
+    row = _scores(method, size, queries, latencies, correct, build_s, peak, retained)
     row.empty_results = sum(1 for r in results if not r.hits)
+    if index.semantic is not None:
+        row.semantic_mib = index.semantic.nbytes / MIB
     for q, res, ok in zip(queries, results, correct, strict=True):
-        if ok:
+        if ok or not semantic:
             continue
         top = res.hits[0] if res.hits else None
         sugg = res.suggestion
@@ -493,9 +503,74 @@ def machine() -> dict[str, Any]:
 
 
 def search_version() -> str:
-    """Short hash of bot/search.py as loaded, to tell runs of different search code apart."""
-    path = Path(bot.search.__file__)
-    return f"{path.name} sha256 {hashlib.sha256(path.read_bytes()).hexdigest()[:12]}"
+    """Short hash of the bot/search package as loaded, to tell runs of different code apart."""
+    folder = Path(bot.search.__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(folder.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return f"bot/search/*.py sha256 {digest.hexdigest()[:12]}"
+
+
+# --------------------------------------------------------------------------- questions
+
+QUESTIONS = ROOT / "tests" / "data" / "questions.tsv"
+SAMPLES_TSV = ROOT / "tests" / "data" / "samples.tsv"
+SAMPLES_DIR = ROOT.parent / "shared" / "corpus-samples"
+
+
+def bench_questions(tmp: Path) -> list[dict[str, Any]]:
+    """hit@1 on the question/paraphrase table (bundled corpus + the 2024 samples), with
+    and without the semantic signal, with build time, memory and query latency."""
+    from bot.search.evaluate import evaluate, load_cases, prepare_corpus, read_samples
+
+    cases = load_cases(QUESTIONS)
+    docs = load_corpus(
+        prepare_corpus(DEFAULT_CORPUS, SAMPLES_DIR, read_samples(SAMPLES_TSV), tmp)
+    ).documents
+    out = []
+    for semantic in (True, False):
+        index, build_s, peak, _ = _build(
+            lambda s=semantic: ClauseIndex.from_documents(docs, semantic=s)
+        )
+        index.search(cases[0].query)  # warm-up
+        t0 = time.perf_counter()
+        report = evaluate(index, cases)
+        per_query_ms = (time.perf_counter() - t0) * 1000 / len(cases)
+        out.append(
+            {
+                "method": "briefbot" if semantic else "briefbot, words only",
+                "clauses": len(index),
+                "build_s": build_s,
+                "peak_mib": peak,
+                "mean_ms": per_query_ms,
+                "questions": report.totals.get("question", 0),
+                "paraphrases": report.totals.get("paraphrase", 0),
+                "hit1_question": report.hit1("question"),
+                "hit1_paraphrase": report.hit1("paraphrase"),
+                "shown1_question": report.shown1("question"),
+                "shown1_paraphrase": report.shown1("paraphrase"),
+                "misses": [f"{c.kind}: {c.query} -> {shown}" for c, shown in report.misses],
+            }
+        )
+    return out
+
+
+QUESTION_HEADER = (
+    "| method | clauses | build s | peak MiB | mean ms | hit@1 questions | "
+    "hit@1 paraphrases | first shown right (paraphrases) |"
+)
+
+
+def question_table(rows: Sequence[dict[str, Any]]) -> str:
+    lines = [QUESTION_HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|"]
+    for r in rows:
+        lines.append(
+            f"| {r['method']} | {r['clauses']:,} | {r['build_s']:.2f} | {r['peak_mib']:.1f} | "
+            f"{r['mean_ms']:.2f} | {r['hit1_question']:.2f} of {r['questions']} | "
+            f"{r['hit1_paraphrase']:.2f} of {r['paraphrases']} | "
+            f"{r['shown1_paraphrase']:.2f} |"
+        )
+    return "\n".join(lines)
 
 
 def parse_args(argv: Sequence[str]) -> argparse.Namespace:
@@ -514,6 +589,16 @@ def parse_args(argv: Sequence[str]) -> argparse.Namespace:
     )
     p.add_argument(
         "--failures", type=int, default=5, metavar="K", help="briefbot misses to print per size"
+    )
+    p.add_argument(
+        "--no-words-only",
+        action="store_true",
+        help="skip the words-only briefbot row (the semantic signal's cost and effect)",
+    )
+    p.add_argument(
+        "--no-questions",
+        action="store_true",
+        help="skip the question/paraphrase table (needs ../shared/corpus-samples)",
     )
     args = p.parse_args(argv)
     try:
@@ -547,10 +632,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         clauses = synthetic_corpus(real, size, vocab, args.seed)
         log(f"[{len(clauses)}] corpus generated in {time.perf_counter() - t0:.1f} s")
         rows.append(bench_briefbot(clauses, queries, failures))
+        if not args.no_words_only:
+            rows.append(bench_briefbot(clauses, queries, failures, semantic=False))
         rows.append(bench_baseline(clauses, queries, args.baseline_budget))
         del clauses
         gc.collect()
-    rows.sort(key=lambda r: (r.method != "briefbot", r.clauses))
+    order = {"briefbot": 0, "briefbot, words only": 1}
+    rows.sort(key=lambda r: (order.get(r.method, 2), r.clauses))
+    question_rows: list[dict[str, Any]] = []
+    if not args.no_questions and SAMPLES_DIR.is_dir():
+        import tempfile
+
+        log("question/paraphrase table: building the evaluation corpus …")
+        with tempfile.TemporaryDirectory() as tmp:
+            question_rows = bench_questions(Path(tmp))
     info = machine()
     rss = _max_rss_mib()
     print("## Clause search benchmark\n")
@@ -559,6 +654,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         f"\nMachine: {info['cpu_count']} CPUs (os.cpu_count), {info['platform']}, "
         f"{info['implementation']} {info['python']}. Single-threaded."
     )
+    semantic_rows = [r for r in rows if r.semantic_mib]
+    if semantic_rows:
+        cost = ", ".join(f"{r.clauses:,} clauses {r.semantic_mib:.1f} MiB" for r in semantic_rows)
+        print(f"Semantic signal vectors (wordllama, float16 + 64-dim float32): {cost}.")
+    if question_rows:
+        print("\n### Questions and paraphrases (tests/data/questions.tsv)\n")
+        print(question_table(question_rows))
+        print(
+            "\nCorpus: the bundled statements plus the 2024 samples of "
+            "../shared/corpus-samples. A paraphrase counts only when the clause found "
+            "shares no content word with it; 'first shown' also counts the weak "
+            "'closest clause' suggestion given when nothing reaches the score threshold."
+        )
     print(f"Search code: {code}.")
     print(f"Process max RSS: {rss:.0f} MiB (resource.getrusage, whole run).")
     print(f"Command: `{command}` (total {time.perf_counter() - t_all:.0f} s)")
@@ -594,6 +702,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 "baseline_budget": args.baseline_budget,
             },
             "rows": [asdict(r) for r in rows],
+            "questions": question_rows,
             "failures": [asdict(f) for f in failures],
         }
         Path(args.json).write_text(json.dumps(payload, indent=2, ensure_ascii=False) + "\n")

@@ -22,7 +22,7 @@ from typing import Any, NoReturn, TextIO
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.documents import CorpusError
-from bot.search import QueryError, SearchResult, check_query
+from bot.search import QueryError, SearchResult, Timeline, check_query, parse_period
 from bot.tracking import TrackingError
 
 log = logging.getLogger("bot.cli")
@@ -45,6 +45,15 @@ def _iso_date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"{text!r} is not a date (YYYY-MM-DD)") from None
+
+
+def _period(text: str) -> str:
+    """A search date filter: YYYY, YYYY-MM or YYYY-MM-DD (checked, passed on as typed)."""
+    try:
+        parse_period(text)
+    except QueryError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return text
 
 
 def _instant(text: str) -> datetime:
@@ -101,8 +110,23 @@ def build_parser() -> argparse.ArgumentParser:
     ask.add_argument(
         "--in", dest="doc", metavar="DOC", help="only this document (id prefix or title words)"
     )
-    ask.add_argument("--after", type=_iso_date, help="only documents dated after this day")
-    ask.add_argument("--before", type=_iso_date, help="only documents dated before this day")
+    ask.add_argument(
+        "--after",
+        type=_period,
+        metavar="D",
+        help="only documents dated in or after D (YYYY, YYYY-MM or YYYY-MM-DD; inclusive)",
+    )
+    ask.add_argument(
+        "--before",
+        type=_period,
+        metavar="D",
+        help="only documents dated in or before D (YYYY, YYYY-MM or YYYY-MM-DD; inclusive)",
+    )
+    ask.add_argument(
+        "--timeline",
+        action="store_true",
+        help="the best clause on the topic from each statement, oldest first, with wording diffs",
+    )
 
     docs = sub.add_parser("docs", parents=[common], help="indexed documents")
     docs.add_argument("--json", action="store_true")
@@ -203,6 +227,8 @@ def format_result(result: SearchResult, out: TextIO) -> None:
     width = _width()
     for note in result.notes:
         print(f"note: {note}", file=out)
+    if result.read_as:
+        print(f"Read as: {result.read_as}", file=out)
     if result.corrections:
         fixes = ", ".join(f"{a} → {b}" for a, b in result.corrections.items())
         print(f"(read as: {fixes})", file=out)
@@ -241,6 +267,40 @@ def format_result(result: SearchResult, out: TextIO) -> None:
         print(file=out)
 
 
+def _runs(runs: list[str], limit: int = 8) -> str:
+    shown = " · ".join(runs[:limit])
+    return shown + (f" … (+{len(runs) - limit} more)" if len(runs) > limit else "")
+
+
+def format_timeline(timeline: Timeline, out: TextIO) -> None:
+    """Human-readable timeline: one quote per statement, oldest first, with diffs."""
+    width = _width()
+    for note in timeline.notes:
+        print(f"note: {note}", file=out)
+    if timeline.read_as:
+        print(f"Read as: {timeline.read_as}", file=out)
+    if not timeline.entries:
+        print(f"No statement has a good match for {timeline.topic!r}.", file=out)
+        return
+    print(f"Timeline for {timeline.topic!r}: {len(timeline.entries)} statements", file=out)
+    for n, entry in enumerate(timeline.entries, start=1):
+        c = entry.hit.clause
+        when = c.doc_date.isoformat() if c.doc_date else "undated"
+        print(f"{n}. {when}  {c.citation}  (score {entry.hit.score:.0f})", file=out)
+        print(
+            textwrap.fill(f"“{c.text}”", width, initial_indent="   ", subsequent_indent="   "),
+            file=out,
+        )
+        if not entry.first:
+            if entry.added:
+                print(f"   + added: {_runs(entry.added)}", file=out)
+            if entry.dropped:
+                print(f"   − dropped: {_runs(entry.dropped)}", file=out)
+            if not entry.added and not entry.dropped:
+                print("   (same wording as the previous statement)", file=out)
+        print(file=out)
+
+
 def result_json(result: SearchResult) -> dict[str, Any]:
     """The JSON object printed for one query."""
     return {
@@ -250,6 +310,11 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "suggestion": result.suggestion.to_json() if result.suggestion else None,
         "corrections": result.corrections,
         "notes": result.notes,
+        "read_as": result.read_as,
+        "dates": {
+            "after": result.dates.start.isoformat() if result.dates.start else None,
+            "before": result.dates.end.isoformat() if result.dates.end else None,
+        },
     }
 
 
@@ -262,7 +327,20 @@ def _cmd_ask(
         raise UsageError('ask needs a query, e.g. briefbot ask "navigation Heixiazi"')
     if not args.stdin:
         check_query(" ".join(args.query))
+    if args.timeline and args.stdin:
+        raise UsageError("--timeline takes its topic as arguments, not with --stdin")
     _, index = _load_index(settings, err)
+    if args.timeline:
+        from bot.search import build_timeline
+
+        timeline = build_timeline(
+            index, " ".join(args.query), doc=args.doc, after=args.after, before=args.before
+        )
+        if args.json:
+            out.write(json.dumps(timeline.to_json(), ensure_ascii=False, indent=2) + "\n")
+        else:
+            format_timeline(timeline, out)
+        return 0
     opts = {"limit": args.limit, "doc": args.doc, "after": args.after, "before": args.before}
     if args.stdin:
         for line in stdin:

@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.clauses import Clause, format_date
-from bot.search import Hit, SearchResult
+from bot.search import Hit, SearchResult, Timeline
 
 ACTION_SHARE = "brief_share"
 ACTION_MORE = "brief_more"
@@ -27,6 +27,7 @@ SECTION_LIMIT = 3000
 QUOTE_LIMIT = 2700  # leaves room for the quote marks and the "cut" note
 MAX_BLOCKS = 50
 MAX_HOME_BLOCKS = 100
+TIMELINE_CHARS = 11_000
 
 Message = dict[str, Any]
 
@@ -158,8 +159,11 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     """The answer to /brief or a mention: up to a page of hits, or no-match with a suggestion."""
     q = escape(cut(query, 200)[0])
     blocks: list[dict] = []
-    if result.corrections:
-        fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
+    fixes = ", ".join(f"{escape(a)} → {escape(b)}" for a, b in result.corrections.items())
+    if result.read_as:
+        line = f"Read as: {escape(cut(result.read_as, 300)[0])}"
+        blocks.append(_context(line + (f" (corrected: {fixes})" if fixes else "")))
+    elif fixes:
         blocks.append(_context(f"Read as: {fixes}"))
     for note in result.notes:
         blocks.append(_context(f"_{escape(note)}_"))
@@ -229,21 +233,76 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
 
 HELP_EXAMPLES = (
     "navgation talks heixiazi",
-    "100 billion trade target",
+    "what did China and Russia say about Syria?",
     "Kofi Annan in:statement",
     "tourism year after:2012-06",
+    "timeline freedom of navigation",
 )
+
+
+def _runs(runs: Sequence[str], limit: int = 6, chars: int = 600) -> str:
+    shown = " · ".join(runs[:limit])
+    more = f" … (+{len(runs) - limit} more)" if len(runs) > limit else ""
+    return escape(cut(shown, chars)[0]) + more
+
+
+def timeline_message(timeline: Timeline) -> Message:
+    """`/brief timeline <topic>`: one quote per statement, oldest first, with wording diffs."""
+    topic = escape(cut(timeline.topic, 200)[0])
+    blocks: list[dict] = []
+    if timeline.read_as:
+        blocks.append(_context(f"Read as: {escape(cut(timeline.read_as, 300)[0])}"))
+    for note in timeline.notes:
+        blocks.append(_context(f"_{escape(note)}_"))
+    if not timeline.entries:
+        blocks.insert(0, _section(f"No statement has a good match for “{topic}”."))
+        blocks.append(_context("Try other words, fewer words, or `/brief help`."))
+        return {"text": f"No timeline for “{topic}”.", "blocks": blocks[:MAX_BLOCKS]}
+    blocks.insert(
+        0, _context(f"Timeline for “{topic}”: {len(timeline.entries)} statements, oldest first")
+    )
+    # Each entry takes up to 4 blocks; stay within Slack's 50 blocks and well under the
+    # ~13k characters at which Slack refuses a message (msg_blocks_too_long).
+    shown = 0
+    for entry in timeline.entries:
+        c = entry.hit.clause
+        part: list[dict] = [
+            _section(quote_text(c.text, 700)[0]),
+            _context(citation_line(c, entry.hit.score)),
+        ]
+        if not entry.first:
+            changes = []
+            if entry.added:
+                changes.append(f"*+ added:* {_runs(entry.added, chars=300)}")
+            if entry.dropped:
+                changes.append(f"*− dropped:* {_runs(entry.dropped, chars=300)}")
+            part.append(_context(*(changes or ["same wording as the previous statement"])))
+        part.append({"type": "divider"})
+        too_many = len(blocks) + len(part) > MAX_BLOCKS - 1
+        if too_many or len(json.dumps(blocks + part, ensure_ascii=False)) > TIMELINE_CHARS:
+            break
+        blocks.extend(part)
+        shown += 1
+    if shown < len(timeline.entries):
+        blocks.append(_context(f"{len(timeline.entries) - shown} later statements not shown"))
+    elif blocks[-1]["type"] == "divider":
+        blocks.pop()
+    first = timeline.entries[0].hit.clause
+    fallback = f"Timeline for “{topic}”, from {escape(first.citation)}"
+    return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
 
 
 def help_message(command: str = "/brief") -> Message:
     """Usage, with examples."""
     examples = "\n".join(f"• `{command} {e}`" for e in HELP_EXAMPLES)
     text = (
-        f"*{command} <words>* finds the statement clauses that best match your words: "
-        "typos, any word order and partial phrases are fine. Answers are verbatim, with "
-        "document, date and paragraph.\n"
+        f"*{command} <words>* finds the statement clauses that best match your words or "
+        "question: typos, any word order and partial phrases are fine. Answers are "
+        "verbatim, with document, date and paragraph.\n"
         "Filters: `in:<document>` (id or title words), `after:YYYY[-MM[-DD]]`, "
-        "`before:YYYY[-MM[-DD]]`."
+        "`before:YYYY[-MM[-DD]]` (both inclusive: `after:2012` includes all of 2012).\n"
+        f"`{command} timeline <topic>`: the best clause on the topic from each statement, "
+        "oldest first, with the words added and dropped since the previous one."
     )
     blocks = [
         _section(text),

@@ -5,8 +5,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.search import QueryError
+from bot.search import QueryError, build_timeline
 from bot.services import Services
+from bot.slacktext import plain_text
 from handlers import blocks
 
 log = logging.getLogger(__name__)
@@ -21,9 +22,15 @@ def brief_reply(
     shareable: bool = True,
 ) -> blocks.Message:
     """The /brief answer for ``text``: help, a specific error, or a page of quotes."""
-    query = (text or "").strip()
+    query = plain_text(text)
     if query.lower() in {"", "help", "?", "-h", "--help"}:
         return blocks.help_message()
+    head, _, topic = query.partition(" ")
+    if head.lower() == "timeline":
+        try:
+            return blocks.timeline_message(build_timeline(services.index, topic))
+        except QueryError as exc:
+            return blocks.error_message(str(exc))
     try:
         result = services.index.search(query, limit=limit, offset=offset)
     except QueryError as exc:

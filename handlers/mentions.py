@@ -2,30 +2,21 @@
 
 from __future__ import annotations
 
-import html
 import logging
-import re
 from typing import Any
 
 from bot.search import MAX_QUERY_CHARS
 from bot.services import Services
+from bot.slacktext import plain_text
 from handlers import blocks
 from handlers.commands import brief_reply
 
 log = logging.getLogger(__name__)
 
-_MENTION = re.compile(r"<@[A-Z0-9]+(?:\|[^>]*)?>")
-_LINK = re.compile(r"<(?:[^>|]*\|)?([^>]*)>")
-
 
 def query_from_slack_text(text: str) -> str:
-    """Slack message text -> plain query: mentions dropped, links to labels, entities decoded."""
-    text = _MENTION.sub(" ", text or "")
-    text = _LINK.sub(lambda m: m.group(1), text)
-    text = " ".join(html.unescape(text).split())
-    if len(text) > MAX_QUERY_CHARS:
-        text = blocks.cut(text, MAX_QUERY_CHARS)[0].rstrip("…")
-    return text
+    """Slack message text -> plain query (the core normaliser), cut to the query limit."""
+    return plain_text(text, limit=MAX_QUERY_CHARS)
 
 
 def mention_reply(services: Services, query: str) -> blocks.Message:

@@ -38,7 +38,7 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
     assert search_bench.HEADER in lines
     rows = [line for line in lines if line.startswith("| ") and "| 1,000 |" in line]
     methods = [row.split("|")[1].strip() for row in rows]
-    assert methods == ["briefbot", "rapidfuzz WRatio scan"]
+    assert methods == ["briefbot", "briefbot, words only", "rapidfuzz WRatio scan"]
     for row in rows:
         assert len(row.strip("|").split("|")) == 8, row
     assert "Machine:" in out
@@ -52,6 +52,11 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
     assert bot["hit1_typo"] >= 0.8, data["failures"]
     # The printed figure is the same as the JSON one.
     assert f"{bot['hit1_typo']:.2f} ({bot['typo_hits']}/10)" in rows[0]
+    assert bot["semantic_mib"] > 0 and by_method["briefbot, words only"]["semantic_mib"] == 0
+    if data["questions"]:  # needs ../shared/corpus-samples
+        assert search_bench.QUESTION_HEADER in lines
+        q = {r["method"]: r for r in data["questions"]}
+        assert q["briefbot"]["questions"] >= 40 and q["briefbot"]["hit1_question"] >= 0.9
     base = by_method["rapidfuzz WRatio scan"]
     assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
 

@@ -21,9 +21,9 @@ def make_clause(cid: str, doc: str, text: str, when: date = date(2020, 1, 1)) ->
         ("navigation in:communique", ("navigation", "communique", None, None)),
         (
             'trade in:"joint statement" after:2012',
-            ("trade", "joint statement", date(2012, 12, 31), None),
+            ("trade", "joint statement", date(2012, 1, 1), None),
         ),
-        ("trade before:2013-06", ("trade", None, None, date(2013, 6, 1))),
+        ("trade before:2013-06", ("trade", None, None, date(2013, 6, 30))),
         ("after:2012-06-06 gas", ("gas", None, date(2012, 6, 6), None)),
         ("plain words", ("plain words", None, None, None)),
     ],

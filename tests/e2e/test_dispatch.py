@@ -228,7 +228,8 @@ def test_injection_attempts_ping_nobody(app, fake):
     payload = slash(app, fake, "<!channel> <@U0BOSS> <!subteam^S1> navigation heixiazi")
     text = all_text(payload)
     assert "<!channel>" not in text and "<@U0BOSS>" not in text and "<!subteam" not in text
-    assert "&lt;!channel&gt;" in text
+    # The markup is read as what it is (mentions, not words) and left out of the echo.
+    assert "for “navigation heixiazi”" in text
 
 
 def test_a_clause_containing_a_special_mention_is_escaped(app, fake, settings, corpus):

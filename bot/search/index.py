@@ -1,0 +1,445 @@
+"""The clause index: reads the query, gathers lexical (and semantic) evidence, ranks.
+
+A search runs in five steps, one module each:
+
+1. :mod:`bot.slacktext` and :mod:`bot.search.filters` — Slack markup out, typed
+   filters (``in:``, ``after:``, ``before:``) split off and checked;
+2. :mod:`bot.search.understand` — questions read for their content, parties and
+   date words ("next", "latest", "first");
+3. :mod:`bot.search.lexical` — spell-fixed BM25 + coverage candidates, with words
+   found only in a document's title or parties counting for its clauses;
+4. :mod:`bot.search.semantic` — static word embeddings (wordllama) add candidates
+   that share no word with the query and a meaning score for every candidate;
+5. :mod:`bot.search.fusion` — one 0–100 score from the lexical rerank, the meaning
+   score and the date intent; below ``min_score`` a result is not a match.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any
+
+import numpy as np
+from rapidfuzz import fuzz, process
+
+from bot.clauses import Clause, segment_all
+from bot.clean import normalise
+from bot.search import fusion
+from bot.search.filters import (
+    DateRange,
+    ParsedQuery,
+    check_query,
+    date_range,
+    parse_query,
+)
+from bot.search.lexical import LexicalIndex, rerank
+from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
+from bot.search.words import STOP_WORDS, is_english, stem
+from bot.slacktext import plain_text
+
+__all__ = ["DEFAULT_MIN_SCORE", "ClauseIndex", "Hit", "SearchResult"]
+
+DEFAULT_MIN_SCORE = 55.0
+GROUP_MARGIN = 10.0
+
+
+@dataclass(frozen=True)
+class Hit:
+    """One result: the clause, its 0–100 score, and near-identical clauses elsewhere."""
+
+    clause: Clause
+    score: float
+    also_in: tuple[Clause, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        """The contract's hit shape (GUIDE §2) plus a few extra fields."""
+        c = self.clause
+        return {
+            "doc_id": c.doc_id,
+            "title": c.doc_title,
+            "date": c.doc_date.isoformat() if c.doc_date else None,
+            "clause_id": c.clause_id,
+            "citation": c.citation,
+            "text": c.text,
+            "score": round(self.score, 1),
+            "paragraph": c.paragraph,
+            "lead_in": c.lead_in or None,
+            "also_in": [{"clause_id": o.clause_id, "citation": o.citation} for o in self.also_in],
+        }
+
+
+@dataclass(frozen=True)
+class SearchResult:
+    """Hits at or above the threshold (a page of them), or a suggestion when none."""
+
+    query: str
+    hits: list[Hit]
+    suggestion: Hit | None = None
+    total: int = 0
+    offset: int = 0
+    corrections: dict[str, str] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+    read_as: str = ""  # "Syria · parties China, Russia" (empty for a plain keyword query)
+    dates: DateRange = field(default_factory=DateRange)
+
+    @property
+    def has_more(self) -> bool:
+        """True when further good hits exist after this page."""
+        return self.offset + len(self.hits) < self.total
+
+
+@dataclass(frozen=True)
+class _DocMeta:
+    doc_id: str
+    title: str  # normalised
+    when: date | None
+    words: frozenset[str]
+
+
+# A clause that looks ahead: names a later year, or says something will be held /
+# hosted / met, or looks forward to it.
+_FORWARD = re.compile(
+    r"\b(?:next|upcoming|will (?:be held|host|hold|meet|take place|convene)|"
+    r"look(?:s|ing)? forward|to be held)\b",
+    re.I,
+)
+_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
+_MONTH = re.compile(
+    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
+    r"|December)\b|\b(?:\d+|coming|next|few|several) (?:days|weeks|months|years)\b"
+    r"|\b(?:this|next|later this) year\b|\bat an early date\b|\bsoon\b",
+    re.I,
+)
+_PLACE = re.compile(
+    r"\b(?:in|at) (?:the )?(?!(?:January|February|March|April|May|June|July|August|September"
+    r"|October|November|December)\b)[A-Z][a-z]+"
+)
+
+
+def _looks_ahead(clause: Clause) -> bool:
+    """The clause names something later than its statement (a later year, 'will be held')."""
+    if _FORWARD.search(clause.text):
+        return True
+    year = clause.doc_date.year if clause.doc_date else None
+    return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
+
+
+class ClauseIndex:
+    """An in-memory index over clauses. Build once, query from many threads.
+
+    ``documents`` (optional) gives each document's full title and parties, so a
+    word found only there ("Geneva", "Quad", "Russia") still finds that
+    document's clauses. ``semantic=False`` leaves the embedding signal out."""
+
+    def __init__(
+        self,
+        clauses: Sequence[Clause],
+        *,
+        candidates: int = 60,
+        documents: Iterable[Any] = (),
+        semantic: bool = True,
+    ) -> None:
+        self.clauses: list[Clause] = list(clauses)
+        self.candidates = candidates
+        self._by_id = {c.clause_id: i for i, c in enumerate(self.clauses)}
+        self._norm = [normalise(c.search_text) for c in self.clauses]
+        full = {d.doc_id: d for d in documents}
+        doc_pos: dict[str, int] = {}
+        metas: list[_DocMeta] = []
+        title_words: list[frozenset[str]] = []
+        party_words: list[frozenset[str]] = []
+        parties: set[str] = set()
+        for c in self.clauses:
+            if c.doc_id in doc_pos:
+                continue
+            doc_pos[c.doc_id] = len(metas)
+            d = full.get(c.doc_id)
+            titles = " ".join({c.doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
+            doc_parties = tuple(getattr(d, "parties", ()) or ())
+            parties.update(doc_parties)
+            title_words.append(metadata_words(titles, ()) - STOP_WORDS)
+            party_words.append(metadata_words("", doc_parties, c.doc_date))
+            metas.append(_DocMeta(c.doc_id, normalise(c.doc_title), c.doc_date, frozenset()))
+        # Title words shared by many documents ("joint", "statement") say nothing.
+        common = max(2, len(metas) // 3)
+        counts: dict[str, int] = {}
+        for words in title_words:
+            for w in words:
+                counts[w] = counts.get(w, 0) + 1
+        doc_words = [
+            frozenset({w for w in t if counts[w] <= common} | p)
+            for t, p in zip(title_words, party_words, strict=True)
+        ]
+        self._docs = [
+            _DocMeta(m.doc_id, m.title, m.when, w) for m, w in zip(metas, doc_words, strict=True)
+        ]
+        self._clause_doc = np.fromiter(
+            (doc_pos[c.doc_id] for c in self.clauses), dtype=np.int32, count=len(self.clauses)
+        )
+        self._doc_dates = np.array(
+            [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
+        )
+        self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words)
+        # What "next", "when" and "where" questions look for, per clause.
+        self._ahead = np.fromiter(
+            (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
+        )
+        self._dated = np.fromiter(
+            (bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in self.clauses),
+            dtype=bool,
+            count=len(self.clauses),
+        )
+        self._place = np.fromiter(
+            (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
+        )
+        self.reader = QueryReader(parties)
+        self._aliases = alias_words()
+        self.semantic: Any = None
+        if semantic:
+            from bot.search.semantic import SemanticIndex, available
+
+            if available():
+                self.semantic = SemanticIndex(self._norm, self.lexical.terms)
+
+    @classmethod
+    def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
+        """Segment documents and index their clauses (with their titles and parties)."""
+        docs = list(docs)
+        return cls(list(segment_all(docs)), documents=docs, **kwargs)
+
+    # ------------------------------------------------------------------ query
+
+    def correct(self, word: str) -> list[str]:
+        """Vocabulary words within a small edit distance of ``word`` (best first)."""
+        return self.lexical.correct(word)
+
+    def read(self, query: str) -> tuple[ParsedQuery, Reading]:
+        """Parse filters out of ``query`` and read the rest (see :mod:`.understand`)."""
+        parsed = parse_query(plain_text(query))
+        return parsed, self.reader.read(parsed.text)
+
+    def _doc_mask(self, doc: str | None, dates: DateRange, notes: list[str]) -> np.ndarray | None:
+        if not (doc or dates):
+            return None
+        keep = []
+        want = normalise(doc) if doc else ""
+        for i, meta in enumerate(self._docs):
+            if doc and not (
+                meta.doc_id.startswith(doc.lower())
+                or meta.doc_id.replace("_", "-").startswith(want.replace(" ", "-"))
+                or all(w in meta.title.split() for w in want.split())
+            ):
+                continue
+            if not dates.contains(meta.when):
+                continue
+            keep.append(i)
+        if not keep:
+            notes.append("no document matches the filters")
+        return np.isin(self._clause_doc, np.asarray(keep, dtype=np.int32))
+
+    def search(
+        self,
+        query: str,
+        *,
+        limit: int = 3,
+        offset: int = 0,
+        doc: str | None = None,
+        after: date | str | None = None,
+        before: date | str | None = None,
+        min_score: float = DEFAULT_MIN_SCORE,
+    ) -> SearchResult:
+        """Best clauses for ``query``; typed filters (``in:`` …) are honoured too.
+
+        ``after`` / ``before`` are periods (``2012``, ``2012-06``, ``2012-06-06`` or a
+        date), both inclusive; given here they win over the same filter typed in the
+        query. Slack markup in the query is read as plain words.
+
+        Raises :class:`QueryError` for an empty or over-long query or a bad filter.
+        No match is an empty ``hits`` list, with ``suggestion`` set when something
+        came close; a note says when the filters hid good matches.
+        """
+        check_query(query)
+        parsed, reading = self.read(query)
+        given = date_range(after, before)
+        dates = DateRange(given.start or parsed.after, given.end or parsed.before)
+        if dates.start and dates.end and dates.start > dates.end:
+            date_range(dates.start, dates.end)  # raises the clear error
+        doc = doc or parsed.doc
+        notes: list[str] = []
+        if dates:
+            notes.append(f"filter: documents {dates.describe()}")
+        mask = self._doc_mask(doc, dates, notes)
+        ranked, corrections = self._rank(reading, notes, mask)
+        read_as = ""
+        if reading.is_question or reading.parties or reading.order or reading.asks:
+            read_as = reading.describe(corrections)
+        # Only clauses near the threshold can be shown or folded into a shown one;
+        # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
+        near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
+        grouped = self._group(near)
+        good = [h for h in grouped if h.score >= min_score]
+        if mask is not None and not good and reading.content:
+            everywhere, _ = self._rank(reading, [], None)
+            hidden = [h for h in self._group(everywhere[:20]) if h.score >= min_score]
+            if hidden:
+                best = hidden[0].clause
+                many = "es" if len(hidden) > 1 else ""
+                notes.append(
+                    f"the filters hid {len(hidden)} good match{many} (best: {best.citation})"
+                )
+        common = {"corrections": corrections, "notes": notes, "read_as": read_as, "dates": dates}
+        if not good:
+            best_hit = grouped[0] if grouped else None
+            return SearchResult(query=query, hits=[], suggestion=best_hit, **common)
+        return SearchResult(
+            query=query,
+            hits=good[offset : offset + limit],
+            total=len(good),
+            offset=offset,
+            **common,
+        )
+
+    def _rank(
+        self, reading: Reading, notes: list[str], mask: np.ndarray | None
+    ) -> tuple[list[tuple[int, float]], dict[str, str]]:
+        """Candidate clauses with their fused scores, best first; and the corrections."""
+        words = reading.content.split()
+        if not words:
+            if reading.text.strip():
+                notes.append("the query has no words to match")
+            else:
+                notes.append("add words to search for, not only filters")
+            return [], {}
+        content = [stem(w) for w in words if w not in STOP_WORDS] or [stem(w) for w in words]
+        expand = self.semantic.neighbours if self.semantic is not None else None
+        match = self.lexical.match(content, expand, self._aliases)
+        coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
+        # A word the corpus does not use is read as its nearest corpus word in meaning
+        # for the rerank too ("tumours" -> "cancer"); shown as "tumours ≈ cancer".
+        related = {w: near[0][0] for w, near in match.related.items()}
+        key = coverage + bm25 * 0.01
+        if reading.order or reading.asks:
+            # Let clauses that fit "next" / "when" / "where" into the candidates.
+            key = key + self._intent_bonus(reading, np.arange(len(key))) * (key > 0)
+        if mask is not None:
+            key[~mask] = 0
+        cand = np.flatnonzero(key > 0)
+        if len(cand) > self.candidates:
+            top = np.argpartition(-key[cand], self.candidates - 1)[: self.candidates]
+            cand = cand[top]
+        # Rerank on the content as read, misspelt words corrected: stop words and word
+        # order kept for the phrase score, unstemmed content words for keywords. Party
+        # names are left to the metadata when the query has other words.
+        topic = [w for w in words if w not in reading.party_words] or words
+
+        def fixed(w: str) -> str:
+            return corrections.get(stem(w)) or related.get(stem(w)) or w
+
+        fixed_words = [corrections.get(stem(w), w) for w in words]
+        fixed_phrase = " ".join(fixed_words)
+        fixed_topic = [fixed(w) for w in topic]
+        fixed_keywords = " ".join(w for w in fixed_topic if w not in STOP_WORDS) or fixed_phrase
+        typed = " ".join(words)
+
+        # The same query with a word swapped for a synonym the corpus uses ("summit"
+        # -> "meeting"), so a clause that words it that way is reranked fairly too.
+        variants = []
+        for k, w in enumerate(fixed_words):
+            for alt in self._aliases.get(w, ())[:4]:
+                if self.lexical.knows(stem(alt)) and w not in reading.party_words:
+                    swapped = [*fixed_words[:k], alt, *fixed_words[k + 1 :]]
+                    kws = " ".join(x for x in swapped if x not in STOP_WORDS)
+                    variants.append((" ".join(swapped), kws or " ".join(swapped)))
+
+        def lexical_of(idx: np.ndarray) -> np.ndarray:
+            if len(idx) == 0:
+                return np.zeros(0, dtype=np.float32)
+            texts = [self._norm[i] for i in idx]
+            phrase, kw = rerank(typed, fixed_phrase, fixed_keywords, texts)
+            for alt_phrase, alt_keywords in variants[:6]:
+                p2, k2 = rerank(alt_phrase, alt_phrase, alt_keywords, texts)
+                phrase, kw = np.maximum(phrase, p2), np.maximum(kw, k2)
+            return fusion.lexical_score(coverage[idx], phrase, kw)
+
+        lexical = lexical_of(cand)
+        cosine = None
+        if self.semantic is not None:
+            qvec = self.semantic.embed_query(" ".join(fixed_topic))
+            if qvec is not None:
+                # A misspelt query (words fixed, or unknown words that are no English
+                # word) is the lexical path's job: meaning cannot read a typo.
+                typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
+                weak = len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
+                if weak and not typo:
+                    extra = self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask)
+                    extra = np.setdiff1d(extra, cand)
+                    cand = np.concatenate([cand, extra])
+                    lexical = np.concatenate([lexical, lexical_of(extra)])
+                cosine = self.semantic.similarity(qvec, cand)
+        if len(cand) == 0:
+            return [], corrections
+        # Rank on the score with the intent bonus; show it capped at 100.
+        final = fusion.fuse(lexical, cosine) + self._intent_bonus(reading, cand)
+        order = np.lexsort((-bm25[cand], -final))
+        shown = np.clip(final, 0.0, 100.0)
+        return [(int(cand[j]), float(shown[j])) for j in order], corrections
+
+    def _intent_bonus(self, reading: Reading, cand: np.ndarray) -> np.ndarray:
+        """Points for clauses that fit the date words and when/where questions."""
+        bonus = np.zeros(len(cand), dtype=np.float32)
+        if not (reading.order or reading.asks):
+            return bonus
+        if reading.order == "next":
+            bonus += fusion.INTENT_POINTS * self._ahead[cand]
+        if reading.asks == "when":
+            bonus += fusion.ASKS_POINTS * (self._ahead[cand] | self._dated[cand])
+        if reading.asks == "where":
+            bonus += fusion.ASKS_POINTS * self._place[cand]
+        if reading.order:
+            dates = self._doc_dates[self._clause_doc[cand]]
+            known = dates[dates > 0]
+            span = float(known.max() - known.min()) if len(known) else 0.0
+            recency = (dates - known.min()) / span if span else np.zeros(len(cand))
+            recency = np.where(dates > 0, recency, 0.0)
+            late = reading.order in {"next", "latest"}
+            bonus += fusion.DATE_POINTS * (recency if late else 1 - recency)
+        return bonus
+
+    def _group(self, ranked: list[tuple[int, float]]) -> list[Hit]:
+        """Fold near-identical clauses (from other documents) into the first one."""
+        if not ranked:
+            return []
+        texts = [self._norm[i] for i, _ in ranked]
+        # One C-level pass over all pairs (ratio >= 95 means near-identical).
+        same = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=95, workers=1) > 0
+        heads: list[tuple[int, int, float, list[Clause]]] = []  # (position, clause, score, extra)
+        for pos, (i, score) in enumerate(ranked):
+            for head_pos, _, _, extra in heads:
+                if same[pos, head_pos]:
+                    extra.append(self.clauses[i])
+                    break
+            else:
+                heads.append((pos, i, score, []))
+        return [Hit(self.clauses[i], round(s, 1), tuple(x)) for _, i, s, x in heads]
+
+    # ------------------------------------------------------------------ lookup
+
+    def get(self, clause_id: str) -> Clause | None:
+        """The clause with this id, or None."""
+        i = self._by_id.get(clause_id)
+        return self.clauses[i] if i is not None else None
+
+    def context(self, clause_id: str, *, radius: int = 1) -> list[Clause]:
+        """The clause with its neighbours in the same document (in order)."""
+        i = self._by_id.get(clause_id)
+        if i is None:
+            return []
+        doc = self.clauses[i].doc_id
+        lo, hi = max(0, i - radius), min(len(self.clauses), i + radius + 1)
+        return [c for c in self.clauses[lo:hi] if c.doc_id == doc]
+
+    def __len__(self) -> int:
+        return len(self.clauses)

@@ -1,0 +1,288 @@
+"""Lexical signal: vocabulary spell-fix, BM25 + coverage candidates, rapidfuzz rerank.
+
+Why two stages (measured in ``bench/search_bench.py``): a rapidfuzz scan over every
+clause costs microseconds per clause per query, which is unusable past ~10k
+clauses, and an inverted index alone ranks near-duplicates poorly. So:
+
+1. **Candidates.** Each query word is looked up in the vocabulary; a word that is
+   not there is corrected with a SymSpell-style deletion index (edit distance 1,
+   2 for long words) with a bounded rapidfuzz fallback — unless it is a common
+   English word, which is never replaced by another word. BM25 over a CSR posting
+   list (numpy) plus an IDF-weighted "how many query words does the clause
+   contain" coverage picks the top candidates. A word found only in a document's
+   metadata (its title or parties) counts, a little less, for every clause of
+   that document.
+2. **Rerank.** The candidates are scored with a blend of ``partial_ratio`` (good
+   for phrases) and ``token_set_ratio`` (good for keywords in any order).
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+from collections import defaultdict
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+from rapidfuzz import fuzz, process
+from rapidfuzz.distance import OSA
+
+from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
+
+__all__ = ["LexicalIndex", "LexicalMatch", "rerank"]
+
+#: How much a word found only in a document's title or parties counts.
+METADATA_WEIGHT = 0.9
+#: Added to a meaning neighbour's cosine when it stands in for a query word.
+EXPANSION_BONUS = 0.0
+#: How much a longer form of a query word counts ("represent" -> "representative").
+PREFIX_WEIGHT = 0.85
+PREFIX_MIN = 5
+PREFIX_LIMIT = 6
+_SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
+
+
+@dataclass
+class LexicalMatch:
+    """Per-clause lexical evidence for one query."""
+
+    coverage: np.ndarray  # 0-100, IDF-weighted share of query words in the clause
+    bm25: np.ndarray
+    corrections: dict[str, str] = field(default_factory=dict)
+    unknown: list[str] = field(default_factory=list)  # words neither in corpus nor fixed
+    related: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # expansions
+
+
+class LexicalIndex:
+    """Inverted index over normalised clause texts (BM25 weights in CSR posting lists)."""
+
+    #: BM25 parameters (Robertson's defaults).
+    k1 = 1.2
+    b = 0.75
+
+    def __init__(
+        self,
+        texts: Sequence[str],
+        clause_doc: np.ndarray,
+        doc_words: Sequence[frozenset[str]] = (),
+    ) -> None:
+        self.n = len(texts)
+        self._clause_doc = clause_doc
+        # stemmed metadata word -> document positions whose title/parties contain it
+        self._meta: dict[str, np.ndarray] = {}
+        by_word: dict[str, list[int]] = defaultdict(list)
+        for pos, words in enumerate(doc_words):
+            for w in words:
+                by_word[stem(w)].append(pos)
+        self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
+        english_words()  # load the word list now, not during someone's first query
+        self._build(texts)
+
+    def _build(self, texts: Sequence[str]) -> None:
+        vocab: dict[str, int] = {}
+        term_ids: list[int] = []
+        doc_ids: list[int] = []
+        lengths = np.zeros(self.n, dtype=np.float32)
+        tokenised = [[stem(w) for w in t.split()] for t in texts]
+        for i, toks in enumerate(tokenised):
+            lengths[i] = len(toks)
+            for t in toks:
+                tid = vocab.setdefault(t, len(vocab))
+                term_ids.append(tid)
+                doc_ids.append(i)
+        # Words split by a stray space in the source ("mechan ism") also index as
+        # the joined word when that word exists elsewhere in the corpus.
+        singles = dict(vocab)
+        for i, toks in enumerate(tokenised):
+            for a, b2 in itertools.pairwise(toks):
+                if len(a) + len(b2) >= 6 and (a + b2) in singles and a not in STOP_WORDS:
+                    term_ids.append(singles[a + b2])
+                    doc_ids.append(i)
+        self._vocab = vocab
+        self._terms = list(vocab)
+        self._sorted_terms = sorted(t for t in vocab if t.isalpha())
+        n = max(self.n, 1)
+        if term_ids:
+            key = np.asarray(term_ids, dtype=np.int64) * n + np.asarray(doc_ids, dtype=np.int64)
+            uniq, tf = np.unique(key, return_counts=True)
+            t_of = (uniq // n).astype(np.int32)
+            d_of = (uniq % n).astype(np.int32)
+        else:
+            t_of = d_of = np.zeros(0, dtype=np.int32)
+            tf = np.zeros(0, dtype=np.int64)
+        df = np.bincount(t_of, minlength=len(vocab)).astype(np.float32)
+        idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
+        avgdl = float(lengths.mean()) if len(lengths) else 1.0
+        norm = self.k1 * (1 - self.b + self.b * lengths[d_of] / max(avgdl, 1.0))
+        tf32 = tf.astype(np.float32)
+        self._weights = (idf[t_of] * tf32 * (self.k1 + 1) / (tf32 + norm)).astype(np.float32)
+        self._post_docs = d_of
+        self._offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(t_of, minlength=len(vocab)), out=self._offsets[1:])
+        self._df = df
+        self._idf = idf
+        # SymSpell-style deletion index for typo correction, and first-letter buckets
+        # for the slower fallback.
+        dels: dict[str, list[int]] = defaultdict(list)
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for term, tid in vocab.items():
+            if len(term) < 3 or term.isdigit():
+                continue
+            for d in deletes(term):
+                dels[d].append(tid)
+            buckets[term[0]].append(term)
+        self._deletes = dict(dels)
+        self._buckets = dict(buckets)
+
+    # ------------------------------------------------------------------ query
+
+    def knows(self, word: str) -> bool:
+        """True when the (stemmed) word is in the clause vocabulary."""
+        return word in self._vocab
+
+    def in_metadata(self, word: str) -> bool:
+        """True when the (stemmed) word is in some document's title or parties."""
+        return word in self._meta
+
+    def correct(self, word: str) -> list[str]:
+        """Vocabulary words within a small edit distance of ``word`` (best first).
+
+        A word that is in the vocabulary is its own answer; a common English word
+        that is not is never replaced by another word (empty answer)."""
+        if word in self._vocab:
+            return [word]
+        if len(word) < 4 or word.isdigit() or is_english(word):
+            return []
+        max_d = 1 if len(word) < 7 else 2
+        found: dict[int, int] = {}
+        probes = {word} | deletes(word)
+        for p in probes:
+            for tid in self._deletes.get(p, ()):
+                if tid not in found:
+                    dist = OSA.distance(word, self._terms[tid], score_cutoff=max_d)
+                    if dist <= max_d:
+                        found[tid] = dist
+        if word in self._deletes:  # the query lost a letter: "navgation"
+            for tid in self._deletes[word]:
+                found.setdefault(tid, 1)
+        if not found:
+            bucket = self._buckets.get(word[0], [])
+            for term, _, _ in process.extract(
+                word,
+                [t for t in bucket if abs(len(t) - len(word)) <= max_d],
+                scorer=OSA.distance,
+                score_cutoff=max_d,
+                limit=3,
+            ):
+                found[self._vocab[term]] = OSA.distance(word, term)
+        ranked = sorted(found, key=lambda t: (found[t], -self._df[t]))
+        best = found[ranked[0]] if ranked else 0
+        return [self._terms[t] for t in ranked if found[t] == best][:3]
+
+    def longer_forms(self, word: str) -> list[str]:
+        """Vocabulary words sharing ``word``'s root ("represent" -> "representative",
+        "condemned" -> "condemn", "exports" -> "exported")."""
+        root = word
+        for suffix in _SUFFIXES:
+            if root.endswith(suffix) and len(root) - len(suffix) >= PREFIX_MIN:
+                root = root[: -len(suffix)]
+                break
+        if len(root) < PREFIX_MIN or not root.isalpha():
+            return []
+        lo = bisect.bisect_left(self._sorted_terms, root)
+        out = []
+        for t in itertools.islice(self._sorted_terms, lo, lo + PREFIX_LIMIT):
+            if not t.startswith(root):
+                break
+            if t != word:
+                out.append(t)
+        return out
+
+    @property
+    def terms(self) -> list[str]:
+        """The vocabulary (stemmed words), in index order."""
+        return self._terms
+
+    def match(
+        self,
+        content: Sequence[str],
+        expand: Callable[[str], list[tuple[str, float]]] | None = None,
+        aliases: Mapping[str, Sequence[str]] | None = None,
+    ) -> LexicalMatch:
+        """Coverage and BM25 of every clause for the (stemmed) content words.
+
+        ``expand`` maps a word the corpus does not have (and that is no typo of one)
+        to corpus words of similar meaning with their similarity; those count, by
+        that similarity, as if the word had been found. ``aliases`` maps a word to
+        other words that name the same thing ("china" -> "chinese"); those, and
+        longer forms of the word ("represent" -> "representative"), count a little
+        less than the word itself."""
+        n = self.n
+        bm25 = np.zeros(n, dtype=np.float32)
+        # Soft coverage: IDF-weighted share of query words found in the clause, a
+        # corrected word counting by its similarity to what was typed. A word the
+        # corpus does not know weighs as much as the rarest word, so nonsense
+        # queries cannot reach the threshold through one common word.
+        coverage = np.zeros(n, dtype=np.float32)
+        total_idf = 0.0
+        max_idf = float(np.log(1.0 + (max(n, 1) + 0.5) / 0.5))
+        seen_terms: set[int] = set()
+        corrections: dict[str, str] = {}
+        unknown: list[str] = []
+        related: dict[str, list[tuple[str, float]]] = {}
+        for w in dict.fromkeys(content):
+            options = self.correct(w)
+            if options and options[0] != w:
+                corrections[w] = options[0]
+            meta_docs = self._meta.get(w)
+            weight: dict[str, float] = {}
+            if not options and meta_docs is None and expand is not None:
+                near = [(t, s) for t, s in expand(w) if t in self._vocab]
+                if near:
+                    related[w] = near
+                    options = [t for t, _ in near]
+                    weight = {t: min(1.0, s + EXPANSION_BONUS) for t, s in near}
+            if options and not weight:
+                for other in [*(aliases or {}).get(w, ()), *self.longer_forms(options[0])]:
+                    if other in self._vocab and other not in options:
+                        options = [*options, other]
+                        weight[other] = PREFIX_WEIGHT
+            if options:
+                idf_w = float(self._idf[self._vocab[options[0]]])
+            elif meta_docs is not None:
+                idf_w = max_idf / 2
+            else:
+                idf_w = max_idf
+                unknown.append(w)
+            total_idf += idf_w
+            found = np.zeros(n, dtype=np.float32)
+            if meta_docs is not None:
+                found[np.isin(self._clause_doc, meta_docs)] = METADATA_WEIGHT
+            for term in options:
+                tid = self._vocab[term]
+                lo, hi = self._offsets[tid], self._offsets[tid + 1]
+                docs = self._post_docs[lo:hi]
+                if term in weight:
+                    sim = weight[term]
+                else:
+                    sim = 1.0 if term == w else fuzz.ratio(w, term) / 100.0
+                found[docs] = np.maximum(found[docs], sim)
+                if tid not in seen_terms:
+                    seen_terms.add(tid)
+                    bm25[docs] += self._weights[lo:hi] * sim
+            coverage += idf_w * found
+        coverage *= 100.0 / max(total_idf, 1e-9)
+        return LexicalMatch(coverage, bm25, corrections, unknown, related)
+
+
+def rerank(
+    qnorm: str, phrase_q: str, keywords_q: str, texts: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phrase similarity (partial_ratio) and keyword similarity (token_set_ratio), 0-100."""
+    phrase = process.cdist([phrase_q], texts, scorer=fuzz.partial_ratio, workers=1)[0]
+    if phrase_q != qnorm:
+        typed = process.cdist([qnorm], texts, scorer=fuzz.partial_ratio, workers=1)[0]
+        phrase = np.maximum(phrase, typed)
+    keywords = process.cdist([keywords_q], texts, scorer=fuzz.token_set_ratio, workers=1)[0]
+    return phrase.astype(np.float32), keywords.astype(np.float32)

@@ -1,0 +1,252 @@
+"""Query understanding: what a question or request is asking for.
+
+People in Slack type questions ("what did China and Russia say about Syria?",
+"is there anything on ransomware", "where will the next G20 summit be?"), not
+keywords. :func:`read_query` turns such text into:
+
+* the **content** words to match (question and request scaffolding dropped:
+  "what did … say about", "is there anything on", "when will", "show me" …);
+* **parties**: country / organisation names (and their usual short forms and
+  adjectives: "US", "Chinese") that are parties of some indexed document — a soft
+  boost for that document's clauses, not a hard filter;
+* **order** words: "next", "latest"/"recent", "first"/"earliest" — use dates;
+* **asks**: "when" or "where" questions prefer clauses that name a time or place.
+
+Nothing here is about particular clauses: the alias table is general knowledge of
+country names, and the scaffolding list is ordinary English.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+
+from bot.clean import normalise
+from bot.search.words import STOP_WORDS
+
+__all__ = ["Reading", "read_query"]
+
+# Words that frame a question or a request, dropped from the content of a query
+# that reads as a question or request (never from a plain keyword query).
+SCAFFOLD = frozenset(
+    """
+    what whats which who whom whose when where why how did does do is are was were will would
+    could can should has have had there anything something any everything say says said saying
+    tell told show find give get me us we our i you they them their about regarding concerning
+    on of the a an please statement statements quote quotes clause clauses mention mentions
+    mentioned mentioning know want looking look need see said stance position view views think
+    thought agree agreed word words wording line lines discussed discuss talk talked talking
+    anybody anyone somebody someone happen happened happens be been being
+    """.split()
+)
+
+# Words that make a query a question or a request when they open it.
+_OPENERS = frozenset(
+    """
+    what whats which who when where why how did does do is are was were will would could can
+    should has have had any anything show find give tell quote list
+    """.split()
+)
+
+# "the first half of 2013", "the next five years": an order word before these is
+# part of a time expression, not a request to sort by date.
+_ORDINAL_NOUNS = frozenset(
+    "half quarter phase stage round time year years month months decade step two three four"
+    " five six seven eight nine ten few several".split()
+)
+
+ORDER_WORDS = {
+    "next": "next",
+    "upcoming": "next",
+    "latest": "latest",
+    "recent": "latest",
+    "newest": "latest",
+    "last": "latest",
+    "first": "first",
+    "earliest": "first",
+    "oldest": "first",
+}
+
+# Common adjectives and short names of countries (general knowledge). Upper-case
+# abbreviations are read from the text as typed ("US" is not "us").
+ALIASES: dict[str, tuple[str, ...]] = {
+    "united states": ("america", "american", "americans"),
+    "china": ("chinese",),
+    "russia": ("russian", "russians"),
+    "united kingdom": ("britain", "british"),
+    "france": ("french",),
+    "india": ("indian",),
+    "japan": ("japanese",),
+    "australia": ("australian",),
+    "canada": ("canadian",),
+    "mexico": ("mexican",),
+    "philippines": ("philippine", "filipino"),
+    "indonesia": ("indonesian",),
+    "iraq": ("iraqi",),
+    "republic of korea": ("korea", "korean"),
+}
+ABBREVIATIONS = {
+    "US": "United States",
+    "USA": "United States",
+    "UK": "United Kingdom",
+    "EU": "European Union",
+    "PRC": "China",
+    "ROK": "Republic of Korea",
+}
+_LONGEST_FIRST = sorted(ABBREVIATIONS, key=len, reverse=True)
+_ABBREVIATION = re.compile(
+    r"(?<![\w.])(" + "|".join(r"\.?".join(a) + r"\.?" for a in _LONGEST_FIRST) + r")(?!\w)"
+)
+
+
+# Words diplomatic texts use interchangeably for the same kind of thing (general
+# vocabulary of the genre, not tied to any statement).
+SYNONYMS: tuple[tuple[str, ...], ...] = (
+    ("summit", "meeting", "conference", "gathering", "session"),
+    ("talks", "negotiation", "negotiations", "discussions", "dialogue", "consultations"),
+    ("deal", "agreement", "accord", "pact", "treaty"),
+    ("host", "hosts", "hosting", "hosted"),
+)
+
+
+def alias_words() -> dict[str, tuple[str, ...]]:
+    """Word -> words naming the same thing: country names and adjectives ("china" <->
+    "chinese") and :data:`SYNONYMS`, both ways."""
+    out: dict[str, set[str]] = {}
+    groups = [[n, *f] if " " not in n else list(f) for n, f in ALIASES.items()]
+    for words in [*groups, *SYNONYMS]:
+        for w in words:
+            out.setdefault(w, set()).update(x for x in words if x != w and " " not in x)
+    return {k: tuple(sorted(v)) for k, v in out.items() if v}
+
+
+def expand_abbreviations(text: str) -> str:
+    """'US' / 'U.S.' / 'UK' (as typed, upper case) -> the country's name."""
+    return _ABBREVIATION.sub(lambda m: ABBREVIATIONS[m.group(1).replace(".", "")], text)
+
+
+def metadata_words(title: str, parties: Iterable[str], when: date | None = None) -> frozenset[str]:
+    """Normalised words of a document's title and parties (with their aliases) and year."""
+    words = set(normalise(title).split())
+    if when is not None:
+        words.add(str(when.year))
+    for party in parties:
+        key = normalise(party)
+        words.update(key.split())
+        words.update(ALIASES.get(key, ()))
+    return frozenset(words)
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What a query was read as."""
+
+    text: str  # the query text (filters removed)
+    content: str  # normalised words to match
+    is_question: bool = False
+    parties: tuple[str, ...] = ()  # document parties named in the query, as in the metadata
+    party_words: frozenset[str] = field(default_factory=frozenset)  # their normalised words
+    order: str | None = None  # "next", "latest" or "first"
+    asks: str | None = None  # "when" or "where"
+    typed: Mapping[str, str] = field(default_factory=dict)  # normalised word -> as typed
+
+    def describe(self, corrections: Mapping[str, str] | None = None) -> str:
+        """One line: 'Syria · parties China, Russia · next' (empty when nothing was read)."""
+        words = [w for w in self.content.split() if w not in self.party_words]
+        if corrections:
+            words = [corrections.get(w, w) for w in words]
+        words = [self.typed.get(w, w) for w in words]
+        parts = [" ".join(words)] if words else []
+        if self.parties:
+            parts.append("parties " + ", ".join(self.parties))
+        if self.order:
+            parts.append(
+                {
+                    "next": "next (forward-looking)",
+                    "latest": "latest first",
+                    "first": "earliest first",
+                }[self.order]
+            )
+        if self.asks:
+            parts.append(f"asks {self.asks}")
+        return " · ".join(parts)
+
+
+def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    out = []
+    for party in sorted(set(parties), key=len, reverse=True):
+        key = normalise(party)
+        if not key:
+            continue
+        names = {key, *ALIASES.get(key, ())}
+        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        # "North Korea" is not the Republic of Korea.
+        out.append((party, re.compile(rf"(?<!\S)(?<!north )(?:the )?(?:{alt})(?!\S)")))
+    return out
+
+
+class QueryReader:
+    """Reads queries against the parties of the indexed documents."""
+
+    def __init__(self, parties: Iterable[str]) -> None:
+        self._patterns = _party_patterns(parties)
+
+    def read(self, text: str) -> Reading:
+        """Read ``text`` (filters already removed)."""
+        expanded = expand_abbreviations(text)
+        norm = normalise(expanded)
+        words = norm.split()
+        typed: dict[str, str] = {}
+        for token in expanded.split():
+            for w, part in zip(
+                normalise(token).split(), [token.strip("?!.,;:\"'()")], strict=False
+            ):
+                typed.setdefault(w, part)
+        if not words:
+            return Reading(text=text, content="")
+        is_question = text.rstrip().endswith("?") or words[0] in _OPENERS
+        asks = words[0] if is_question and words[0] in {"when", "where"} else None
+        order = None
+        kept: list[str] = []
+        for i, w in enumerate(words):
+            following = words[i + 1] if i + 1 < len(words) else ""
+            if (
+                order is None
+                and w in ORDER_WORDS
+                and (is_question or i == 0)
+                and following not in _ORDINAL_NOUNS
+            ):
+                order = ORDER_WORDS[w]
+                continue
+            kept.append(w)
+        if is_question:
+            content = [w for w in kept if w not in SCAFFOLD and w not in STOP_WORDS]
+            # "is there anything on it" -> nothing left: keep what was typed
+            kept = content or kept
+        rest = " ".join(kept)
+        parties: list[str] = []
+        party_words: set[str] = set()
+        found: list[tuple[int, str]] = []
+        for party, pattern in self._patterns:
+            spans = list(pattern.finditer(rest))
+            if spans and not any(party in p for _, p in found):
+                found.append((spans[0].start(), party))
+                party_words.update(m.group(0).removeprefix("the ") for m in spans)
+        parties = [p for _, p in sorted(found)]
+        return Reading(
+            text=text,
+            content=rest,
+            is_question=is_question,
+            parties=tuple(parties),
+            party_words=frozenset(w for pw in party_words for w in pw.split()),
+            order=order,
+            asks=asks,
+            typed=typed,
+        )
+
+
+def read_query(text: str, parties: Iterable[str] = ()) -> Reading:
+    """Read one query against these document parties (see :class:`QueryReader`)."""
+    return QueryReader(parties).read(text)
