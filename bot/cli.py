@@ -222,13 +222,18 @@ def _width() -> int:
     return max(40, min(100, shutil.get_terminal_size((100, 20)).columns) - 2)
 
 
+def _print_reading(notes: Sequence[str], read_as: str, out: TextIO) -> None:
+    """What search made of the query: its notes, then the one 'Read as' line."""
+    for note in notes:
+        print(f"note: {note}", file=out)
+    if read_as:
+        print(f"Read as: {read_as}", file=out)
+
+
 def format_result(result: SearchResult, out: TextIO) -> None:
     """Human-readable answer: quote, citation, score."""
     width = _width()
-    for note in result.notes:
-        print(f"note: {note}", file=out)
-    if result.read_as:
-        print(f"Read as: {result.read_as}", file=out)
+    _print_reading(result.notes, result.read_as, out)
     if result.corrections:
         fixes = ", ".join(f"{a} → {b}" for a, b in result.corrections.items())
         print(f"(read as: {fixes})", file=out)
@@ -275,10 +280,7 @@ def _runs(runs: list[str], limit: int = 8) -> str:
 def format_timeline(timeline: Timeline, out: TextIO) -> None:
     """Human-readable timeline: one quote per statement, oldest first, with diffs."""
     width = _width()
-    for note in timeline.notes:
-        print(f"note: {note}", file=out)
-    if timeline.read_as:
-        print(f"Read as: {timeline.read_as}", file=out)
+    _print_reading(timeline.notes, timeline.read_as, out)
     if not timeline.entries:
         print(f"No statement has a good match for {timeline.topic!r}.", file=out)
         return
