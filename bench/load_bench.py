@@ -90,15 +90,26 @@ def _percentile(values: list[float], p: float) -> float:
 
 
 def _rss(pid: int) -> tuple[float, float]:
-    fields: dict[str, float] = {}
+    """(VmRSS, VmHWM) in MiB of the server: its process plus its worker processes (shared
+    copy-on-write pages are counted once per process, so this overstates)."""
+    pids = [pid]
     try:
-        for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-            key, _, value = line.partition(":")
-            if key in ("VmRSS", "VmHWM"):
-                fields[key] = int(value.split()[0]) / 1024
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
     except OSError:
         pass
-    return fields.get("VmRSS", float("nan")), fields.get("VmHWM", float("nan"))
+    rss = peak = 0.0
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                key, _, value = line.partition(":")
+                if key == "VmRSS":
+                    rss += int(value.split()[0]) / 1024
+                elif key == "VmHWM":
+                    peak += int(value.split()[0]) / 1024
+        except OSError:
+            continue
+    return rss or float("nan"), peak or float("nan")
 
 
 class RemoteFake:
@@ -146,7 +157,7 @@ class RemoteFake:
 class Server:
     """`briefbot serve --http` as a child process."""
 
-    def __init__(self, fake_url: str, workdir: Path) -> None:
+    def __init__(self, fake_url: str, workdir: Path, workers: int) -> None:
         self.port = _free_port()
         env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
         env.update(
@@ -158,6 +169,7 @@ class Server:
             BRIEFBOT_CORPUS=str(ROOT / "corpus"),
             BRIEFBOT_ENV_FILE=str(workdir / "none.env"),
             BRIEFBOT_LOG_LEVEL="WARNING",
+            BRIEFBOT_WEB_WORKERS=str(workers),
         )
         self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop())
         self.proc = subprocess.Popen(
@@ -350,10 +362,15 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--modes", default="normal,slow,429")
     p.add_argument("--json", metavar="FILE", help="also write the figures as JSON")
     p.add_argument("--quick", action="store_true", help="a smoke run: normal mode, 1 and 10")
+    p.add_argument(
+        "--workers", type=int, default=2, help="BRIEFBOT_WEB_WORKERS of the server (default 2)"
+    )
     args = p.parse_args(argv)
     modes = [m.strip() for m in args.modes.split(",") if m.strip()]
     if any(m not in {"normal", "slow", "429"} for m in modes):
         p.error(f"--modes: use normal, slow and 429 (got {args.modes!r})")
+    if not 1 <= args.workers <= 8:
+        p.error("--workers must be between 1 and 8")
     if not 1 <= args.requests <= 2000:
         p.error("--requests must be between 1 and 2000")
     if args.quick:
@@ -361,7 +378,7 @@ def main(argv: list[str] | None = None) -> int:
     cells: list[Cell] = []
     fake = RemoteFake()
     with tempfile.TemporaryDirectory() as tmp:
-        server = Server(fake.url, Path(tmp))
+        server = Server(fake.url, Path(tmp), args.workers)
         try:
             for mode in modes:
                 for level in args.concurrency:
@@ -381,8 +398,9 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         f"Machine: {platform.machine()}, {os.cpu_count()} CPUs, Python "
-        f"{platform.python_version()}; server defaults (8 HTTP threads, 16 listener threads, "
-        "32 answer threads); client and server share the machine."
+        f"{platform.python_version()}; server: {args.workers} worker process(es), each with "
+        "the default 8 HTTP, 16 listener and 32 answer threads; client, fake Slack and server "
+        "share the machine."
     )
     command = " ".join(["python bench/load_bench.py", shlex.join(argv or sys.argv[1:])])
     print(f"Command: `{command.strip()}`")

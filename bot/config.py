@@ -54,6 +54,7 @@ ENV_VARS = (
     "BRIEFBOT_HTTP_IDLE_TIMEOUT",
     "BRIEFBOT_HTTP_MAX_CONNECTIONS",
     "BRIEFBOT_SHUTDOWN_GRACE",
+    "BRIEFBOT_WEB_WORKERS",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -175,6 +176,7 @@ _LIMITS = (
     ("http_idle_timeout", "BRIEFBOT_HTTP_IDLE_TIMEOUT", "15", 1, 600, ""),
     ("http_max_connections", "BRIEFBOT_HTTP_MAX_CONNECTIONS", "1000", 10, 100_000, ""),
     ("shutdown_grace", "BRIEFBOT_SHUTDOWN_GRACE", "20", 0, 600, ""),
+    ("web_workers", "BRIEFBOT_WEB_WORKERS", "1", 1, 64, ""),
 )
 
 
@@ -223,6 +225,8 @@ class Settings:
     http_idle_timeout: int = 15
     http_max_connections: int = 1000
     shutdown_grace: int = 20
+    #: HTTP mode: processes serving the port (forked after the index is built).
+    web_workers: int = 1
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:

@@ -7,11 +7,13 @@ Slack credentials are set. ``--socket`` / ``--http`` / ``--console`` override.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import json
 import logging
 import os
 import signal
+import socket
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -118,13 +120,20 @@ class HttpServer:
     connections never hold a worker thread; they are closed after ``idle_timeout``.
     """
 
-    def __init__(self, wsgi_app: Callable[..., Any], host: str, port: int, settings: Settings):
+    def __init__(
+        self,
+        wsgi_app: Callable[..., Any],
+        host: str,
+        port: int,
+        settings: Settings,
+        sock: socket.socket | None = None,
+    ):
         from waitress.server import create_server
 
+        where: dict[str, Any] = {"sockets": [sock]} if sock else {"host": host, "port": port}
         self._server = create_server(
             wsgi_app,
-            host=host,
-            port=port,
+            **where,
             threads=settings.http_threads,
             backlog=2048,
             connection_limit=settings.http_max_connections,
@@ -173,12 +182,15 @@ class HttpServer:
         return clean
 
 
-def start_http_server(bolt_app: Any, host: str, port: int, settings: Settings) -> HttpServer:
-    """Serve ``bolt_app`` over HTTP on a background thread (``port`` 0 picks one)."""
+def start_http_server(
+    bolt_app: Any, host: str, port: int, settings: Settings, *, sock: socket.socket | None = None
+) -> HttpServer:
+    """Serve ``bolt_app`` over HTTP on a background thread (``port`` 0 picks one; ``sock``,
+    an already listening socket, is served instead when given)."""
     wsgi = make_wsgi_app(
         bolt_app, signing_secret=settings.signing_secret or "", max_body=settings.http_max_body
     )
-    return HttpServer(wsgi, host, port, settings).start()
+    return HttpServer(wsgi, host, port, settings, sock=sock).start()
 
 
 def serve(
@@ -216,6 +228,8 @@ def serve(
 
             log.info("briefbot: Socket Mode")
             SocketModeHandler(app, settings.app_token).start()
+        elif settings.web_workers > 1:
+            return _serve_prefork(app, settings, host, later)
         else:
             _serve_http(app, settings, host, later)
     except KeyboardInterrupt:
@@ -226,7 +240,77 @@ def serve(
     return 0
 
 
-def _serve_http(app: Any, settings: Settings, host: str, later: Any) -> None:
+def _serve_prefork(app: Any, settings: Settings, host: str, later: Any) -> int:
+    """``BRIEFBOT_WEB_WORKERS`` processes serving one listening socket.
+
+    One Python process answers on one core at a time; forked workers share the built
+    index (copy-on-write) and the socket, and the kernel spreads connections among them.
+    Workers are forked before any thread starts. The parent forwards SIGTERM/SIGINT and
+    waits; a worker that dies on its own is replaced. Exit code: 0 when every worker
+    stopped cleanly, else 1.
+    """
+    sock = socket.create_server((host, settings.port), backlog=2048)
+    stopping = threading.Event()
+    workers: dict[int, int] = {}  # pid -> worker number
+
+    def fork(number: int) -> None:
+        pid = os.fork()
+        if pid == 0:  # the worker
+            code = 1
+            try:
+                for sig in (signal.SIGTERM, signal.SIGINT):
+                    signal.signal(sig, signal.SIG_DFL)
+                _serve_http(app, settings, host, later, sock=sock)
+                code = 0
+            except BaseException:
+                log.exception("briefbot: worker %d failed", number)
+            finally:
+                _exit_now(code)
+        workers[pid] = number
+
+    def forward(signum: int, _frame: Any) -> None:
+        stopping.set()
+        for pid in list(workers):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signum)
+
+    previous = {sig: signal.signal(sig, forward) for sig in (signal.SIGTERM, signal.SIGINT)}
+    log.info(
+        "briefbot: HTTP on port %s with %d workers (POST %s, GET /healthz)",
+        sock.getsockname()[1],
+        settings.web_workers,
+        EVENTS_PATH,
+    )
+    for number in range(settings.web_workers):
+        fork(number)
+    clean = True
+    try:
+        while workers:
+            try:
+                pid, status = os.wait()
+            except ChildProcessError:
+                break
+            except InterruptedError:
+                continue
+            number = workers.pop(pid, None)
+            if number is None:
+                continue
+            code = os.waitstatus_to_exitcode(status)
+            if stopping.is_set():
+                clean = clean and code == 0
+            else:
+                log.error("briefbot: worker %d exited (%s); starting another", number, code)
+                fork(number)
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        sock.close()
+    return 0 if clean else 1
+
+
+def _serve_http(
+    app: Any, settings: Settings, host: str, later: Any, *, sock: socket.socket | None = None
+) -> None:
     """Serve until SIGTERM or SIGINT, then stop gracefully: finish what is in flight for up
     to ``BRIEFBOT_SHUTDOWN_GRACE`` seconds. Past that, or on a second signal, exit at once
     with code 1 (what was cut short is logged)."""
@@ -240,7 +324,7 @@ def _serve_http(app: Any, settings: Settings, host: str, later: Any) -> None:
 
     previous = {sig: signal.signal(sig, on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        server = start_http_server(app, host, settings.port, settings)
+        server = start_http_server(app, host, settings.port, settings, sock=sock)
         log.info("briefbot: HTTP on port %s (POST %s, GET /healthz)", server.port, EVENTS_PATH)
         while not stop.wait(0.5):
             pass

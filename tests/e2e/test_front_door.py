@@ -13,6 +13,7 @@ import socket
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from e2e_conf import SECRET
@@ -371,3 +372,21 @@ def test_response_url_refused_is_retried_then_answered_through_the_web_api(fake)
     respond(text="the answer", response_type="ephemeral")
     (fallback,) = fake.calls_to("chat.postEphemeral")
     assert fallback.params["text"] == "the answer" and fallback.params["user"] == "U1"
+
+
+def test_worker_processes_share_the_port_and_stop_gracefully(fake, tmp_path):
+    fake.slow("response_url", 2)
+    with running_server(fake.url, tmp_path, BRIEFBOT_WEB_WORKERS="2") as srv:
+        children = Path(f"/proc/{srv.proc.pid}/task/{srv.proc.pid}/children").read_text()
+        assert len(children.split()) == 2
+        body = slash_command_body("/brief", "Heixiazi", response_url=fake.response_url("w"))
+        for _ in range(10):
+            status, text, _ = post_signed(
+                f"{srv.url}/slack/events", body, SECRET, content_type=FORM
+            )
+            assert status == 200 and "Heixiazi" in text
+        assert _click_more(srv, fake, "inflight")[0] == 200
+        srv.proc.send_signal(signal.SIGTERM)
+        assert srv.proc.wait(timeout=20) == 0
+        assert [c.answered for c in fake.calls_to("response_url")] == [200]
+        assert srv.stderr().count("stopped cleanly") == 2
