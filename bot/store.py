@@ -297,8 +297,10 @@ class Store:
             self._ready = True
 
     def _create_all(self) -> None:
-        with self._engine.connect():  # unreachable: fail once, within the timeout, not 4 times
-            pass
+        if self._engine.dialect.name != "sqlite":
+            # A server that does not answer fails once, within the timeout, not 4 times.
+            with self._engine.connect():
+                pass
         for attempt in range(4):
             try:
                 with self._engine.begin() as conn:
@@ -661,9 +663,11 @@ def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
         def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
             cursor = dbapi_conn.cursor()
             try:
+                # The busy timeout first: switching to WAL takes a lock another opener
+                # may hold for a moment.
+                cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
                 if not memory:
                     cursor.execute("PRAGMA journal_mode=WAL")
-                cursor.execute(f"PRAGMA busy_timeout={_SQLITE_BUSY_TIMEOUT_MS}")
                 cursor.execute("PRAGMA foreign_keys=ON")
             finally:
                 cursor.close()
