@@ -44,7 +44,7 @@ def build_client(
     return WebClient(
         token=settings.bot_token,
         base_url=settings.api_url,
-        timeout=int(settings.slack_timeout),
+        timeout=settings.slack_timeout,
         retry_handlers=handlers,
     )
 
