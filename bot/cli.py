@@ -213,9 +213,13 @@ def _load_index(settings: Settings, err: TextIO) -> Any:
     from bot.search import ClauseIndex
 
     corpus = load_corpus(settings.corpus_dir)
+    from bot.services import attach_sentences
+
     for w in corpus.warnings:
         print(f"warning: {w}", file=err)
-    return corpus, ClauseIndex.from_documents(corpus.documents)
+    index = ClauseIndex.from_documents(corpus.documents)
+    attach_sentences(index, settings)
+    return corpus, index
 
 
 def _width() -> int:

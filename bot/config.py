@@ -55,6 +55,8 @@ ENV_VARS = (
     "BRIEFBOT_HTTP_MAX_CONNECTIONS",
     "BRIEFBOT_SHUTDOWN_GRACE",
     "BRIEFBOT_WEB_WORKERS",
+    "BRIEFBOT_SENTENCE_ENCODER",
+    "BRIEFBOT_CACHE_DIR",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -180,6 +182,25 @@ _LIMITS = (
 )
 
 
+def default_cache_dir(env: Mapping[str, str]) -> Path:
+    """``$BRIEFBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefbot``, else ``~/.cache/briefbot``."""
+    explicit = (env.get("BRIEFBOT_CACHE_DIR") or "").strip()
+    if explicit:
+        return Path(explicit)
+    base = (env.get("XDG_CACHE_HOME") or "").strip() or str(Path.home() / ".cache")
+    return Path(base) / "briefbot"
+
+
+def parse_switch(name: str, text: str) -> bool:
+    """``on``/``off`` (also true/false, yes/no, 1/0) -> bool, or a ConfigError."""
+    value = text.strip().lower()
+    if value in {"on", "true", "yes", "1"}:
+        return True
+    if value in {"off", "false", "no", "0"}:
+        return False
+    raise ConfigError(f"{name}: {text!r} is not on or off")
+
+
 def parse_kinds(text: str) -> frozenset[str]:
     """``"commitment,event"`` -> the kinds of dated items that get reminders."""
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
@@ -227,6 +248,10 @@ class Settings:
     shutdown_grace: int = 20
     #: HTTP mode: processes serving the port (forked after the index is built).
     web_workers: int = 1
+    #: Search: the sentence encoder signal (bot.search.encoder), when installed.
+    sentence_encoder: bool = True
+    #: Built things kept between runs (clause sentence vectors).
+    cache_dir: Path = field(default_factory=lambda: default_cache_dir(os.environ))
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -283,6 +308,10 @@ class Settings:
             "reminder_kinds": parse_kinds(get("BRIEFBOT_REMINDER_KINDS") or ",".join(ITEM_KINDS)),
             "grace": grace,
             "log_level": level,
+            "sentence_encoder": parse_switch(
+                "BRIEFBOT_SENTENCE_ENCODER", get("BRIEFBOT_SENTENCE_ENCODER") or "on"
+            ),
+            "cache_dir": default_cache_dir(env),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

@@ -156,6 +156,7 @@ def build_services(
     """
     corpus = load_corpus(settings.corpus_dir)
     index = ClauseIndex.from_documents(corpus.documents)
+    attach_sentences(index, settings)
     commitments = extract_all(
         corpus.documents, index.clauses, settings.corpus_dir / CURATED_FILE, corpus.warnings
     )
@@ -167,6 +168,28 @@ def build_services(
     return Services(
         settings=settings, corpus=corpus, index=index, commitments=commitments, store=store
     )
+
+
+def attach_sentences(index: ClauseIndex, settings: Settings) -> None:
+    """Give the index its clause sentence vectors, when the encoder is on and installed.
+
+    Vectors come from those shipped with the corpus (``corpus/.vectors``) and the
+    cache (``BRIEFBOT_CACHE_DIR``); only clauses never seen before are encoded, about
+    twenty a second on a small CPU (logged)."""
+    if not settings.sentence_encoder:
+        return
+    started = time.perf_counter()
+    from bot.search.sentences import SEED_DIR
+
+    seeds = [settings.corpus_dir / SEED_DIR]
+    if index.build_sentences(cache_dir=settings.cache_dir, seeds=seeds):
+        s = index.sentences
+        log.info(
+            "sentence vectors for %d clauses (%d encoded now) in %.1f s",
+            len(s.matrix),
+            s.encoded,
+            time.perf_counter() - started,
+        )
 
 
 def document_rows(

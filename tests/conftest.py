@@ -14,6 +14,22 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import fakeslack` f
 from paths import CORPUS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def sentence_cache(tmp_path_factory):
+    """One clause sentence-vector cache for the whole run, never the user's own (the
+    bundled corpus's vectors ship in corpus/.vectors, so servers start at once)."""
+    import os
+
+    folder = tmp_path_factory.mktemp("briefbot-cache")
+    old = os.environ.get("BRIEFBOT_CACHE_DIR")
+    os.environ["BRIEFBOT_CACHE_DIR"] = str(folder)
+    yield folder
+    if old is None:
+        os.environ.pop("BRIEFBOT_CACHE_DIR", None)
+    else:
+        os.environ["BRIEFBOT_CACHE_DIR"] = old
+
+
 @pytest.fixture(scope="session")
 def corpus():
     from bot.documents import load_corpus

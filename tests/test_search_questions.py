@@ -3,9 +3,10 @@
 The table is run on the bundled corpus plus the 2024 development statements in
 ../shared/corpus-samples, ingested into a temporary corpus with their parties.
 Targets (issue 9): hit@1 ≥ 0.9 on questions. Paraphrases that share no word with
-their clause stay far below the 0.75 target with the offline static embeddings we
-have (see README, "Search, and what it costs"); their test is a floor that
-catches regressions, not the target.
+their clause stay below the 0.75 target even with the sentence encoder (see README,
+"Search, and what it costs"); their tests are floors that catch regressions, not
+the target. ``paraphrases_heldout.tsv`` was written before the fusion was tuned and
+is never used to tune it.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from bot.search.evaluate import evaluate, load_cases, prepare_corpus, read_sampl
 
 DATA = ROOT / "tests" / "data"
 CASES = load_cases(DATA / "questions.tsv")
+HELD_OUT = load_cases(DATA / "paraphrases_heldout.tsv")
 SAMPLES = SHARED / "corpus-samples"
 
 
@@ -37,10 +39,15 @@ def eval_docs(tmp_path_factory):
 
 
 @pytest.fixture(scope="module")
-def eval_index(eval_docs):
+def eval_index(eval_docs, sentence_cache):
     from bot.search import ClauseIndex
+    from bot.search.encoder import load_encoder
 
-    return ClauseIndex.from_documents(eval_docs)
+    index = ClauseIndex.from_documents(eval_docs)
+    if load_encoder() is None and os.environ.get("CI") == "true":
+        pytest.fail("the sentence encoder is not installed (the Makefile installs it)")
+    index.build_sentences(cache_dir=sentence_cache)
+    return index
 
 
 def test_table_is_big_enough():
@@ -50,7 +57,7 @@ def test_table_is_big_enough():
     assert set(kinds) == {"question", "paraphrase"}
 
 
-@pytest.mark.parametrize("case", [c for c in CASES if c.kind == "paraphrase"], ids=str)
+@pytest.mark.parametrize("case", [c for c in CASES + HELD_OUT if c.kind == "paraphrase"], ids=str)
 def test_each_paraphrase_has_a_clause_sharing_no_word(eval_index, case):
     fits = [c for c in eval_index.clauses if case.accepts(c)]
     assert fits, f"no clause matches {case.doc} / {case.phrase!r}"
@@ -71,9 +78,31 @@ def test_questions_hit_at_1(eval_index):
 
 
 def test_paraphrases_floor(eval_index):
+    if eval_index.sentences is None:
+        pytest.skip("the sentence encoder is not installed")
     report = evaluate(eval_index, CASES)
-    assert report.hit1("paraphrase") >= 0.05
-    assert report.shown1("paraphrase") >= 0.10
+    assert report.hit1("paraphrase") >= 0.40
+    held_out = evaluate(eval_index, HELD_OUT)
+    assert held_out.hit1("paraphrase") >= 0.10
+    assert held_out.shown1("paraphrase") >= 0.20
+
+
+def test_sentence_signal_helps_paraphrases_without_costing_questions(eval_docs, eval_index):
+    from bot.search import ClauseIndex
+
+    if eval_index.sentences is None:
+        pytest.skip("the sentence encoder is not installed")
+    without = ClauseIndex.from_documents(eval_docs)
+    assert without.sentences is None
+    for cases in (CASES, HELD_OUT):
+        a, b = evaluate(eval_index, cases), evaluate(without, cases)
+        assert a.hit1("paraphrase") > b.hit1("paraphrase")
+    assert evaluate(eval_index, CASES).hit1("question") >= evaluate(without, CASES).hit1("question")
+
+
+def test_nonsense_finds_no_good_match(eval_index):
+    for query in ["banana spaceship", "recipe for lasagna", "how do I reset my password"]:
+        assert eval_index.search(query).hits == [], query
 
 
 def test_semantic_signal_helps_questions(eval_docs, eval_index):

@@ -36,6 +36,10 @@ __all__ = [
 ]
 
 SEMANTIC_CANDIDATES = 30
+SENTENCE_CANDIDATES = 20
+SENT_FLOOR = 0.20
+SENT_CEIL = 0.55
+SENT_WEIGHT = 1.0
 SEMANTIC_GATE = 70.0
 MEANING_WEIGHT = 0.25
 COS_FLOOR = 0.0
@@ -59,10 +63,23 @@ def meaning_score(cosine: np.ndarray) -> np.ndarray:
     return (np.clip((cosine - COS_FLOOR) / span, 0.0, 1.0) * 100.0).astype(np.float32)
 
 
-def fuse(lexical: np.ndarray, cosine: np.ndarray | None) -> np.ndarray:
+def sentence_score(cosine: np.ndarray) -> np.ndarray:
+    """Sentence-encoder cosine mapped onto 0–100."""
+    span = SENT_CEIL - SENT_FLOOR
+    return (np.clip((cosine - SENT_FLOOR) / span, 0.0, 1.0) * 100.0).astype(np.float32)
+
+
+def fuse(
+    lexical: np.ndarray, cosine: np.ndarray | None, sentence: np.ndarray | None = None
+) -> np.ndarray:
     """Blend lexical scores with the meaning of each candidate (or pass them through)."""
     if cosine is None:
-        return lexical
-    meaning = meaning_score(cosine)
-    blended = (1 - MEANING_WEIGHT) * lexical + MEANING_WEIGHT * meaning
-    return np.maximum(blended, lexical - MAX_DEMOTION).astype(np.float32)
+        fused = lexical
+    else:
+        meaning = meaning_score(cosine)
+        blended = (1 - MEANING_WEIGHT) * lexical + MEANING_WEIGHT * meaning
+        fused = np.maximum(blended, lexical - MAX_DEMOTION).astype(np.float32)
+    if sentence is None:
+        return fused
+    read = sentence_score(sentence)
+    return np.maximum(fused, SENT_WEIGHT * read + (1 - SENT_WEIGHT) * fused).astype(np.float32)

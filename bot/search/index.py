@@ -198,11 +198,40 @@ class ClauseIndex:
         self.reader = QueryReader(parties)
         self._aliases = alias_words()
         self.semantic: Any = None
+        # Sentence vectors (bot.search.sentences) are attached when built: they take
+        # tens of seconds for a new corpus, so a server attaches them in the
+        # background and answers on words and word vectors meanwhile.
+        self.sentences: Any = None
         if semantic:
             from bot.search.semantic import SemanticIndex, available
 
             if available():
                 self.semantic = SemanticIndex(self._norm, self.lexical.terms)
+
+    def sentence_texts(self) -> list[str]:
+        """The texts the sentence encoder reads, one per clause."""
+        return [c.text for c in self.clauses]
+
+    def attach_sentences(self, sentences: Any) -> None:
+        """Use these clause sentence vectors from now on (one atomic assignment)."""
+        if sentences is not None and len(sentences.matrix) != len(self.clauses):
+            raise ValueError("sentence vectors do not match the clauses")
+        self.sentences = sentences
+
+    def build_sentences(self, *, cache_dir: Any = None, seeds: Sequence[Any] = ()) -> bool:
+        """Encode (or load from ``cache_dir`` or the read-only ``seeds``) and attach
+        the clause sentence vectors.
+
+        False when the encoder is not installed. Without ``cache_dir`` nothing is
+        kept on disk."""
+        from bot.search.encoder import load_encoder
+        from bot.search.sentences import SentenceIndex
+
+        if load_encoder() is None:
+            return False
+        texts = self.sentence_texts()
+        self.attach_sentences(SentenceIndex(texts, cache_dir=cache_dir, seeds=seeds))
+        return True
 
     @classmethod
     def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
@@ -366,6 +395,7 @@ class ClauseIndex:
 
         lexical = lexical_of(cand)
         cosine = None
+        qvec = None
         if self.semantic is not None:
             qvec = self.semantic.embed_query(" ".join(fixed_topic))
             if qvec is not None:
@@ -379,10 +409,29 @@ class ClauseIndex:
                     cand = np.concatenate([cand, extra])
                     lexical = np.concatenate([lexical, lexical_of(extra)])
                 cosine = self.semantic.similarity(qvec, cand)
+        sentence = None
+        sentences = self.sentences
+        if sentences is not None and len(cand) + len(self.clauses):
+            typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
+            weak = len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
+            if weak and not typo:
+                svec = sentences.embed(reading.text)
+                every = sentences.scores(svec)
+                if mask is not None:
+                    every[~mask] = -1.0
+                k = min(fusion.SENTENCE_CANDIDATES, len(every))
+                top = np.argpartition(-every, k - 1)[:k] if k < len(every) else np.arange(k)
+                extra = np.setdiff1d(top[every[top] > -1.0], cand)
+                if len(extra):
+                    cand = np.concatenate([cand, extra])
+                    lexical = np.concatenate([lexical, lexical_of(extra)])
+                    if cosine is not None and qvec is not None:
+                        cosine = self.semantic.similarity(qvec, cand)
+                sentence = every[cand]
         if len(cand) == 0:
             return [], corrections
         # Rank on the score with the intent bonus; show it capped at 100.
-        final = fusion.fuse(lexical, cosine) + self._intent_bonus(reading, cand)
+        final = fusion.fuse(lexical, cosine, sentence) + self._intent_bonus(reading, cand)
         order = np.lexsort((-bm25[cand], -final))
         shown = np.clip(final, 0.0, 100.0)
         return [(int(cand[j]), float(shown[j])) for j in order], corrections

