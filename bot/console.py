@@ -35,6 +35,22 @@ def _plain(mrkdwn: str) -> str:
     return html.unescape(text)
 
 
+def _rich_text_lines(block: dict[str, Any], width: int) -> list[str]:
+    """A rich_text block as text: its words as written (rich text is never mrkdwn)."""
+    lines: list[str] = []
+    for part in block.get("elements") or []:
+        words = "".join(e.get("text", "") for e in part.get("elements") or [])
+        quoted = part.get("type") == "rich_text_quote"
+        indent = "  │ " if quoted else ""
+        for line in words.split("\n"):
+            lines.append(
+                textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent)
+                if line
+                else indent.rstrip()
+            )
+    return lines
+
+
 def render_blocks(message: dict[str, Any], width: int = 96) -> str:
     """Block Kit (message or view) as terminal text."""
     out: list[str] = []
@@ -68,6 +84,8 @@ def render_blocks(message: dict[str, Any], width: int = 96) -> str:
                 elif el.get("type") == "static_select":
                     labels.append(f"[{el['placeholder']['text']} ▾]")
             out.append("    " + " ".join(labels))
+        elif kind == "rich_text":
+            out.extend(_rich_text_lines(block, width))
         elif kind == "divider":
             out.append("    " + "─" * 40)
     if not out and message.get("text"):

@@ -75,14 +75,18 @@ def _button(text: str, action_id: str, value: str, *, style: str | None = None) 
     return b
 
 
-def quote_text(text: str, limit: int = QUOTE_LIMIT) -> tuple[str, bool]:
-    """A clause as a mrkdwn block quote (escaped, cut if needed)."""
+def quote_block(text: str, limit: int = QUOTE_LIMIT, *, bold: bool = False) -> tuple[dict, bool]:
+    """A clause as a ``rich_text`` block holding one ``rich_text_quote`` (cut if needed).
+
+    Rich text is never parsed as mrkdwn, so ``*``, ``_``, ``~``, ``<!channel>`` or
+    ``&amp;`` in a statement reach the reader exactly as published: no escaping here
+    (escaping would show the reader ``&amp;lt;``), no formatting, no pings."""
     shown, was_cut = cut(text, limit)
-    # Escaping lengthens text (& -> &amp;): cut until the escaped text fits.
-    while len(escape(shown)) > limit and len(shown) > 1:
-        shown, _ = cut(text, max(2, len(shown) * limit // len(escape(shown)) - 1))
-        was_cut = True
-    return "\n".join(f">{escape(line)}" for line in shown.splitlines() or [""]), was_cut
+    element: dict[str, Any] = {"type": "text", "text": shown or " "}
+    if bold:
+        element["style"] = {"bold": True}
+    quote = {"type": "rich_text_quote", "elements": [element]}
+    return {"type": "rich_text", "elements": [quote]}, was_cut
 
 
 def pieces(text: str, size: int) -> list[str]:
@@ -134,11 +138,11 @@ def decode(value: str | None) -> dict[str, Any]:
 def hit_blocks(hit: Hit, *, query: str, shareable: bool, number: int | None = None) -> list[dict]:
     """Quote, citation context line and buttons for one hit."""
     c = hit.clause
-    quote, was_cut = quote_text(c.text)
+    quote, was_cut = quote_block(c.text)
     blocks: list[dict] = []
     if c.lead_in:
         blocks.append(_context(f"_{escape(cut(c.lead_in, 300)[0])}_"))
-    blocks.append(_section(quote))
+    blocks.append(quote)
     notes = [citation_line(c, hit.score)]
     if hit.also_in:
         notes.append("also in " + "; ".join(escape(o.citation) for o in hit.also_in[:3]))
@@ -173,7 +177,7 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
         if result.suggestion:
             s = result.suggestion
             blocks.append(_context("Closest clause (a weak match, check before quoting):"))
-            blocks.append(_section(quote_text(s.clause.text)[0]))
+            blocks.append(quote_block(s.clause.text)[0])
             blocks.append(_context(citation_line(s.clause, s.score)))
         blocks.append(_context("Try other words, fewer words, or `/brief help`."))
         return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
@@ -203,11 +207,11 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
 
 def shared_message(clause: Clause, user_id: str) -> Message:
     """A quote posted for everyone, attributed to whoever shared it."""
-    quote, was_cut = quote_text(clause.text)
+    quote, was_cut = quote_block(clause.text)
     notes = [citation_line(clause), f"shared by <@{escape(user_id)}>"]
     if was_cut:
         notes.append("_quote cut for Slack; the full clause is in the statement_")
-    blocks = [_section(quote), _context(*notes)]
+    blocks = [quote, _context(*notes)]
     fallback = f"“{escape(cut(clause.text, 300)[0])}” ({escape(clause.citation)})"
     return {"text": fallback, "blocks": blocks}
 
@@ -224,9 +228,9 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
             parts = pieces(c.text, QUOTE_LIMIT)
             for i, part in enumerate(parts):
                 more = " …" if i < len(parts) - 1 else ""
-                blocks.append(_section(f">*{escape(part)}*{more}"))
+                blocks.append(quote_block(part + more, len(part + more), bold=True)[0])
         else:
-            blocks.append(_section(quote_text(c.text, 900)[0]))
+            blocks.append(quote_block(c.text, 900)[0])
         blocks.append(_context(escape(c.citation)))
     return {"text": f"Context for {escape(focus.citation)}", "blocks": blocks[:MAX_BLOCKS]}
 
@@ -267,7 +271,7 @@ def timeline_message(timeline: Timeline) -> Message:
     for entry in timeline.entries:
         c = entry.hit.clause
         part: list[dict] = [
-            _section(quote_text(c.text, 700)[0]),
+            quote_block(c.text, 700)[0],
             _context(citation_line(c, entry.hit.score)),
         ]
         if not entry.first:
@@ -482,10 +486,10 @@ def reminder_message(row: dict[str, Any], *, kind: str, lead: str | None) -> Mes
         head = f":date: *Due today* ({escape(due)})"
     else:
         head = f":date: *Due in {escape(lead or '')}* ({escape(due)})"
-    quote, _ = quote_text(row.get("text", ""))
+    quote, _ = quote_block(row.get("text", ""))
     blocks = [
         _section(head),
-        _section(quote),
+        quote,
         _context(
             f"*{escape(row.get('citation', ''))}*",
             f"time phrase: “*{escape(row.get('expression', ''))}*”",
@@ -515,9 +519,9 @@ def summary_message(rows: Sequence[dict[str, Any]]) -> Message:
 def status_recorded_message(row: dict[str, Any], user_id: str) -> Message:
     """What replaces a commitment card after someone records its status."""
     status = str(row.get("status", "")).replace("_", " ")
-    quote, _ = quote_text(row.get("text", ""))
+    quote, _ = quote_block(row.get("text", ""))
     blocks = [
-        _section(quote),
+        quote,
         _context(
             f"*{escape(row.get('citation', ''))}*", f"due {escape(row.get('due') or 'undated')}"
         ),
