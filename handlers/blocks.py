@@ -319,6 +319,25 @@ def help_message(command: str = "/brief") -> Message:
     return {"text": f"How to use {command}", "blocks": blocks}
 
 
+DM_PROMPTS_TITLE = "Ask for the exact words of a statement"
+#: Suggested prompts in the Messages tab (Slack shows up to four).
+DM_PROMPTS = (
+    {"title": "Navigation talks on Heixiazi", "message": "navgation talks heixiazi"},
+    {"title": "On Syria", "message": "what did China and Russia say about Syria?"},
+    {"title": "How wording changed over time", "message": "timeline freedom of navigation"},
+    {"title": "How to ask", "message": "help"},
+)
+
+
+def dm_welcome() -> Message:
+    """The short welcome at the top of a new assistant thread."""
+    text = (
+        "Hi! Send me a phrase or a question and I will answer with the statement clauses "
+        "that match, word for word, with document, date and paragraph. Typos are fine."
+    )
+    return {"text": text, "blocks": [_section(text)]}
+
+
 def error_message(text: str) -> Message:
     """A short, specific message for bad input."""
     return {"text": escape(text), "blocks": [_section(f":warning: {escape(text)}")]}
