@@ -548,3 +548,52 @@ def status_recorded_message(row: dict[str, Any], user_id: str) -> Message:
         status_actions(row["id"], row.get("status", "not_yet_rated")),
     ]
     return {"text": f"Status recorded: {status}", "blocks": blocks}
+
+
+def _rich_list(lines: Sequence[Sequence[tuple[str, bool]]]) -> dict[str, Any]:
+    """A rich_text bullet list; each line is (text, bold) runs shown as written."""
+    items = [
+        {
+            "type": "rich_text_section",
+            "elements": [
+                {"type": "text", "text": t, **({"style": {"bold": True}} if bold else {})}
+                for t, bold in line
+                if t
+            ],
+        }
+        for line in lines
+    ]
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_list", "style": "bullet", "elements": items}],
+    }
+
+
+def unfurl_blocks(link: Any) -> list[dict[str, Any]]:
+    """The unfurl of an indexed statement (a :class:`bot.unfurl.LinkSummary`): title, date,
+    parties, clause count and the next dated items (their time phrases as written)."""
+    facts = [format_date(link.date) or "undated"]
+    if link.parties:
+        facts.append(", ".join(link.parties[:8]) + (" …" if len(link.parties) > 8 else ""))
+    facts.append(f"{link.clauses} clauses")
+    facts.append(f"{link.dated_items} dated items")
+    blocks: list[dict] = [
+        _section(f"*{escape(cut(link.title, 300)[0])}*"),
+        _context(escape(" · ".join(facts))),
+    ]
+    if link.items:
+        head = "Next dated items:" if link.ahead else "No dated item is still ahead; the last:"
+        blocks.append(_context(head))
+        blocks.append(
+            _rich_list(
+                [
+                    [
+                        (c.due.isoformat(), True),
+                        (f" · “{cut(c.expression, 200)[0]}” · {c.kind} · ", False),
+                        (cut(c.citation, 200)[0], False),
+                    ]
+                    for c in link.items
+                ]
+            )
+        )
+    return blocks
