@@ -20,6 +20,7 @@ ACTION_SHARE = "brief_share"
 ACTION_MORE = "brief_more"
 ACTION_CONTEXT = "brief_context"
 ACTION_STATUS = "commitment_status"
+ACTION_CANVAS = "brief_canvas"
 SHORTCUT_FIND_SOURCE = "find_source"
 
 PAGE = 3
@@ -189,17 +190,14 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     for n, hit in enumerate(result.hits, start=result.offset + 1):
         blocks.extend(hit_blocks(hit, query=query, shareable=shareable, number=n))
         blocks.append({"type": "divider"})
+    if blocks[-1]["type"] == "divider":
+        blocks.pop()
+    below = []
     if result.has_more:
         more = encode(q=cut(query, 500)[0], o=result.offset + len(result.hits), s=int(shareable))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "more",
-                "elements": [_button("More results", ACTION_MORE, more)],
-            }
-        )
-    elif blocks[-1]["type"] == "divider":
-        blocks.pop()
+        below.append(_button("More results", ACTION_MORE, more))
+    below.append(_button("Make a brief", ACTION_CANVAS, encode(q=cut(query, 500)[0])))
+    blocks.append({"type": "actions", "block_id": "more", "elements": below})
     top = result.hits[0].clause
     fallback = f"“{escape(cut(top.text, 300)[0])}” ({escape(top.citation)})"
     return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
@@ -336,6 +334,20 @@ def dm_welcome() -> Message:
         "that match, word for word, with document, date and paragraph. Typos are fine."
     )
     return {"text": text, "blocks": [_section(text)]}
+
+
+def canvas_shared_message(title: str, url: str, user_id: str, clauses: int, items: int) -> Message:
+    """The channel post that links a new canvas brief."""
+    name = escape(cut(title, 150)[0])
+    link = f"<{escape(url)}|Brief: {name}>"
+    text = f":page_facing_up: <@{escape(user_id)}> made a brief: {link}"
+    return {
+        "text": f"Brief: {name} {escape(url)}",
+        "blocks": [
+            _section(text),
+            _context(f"{clauses} clauses quoted word for word · {items} dated items · read only"),
+        ],
+    }
 
 
 def error_message(text: str) -> Message:

@@ -172,7 +172,7 @@ def test_mention_outside_a_thread_starts_a_thread_on_the_message(app, fake):
     p = fake.wait_for("chat.postMessage")[0].params
     assert p["thread_ts"] == "1700000100.000200"
     assert "Results 1–1 of" in all_text(p)
-    assert [e["action_id"] for e in p["blocks"][-1]["elements"]] == [B.ACTION_MORE]
+    assert [e["action_id"] for e in p["blocks"][-1]["elements"]] == [B.ACTION_MORE, B.ACTION_CANVAS]
 
 
 def test_empty_mention_in_a_thread_uses_the_parent_message(app, fake):
