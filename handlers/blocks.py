@@ -21,6 +21,7 @@ ACTION_MORE = "brief_more"
 ACTION_CONTEXT = "brief_context"
 ACTION_STATUS = "commitment_status"
 ACTION_CANVAS = "brief_canvas"
+ACTION_COMMITMENTS_MORE = "commitments_more"
 SHORTCUT_FIND_SOURCE = "find_source"
 
 PAGE = 3
@@ -469,11 +470,19 @@ def _size(blocks: list[dict]) -> int:
     return len(json.dumps(blocks, ensure_ascii=False))
 
 
-def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: int = 10) -> Message:
-    """A list of commitments, each with a status picker.
+def commitments_message(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    limit: int = 10,
+    offset: int = 0,
+    query: str | None = None,
+) -> Message:
+    """A page of commitments (from ``offset``), each with a status picker.
 
     At most ``limit`` rows, and only as many as fit Slack's message size; the rest are
-    counted, with a hint to narrow the list.
+    counted, with a hint to narrow the list and, when ``query`` (the /commitments text)
+    is given, a button for the next page.
     """
     if not rows:
         return {
@@ -487,24 +496,32 @@ def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: in
                 ),
             ],
         }
+    offset = max(0, min(offset, len(rows) - 1))
     blocks: list[dict] = [_section(f"*{escape(title)}* ({len(rows)})")]
     shown = 0
-    for row in rows[:limit]:
+    for row in rows[offset : offset + limit]:
         pair = [
             _section(commitment_line(row)),
             status_actions(row["id"], row.get("status", "not_yet_rated")),
         ]
-        if _size(blocks + pair) > MESSAGE_BUDGET - 400:
+        if _size(blocks + pair) > MESSAGE_BUDGET - 600:
             break
         blocks.extend(pair)
         shown += 1
-    if len(rows) > shown:
-        blocks.append(
-            _context(
-                f"Showing {shown} of {len(rows)}; narrow it with `due:YYYY`, `status:…` or "
-                "words, or run `briefbot commitments` for the full list."
+    end = offset + shown
+    if offset or len(rows) > end:
+        span = f"{offset + 1}–{end}" if offset else f"{shown}"
+        note = f"Showing {span} of {len(rows)}"
+        if len(rows) > end:
+            note += (
+                "; narrow it with `due:YYYY`, `status:…` or words, or run "
+                "`briefbot commitments` for the full list."
             )
-        )
+        blocks.append(_context(note))
+        if len(rows) > end and query is not None:
+            value = encode(t=cut(query, 1500)[0], o=end)
+            button = _button("Next page", ACTION_COMMITMENTS_MORE, value)
+            blocks.append({"type": "actions", "block_id": "commitments-more", "elements": [button]})
     return {"text": f"{escape(title)} ({len(rows)})", "blocks": blocks[:MAX_BLOCKS]}
 
 

@@ -17,6 +17,7 @@ from slack_sdk.models.views import View
 
 from bot.config import Settings
 from bot.services import build_services
+from bot.tracking import parse_commitment_query
 from handlers import blocks as B
 
 FORM = "application/x-www-form-urlencoded"
@@ -140,7 +141,7 @@ def test_commitments_overdue_lists_the_navigation_pact(bolt, fake):
         "The two sides agreed to start formal negotiation in the first half of 2013"
     ) in text
     assert f"_{NAV_CITATION}_" in text
-    pickers = [b for b in payload["blocks"] if b["type"] == "actions"]
+    pickers = [b for b in payload["blocks"] if b["type"] == "actions"][:-1]  # last: Next page
     assert pickers and all(b["elements"][0]["action_id"] == B.ACTION_STATUS for b in pickers)
 
 
@@ -279,3 +280,24 @@ def test_app_home_shows_overdue_commitments_within_limits(bolt, fake):
         b["type"] == "actions" and b["elements"][0]["action_id"] == B.ACTION_STATUS
         for b in view["blocks"]
     )
+
+
+def test_a_long_list_pages_with_the_next_page_button(bolt, fake, tracked):
+    first = commitments(bolt, fake, "overdue")
+    (button,) = [
+        e
+        for b in first["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == B.ACTION_COMMITMENTS_MORE
+    ]
+    shown = sum(1 for b in first["blocks"] if b.get("block_id", "").startswith("status|"))
+    body = block_actions_body(
+        B.ACTION_COMMITMENTS_MORE, button["value"], response_url=fake.response_url("p2")
+    )
+    assert bolt.dispatch(bolt_request(body, SECRET, content_type=FORM)).status == 200
+    page = fake.wait_for("response_url", 2)[-1].params
+    assert page["replace_original"] is True
+    assert_valid_blocks(page["blocks"])
+    total = len(tracked[1].commitment_rows(parse_commitment_query("overdue")))
+    assert f"Showing {shown + 1}–" in all_text(page) and f"of {total}" in all_text(page)
