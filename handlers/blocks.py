@@ -362,15 +362,28 @@ def _doc_line(row: dict[str, Any]) -> str:
     return f"*{escape(cut(row['title'], 200)[0])}*\n{when} · {row['clauses']} clauses"
 
 
-def commitment_line(row: dict[str, Any]) -> str:
-    """One commitment: due date, status, time phrase (bold) and citation."""
+def commitment_line(row: dict[str, Any]) -> dict[str, Any]:
+    """One commitment as a rich_text block: due date, status, time phrase (bold), kind;
+    the clause (cut at 240) as a quote; the citation. Rich text, so the statement's own
+    words are shown as written, never as formatting."""
+
+    def run(text: str, **style: bool) -> dict[str, Any]:
+        return {"type": "text", "text": text, **({"style": style} if style else {})}
+
     due = row.get("due") or "undated"
     status = str(row.get("status", "not_yet_rated")).replace("_", " ")
-    kind = f" · {escape(str(row['kind']))}" if row.get("kind") else ""
-    return (
-        f"*{escape(due)}* · {escape(status)} · “*{escape(row.get('expression', ''))}*”{kind}\n"
-        f"{escape(cut(row.get('text', ''), 240)[0])}\n_{escape(row.get('citation', ''))}_"
-    )
+    head = [run(due, bold=True), run(f" · {status} · “"), run(row.get("expression", ""), bold=True)]
+    head.append(run("”" + (f" · {row['kind']}" if row.get("kind") else "")))
+    excerpt = cut(row.get("text", ""), 240)[0] or " "
+    citation = row.get("citation", "") or " "
+    return {
+        "type": "rich_text",
+        "elements": [
+            {"type": "rich_text_section", "elements": [e for e in head if e["text"]]},
+            {"type": "rich_text_quote", "elements": [run(excerpt)]},
+            {"type": "rich_text_section", "elements": [run(citation, italic=True)]},
+        ],
+    }
 
 
 def home_view(
@@ -401,7 +414,7 @@ def home_view(
         blocks.append({"type": "divider"})
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
         for row in rows[:12]:
-            blocks.append(_section(commitment_line(row)))
+            blocks.append(commitment_line(row))
             blocks.append(status_actions(row["id"], row.get("status", "not_yet_rated")))
         if len(rows) > 12:
             blocks.append(
@@ -501,7 +514,7 @@ def commitments_message(
     shown = 0
     for row in rows[offset : offset + limit]:
         pair = [
-            _section(commitment_line(row)),
+            commitment_line(row),
             status_actions(row["id"], row.get("status", "not_yet_rated")),
         ]
         if _size(blocks + pair) > MESSAGE_BUDGET - 600:
@@ -555,7 +568,7 @@ def summary_message(rows: Sequence[dict[str, Any]]) -> Message:
         _section(f":zzz: *While I was offline, {len(rows)} reminder(s) fell due:*"),
     ]
     for row in rows[:20]:
-        blocks.append(_section(commitment_line(row)))
+        blocks.append(commitment_line(row))
     if len(rows) > 20:
         blocks.append(_context(f"…and {len(rows) - 20} more: `/commitments overdue`"))
     return {

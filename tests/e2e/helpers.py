@@ -61,3 +61,17 @@ def parsed_text(payload: dict[str, Any]) -> str:
     rest = {k: v for k, v in payload.items() if k != "blocks"}
     blocks = [b for b in payload.get("blocks") or [] if b.get("type") != "rich_text"]
     return all_text({**rest, "blocks": blocks})
+
+
+def rich_lines(block: dict[str, Any]) -> list[str]:
+    """A rich_text block's parts as text, bold runs in *asterisks*, italic in _underscores_
+    (for readable assertions; Slack itself never parses these characters)."""
+    out = []
+    for part in block.get("elements") or []:
+        runs = []
+        for e in part.get("elements") or []:
+            style = e.get("style") or {}
+            mark = "*" if style.get("bold") else "_" if style.get("italic") else ""
+            runs.append(f"{mark}{e.get('text', '')}{mark}")
+        out.append(("> " if part.get("type") == "rich_text_quote" else "") + "".join(runs))
+    return out

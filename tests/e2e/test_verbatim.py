@@ -108,3 +108,22 @@ def test_console_shows_the_quote_as_written(settings, corpus):
     services = Services(settings=settings, corpus=corpus, index=ClauseIndex([CLAUSE]))
     out = answer(services, f"/brief {QUERY}")
     assert f"│ {STATEMENT}" in out
+
+
+def test_commitment_lists_quote_verbatim():
+    row = {
+        "id": "v",
+        "due": "2020-12-31",
+        "status": "not_yet_rated",
+        "expression": "meet",
+        "kind": "event",
+        "text": STATEMENT,
+        "citation": CLAUSE.citation,
+    }
+    for message in (
+        B.commitments_message([row], title="Commitments"),
+        B.summary_message([row]),
+        {"blocks": B.home_view([], upcoming=[row])["blocks"]},
+    ):
+        assert STATEMENT in quotes(message)
+        assert "<!channel>" not in parsed_text({"blocks": message["blocks"]})
