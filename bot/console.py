@@ -15,7 +15,7 @@ from typing import Any, TextIO
 
 from bot.services import Services
 
-__all__ = ["render_blocks", "run_console"]
+__all__ = ["Session", "render_blocks", "run_console"]
 
 log = logging.getLogger(__name__)
 
@@ -25,14 +25,56 @@ INTRO = (
     "  /brief navgation talks heixiazi\n"
     "  /commitments upcoming\n"
     "  @briefbot 100 billion trade target\n"
-    "or just words (same as /brief). 'help' for help, 'quit' or Ctrl-D to leave."
+    "or just words (same as /brief). The buttons are words here:\n"
+    "  more                 the next page of the last answer or list\n"
+    "  context N / share N  the Context / Share button of result N\n"
+    "  status ID VALUE      record a commitment's outcome (met, partial, missed, ...)\n"
+    "  home                 the App Home tab\n"
+    "'help' for help, 'quit' or Ctrl-D to leave."
 )
 
 
 def _plain(mrkdwn: str) -> str:
-    text = re.sub(r"<@([A-Z0-9]+)>", r"@\1", mrkdwn)
+    text = re.sub(r"<@([^<>|]+)>", r"@\1", mrkdwn)
     text = re.sub(r"(?<!\w)[*_](.+?)[*_](?!\w)", r"\1", text)
     return html.unescape(text)
+
+
+def _rich_text_lines(block: dict[str, Any], width: int) -> list[str]:
+    """A rich_text block as text: its words as written (rich text is never mrkdwn)."""
+    lines: list[str] = []
+    for part in block.get("elements") or []:
+        words = "".join(e.get("text", "") for e in part.get("elements") or [])
+        quoted = part.get("type") == "rich_text_quote"
+        indent = "  │ " if quoted else ""
+        for line in words.split("\n"):
+            lines.append(
+                textwrap.fill(line, width, initial_indent=indent, subsequent_indent=indent)
+                if line
+                else indent.rstrip()
+            )
+    return lines
+
+
+def _hint(block: dict[str, Any]) -> str:
+    """What to type in the console for an actions block's buttons."""
+    from handlers import blocks as B
+
+    block_id = str(block.get("block_id", ""))
+    ids = {el.get("action_id") for el in block.get("elements", [])}
+    if block_id.startswith("hit-"):
+        n = block_id[len("hit-") :]
+        return " · ".join(
+            f"{word} {n}"
+            for action, word in ((B.ACTION_SHARE, "share"), (B.ACTION_CONTEXT, "context"))
+            if action in ids
+        )
+    if B.ACTION_STATUS in ids:
+        cid, _ = B.status_choice(block_id, "")
+        return f"status {cid} VALUE"
+    if ids & {B.ACTION_MORE, B.ACTION_COMMITMENTS_MORE}:
+        return "more"
+    return ""
 
 
 def render_blocks(message: dict[str, Any], width: int = 96) -> str:
@@ -67,7 +109,10 @@ def render_blocks(message: dict[str, Any], width: int = 96) -> str:
                     labels.append(f"[{el['text']['text']}]")
                 elif el.get("type") == "static_select":
                     labels.append(f"[{el['placeholder']['text']} ▾]")
-            out.append("    " + " ".join(labels))
+            hint = _hint(block)
+            out.append("    " + " ".join(labels) + (f"   → {hint}" if hint else ""))
+        elif kind == "rich_text":
+            out.extend(_rich_text_lines(block, width))
         elif kind == "divider":
             out.append("    " + "─" * 40)
     if not out and message.get("text"):
@@ -75,30 +120,116 @@ def render_blocks(message: dict[str, Any], width: int = 96) -> str:
     return "\n".join(out)
 
 
-def answer(services: Services, line: str) -> str | None:
-    """The console's answer to one typed line (None means quit)."""
-    from handlers.commands import brief_reply
-    from handlers.mentions import mention_reply, query_from_slack_text
+class Session:
+    """One console conversation: remembers the last answer, so its buttons can be
+    pressed by typing (``more``, ``context N``, ``share N``), as in Slack."""
 
-    text = line.strip()
-    if text.lower() in {"quit", "exit", ":q"}:
-        return None
-    if not text:
-        return ""
-    if text.lower() in {"help", "?"}:
-        return INTRO
-    if text.startswith("/brief"):
-        return render_blocks(brief_reply(services, text[len("/brief") :]))
-    if text.startswith("/commitments"):
+    def __init__(self, services: Services) -> None:
+        self.services = services
+        self.last: dict[str, Any] = {}
+
+    def _remember(self, message: dict[str, Any]) -> str:
+        """Keep the buttons of ``message`` (the answer just shown) and render it."""
+        from handlers import blocks as B
+
+        buttons: dict[str, Any] = {}
+        for block in message.get("blocks") or []:
+            if block.get("type") != "actions":
+                continue
+            block_id = str(block.get("block_id", ""))
+            for el in block.get("elements", []):
+                value = B.decode(el.get("value"))
+                if el.get("action_id") == B.ACTION_CONTEXT and block_id.startswith("hit-"):
+                    buttons[f"clause {block_id[4:]}"] = value.get("c")
+                elif el.get("action_id") in (B.ACTION_MORE, B.ACTION_COMMITMENTS_MORE):
+                    buttons["more"] = (el["action_id"], value)
+        self.last = buttons
+        return render_blocks(message)
+
+    def _clause(self, number: str) -> Any:
+        cid = self.last.get(f"clause {number}")
+        return self.services.index.get(cid) if isinstance(cid, str) else None
+
+    def press(self, word: str, arg: str) -> str:
+        """A typed button press: ``more``, ``context N``, ``share N``, ``status ID VALUE``
+        or ``home``."""
+        from handlers import blocks as B
+        from handlers.commands import brief_reply
         from handlers.commitments import commitments_reply
 
-        return render_blocks(commitments_reply(services, text[len("/commitments") :]))
-    if text.startswith("@briefbot"):
-        query = query_from_slack_text(text[len("@briefbot") :])
-        return render_blocks(mention_reply(services, query))
-    if text.startswith("/"):
-        return f"Unknown command {text.split()[0]!r}: try /brief, /commitments or @briefbot."
-    return render_blocks(brief_reply(services, text))
+        if word == "more":
+            action, value = self.last.get("more") or (None, {})
+            if action == B.ACTION_MORE:
+                offset = int(value.get("o", 0))
+                reply = brief_reply(self.services, str(value.get("q", "")), offset=offset)
+                return self._remember(reply)
+            if action == B.ACTION_COMMITMENTS_MORE:
+                offset = int(value.get("o", 0))
+                return self._remember(
+                    commitments_reply(self.services, str(value.get("t", "")), offset=offset)
+                )
+            return "Nothing more to show: ask something first (/brief … or /commitments …)."
+        if word in ("context", "share"):
+            clause = self._clause(arg)
+            if clause is None:
+                shown = sorted(k.split()[1] for k in self.last if k.startswith("clause "))
+                which = f"one of {', '.join(shown)}" if shown else "the number of a result shown"
+                return f"Usage: {word} N, where N is {which}."
+            if word == "share":
+                return render_blocks(B.shared_message(clause, "console"))
+            around = self.services.index.context(clause.clause_id, radius=2)
+            return render_blocks(B.context_message(around, clause))
+        if word == "status":
+            parts = arg.split()
+            try:
+                row = self.services.record_status(parts[0], parts[1], actor="console")
+            except (KeyError, ValueError) as exc:
+                return render_blocks(B.error_message(str(exc).strip("\"'")))
+            return render_blocks(B.status_recorded_message(row, "console"))
+        if word == "home":
+            from handlers.home import home_for
+
+            return render_blocks(home_for(self.services))
+        return f"Unknown button {word!r}."
+
+    def answer(self, line: str) -> str | None:
+        """The console's answer to one typed line (None means quit)."""
+        from handlers.commands import brief_reply
+        from handlers.commitments import commitments_reply
+        from handlers.mentions import mention_reply, query_from_slack_text
+
+        text = line.strip()
+        if text.lower() in {"quit", "exit", ":q"}:
+            return None
+        if not text:
+            return ""
+        if text.lower() in {"help", "?"}:
+            return INTRO
+        word, _, arg = text.partition(" ")
+        word, arg = word.lower(), arg.strip()
+        # Only the exact button forms; anything else ("more trade", "status of talks") is
+        # a search like in Slack.
+        if (
+            (word in ("more", "home") and not arg)
+            or (word in ("context", "share") and arg.isdigit())
+            or (word == "status" and len(arg.split()) == 2)
+        ):
+            return self.press(word, arg)
+        if text.startswith("/brief"):
+            return self._remember(brief_reply(self.services, text[len("/brief") :]))
+        if text.startswith("/commitments"):
+            return self._remember(commitments_reply(self.services, text[len("/commitments") :]))
+        if text.startswith("@briefbot"):
+            query = query_from_slack_text(text[len("@briefbot") :])
+            return self._remember(mention_reply(self.services, query))
+        if text.startswith("/"):
+            return f"Unknown command {text.split()[0]!r}: try /brief, /commitments or @briefbot."
+        return self._remember(brief_reply(self.services, text))
+
+
+def answer(services: Services, line: str) -> str | None:
+    """One line in a fresh session (None means quit)."""
+    return Session(services).answer(line)
 
 
 def run_console(
@@ -106,6 +237,7 @@ def run_console(
 ) -> int:
     """Read lines until EOF or 'quit'; answer each. Returns 0."""
     inp, out = stdin or sys.stdin, stdout or sys.stdout
+    session = Session(services)
     interactive = inp.isatty() if hasattr(inp, "isatty") else False
     print(INTRO, file=out)
     while True:
@@ -116,7 +248,7 @@ def run_console(
         if not line:
             break
         try:
-            reply = answer(services, line)
+            reply = session.answer(line)
         except Exception as exc:  # keep the session alive; say what failed, in one line
             log.debug("console line failed", exc_info=True)
             first = (str(exc).splitlines() or [""])[0]

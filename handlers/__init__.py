@@ -15,7 +15,18 @@ __all__ = ["register"]
 def register(app: Any, services: Services, later: Any) -> None:
     """Register every listener on ``app``. Listeners acknowledge at once and hand
     anything that waits on the network to ``later`` (a :class:`handlers.later.Later`)."""
-    from handlers import actions, commands, commitments, home, mentions
+    from handlers import (
+        actions,
+        canvas,
+        commands,
+        commitments,
+        dms,
+        home,
+        mentions,
+        unfurls,
+        workflow,
+    )
 
-    for module in (commands, commitments, mentions, actions, home):
+    # dms before home: both listen to app_home_opened (dms only for the Messages tab).
+    for module in (commands, commitments, mentions, actions, canvas, dms, home, unfurls, workflow):
         module.register(app, services, later)

@@ -20,6 +20,8 @@ ACTION_SHARE = "brief_share"
 ACTION_MORE = "brief_more"
 ACTION_CONTEXT = "brief_context"
 ACTION_STATUS = "commitment_status"
+ACTION_CANVAS = "brief_canvas"
+ACTION_COMMITMENTS_MORE = "commitments_more"
 SHORTCUT_FIND_SOURCE = "find_source"
 
 PAGE = 3
@@ -75,14 +77,18 @@ def _button(text: str, action_id: str, value: str, *, style: str | None = None) 
     return b
 
 
-def quote_text(text: str, limit: int = QUOTE_LIMIT) -> tuple[str, bool]:
-    """A clause as a mrkdwn block quote (escaped, cut if needed)."""
+def quote_block(text: str, limit: int = QUOTE_LIMIT, *, bold: bool = False) -> tuple[dict, bool]:
+    """A clause as a ``rich_text`` block holding one ``rich_text_quote`` (cut if needed).
+
+    Rich text is never parsed as mrkdwn, so ``*``, ``_``, ``~``, ``<!channel>`` or
+    ``&amp;`` in a statement reach the reader exactly as published: no escaping here
+    (escaping would show the reader ``&amp;lt;``), no formatting, no pings."""
     shown, was_cut = cut(text, limit)
-    # Escaping lengthens text (& -> &amp;): cut until the escaped text fits.
-    while len(escape(shown)) > limit and len(shown) > 1:
-        shown, _ = cut(text, max(2, len(shown) * limit // len(escape(shown)) - 1))
-        was_cut = True
-    return "\n".join(f">{escape(line)}" for line in shown.splitlines() or [""]), was_cut
+    element: dict[str, Any] = {"type": "text", "text": shown or " "}
+    if bold:
+        element["style"] = {"bold": True}
+    quote = {"type": "rich_text_quote", "elements": [element]}
+    return {"type": "rich_text", "elements": [quote]}, was_cut
 
 
 def pieces(text: str, size: int) -> list[str]:
@@ -134,11 +140,11 @@ def decode(value: str | None) -> dict[str, Any]:
 def hit_blocks(hit: Hit, *, query: str, shareable: bool, number: int | None = None) -> list[dict]:
     """Quote, citation context line and buttons for one hit."""
     c = hit.clause
-    quote, was_cut = quote_text(c.text)
+    quote, was_cut = quote_block(c.text)
     blocks: list[dict] = []
     if c.lead_in:
         blocks.append(_context(f"_{escape(cut(c.lead_in, 300)[0])}_"))
-    blocks.append(_section(quote))
+    blocks.append(quote)
     notes = [citation_line(c, hit.score)]
     if hit.also_in:
         notes.append("also in " + "; ".join(escape(o.citation) for o in hit.also_in[:3]))
@@ -173,7 +179,7 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
         if result.suggestion:
             s = result.suggestion
             blocks.append(_context("Closest clause (a weak match, check before quoting):"))
-            blocks.append(_section(quote_text(s.clause.text)[0]))
+            blocks.append(quote_block(s.clause.text)[0])
             blocks.append(_context(citation_line(s.clause, s.score)))
         blocks.append(_context("Try other words, fewer words, or `/brief help`."))
         return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
@@ -185,17 +191,14 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
     for n, hit in enumerate(result.hits, start=result.offset + 1):
         blocks.extend(hit_blocks(hit, query=query, shareable=shareable, number=n))
         blocks.append({"type": "divider"})
+    if blocks[-1]["type"] == "divider":
+        blocks.pop()
+    below = []
     if result.has_more:
         more = encode(q=cut(query, 500)[0], o=result.offset + len(result.hits), s=int(shareable))
-        blocks.append(
-            {
-                "type": "actions",
-                "block_id": "more",
-                "elements": [_button("More results", ACTION_MORE, more)],
-            }
-        )
-    elif blocks[-1]["type"] == "divider":
-        blocks.pop()
+        below.append(_button("More results", ACTION_MORE, more))
+    below.append(_button("Make a brief", ACTION_CANVAS, encode(q=cut(query, 500)[0])))
+    blocks.append({"type": "actions", "block_id": "more", "elements": below})
     top = result.hits[0].clause
     fallback = f"“{escape(cut(top.text, 300)[0])}” ({escape(top.citation)})"
     return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
@@ -203,11 +206,11 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
 
 def shared_message(clause: Clause, user_id: str) -> Message:
     """A quote posted for everyone, attributed to whoever shared it."""
-    quote, was_cut = quote_text(clause.text)
+    quote, was_cut = quote_block(clause.text)
     notes = [citation_line(clause), f"shared by <@{escape(user_id)}>"]
     if was_cut:
         notes.append("_quote cut for Slack; the full clause is in the statement_")
-    blocks = [_section(quote), _context(*notes)]
+    blocks = [quote, _context(*notes)]
     fallback = f"“{escape(cut(clause.text, 300)[0])}” ({escape(clause.citation)})"
     return {"text": fallback, "blocks": blocks}
 
@@ -224,9 +227,9 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
             parts = pieces(c.text, QUOTE_LIMIT)
             for i, part in enumerate(parts):
                 more = " …" if i < len(parts) - 1 else ""
-                blocks.append(_section(f">*{escape(part)}*{more}"))
+                blocks.append(quote_block(part + more, len(part + more), bold=True)[0])
         else:
-            blocks.append(_section(quote_text(c.text, 900)[0]))
+            blocks.append(quote_block(c.text, 900)[0])
         blocks.append(_context(escape(c.citation)))
     return {"text": f"Context for {escape(focus.citation)}", "blocks": blocks[:MAX_BLOCKS]}
 
@@ -267,7 +270,7 @@ def timeline_message(timeline: Timeline) -> Message:
     for entry in timeline.entries:
         c = entry.hit.clause
         part: list[dict] = [
-            _section(quote_text(c.text, 700)[0]),
+            quote_block(c.text, 700)[0],
             _context(citation_line(c, entry.hit.score)),
         ]
         if not entry.first:
@@ -315,6 +318,39 @@ def help_message(command: str = "/brief") -> Message:
     return {"text": f"How to use {command}", "blocks": blocks}
 
 
+DM_PROMPTS_TITLE = "Ask for the exact words of a statement"
+#: Suggested prompts in the Messages tab (Slack shows up to four).
+DM_PROMPTS = (
+    {"title": "Navigation talks on Heixiazi", "message": "navgation talks heixiazi"},
+    {"title": "On Syria", "message": "what did China and Russia say about Syria?"},
+    {"title": "How wording changed over time", "message": "timeline freedom of navigation"},
+    {"title": "How to ask", "message": "help"},
+)
+
+
+def dm_welcome() -> Message:
+    """The short welcome at the top of a new assistant thread."""
+    text = (
+        "Hi! Send me a phrase or a question and I will answer with the statement clauses "
+        "that match, word for word, with document, date and paragraph. Typos are fine."
+    )
+    return {"text": text, "blocks": [_section(text)]}
+
+
+def canvas_shared_message(title: str, url: str, user_id: str, clauses: int, items: int) -> Message:
+    """The channel post that links a new canvas brief."""
+    name = escape(cut(title, 150)[0])
+    link = f"<{escape(url)}|Brief: {name}>"
+    text = f":page_facing_up: <@{escape(user_id)}> made a brief: {link}"
+    return {
+        "text": f"Brief: {name} {escape(url)}",
+        "blocks": [
+            _section(text),
+            _context(f"{clauses} clauses quoted word for word · {items} dated items · read only"),
+        ],
+    }
+
+
 def error_message(text: str) -> Message:
     """A short, specific message for bad input."""
     return {"text": escape(text), "blocks": [_section(f":warning: {escape(text)}")]}
@@ -326,15 +362,28 @@ def _doc_line(row: dict[str, Any]) -> str:
     return f"*{escape(cut(row['title'], 200)[0])}*\n{when} · {row['clauses']} clauses"
 
 
-def commitment_line(row: dict[str, Any]) -> str:
-    """One commitment: due date, status, time phrase (bold) and citation."""
+def commitment_line(row: dict[str, Any]) -> dict[str, Any]:
+    """One commitment as a rich_text block: due date, status, time phrase (bold), kind;
+    the clause (cut at 240) as a quote; the citation. Rich text, so the statement's own
+    words are shown as written, never as formatting."""
+
+    def run(text: str, **style: bool) -> dict[str, Any]:
+        return {"type": "text", "text": text, **({"style": style} if style else {})}
+
     due = row.get("due") or "undated"
     status = str(row.get("status", "not_yet_rated")).replace("_", " ")
-    kind = f" · {escape(str(row['kind']))}" if row.get("kind") else ""
-    return (
-        f"*{escape(due)}* · {escape(status)} · “*{escape(row.get('expression', ''))}*”{kind}\n"
-        f"{escape(cut(row.get('text', ''), 240)[0])}\n_{escape(row.get('citation', ''))}_"
-    )
+    head = [run(due, bold=True), run(f" · {status} · “"), run(row.get("expression", ""), bold=True)]
+    head.append(run("”" + (f" · {row['kind']}" if row.get("kind") else "")))
+    excerpt = cut(row.get("text", ""), 240)[0] or " "
+    citation = row.get("citation", "") or " "
+    return {
+        "type": "rich_text",
+        "elements": [
+            {"type": "rich_text_section", "elements": [e for e in head if e["text"]]},
+            {"type": "rich_text_quote", "elements": [run(excerpt)]},
+            {"type": "rich_text_section", "elements": [run(citation, italic=True)]},
+        ],
+    }
 
 
 def home_view(
@@ -365,7 +414,7 @@ def home_view(
         blocks.append({"type": "divider"})
         blocks.append({"type": "header", "text": {"type": "plain_text", "text": title}})
         for row in rows[:12]:
-            blocks.append(_section(commitment_line(row)))
+            blocks.append(commitment_line(row))
             blocks.append(status_actions(row["id"], row.get("status", "not_yet_rated")))
         if len(rows) > 12:
             blocks.append(
@@ -434,11 +483,19 @@ def _size(blocks: list[dict]) -> int:
     return len(json.dumps(blocks, ensure_ascii=False))
 
 
-def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: int = 10) -> Message:
-    """A list of commitments, each with a status picker.
+def commitments_message(
+    rows: Sequence[dict[str, Any]],
+    *,
+    title: str,
+    limit: int = 10,
+    offset: int = 0,
+    query: str | None = None,
+) -> Message:
+    """A page of commitments (from ``offset``), each with a status picker.
 
     At most ``limit`` rows, and only as many as fit Slack's message size; the rest are
-    counted, with a hint to narrow the list.
+    counted, with a hint to narrow the list and, when ``query`` (the /commitments text)
+    is given, a button for the next page.
     """
     if not rows:
         return {
@@ -452,24 +509,32 @@ def commitments_message(rows: Sequence[dict[str, Any]], *, title: str, limit: in
                 ),
             ],
         }
+    offset = max(0, min(offset, len(rows) - 1))
     blocks: list[dict] = [_section(f"*{escape(title)}* ({len(rows)})")]
     shown = 0
-    for row in rows[:limit]:
+    for row in rows[offset : offset + limit]:
         pair = [
-            _section(commitment_line(row)),
+            commitment_line(row),
             status_actions(row["id"], row.get("status", "not_yet_rated")),
         ]
-        if _size(blocks + pair) > MESSAGE_BUDGET - 400:
+        if _size(blocks + pair) > MESSAGE_BUDGET - 600:
             break
         blocks.extend(pair)
         shown += 1
-    if len(rows) > shown:
-        blocks.append(
-            _context(
-                f"Showing {shown} of {len(rows)}; narrow it with `due:YYYY`, `status:…` or "
-                "words, or run `briefbot commitments` for the full list."
+    end = offset + shown
+    if offset or len(rows) > end:
+        span = f"{offset + 1}–{end}" if offset else f"{shown}"
+        note = f"Showing {span} of {len(rows)}"
+        if len(rows) > end:
+            note += (
+                "; narrow it with `due:YYYY`, `status:…` or words, or run "
+                "`briefbot commitments` for the full list."
             )
-        )
+        blocks.append(_context(note))
+        if len(rows) > end and query is not None:
+            value = encode(t=cut(query, 1500)[0], o=end)
+            button = _button("Next page", ACTION_COMMITMENTS_MORE, value)
+            blocks.append({"type": "actions", "block_id": "commitments-more", "elements": [button]})
     return {"text": f"{escape(title)} ({len(rows)})", "blocks": blocks[:MAX_BLOCKS]}
 
 
@@ -482,10 +547,10 @@ def reminder_message(row: dict[str, Any], *, kind: str, lead: str | None) -> Mes
         head = f":date: *Due today* ({escape(due)})"
     else:
         head = f":date: *Due in {escape(lead or '')}* ({escape(due)})"
-    quote, _ = quote_text(row.get("text", ""))
+    quote, _ = quote_block(row.get("text", ""))
     blocks = [
         _section(head),
-        _section(quote),
+        quote,
         _context(
             f"*{escape(row.get('citation', ''))}*",
             f"time phrase: “*{escape(row.get('expression', ''))}*”",
@@ -503,7 +568,7 @@ def summary_message(rows: Sequence[dict[str, Any]]) -> Message:
         _section(f":zzz: *While I was offline, {len(rows)} reminder(s) fell due:*"),
     ]
     for row in rows[:20]:
-        blocks.append(_section(commitment_line(row)))
+        blocks.append(commitment_line(row))
     if len(rows) > 20:
         blocks.append(_context(f"…and {len(rows) - 20} more: `/commitments overdue`"))
     return {
@@ -515,9 +580,9 @@ def summary_message(rows: Sequence[dict[str, Any]]) -> Message:
 def status_recorded_message(row: dict[str, Any], user_id: str) -> Message:
     """What replaces a commitment card after someone records its status."""
     status = str(row.get("status", "")).replace("_", " ")
-    quote, _ = quote_text(row.get("text", ""))
+    quote, _ = quote_block(row.get("text", ""))
     blocks = [
-        _section(quote),
+        quote,
         _context(
             f"*{escape(row.get('citation', ''))}*", f"due {escape(row.get('due') or 'undated')}"
         ),
@@ -525,3 +590,52 @@ def status_recorded_message(row: dict[str, Any], user_id: str) -> Message:
         status_actions(row["id"], row.get("status", "not_yet_rated")),
     ]
     return {"text": f"Status recorded: {status}", "blocks": blocks}
+
+
+def _rich_list(lines: Sequence[Sequence[tuple[str, bool]]]) -> dict[str, Any]:
+    """A rich_text bullet list; each line is (text, bold) runs shown as written."""
+    items = [
+        {
+            "type": "rich_text_section",
+            "elements": [
+                {"type": "text", "text": t, **({"style": {"bold": True}} if bold else {})}
+                for t, bold in line
+                if t
+            ],
+        }
+        for line in lines
+    ]
+    return {
+        "type": "rich_text",
+        "elements": [{"type": "rich_text_list", "style": "bullet", "elements": items}],
+    }
+
+
+def unfurl_blocks(link: Any) -> list[dict[str, Any]]:
+    """The unfurl of an indexed statement (a :class:`bot.unfurl.LinkSummary`): title, date,
+    parties, clause count and the next dated items (their time phrases as written)."""
+    facts = [format_date(link.date) or "undated"]
+    if link.parties:
+        facts.append(", ".join(link.parties[:8]) + (" …" if len(link.parties) > 8 else ""))
+    facts.append(f"{link.clauses} clauses")
+    facts.append(f"{link.dated_items} dated items")
+    blocks: list[dict] = [
+        _section(f"*{escape(cut(link.title, 300)[0])}*"),
+        _context(escape(" · ".join(facts))),
+    ]
+    if link.items:
+        head = "Next dated items:" if link.ahead else "No dated item is still ahead; the last:"
+        blocks.append(_context(head))
+        blocks.append(
+            _rich_list(
+                [
+                    [
+                        (c.due.isoformat(), True),
+                        (f" · “{cut(c.expression, 200)[0]}” · {c.kind} · ", False),
+                        (cut(c.citation, 200)[0], False),
+                    ]
+                    for c in link.items
+                ]
+            )
+        )
+    return blocks

@@ -42,8 +42,14 @@ def register(app: Any, services: Services, later: Any) -> None:
     """Register /brief. The answer travels in the acknowledgement itself: searching is
     in memory, so no response_url call (and no slow Slack) stands between the user and it."""
 
+    from handlers import canvas
+
     @app.command("/brief")
-    def brief(ack, command):
+    def brief(ack, command, client, respond):
+        if canvas.wants_canvas(command.get("text", "")):
+            ack(response_type="ephemeral", text="Making the brief as a canvas…")
+            canvas.start_from_command(services, later, command, client, respond)
+            return
         try:
             reply = brief_reply(services, command.get("text", ""))
         except Exception:

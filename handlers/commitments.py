@@ -21,8 +21,9 @@ TITLES = {
 }
 
 
-def commitments_reply(services: Services, text: str) -> blocks.Message:
-    """The /commitments answer: a filtered list, or a specific error."""
+def commitments_reply(services: Services, text: str, *, offset: int = 0) -> blocks.Message:
+    """The /commitments answer: a page of the filtered list (from ``offset``, with a
+    button for the next page), or a specific error."""
     if (text or "").strip().lower() in {"help", "?"}:
         return blocks.commitments_message([], title="Commitments")
     try:
@@ -39,7 +40,7 @@ def commitments_reply(services: Services, text: str) -> blocks.Message:
         title += f" of kind {query.kind}"
     if query.words:
         title += f" matching “{query.words}”"
-    return blocks.commitments_message(rows, title=title)
+    return blocks.commitments_message(rows, title=title, offset=offset, query=text or "")
 
 
 def register(app: Any, services: Services, later: Any) -> None:
@@ -57,6 +58,19 @@ def register(app: Any, services: Services, later: Any) -> None:
             respond=respond,
         )
 
+    @app.action(blocks.ACTION_COMMITMENTS_MORE)
+    def next_page(ack, action, respond):
+        ack()
+        value = blocks.decode(action.get("value"))
+        later.submit(
+            lambda: respond(
+                replace_original=True,
+                **commitments_reply(services, str(value.get("t", "")), offset=_offset(value)),
+            ),
+            what="commitments page",
+            respond=respond,
+        )
+
     @app.action(blocks.ACTION_STATUS)
     def set_status(ack, body, action, respond, client):
         ack()
@@ -68,6 +82,14 @@ def register(app: Any, services: Services, later: Any) -> None:
             channel=(body.get("channel") or {}).get("id"),
             user=(body.get("user") or {}).get("id"),
         )
+
+
+def _offset(value: dict[str, Any]) -> int:
+    """A page offset from a button value; 0 for anything odd."""
+    try:
+        return max(0, min(int(value.get("o", 0)), 100_000))
+    except (TypeError, ValueError, OverflowError):
+        return 0
 
 
 def _set_status(services: Services, body: Any, action: Any, respond: Any, client: Any) -> None:

@@ -66,6 +66,7 @@ JSON_FIELDS = frozenset(
         "blocks",
         "files",
         "metadata",
+        "outputs",
         "profile",
         "unfurls",
         "user_auth_blocks",
@@ -628,6 +629,62 @@ class FakeSlack:
             "files": [{"id": f.get("id"), "title": f.get("title", "")} for f in files],
         }
 
+    # -------------------------------------------- AI apps, unfurls, custom steps, canvases
+
+    def _assistant_prompts(self, p: dict[str, Any]) -> dict[str, Any]:
+        prompts = p.get("prompts")
+        if not p.get("channel_id") or not isinstance(prompts, list) or not prompts:
+            return {"ok": False, "error": "invalid_arguments"}
+        if len(prompts) > 4 or not all(
+            isinstance(x, dict) and x.get("title") and x.get("message") for x in prompts
+        ):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    def _chat_unfurl(self, p: dict[str, Any]) -> dict[str, Any]:
+        has_target = (p.get("channel") and p.get("ts")) or (p.get("unfurl_id") and p.get("source"))
+        if not has_target:
+            return {"ok": False, "error": "invalid_arguments"}
+        if not isinstance(p.get("unfurls"), dict) or not p["unfurls"]:
+            return {"ok": False, "error": "invalid_unfurls_format"}
+        return {"ok": True}
+
+    def _canvas_content_ok(self, p: dict[str, Any]) -> bool:
+        doc = p.get("document_content")
+        if doc is None:
+            return True
+        return isinstance(doc, dict) and doc.get("type") == "markdown" and "markdown" in doc
+
+    def _canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not self._canvas_content_ok(p):
+            return {"ok": False, "error": "canvas_creation_failed"}
+        return {"ok": True, "canvas_id": self._next_id("F")}
+
+    def _conversations_canvases_create(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("channel_id"):
+            return {"ok": False, "error": "channel_not_found"}
+        if not self._canvas_content_ok(p):
+            return {"ok": False, "error": "canvas_creation_failed"}
+        return {"ok": True, "canvas_id": self._next_id("F")}
+
+    def _canvases_access_set(self, p: dict[str, Any]) -> dict[str, Any]:
+        if not p.get("canvas_id") or p.get("access_level") not in ("read", "write", "owner"):
+            return {"ok": False, "error": "invalid_arguments"}
+        if not (p.get("channel_ids") or p.get("user_ids")):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+
+def _needs(*fields: str) -> Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]:
+    """A default answer: ok when every field is present and not empty, as Slack checks."""
+
+    def answer(fake: FakeSlack, p: dict[str, Any]) -> dict[str, Any]:
+        if any(p.get(f) in (None, "") for f in fields):
+            return {"ok": False, "error": "invalid_arguments"}
+        return {"ok": True}
+
+    return answer
+
 
 _DEFAULT_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]]] = {
     "api.test": FakeSlack._api_test,
@@ -648,6 +705,15 @@ _DEFAULT_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]
     "users.info": FakeSlack._users_info,
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
     "files.completeUploadExternal": FakeSlack._files_complete_upload,
+    "assistant.threads.setSuggestedPrompts": FakeSlack._assistant_prompts,
+    "assistant.threads.setStatus": _needs("channel_id", "thread_ts", "status"),
+    "assistant.threads.setTitle": _needs("channel_id", "thread_ts", "title"),
+    "chat.unfurl": FakeSlack._chat_unfurl,
+    "functions.completeSuccess": _needs("function_execution_id", "outputs"),
+    "functions.completeError": _needs("function_execution_id", "error"),
+    "canvases.create": FakeSlack._canvases_create,
+    "conversations.canvases.create": FakeSlack._conversations_canvases_create,
+    "canvases.access.set": FakeSlack._canvases_access_set,
 }
 
 

@@ -184,18 +184,21 @@ def test_context_shows_a_long_clause_in_full():
     text = " ".join(f"word{i} & more" for i in range(1500))
     clause = Clause("x#p1.1", "x", "X", None, text, "1", 1, 1)
     message = B.context_message([clause], clause)
-    quoted = " ".join(
-        b["text"]["text"].removeprefix(">*").removesuffix(" …").removesuffix("*")
+    parts = [
+        el
         for b in message["blocks"]
-        if b["type"] == "section"
-    )
-    assert quoted == B.escape(text)
-    assert all(len(b["text"]["text"]) <= 3000 for b in message["blocks"] if b["type"] == "section")
+        if b["type"] == "rich_text"
+        for q in b["elements"]
+        for el in q["elements"]
+    ]
+    assert " ".join(p["text"].removesuffix(" …") for p in parts) == text  # verbatim, unescaped
+    assert all(p["style"] == {"bold": True} and len(p["text"]) <= 3000 for p in parts)
 
 
-def test_quote_that_grows_when_escaped_is_cut_with_a_note():
-    quote, was_cut = B.quote_text("a & b " * 700)
-    assert was_cut and len(quote) <= B.QUOTE_LIMIT and quote.endswith("…")
+def test_long_quote_is_cut_with_an_ellipsis():
+    quote, was_cut = B.quote_block("a & b " * 700)
+    (text,) = [e["text"] for q in quote["elements"] for e in q["elements"]]
+    assert was_cut and len(text) <= B.QUOTE_LIMIT and text.endswith("…")
 
 
 def test_ics_has_no_bare_carriage_returns():

@@ -41,3 +41,37 @@ def all_text(payload: dict[str, Any]) -> str:
 
     walk(payload)
     return "\n".join(out)
+
+
+def quotes(payload: dict[str, Any]) -> list[str]:
+    """The texts of every rich_text_quote in a message's blocks, in order."""
+    out: list[str] = []
+    for block in payload.get("blocks") or []:
+        if block.get("type") != "rich_text":
+            continue
+        for part in block.get("elements") or []:
+            if part.get("type") == "rich_text_quote":
+                out.append("".join(e.get("text", "") for e in part.get("elements") or []))
+    return out
+
+
+def parsed_text(payload: dict[str, Any]) -> str:
+    """Every string Slack parses as markup: all of the payload except rich_text blocks
+    (whose text Slack shows as written)."""
+    rest = {k: v for k, v in payload.items() if k != "blocks"}
+    blocks = [b for b in payload.get("blocks") or [] if b.get("type") != "rich_text"]
+    return all_text({**rest, "blocks": blocks})
+
+
+def rich_lines(block: dict[str, Any]) -> list[str]:
+    """A rich_text block's parts as text, bold runs in *asterisks*, italic in _underscores_
+    (for readable assertions; Slack itself never parses these characters)."""
+    out = []
+    for part in block.get("elements") or []:
+        runs = []
+        for e in part.get("elements") or []:
+            style = e.get("style") or {}
+            mark = "*" if style.get("bold") else "_" if style.get("italic") else ""
+            runs.append(f"{mark}{e.get('text', '')}{mark}")
+        out.append(("> " if part.get("type") == "rich_text_quote" else "") + "".join(runs))
+    return out

@@ -10,13 +10,14 @@ from typing import Any
 import pytest
 from e2e_conf import SECRET, TOKEN
 from fakeslack import block_actions_body, bolt_request, event_body, slash_command_body
-from helpers import all_text, assert_valid_blocks
+from helpers import all_text, assert_valid_blocks, rich_lines
 from paths import COMMUNIQUE, CORPUS
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
 
 from bot.config import Settings
 from bot.services import build_services
+from bot.tracking import parse_commitment_query
 from handlers import blocks as B
 
 FORM = "application/x-www-form-urlencoded"
@@ -135,12 +136,14 @@ def test_commitments_overdue_lists_the_navigation_pact(bolt, fake):
     assert_blocks_parse(payload["blocks"], limit=50)
     text = all_text(payload)
     assert "*Overdue commitments* (" in text
-    assert (
-        "*2013-06-30* · not yet rated · “*in the first half of 2013*” · commitment\n"
-        "The two sides agreed to start formal negotiation in the first half of 2013"
-    ) in text
-    assert f"_{NAV_CITATION}_" in text
-    pickers = [b for b in payload["blocks"] if b["type"] == "actions"]
+    rows = [rich_lines(b) for b in payload["blocks"] if b["type"] == "rich_text"]
+    nav = next(r for r in rows if "in the first half of 2013" in r[0])
+    assert nav[0] == "*2013-06-30* · not yet rated · “*in the first half of 2013*” · commitment"
+    assert nav[1].startswith(
+        "> The two sides agreed to start formal negotiation in the first half of 2013"
+    )
+    assert nav[2] == f"_{NAV_CITATION}_"
+    pickers = [b for b in payload["blocks"] if b["type"] == "actions"][:-1]  # last: Next page
     assert pickers and all(b["elements"][0]["action_id"] == B.ACTION_STATUS for b in pickers)
 
 
@@ -163,8 +166,8 @@ def test_commitments_kind_filter_lists_only_that_kind(bolt, fake):
     payload = commitments(bolt, fake, "kind:event due:2023")
     assert_valid_blocks(payload["blocks"])
     assert payload["text"].startswith("Commitments due 2023 of kind event (")
-    lines = [b["text"]["text"] for b in payload["blocks"][1:] if b["type"] == "section"]
-    assert lines and all(line.split("\n")[0].endswith("” · event") for line in lines)
+    lines = [rich_lines(b)[0] for b in payload["blocks"] if b["type"] == "rich_text"]
+    assert lines and all(line.endswith("” · event") for line in lines)
 
 
 def test_commitments_narrow_list_is_valid_and_small(bolt, fake):
@@ -273,9 +276,35 @@ def test_app_home_shows_overdue_commitments_within_limits(bolt, fake):
         for i, b in enumerate(view["blocks"])
         if b.get("text", {}).get("text") == "Overdue commitments"
     )
-    overdue_text = all_text({"blocks": view["blocks"][overdue_at:]})
+    overdue_text = "\n".join(
+        line
+        for b in view["blocks"][overdue_at:]
+        if b["type"] == "rich_text"
+        for line in rich_lines(b)
+    )
     assert "*2013-06-30* · not yet rated · “*in the first half of 2013*”" in overdue_text
     assert any(
         b["type"] == "actions" and b["elements"][0]["action_id"] == B.ACTION_STATUS
         for b in view["blocks"]
     )
+
+
+def test_a_long_list_pages_with_the_next_page_button(bolt, fake, tracked):
+    first = commitments(bolt, fake, "overdue")
+    (button,) = [
+        e
+        for b in first["blocks"]
+        if b["type"] == "actions"
+        for e in b["elements"]
+        if e["action_id"] == B.ACTION_COMMITMENTS_MORE
+    ]
+    shown = sum(1 for b in first["blocks"] if b.get("block_id", "").startswith("status|"))
+    body = block_actions_body(
+        B.ACTION_COMMITMENTS_MORE, button["value"], response_url=fake.response_url("p2")
+    )
+    assert bolt.dispatch(bolt_request(body, SECRET, content_type=FORM)).status == 200
+    page = fake.wait_for("response_url", 2)[-1].params
+    assert page["replace_original"] is True
+    assert_valid_blocks(page["blocks"])
+    total = len(tracked[1].commitment_rows(parse_commitment_query("overdue")))
+    assert f"Showing {shown + 1}–" in all_text(page) and f"of {total}" in all_text(page)

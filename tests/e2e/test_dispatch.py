@@ -14,7 +14,7 @@ from fakeslack import (
     message_shortcut_body,
     slash_command_body,
 )
-from helpers import all_text, assert_valid_blocks, assert_valid_view
+from helpers import all_text, assert_valid_blocks, assert_valid_view, parsed_text, quotes
 
 from bot.clauses import Clause
 from bot.search import ClauseIndex
@@ -79,10 +79,9 @@ def test_brief_answers_in_the_ack_with_the_right_clause(app, fake):
     assert payload["response_type"] == "ephemeral"
     assert_valid_blocks(payload["blocks"])
     text = all_text(payload)
-    assert (
-        "&gt;The two sides agreed to start formal negotiation" not in text
-    )  # quote marker is ours
-    assert ">The two sides agreed to start formal negotiation in the first half of 2013" in text
+    assert quotes(payload)[0].startswith(
+        "The two sides agreed to start formal negotiation in the first half of 2013"
+    )
     assert "China–Russia Joint Communiqué, 6 Dec 2012, ¶35" in text
     actions = [
         e["action_id"] for b in payload["blocks"] if b["type"] == "actions" for e in b["elements"]
@@ -173,7 +172,7 @@ def test_mention_outside_a_thread_starts_a_thread_on_the_message(app, fake):
     p = fake.wait_for("chat.postMessage")[0].params
     assert p["thread_ts"] == "1700000100.000200"
     assert "Results 1–1 of" in all_text(p)
-    assert [e["action_id"] for e in p["blocks"][-1]["elements"]] == [B.ACTION_MORE]
+    assert [e["action_id"] for e in p["blocks"][-1]["elements"]] == [B.ACTION_MORE, B.ACTION_CANVAS]
 
 
 def test_empty_mention_in_a_thread_uses_the_parent_message(app, fake):
@@ -249,10 +248,12 @@ def test_a_clause_containing_a_special_mention_is_escaped(app, fake, settings, c
     bolt = build_app(settings, services, process_before_response=True)
     fake.reset()
     payload = slash(bolt, fake, "parties will meet soon")
-    text = all_text(payload)
+    text = parsed_text(payload)
     assert "&lt;!channel&gt;" in text and "<!channel>" not in text and "&amp; often" in text
+    assert quotes(payload) == [evil.text]  # rich text: shown as written, never parsed
     shared = click(bolt, fake, B.ACTION_SHARE, B.encode(c="x#p1.1"), name="r9")[-2]
-    assert "<!channel>" not in all_text(shared) and "<@U0BOSS>" not in all_text(shared)
+    assert "<!channel>" not in parsed_text(shared) and "<@U0BOSS>" not in parsed_text(shared)
+    assert quotes(shared) == [evil.text]
 
 
 def test_long_clause_is_cut_at_a_word_boundary_with_context_button(app, fake, settings, corpus):
@@ -268,7 +269,7 @@ def test_long_clause_is_cut_at_a_word_boundary_with_context_button(app, fake, se
     fake.reset()
     payload = slash(bolt, fake, "parties cooperate on navigation")
     assert_valid_blocks(payload["blocks"])
-    quote = next(b["text"]["text"] for b in payload["blocks"] if b["type"] == "section")
+    quote = quotes(payload)[0]
     assert len(quote) <= 3000 and quote.endswith("…") and quote[-2] != " "
     assert "press Context for the full clause" in all_text(payload)
 

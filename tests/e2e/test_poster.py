@@ -6,6 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from e2e_conf import TOKEN
+from helpers import parsed_text, quotes
 
 from bot.app import build_client
 from bot.commitments import Commitment
@@ -44,7 +45,8 @@ def test_post_carries_the_key_in_metadata_and_escapes_text(poster, fake):
         "event_type": "briefbot_reminder",
         "event_payload": {"keys": ["nav|2013-06-30|lead-7d"]},
     }
-    assert "<!channel>" not in str(call.params) and ts == call.response["ts"]
+    assert "<!channel>" not in parsed_text(call.params) and ts == call.response["ts"]
+    assert quotes(call.params) == [NAV.text]  # the quote itself is rich text, as written
 
 
 @pytest.mark.parametrize("status", [500, 503])

@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 from e2e_conf import TOKEN
-from helpers import all_text, assert_valid_blocks
+from helpers import all_text, assert_valid_blocks, quotes
 from paths import COMMUNIQUE, CORPUS, ROOT
 from pgtest import fresh_schema_url, require_server
 
@@ -108,7 +108,7 @@ def test_first_run_posts_the_navigation_reminder_and_a_rerun_posts_nothing(fake,
     assert_valid_blocks(call.params["blocks"])
     text = all_text(call.params)
     assert ":date: *Due in 7d* (2013-06-30)" in text
-    assert f">{CLAUSE}" in text
+    assert quotes(call.params) == [CLAUSE]
     assert "time phrase: “*in the first half of 2013*”" in text
     ts = call.response["ts"]
     row = Store(sqlite_url).reminder(NAV_KEY)
