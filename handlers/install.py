@@ -163,9 +163,9 @@ def register(app: Any, services: Services, stores: OAuthStores) -> None:
     def forget(enterprise_id: str | None, team_id: str | None, why: str) -> None:
         if not team_id and not enterprise_id:
             return
-        stores.installations.delete_all(enterprise_id=enterprise_id, team_id=team_id)
-        if team_id:
+        if team_id:  # settings first: once the installation is gone, all of it is
             services.store.delete_workspace_settings(team_id)
+        stores.installations.delete_all(enterprise_id=enterprise_id, team_id=team_id)
         log.info("workspace %s: %s; its installation and settings are deleted", team_id, why)
 
     @app.event("app_uninstalled")

@@ -127,6 +127,14 @@ def token_teams(fake: FakeSlack, method: str) -> list[str | None]:
     return [c.token_team for c in fake.calls_to(method)]
 
 
+def eventually(check, timeout: float = 10.0) -> None:
+    """Events are acknowledged first and handled after: wait (bounded) for ``check()``."""
+    deadline = time.monotonic() + timeout
+    while not check():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
 def wait_idle(later) -> None:
     deadline = time.monotonic() + 10
     while later.pending and time.monotonic() < deadline:
@@ -252,10 +260,12 @@ def test_second_workspace_installs_and_gets_its_own_token_settings_and_reminders
     assert services.store.workspace_settings(TEAM_ID) is None  # the first kept the defaults
 
     # A non-admin's submission (a stale modal) changes nothing.
+    fake.reset()
     sneaky = view_submission_body(
         "workspace_settings", values("C2OTHER", "UTC", ["target"]), user_id="U2", team_id=SECOND
     )
     assert signed(url, sneaky, FORM)[0] == 200
+    fake.wait_for("users.info")  # its admin check ran: the rest of that job follows at once
     wait_idle(later)
     assert services.store.workspace_settings(SECOND)["reminder_channel"] == "C2REMIND"
 
@@ -303,7 +313,7 @@ def test_second_workspace_installs_and_gets_its_own_token_settings_and_reminders
     )
     assert status == 200
     stores = open_stores(services.settings, services)
-    assert stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is None
+    eventually(lambda: stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is None)
     assert stores.installations.find_bot(enterprise_id=None, team_id=TEAM_ID) is not None
     assert services.store.workspace_settings(SECOND) is None
     fake.reset()
@@ -313,3 +323,89 @@ def test_second_workspace_installs_and_gets_its_own_token_settings_and_reminders
     assert [c for c in fake.calls if c.token_team == SECOND] == []
     assert fake.calls_to("chat.postMessage") == []
     assert set(tick()) == {TEAM_ID}  # no reminders for the uninstalled workspace
+
+
+def test_only_the_two_oauth_pages_skip_the_signature_check(bot, oauth_fake):
+    url, _, _ = bot
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+    unsigned = urllib.request.Request(
+        f"{url}/slack/events", data=b'{"type": "event_callback"}', method="POST"
+    )
+    for request, code in [
+        (unsigned, 401),
+        (urllib.request.Request(f"{url}/slack/install", data=b"x", method="POST"), 404),
+        (urllib.request.Request(f"{url}/slack/oauth_redirect?code=c&state=forged"), 400),
+    ]:
+        with pytest.raises(urllib.error.HTTPError) as exc:
+            opener.open(request, timeout=10)
+        assert exc.value.code == code
+    assert oauth_fake.calls_to("oauth.v2.access") == []
+
+
+def test_tokens_revoked_forgets_the_workspace(bot, oauth_fake):
+    from bot.workspaces import WorkspaceSettings, save
+    from handlers.install import open_stores
+
+    url, services, _ = bot
+    install(url, oauth_fake, SECOND, "Second")
+    save(services.store, WorkspaceSettings(SECOND, "C2REMIND"), actor="UADMIN2")
+    stores = open_stores(services.settings, services)
+    assert stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is not None
+    revoked = {"type": "tokens_revoked", "tokens": {"bot": ["UBOTT0SECOND"]}}
+    assert signed(url, event_body(revoked, event_id="EvR", team_id=SECOND), JSON)[0] == 200
+    eventually(lambda: services.store.workspace_settings(SECOND) is None)
+    assert stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is None
+
+
+def test_serve_with_oauth_settings_serves_the_install_page(oauth_fake, tmp_path):
+    from serving import running_server
+
+    with running_server(
+        oauth_fake.url,
+        tmp_path,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID=CLIENT_ID,
+        SLACK_CLIENT_SECRET=CLIENT_SECRET,
+    ) as server:
+        opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+        with opener.open(f"{server.url}/slack/install", timeout=10) as page:
+            assert "https://slack.com/oauth/v2/authorize?" in page.read().decode()
+        assert CLIENT_SECRET not in server.stderr()
+
+
+@pytest.mark.parametrize(
+    ("extra", "args", "message"),
+    [
+        ({"SLACK_CLIENT_ID": CLIENT_ID}, [], "SLACK_CLIENT_SECRET: not set"),
+        (
+            {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET},
+            ["--socket"],
+            "SLACK_CLIENT_ID: installing into many workspaces (OAuth) needs HTTP mode",
+        ),
+        (
+            {"SLACK_CLIENT_ID": CLIENT_ID, "SLACK_CLIENT_SECRET": CLIENT_SECRET},
+            ["--http"],
+            "SLACK_SIGNING_SECRET: not set",
+        ),
+    ],
+)
+def test_bad_oauth_configuration_exits_2_in_one_line(tmp_path, extra, args, message):
+    import subprocess
+    import sys
+
+    from paths import ROOT
+    from serving import base_env
+
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", *args],
+        cwd=ROOT,
+        env=base_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    lines = proc.stderr.strip().splitlines()
+    assert len(lines) == 1 and message in lines[0], proc.stderr
+    assert CLIENT_SECRET not in proc.stderr
