@@ -79,6 +79,8 @@ def build_app(
         app_options["oauth_settings"] = install.oauth_settings(settings, stores)
     else:
         settings.require("bot_token", "signing_secret")
+        if settings.client_id:
+            log.info("SLACK_BOT_TOKEN is set: one workspace; SLACK_CLIENT_ID/SECRET are unused")
     client = client or build_client(settings)
     if later is None:
         inline = bool(app_options.get("process_before_response"))

@@ -167,3 +167,46 @@ def test_oauth_configuration(env, oauth, message):
     else:
         assert Settings.from_env(env).oauth is oauth
         assert "client_secret" not in repr(Settings.from_env(env))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_store(request, tmp_path):
+    if request.param == "sqlite":
+        s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
+        yield s
+        s.close()
+        return
+    from pgtest import fresh_schema_url, require_server
+
+    require_server()
+    for url in fresh_schema_url():
+        s = Store(url)
+        yield s
+        s.close()
+
+
+def test_installations_share_the_database_and_are_listed_per_team(any_store):
+    """slack_sdk's SQLAlchemy stores on the app's engine, on SQLite and PostgreSQL."""
+    from types import SimpleNamespace
+
+    from slack_sdk.oauth.installation_store import Installation
+
+    from handlers.install import OAuthStores, installed_workspaces
+
+    settings = Settings(client_id="1.2", client_secret="s")
+    stores = OAuthStores(settings, SimpleNamespace(store=any_store))  # type: ignore[arg-type]
+    assert stores.installations.engine is any_store.engine
+    for team, token in [("T1", "xoxb-one"), ("T2", "xoxb-two-old"), ("T2", "xoxb-two")]:
+        stores.installations.save(
+            Installation(
+                app_id="A1", user_id="U1", team_id=team, bot_token=token, bot_id=f"B{team}"
+            )
+        )
+    assert list(installed_workspaces(stores)) == [("T1", "xoxb-one"), ("T2", "xoxb-two")]
+    state = stores.states.issue()
+    assert stores.states.consume(state) is True and stores.states.consume(state) is False
+    save(any_store, WorkspaceSettings("T2", "C0TWO"), actor="U")
+    assert load(any_store, "T2").reminder_channel == "C0TWO"
+    stores.installations.delete_all(enterprise_id=None, team_id="T2")
+    assert any_store.delete_workspace_settings("T2") is True
+    assert list(installed_workspaces(stores)) == [("T1", "xoxb-one")]
