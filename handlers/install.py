@@ -75,6 +75,9 @@ class OAuthStores:
         # checkfirst: existing tables are kept (create_all is idempotent).
         self.installations.create_tables()
         self.states.create_tables()
+        if engine.dialect.name != "sqlite":  # (an in-memory SQLite lives in its one connection)
+            # No pooled server connection may outlive this into forked web workers.
+            engine.dispose()
 
 
 def open_stores(settings: Settings, services: Services) -> OAuthStores:
