@@ -58,7 +58,9 @@ def build_app(
     **app_options: Any,
 ) -> App:
     """Build the Bolt app with every listener registered. Needs the bot token and signing
-    secret (ConfigError otherwise); nothing is started.
+    secret (ConfigError otherwise); nothing is started. With OAuth settings instead of a
+    bot token (:attr:`Settings.oauth`) it serves Bolt's install pages and answers every
+    installed workspace with its own token (:mod:`handlers.install`).
 
     ``later`` is the :class:`handlers.later.Later` pool that answers after the ack (one
     is made from the settings when not given; with ``process_before_response=True``
@@ -68,7 +70,17 @@ def build_app(
     from handlers.frontdoor import ReliableRespond, StrictVerification, is_verified
     from handlers.later import Later, apologise
 
-    settings.require("bot_token", "signing_secret")
+    stores = None
+    if settings.oauth:  # many workspaces: each answered with its own token (handlers.install)
+        from handlers import install
+
+        settings.require("signing_secret")
+        stores = install.open_stores(settings, services)
+        app_options["oauth_settings"] = install.oauth_settings(settings, stores)
+    else:
+        settings.require("bot_token", "signing_secret")
+        if settings.client_id:
+            log.info("SLACK_BOT_TOKEN is set: one workspace; SLACK_CLIENT_ID/SECRET are unused")
     client = client or build_client(settings)
     if later is None:
         inline = bool(app_options.get("process_before_response"))
@@ -98,7 +110,7 @@ def build_app(
         event = body.get("event") or {}
         apologise(
             respond=respond if _has_response_url(body) else None,
-            client=client,
+            client=context.get("client") or client,  # the workspace's own token
             channel=event.get("channel"),
             user=event.get("user"),
             thread_ts=event.get("thread_ts") or event.get("ts"),
@@ -108,6 +120,11 @@ def build_app(
         return BoltResponse(status=200, body="") if response is not None else None
 
     register(app, services, later)
+    if stores is not None:
+        from handlers import install, workspace
+
+        install.register(app, services, stores)
+        workspace.register(app, services, later)
     return app
 
 

@@ -607,6 +607,17 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
     from bot.reminders import default_owner
     from bot.scheduler import build_scheduler, make_tick
 
+    if settings.oauth:  # installed into many workspaces: each its own channel and token
+        from handlers.install import open_stores, workspaces_tick
+
+        services = _services(settings, err)
+        tick = workspaces_tick(
+            settings, services, open_stores(settings, services), owner=default_owner()
+        )
+        log.warning("briefbot scheduler: posting reminders to every installed workspace")
+        with contextlib.suppress(KeyboardInterrupt, SystemExit):
+            build_scheduler(settings, tick, blocking=True).start()
+        return 0
     settings.require("bot_token", "reminder_channel")
     services = _services(settings, err)
     tick = make_tick(

@@ -57,6 +57,8 @@ ENV_VARS = (
     "BRIEFBOT_WEB_WORKERS",
     "BRIEFBOT_SENTENCE_ENCODER",
     "BRIEFBOT_CACHE_DIR",
+    "SLACK_CLIENT_ID",
+    "SLACK_CLIENT_SECRET",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -252,6 +254,15 @@ class Settings:
     sentence_encoder: bool = True
     #: Built things kept between runs (clause sentence vectors).
     cache_dir: Path = field(default_factory=lambda: default_cache_dir(os.environ))
+    #: OAuth (install into any workspace): used only when no bot token is set.
+    client_id: str | None = None
+    client_secret: str | None = field(default=None, repr=False)
+
+    @property
+    def oauth(self) -> bool:
+        """True when briefbot installs into many workspaces (client id and secret set and
+        no ``SLACK_BOT_TOKEN``, which takes precedence: one workspace, its own token)."""
+        return bool(self.client_id and self.client_secret and not self.bot_token)
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -293,7 +304,16 @@ class Settings:
         level = (get("BRIEFBOT_LOG_LEVEL") or "INFO").upper()
         if level not in {"DEBUG", "INFO", "WARNING", "ERROR"}:
             raise ConfigError(f"BRIEFBOT_LOG_LEVEL: {level!r} is not DEBUG, INFO, WARNING or ERROR")
+        client_id, client_secret = get("SLACK_CLIENT_ID"), get("SLACK_CLIENT_SECRET")
+        if bool(client_id) != bool(client_secret):
+            missing = "SLACK_CLIENT_SECRET" if client_id else "SLACK_CLIENT_ID"
+            raise ConfigError(
+                f"{missing}: not set; installing into many workspaces (OAuth) needs both "
+                "SLACK_CLIENT_ID and SLACK_CLIENT_SECRET (Basic Information page)"
+            )
         values: dict[str, object] = {
+            "client_id": client_id,
+            "client_secret": client_secret,
             "bot_token": bot_token,
             "signing_secret": get("SLACK_SIGNING_SECRET"),
             "app_token": app_token,
@@ -328,6 +348,8 @@ class Settings:
             "signing_secret": "SLACK_SIGNING_SECRET",
             "app_token": "SLACK_APP_TOKEN",
             "reminder_channel": "BRIEFBOT_REMINDER_CHANNEL",
+            "client_id": "SLACK_CLIENT_ID",
+            "client_secret": "SLACK_CLIENT_SECRET",
         }
         for name in names:
             if not getattr(self, name):

@@ -27,7 +27,7 @@ import logging
 import os
 import socket
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any, Protocol
 from zoneinfo import ZoneInfo
@@ -187,9 +187,20 @@ def _claimable(row: ReminderRow | None, now: datetime) -> bool:
     return False  # sent, skipped, summarized
 
 
-def read_watermark(store: Store) -> datetime | None:
+def watermark_key(scope: str | None = None) -> str:
+    """The meta key of a run's watermark: one per workspace when ``scope`` (a team id)."""
+    return f"{WATERMARK}:{scope}" if scope else WATERMARK
+
+
+def scoped(reminder: Reminder, scope: str | None) -> Reminder:
+    """The reminder with its ledger key prefixed by ``scope`` (a team id), so that every
+    workspace gets each reminder once; unchanged without a scope."""
+    return replace(reminder, key=f"{scope}|{reminder.key}") if scope else reminder
+
+
+def read_watermark(store: Store, scope: str | None = None) -> datetime | None:
     """The last completed run instant, or None before the first run."""
-    value = store.get_meta(WATERMARK)
+    value = store.get_meta(watermark_key(scope))
     if value is None:
         return None
     try:
@@ -207,6 +218,7 @@ def plan(
     settings: Settings,
     store: Store,
     catch_up: timedelta = MAX_CATCH_UP,
+    scope: str | None = None,
 ) -> Plan:
     """Sort the reminders of open commitments that fell due by ``now`` into post/summarize/skip.
 
@@ -214,10 +226,11 @@ def plan(
     only :data:`bot.commitments.OPEN_STATUSES` of the kinds in
     ``settings.reminder_kinds`` (``BRIEFBOT_REMINDER_KINDS``) get reminders. Reminders already sent,
     skipped or summarized, held by a live claim, or waiting for their retry time are left
-    out. ``catch_up`` bounds how far back a summary reaches.
+    out. ``catch_up`` bounds how far back a summary reaches. ``scope`` (a workspace's team
+    id) prefixes the ledger keys and names its own watermark.
     """
     now = _utc(now)
-    watermark = read_watermark(store)
+    watermark = read_watermark(store, scope)
     rows = {r.key: r for r in store.reminders()}
     cutoff = now - settings.grace
     horizon = now - max(catch_up, settings.grace)
@@ -234,6 +247,7 @@ def plan(
             at_time=settings.reminder_time,
             tz=settings.timezone,
         ):
+            reminder = scoped(reminder, scope)
             if reminder.fire_at > now:
                 break
             if reminder.key in seen:
@@ -479,6 +493,7 @@ def run_due(
     dry_run: bool = False,
     lease: timedelta = DEFAULT_LEASE,
     catch_up: timedelta = MAX_CATCH_UP,
+    scope: str | None = None,
 ) -> RunReport:
     """Post the reminders due at ``now`` (each exactly once), summarize missed ones, record.
 
@@ -486,6 +501,8 @@ def run_due(
     recorded. Failures are recorded in the ledger (``failed``, retried by later runs) and
     logged; they never stop the run. Finally the watermark moves forward to ``now``.
     Raises ConfigError when the reminder channel is not set (except in a dry run).
+    ``scope`` (a workspace's team id, when installed into many) keeps that workspace's
+    ledger keys and watermark apart from the others'.
     """
     now = _utc(now)
     commitments = list(commitments)
@@ -496,6 +513,7 @@ def run_due(
         settings=settings,
         store=store,
         catch_up=catch_up,
+        scope=scope,
     )
     report = RunReport(plan=the_plan, dry_run=dry_run)
     if dry_run:
@@ -515,7 +533,9 @@ def run_due(
         run.post_one(reminder)
     run.summarize(the_plan.summarize)
     run.skip(the_plan.skip)
-    store.set_meta(WATERMARK, now.isoformat(timespec="microseconds"), only_if_greater=True)
+    store.set_meta(
+        watermark_key(scope), now.isoformat(timespec="microseconds"), only_if_greater=True
+    )
     if report.posted or report.summarized or report.failed or report.recovered:
         log.info(
             "reminders at %s: %d posted, %d summarized, %d failed, %d recovered, %d skipped",

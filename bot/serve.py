@@ -31,7 +31,18 @@ EVENTS_PATH = "/slack/events"
 
 
 def choose_transport(settings: Settings, forced: str | None = None) -> str:
-    """'socket', 'http' or 'console' from the flags and the credentials present."""
+    """'socket', 'http' or 'console' from the flags and the credentials present.
+
+    With OAuth (client id and secret, no bot token) only HTTP mode: the install pages and
+    Slack's redirect need a public URL, which Socket Mode exists to avoid."""
+    if settings.oauth and forced != "console":
+        if forced == "socket" or (forced is None and settings.app_token):
+            raise ConfigError(
+                "SLACK_CLIENT_ID: installing into many workspaces (OAuth) needs HTTP mode "
+                "(briefbot serve --http); for Socket Mode set SLACK_BOT_TOKEN for one workspace"
+            )
+        settings.require("signing_secret")
+        return "http"
     if forced == "socket":
         settings.require("bot_token", "signing_secret", "app_token")
         return "socket"
@@ -78,11 +89,17 @@ def make_wsgi_app(
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
     slack = SlackRequestHandler(bolt_app, path=EVENTS_PATH)
+    flow = getattr(bolt_app, "oauth_flow", None)
+    # Bolt's install page and OAuth redirect (OAuth mode only): browsers, not Slack, call
+    # them, so they carry no signature; the OAuth state (store + cookie) protects them.
+    oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in {"GET", "HEAD"}:
             return _plain(start_response, "200 OK", {"ok": True})
+        if path in oauth_paths and method == "GET":
+            return slack(environ, start_response)
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", {"error": "not found"})
         if method != "POST":
@@ -349,6 +366,17 @@ def _exit_now(code: int) -> None:
 
 def _start_scheduler(settings: Settings, services: Services) -> Any:
     """The reminder scheduler inside the serving process (None when not configured)."""
+    if settings.oauth:  # every installed workspace, its own channel and token
+        from bot.reminders import default_owner
+        from bot.scheduler import build_scheduler
+        from handlers.install import open_stores, workspaces_tick
+
+        tick = workspaces_tick(
+            settings, services, open_stores(settings, services), owner=default_owner()
+        )
+        scheduler = build_scheduler(settings, tick)
+        scheduler.start()
+        return scheduler
     if not settings.reminder_channel:
         log.warning("reminders are off: BRIEFBOT_REMINDER_CHANNEL is not set")
         return None

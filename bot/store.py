@@ -180,6 +180,19 @@ deliveries_table = Table(
     Column("seen_at", UTCDateTime, nullable=False, index=True),
 )
 
+#: Per-workspace settings (install into many workspaces): set by a workspace admin in
+#: App Home; a NULL column falls back to the environment variable.
+workspace_settings_table = Table(
+    "workspace_settings",
+    metadata,
+    Column("team_id", String(40), primary_key=True),
+    Column("reminder_channel", String(100), nullable=True),
+    Column("timezone", String(100), nullable=True),
+    Column("reminder_kinds", String(200), nullable=True),
+    Column("updated_by", String(200), nullable=True),
+    Column("updated_at", UTCDateTime, nullable=False),
+)
+
 meta_table = Table(
     "meta",
     metadata,
@@ -599,6 +612,47 @@ class Store:
                 return True
             # The row exists (or was just inserted by a racing writer): update it once more.
             return conn.execute(upd).rowcount == 1
+
+    # -- per-workspace settings -------------------------------------------------------
+
+    def workspace_settings(self, team_id: str) -> dict[str, Any] | None:
+        """The stored settings of one workspace (``reminder_channel``, ``timezone``,
+        ``reminder_kinds``, ``updated_by``, ``updated_at``), or None."""
+        t = workspace_settings_table
+        with self.engine.connect() as conn:
+            r = conn.execute(select(t).where(t.c.team_id == team_id)).first()
+        return dict(r._mapping) if r is not None else None
+
+    def set_workspace_settings(
+        self,
+        team_id: str,
+        *,
+        reminder_channel: str | None,
+        timezone: str | None,
+        reminder_kinds: str | None,
+        actor: str,
+        now: datetime | None = None,
+    ) -> None:
+        """Store (replace) one workspace's settings; None means "use the environment"."""
+        t = workspace_settings_table
+        values = {
+            "reminder_channel": reminder_channel,
+            "timezone": timezone,
+            "reminder_kinds": reminder_kinds,
+            "updated_by": actor,
+            "updated_at": _aware(now or datetime.now(UTC), "now"),
+        }
+        with self.engine.begin() as conn:
+            if conn.execute(update(t).where(t.c.team_id == team_id).values(**values)).rowcount:
+                return
+            if not self._insert_if_absent(conn, {"team_id": team_id, **values}, table=t):
+                conn.execute(update(t).where(t.c.team_id == team_id).values(**values))
+
+    def delete_workspace_settings(self, team_id: str) -> bool:
+        """Forget one workspace's settings (it uninstalled briefbot); True if there were any."""
+        t = workspace_settings_table
+        with self.engine.begin() as conn:
+            return conn.execute(delete(t).where(t.c.team_id == team_id)).rowcount > 0
 
     # -- helpers ----------------------------------------------------------------------
 

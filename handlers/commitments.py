@@ -106,6 +106,7 @@ def _set_status(services: Services, body: Any, action: Any, respond: Any, client
     if (body.get("container") or {}).get("type") == "view":
         from handlers.home import home_for
 
-        client.views_publish(user_id=user, view=home_for(services))
+        team_id = (body.get("team") or {}).get("id")
+        client.views_publish(user_id=user, view=home_for(services, team_id=team_id))
     else:
         respond(replace_original=True, **blocks.status_recorded_message(row, user))

@@ -11,20 +11,31 @@ from handlers import blocks
 log = logging.getLogger(__name__)
 
 
-def home_for(services: Services) -> dict[str, Any]:
-    """The Home view for the current corpus and commitments."""
+def home_for(services: Services, team_id: str | None = None) -> dict[str, Any]:
+    """The Home view for the current corpus and commitments; installed into many
+    workspaces (OAuth), also the workspace's settings section (see handlers.workspace)."""
     upcoming, overdue = services.commitment_rows_for_home()
-    return blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
+    view = blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
+    if team_id and services.settings.oauth and services.store is not None:
+        from bot import workspaces
+        from handlers.workspace import settings_blocks
+
+        own = settings_blocks(services.settings, workspaces.load(services.store, team_id))
+        view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
+    return view
 
 
 def register(app: Any, services: Services, later: Any) -> None:
     """Publish the Home tab when a user opens it."""
 
     @app.event("app_home_opened")
-    def on_home_opened(event, client):
+    def on_home_opened(event, client, context):
         if event.get("tab", "home") != "home" or not event.get("user"):
             return
+        team_id = context.team_id
         later.submit(
-            lambda: client.views_publish(user_id=event["user"], view=home_for(services)),
+            lambda: client.views_publish(
+                user_id=event["user"], view=home_for(services, team_id=team_id)
+            ),
             what="App Home",
         )

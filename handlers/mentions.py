@@ -32,9 +32,15 @@ def _parent_text(client: Any, channel: str, thread_ts: str) -> str:
     return messages[0].get("text", "") if messages else ""
 
 
+def delivery_key(body: Any) -> str | None:
+    """The dedupe key of an event delivery: its ``event_id``, per workspace."""
+    event_id, team_id = body.get("event_id"), body.get("team_id")
+    return f"{team_id}:{event_id}" if event_id and team_id else event_id
+
+
 def answer_mention(services: Services, body: Any, event: Any, say: Any, client: Any) -> None:
     """Reply in the thread, once per event delivery (Slack retries are dropped here)."""
-    if not services.first_delivery(body.get("event_id")):
+    if not services.first_delivery(delivery_key(body)):
         log.info("duplicate delivery of %s ignored", body.get("event_id"))
         return
     thread_ts = event.get("thread_ts") or event.get("ts")

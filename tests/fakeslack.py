@@ -14,6 +14,7 @@ Only the standard library is used at import time (slack_bolt is imported lazily 
 
 from __future__ import annotations
 
+import base64
 import collections
 import contextlib
 import copy
@@ -44,6 +45,7 @@ __all__ = [
     "TEAM_ID",
     "Call",
     "FakeSlack",
+    "Workspace",
     "block_actions_body",
     "bolt_request",
     "event_body",
@@ -51,6 +53,8 @@ __all__ = [
     "post_signed",
     "sign",
     "slash_command_body",
+    "token_hash",
+    "view_submission_body",
 ]
 
 TEAM_ID = "T0FAKE"
@@ -95,10 +99,36 @@ class Call:
     error: str | None = None  # the "error" of an {"ok": false} answer, "ratelimited" for a 429
     authorized: bool = False  # a "Authorization: Bearer <token>" header was present
     response: Any = None  # the JSON document (or text) the fake answered with
+    #: Which token the call used, without the token itself: a SHA-256 prefix
+    #: (:func:`token_hash`) and the team the fake issued it to (None: not issued by
+    #: ``oauth.v2.access``, e.g. a test's fixed token).
+    token_hash: str | None = None
+    token_team: str | None = None
 
     @property
     def ok(self) -> bool:
         return self.answered == 200 and self.error is None
+
+
+def token_hash(token: str) -> str:
+    """How :class:`Call` names a token: the first 16 hex digits of its SHA-256."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+@dataclass
+class Workspace:
+    """A workspace that can install the app: ``oauth.v2.access`` exchanges ``code`` for a
+    bot token of its own (``token``, set when issued)."""
+
+    team_id: str
+    team_name: str
+    code: str
+    bot_user_id: str
+    bot_id: str
+    scopes: tuple[str, ...]
+    installer: str = "UINSTALLER"
+    token: str | None = None
+    revoked: bool = False
 
 
 Answer = dict[str, Any] | Callable[[Call], dict[str, Any]]
@@ -120,6 +150,9 @@ class _State:
     answers: dict[str, Answer] = field(default_factory=dict)
     delays: dict[str, float] = field(default_factory=dict)
     messages: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    workspaces: dict[str, Workspace] = field(default_factory=dict)  # by team id
+    admins: set[str] = field(default_factory=set)
+    owners: set[str] = field(default_factory=set)
 
 
 class FakeSlack:
@@ -137,8 +170,16 @@ class FakeSlack:
       parameter) gets ``{"ok": false, "error": "not_authed"}`` as Slack does.
     """
 
-    def __init__(self, *, require_auth: bool = True) -> None:
+    def __init__(
+        self,
+        *,
+        require_auth: bool = True,
+        client_id: str | None = None,
+        client_secret: str | None = None,
+    ) -> None:
         self.require_auth = require_auth
+        #: When set, ``oauth.v2.access`` checks the app's credentials (HTTP Basic).
+        self.client_id, self.client_secret = client_id, client_secret
         self._cond = threading.Condition()
         self._state = _State()
         self._ts_counter = 0
@@ -306,6 +347,44 @@ class FakeSlack:
             self._id_counter += 1
             return f"{prefix}0FAKE{self._id_counter:04d}"
 
+    def add_workspace(
+        self,
+        team_id: str,
+        team_name: str,
+        *,
+        code: str,
+        bot_user_id: str | None = None,
+        scopes: tuple[str, ...] = ("commands", "chat:write", "app_mentions:read", "users:read"),
+    ) -> Workspace:
+        """A workspace whose install (``oauth.v2.access`` with ``code``) issues it a token."""
+        ws = Workspace(
+            team_id=team_id,
+            team_name=team_name,
+            code=code,
+            bot_user_id=bot_user_id or f"UBOT{team_id}",
+            bot_id=f"BBOT{team_id}",
+            scopes=tuple(scopes),
+        )
+        with self._cond:
+            self._state.workspaces[team_id] = ws
+        return ws
+
+    def revoke(self, team_id: str) -> None:
+        """Uninstall: the workspace's token stops working (``token_revoked``)."""
+        with self._cond:
+            self._state.workspaces[team_id].revoked = True
+
+    def make_admin(self, user_id: str, *, owner: bool = False) -> None:
+        """``users.info`` reports this user as a workspace admin (or owner)."""
+        with self._cond:
+            (self._state.owners if owner else self._state.admins).add(user_id)
+
+    def _workspace_of(self, token: str | None) -> Workspace | None:
+        if not token:
+            return None
+        with self._cond:
+            return next((w for w in self._state.workspaces.values() if w.token == token), None)
+
     # ------------------------------------------------------------------ request handling
 
     def _handle(self, handler: _Handler, verb: str) -> None:
@@ -317,6 +396,7 @@ class FakeSlack:
         content_type = handler.headers.get("Content-Type") or ""
         raw_auth = handler.headers.get("Authorization") or ""
         authorized = raw_auth.startswith("Bearer ") and bool(raw_auth[len("Bearer ") :].strip())
+        token = raw_auth[len("Bearer ") :].strip() if authorized else None
         headers = {
             k: (REDACTED if k.lower() == "authorization" else v) for k, v in handler.headers.items()
         }
@@ -327,9 +407,20 @@ class FakeSlack:
             params.update(_parse_body(raw, content_type))
             _decode_json_fields(params)
             has_token_param = bool(params.get("token"))
+            token = token or (str(params["token"]) if has_token_param else None)
             if "token" in params:
                 params["token"] = REDACTED
             call = Call(method, params, headers, path, authorized=authorized)
+            if token:
+                owner = self._workspace_of(token)
+                call.token_hash = token_hash(token)
+                call.token_team = owner.team_id if owner else None
+                if owner is not None and owner.revoked:
+                    self._finish(handler, call, 200, {"ok": False, "error": "token_revoked"})
+                    return
+            if method == "oauth.v2.access":
+                self._finish(handler, call, 200, self._oauth_v2_access(call.params, raw_auth))
+                return
             if (
                 self.require_auth
                 and not (authorized or has_token_param)
@@ -429,8 +520,17 @@ class FakeSlack:
     # ------------------------------------------------------------------ default answers
 
     def _default_answer(self, call: Call) -> dict[str, Any]:
+        if call.method == "auth.test" and call.token_team:
+            return self._workspace_auth_test(call.token_team)
         fn = _DEFAULT_ANSWERS.get(call.method)
-        return fn(self, call.params) if fn else {"ok": True}
+        answer = fn(self, call.params) if fn else {"ok": True}
+        if call.method == "users.info" and answer.get("ok"):
+            user = answer["user"]
+            with self._cond:
+                user["is_admin"] = user["id"] in self._state.admins | self._state.owners
+                user["is_owner"] = user["id"] in self._state.owners
+            user["team_id"] = call.token_team or user["team_id"]
+        return answer
 
     def _bot_message(self, p: dict[str, Any], ts: str) -> dict[str, Any]:
         message: dict[str, Any] = {
@@ -450,6 +550,51 @@ class FakeSlack:
     def _api_test(self, p: dict[str, Any]) -> dict[str, Any]:
         args = {k: v for k, v in p.items() if k != "token"}
         return {"ok": True, "args": args} if args else {"ok": True}
+
+    def _oauth_v2_access(self, p: dict[str, Any], raw_auth: str) -> dict[str, Any]:
+        client_id, client_secret = p.get("client_id"), p.get("client_secret")
+        if raw_auth.startswith("Basic "):
+            decoded = base64.b64decode(raw_auth[len("Basic ") :]).decode("utf-8", "replace")
+            client_id, _, client_secret = decoded.partition(":")
+        if self.client_id is not None and (
+            client_id != self.client_id or client_secret != self.client_secret
+        ):
+            return {"ok": False, "error": "invalid_client_id"}
+        with self._cond:
+            ws = next((w for w in self._state.workspaces.values() if w.code == p.get("code")), None)
+            if ws is None:
+                return {"ok": False, "error": "invalid_code"}
+            ws.code = f"used-{ws.code}"  # a code works once
+            ws.revoked = False
+            self._id_counter += 1
+            ws.token = f"xoxb-{ws.team_id}-{self._id_counter}-fakeissued"
+        return {
+            "ok": True,
+            "app_id": APP_ID,
+            "authed_user": {"id": ws.installer},
+            "scope": ",".join(ws.scopes),
+            "token_type": "bot",
+            "access_token": ws.token,
+            "bot_user_id": ws.bot_user_id,
+            "team": {"id": ws.team_id, "name": ws.team_name},
+            "enterprise": None,
+            "is_enterprise_install": False,
+        }
+
+    def _workspace_auth_test(self, team_id: str) -> dict[str, Any]:
+        with self._cond:
+            ws = self._state.workspaces[team_id]
+        return {
+            "ok": True,
+            "url": f"https://{ws.team_name.lower()}.slack.com/",
+            "team": ws.team_name,
+            "user": "briefbot",
+            "team_id": ws.team_id,
+            "user_id": ws.bot_user_id,
+            "bot_id": ws.bot_id,
+            "bot_user_id": ws.bot_user_id,
+            "is_enterprise_install": False,
+        }
 
     def _auth_test(self, p: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -933,6 +1078,7 @@ def block_actions_body(
     container: dict[str, Any] | None = None,
     message: dict[str, Any] | None = None,
     block_id: str = "b1",
+    team_id: str = TEAM_ID,
 ) -> str:
     """Form body ``payload=<json>`` of a ``block_actions`` interaction (a button click).
 
@@ -973,12 +1119,12 @@ def block_actions_body(
         }
     payload: dict[str, Any] = {
         "type": "block_actions",
-        "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": TEAM_ID},
+        "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": team_id},
         "api_app_id": APP_ID,
         "token": "legacy",
         "container": container,
         "trigger_id": "13345224609.738474920.8088930838d88f008e0",
-        "team": {"id": TEAM_ID, "domain": "fake"},
+        "team": {"id": team_id, "domain": "fake"},
         "enterprise": None,
         "is_enterprise_install": False,
         "channel": {"id": channel_id, "name": "general"},
@@ -991,6 +1137,42 @@ def block_actions_body(
         payload.pop("message")
     if response_url is not None:
         payload["response_url"] = response_url
+    return _payload_form(payload)
+
+
+def view_submission_body(
+    callback_id: str,
+    values: dict[str, dict[str, dict[str, Any]]],
+    *,
+    user_id: str = "U123",
+    team_id: str = TEAM_ID,
+    private_metadata: str = "",
+) -> str:
+    """Form body ``payload=<json>`` of a ``view_submission`` (a modal's Submit) whose
+    ``view.state.values`` are ``values`` (block id -> action id -> element state)."""
+    payload: dict[str, Any] = {
+        "type": "view_submission",
+        "team": {"id": team_id, "domain": "fake"},
+        "user": {"id": user_id, "username": "ana", "name": "ana", "team_id": team_id},
+        "api_app_id": APP_ID,
+        "token": "legacy",
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "view": {
+            "id": "V0FAKEVIEW",
+            "team_id": team_id,
+            "type": "modal",
+            "callback_id": callback_id,
+            "private_metadata": private_metadata,
+            "blocks": [],
+            "state": {"values": values},
+            "hash": "1.fakehash",
+            "app_id": APP_ID,
+            "bot_id": BOT_ID,
+        },
+        "response_urls": [],
+    }
     return _payload_form(payload)
 
 

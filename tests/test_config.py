@@ -84,6 +84,8 @@ def test_manifest_matches_the_registered_listeners():
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {
         "app_mention",
         "app_home_opened",
+        "app_uninstalled",
+        "tokens_revoked",
     }
     assert manifest["settings"]["interactivity"]["is_enabled"] is True
     assert manifest["settings"]["socket_mode_enabled"] is True

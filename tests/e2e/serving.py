@@ -60,15 +60,14 @@ def running_server(fake_url: str, tmp_path: Path, **extra: str) -> Iterator[Runn
     """Start the HTTP server against a fake Slack, wait for /healthz, stop it at the end
     (SIGTERM) and check no secret reached its output."""
     port = free_port()
-    env = base_env(
-        tmp_path,
-        SLACK_BOT_TOKEN=TOKEN,
-        SLACK_SIGNING_SECRET=SECRET,
-        SLACK_API_URL=fake_url,
-        PORT=str(port),
-        BRIEFBOT_LOG_LEVEL="INFO",
-        **extra,
-    )
+    settings = {
+        "SLACK_BOT_TOKEN": TOKEN,
+        "SLACK_SIGNING_SECRET": SECRET,
+        "SLACK_API_URL": fake_url,
+        "PORT": str(port),
+        "BRIEFBOT_LOG_LEVEL": "INFO",
+    }
+    env = base_env(tmp_path, **{**settings, **extra})  # extra may override these
     stderr_path = tmp_path / f"serve-{port}.log"
     with open(stderr_path, "w") as err:
         proc = subprocess.Popen(
