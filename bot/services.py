@@ -292,6 +292,7 @@ def build_services(
         added_ids=snapshot.added_ids,
     )
 
+
 def document_rows(
     corpus: Corpus, index: ClauseIndex, commitments: Any = (), added_ids: Any = frozenset()
 ) -> list[dict[str, Any]]:
