@@ -156,6 +156,11 @@ def _html_source(html: str, name: str, *, url: str, fallback: bool) -> RawSource
             meta["date"] = str(info.date)
     if url:
         meta["source"] = url
+    # trafilatura puts one block (paragraph, heading, list item) per line.
+    blocks = [" ".join(line.split()) for line in body.splitlines() if line.strip()]
+    if blocks and meta.get("title") and blocks[0].casefold() == str(meta["title"]).casefold():
+        blocks.pop(0)  # the page's own heading repeats the title
+    body = "\n\n".join(blocks)
     text = render_document(meta, body) if meta else body
     return RawSource(text, name, url=url, kind="html")
 
@@ -173,10 +178,45 @@ def _pdf_text(data: bytes, name: str) -> str:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
         raise IngestError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
-    text = "\n\n".join(p.strip() for p in pages if p.strip())
+    text = _pdf_paragraphs(pages)
     if not text.strip():
         raise IngestError(f"{name}: the PDF has no text layer (scanned?); paste the text instead")
     return text
+
+
+_NEW_POINT = re.compile(r"(\d{1,3}[.)]|\([a-z0-9]{1,3}\)|[-•–—])\s")
+
+
+def _pdf_paragraphs(pages: list[str]) -> str:
+    """PDF text has line ends but no paragraph marks: a line much shorter than the page's
+    usual width (a heading, a dateline, a paragraph's last line) or ending in a colon
+    closes a paragraph; a blank line, a page end or a new numbered point after a full stop
+    does too. The words are untouched."""
+    lines = [ln.rstrip() for page in pages for ln in page.splitlines()]
+    lengths = sorted(len(ln) for ln in lines if ln.strip())
+    if not lengths:
+        return ""
+    width = max(40, lengths[int(len(lengths) * 0.9) - 1 if len(lengths) > 1 else 0])
+    paras: list[str] = []
+    for page in pages:
+        current: list[str] = []
+        for line in page.splitlines():
+            line = " ".join(line.split())
+            if not line:
+                if current:
+                    paras.append(" ".join(current))
+                    current = []
+                continue
+            if current and _NEW_POINT.match(line) and re.search(r"[.;:!?”\"]$", current[-1]):
+                paras.append(" ".join(current))  # a numbered or bulleted point starts
+                current = []
+            current.append(line)
+            if len(line) < 0.7 * width or line.endswith(":"):
+                paras.append(" ".join(current))
+                current = []
+        if current:
+            paras.append(" ".join(current))
+    return "\n\n".join(paras)
 
 
 def _name_of(url: str) -> str:
