@@ -140,6 +140,7 @@ class Services:
                 [s.document() for s in stored],
                 curated=self._curated(),
                 version=version,
+                previous=self.snapshot,
             )
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
         log.info("corpus version %s served: %s", version, describe(snapshot))
@@ -281,16 +282,15 @@ def build_services(
     snapshot = build_snapshot(
         bundled, stored, curated=settings.corpus_dir / CURATED_FILE, version=version
     )
-    return Services(
+    services = Services(
         settings=settings,
         corpus=snapshot.corpus,
         index=snapshot.index,
-        commitments=snapshot.commitments,
         store=store,
         bundled=bundled,
-        version=snapshot.version,
-        added_ids=snapshot.added_ids,
     )
+    services.snapshot = snapshot
+    return services
 
 
 def document_rows(

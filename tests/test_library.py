@@ -260,3 +260,22 @@ def test_watcher_survives_a_broken_database(settings, caplog):
     assert watcher.check() is False and watcher.check() is False
     assert sum("corpus version check failed" in r.message for r in caplog.records) == 1
     assert services.index.search("navigation Heixiazi").hits
+
+
+def test_snapshot_dated_items_equal_a_full_extraction_and_reuse_unchanged_ones(settings):
+    from bot.commitments import extract_all
+    from bot.live import build_snapshot
+    from bot.services import CURATED_FILE
+
+    bundled = load_corpus(settings.corpus_dir)
+    curated = settings.corpus_dir / CURATED_FILE
+    first = build_snapshot(bundled, curated=curated)
+    expected = extract_all(bundled.documents, first.index.clauses, curated, [])
+    assert list(first.commitments) == expected
+    added = preview(CABLES).document
+    second = build_snapshot(bundled, [added], curated=curated, previous=first)
+    for doc in bundled.documents:
+        assert second.extracted[doc] is first.extracted[doc]  # reused, not re-extracted
+    assert list(second.commitments) == extract_all(
+        [*bundled.documents, added], second.index.clauses, curated, []
+    )
