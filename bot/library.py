@@ -25,9 +25,10 @@ store and bundled corpus:
   collides with no bundled or earlier stored id (a ``-2`` suffix when needed). Raises
   :class:`DuplicateStatement` (``.existing_id``) when the same cleaned text (checksum)
   is live already, bundled or stored.
-- ``replace(doc_id, draft, *, added_by) -> StoredStatement``: a corrected version under
-  the same doc id (so clause ids, statuses and reminders of unchanged clauses carry
-  over); the old row is kept with ``superseded_by``.
+- ``replace(doc_id, draft, *, added_by) -> StoredStatement``: a corrected version (text
+  or metadata) under the same doc id (so clause ids, statuses and reminders of unchanged
+  clauses carry over); the old row is kept with ``superseded_by``. Refused when nothing
+  changed.
 - ``remove(doc_id, *, by) -> StoredStatement``: withdraws it (``removed_at``); its dated
   items stop reminding, status history is kept.
 - ``get(doc_id)``, ``list_statements(*, include_history=False)``, ``history(doc_id)``,
@@ -422,9 +423,10 @@ class Library:
                 old = conn.execute(select(t).where(t.c.live_doc_id == doc_id)).first()
                 if old is None:
                     raise UnknownStatement(doc_id)
-                if old.checksum == draft.checksum:
-                    raise DuplicateStatement(doc_id)
-                self._refuse_stored_duplicate(conn, draft.checksum)
+                if old.checksum == draft.checksum and _same_meta(_statement(old), draft):
+                    raise LibraryError(f"{doc_id}: nothing changed (same text and metadata)")
+                if old.checksum != draft.checksum:
+                    self._refuse_stored_duplicate(conn, draft.checksum)
                 cleared = conn.execute(
                     update(t)
                     .where(t.c.id == old.id, t.c.live_doc_id == doc_id)
@@ -543,6 +545,18 @@ class Library:
         t = statements_table
         with self.store.engine.connect() as conn:
             return _statement(conn.execute(select(t).where(t.c.id == row_id)).one())
+
+
+def _same_meta(old: StoredStatement, draft: Draft) -> bool:
+    doc = draft.document
+    return (old.title, old.short_title, old.date, old.parties, old.source, old.kind) == (
+        doc.title,
+        doc.short_title,
+        doc.date,
+        doc.parties,
+        doc.source,
+        doc.kind,
+    )
 
 
 def _like(text: str) -> str:

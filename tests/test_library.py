@@ -15,6 +15,7 @@ from bot.library import (
     BundledStatement,
     DuplicateStatement,
     Library,
+    LibraryError,
     UnknownStatement,
     preview,
 )
@@ -140,8 +141,16 @@ def test_replace_keeps_the_id_and_the_old_version(library):
     ]
     assert library.get(old.doc_id).body == new.body
     assert library.corpus_version() == 2
-    with pytest.raises(DuplicateStatement):  # same text as the live version: nothing to do
+    with pytest.raises(LibraryError, match="nothing changed"):
         library.replace(old.doc_id, preview(CABLES_FIXED), added_by="b")
+    # Same text, corrected metadata: a new version too.
+    third = library.replace(old.doc_id, preview(CABLES_FIXED, parties=["Norway"]), added_by="c")
+    assert (third.version, third.parties, third.body) == (3, ("Norway",), new.body)
+    # Another statement's text cannot be taken over by a replacement.
+    other = library.add(preview(CABLES.replace("Lisbon", "Porto")), added_by="a")
+    with pytest.raises(DuplicateStatement) as exc:
+        library.replace(other.doc_id, preview(CABLES_FIXED), added_by="b")
+    assert exc.value.existing_id == old.doc_id
 
 
 def test_remove_keeps_history_and_refuses_unknown_and_bundled(library):
