@@ -288,3 +288,19 @@ def test_snapshot_dated_items_equal_a_full_extraction_and_reuse_unchanged_ones(s
     assert list(second.commitments) == extract_all(
         [*bundled.documents, added], second.index.clauses, curated, []
     )
+
+
+def test_a_server_whose_database_is_down_at_start_catches_up_later(settings, monkeypatch):
+    from sqlalchemy.exc import OperationalError
+
+    Library(Store(settings.database_url)).add(preview(CABLES), added_by="before")
+
+    def down(self):
+        raise OperationalError("select", {}, Exception("connection refused"))
+
+    monkeypatch.setattr(Library, "snapshot", down)
+    services = build_services(settings, lazy_store=True)
+    assert services.snapshot.version is None and not services.snapshot.added_ids
+    monkeypatch.undo()
+    assert services.refresh() is True
+    assert services.snapshot.version == 1 and len(services.snapshot.added_ids) == 1
