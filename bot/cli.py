@@ -221,7 +221,11 @@ def _load_index(settings: Settings, err: TextIO) -> Any:
     """The served corpus: the corpus directory plus the statements added to the database
     (when there is one; a plain directory needs none)."""
     services = _services(
-        settings, err, with_store=library_cli.database_in_use(settings), lazy_store=True
+        settings,
+        err,
+        with_store=library_cli.database_in_use(settings),
+        lazy_store=True,
+        with_dated_items=False,
     )
     return services.corpus, services.index
 
@@ -393,7 +397,12 @@ def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
 
 
 def _services(
-    settings: Settings, err: TextIO, *, with_store: bool = True, lazy_store: bool = False
+    settings: Settings,
+    err: TextIO,
+    *,
+    with_store: bool = True,
+    lazy_store: bool = False,
+    with_dated_items: bool = True,
 ) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -401,7 +410,12 @@ def _services(
     from bot.store import database_problem
 
     try:
-        services = build_services(settings, with_store=with_store, lazy_store=lazy_store)
+        services = build_services(
+            settings,
+            with_store=with_store,
+            lazy_store=lazy_store,
+            with_dated_items=with_dated_items,
+        )
     except SQLAlchemyError as exc:
         raise ConfigError(str(database_problem(exc, settings.database_url))) from None
     for w in services.corpus.warnings:

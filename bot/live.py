@@ -63,10 +63,12 @@ def build_snapshot(
     curated: Path | None = None,
     version: int | None = None,
     previous: Snapshot | None = None,
+    with_dated_items: bool = True,
 ) -> Snapshot:
     """Index ``bundled`` plus ``stored`` documents (a stored id that a bundled file took
     since is left out, with a warning) and extract their dated items (reusing
-    ``previous``'s for unchanged documents); ``curated`` corrections apply to all."""
+    ``previous``'s for unchanged documents); ``curated`` corrections apply to all.
+    ``with_dated_items=False`` skips the dated items (for a one-off search)."""
     started = time.perf_counter()
     taken = {d.doc_id for d in bundled.documents}
     warnings = list(bundled.warnings)
@@ -86,13 +88,13 @@ def build_snapshot(
         by_doc.setdefault(clause.doc_id, []).append(clause)
     cache = previous.extracted if previous is not None else {}
     extracted: dict[Document, tuple[Commitment, ...]] = {}
-    for doc in corpus.documents:
+    for doc in corpus.documents if with_dated_items else ():
         found = cache.get(doc)
         extracted[doc] = (
             found if found is not None else tuple(extract(doc, by_doc.get(doc.doc_id, [])))
         )
-    found_all = [c for doc in corpus.documents for c in extracted[doc]]
-    if curated is not None:
+    found_all = [c for doc in extracted for c in extracted[doc]]
+    if curated is not None and with_dated_items:
         found_all = apply_curation(
             found_all,
             {c.clause_id: c for c in index.clauses},

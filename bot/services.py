@@ -247,9 +247,11 @@ def build_services(
     with_store: bool = True,
     lazy_store: bool = False,
     read_statements: bool = True,
+    with_dated_items: bool = True,
 ) -> Services:
     """Load the corpus and the statements added to the database, index them, extract
-    commitments. ``read_statements=False`` serves the corpus directory only.
+    commitments. ``read_statements=False`` serves the corpus directory only;
+    ``with_dated_items=False`` skips commitment extraction (a one-off search).
 
     Raises CorpusError when the corpus is unusable and CurationError when the curated
     commitments file is broken. ``lazy_store`` opens the database on first use, so a
@@ -280,7 +282,11 @@ def build_services(
                 type(exc).__name__,
             )
     snapshot = build_snapshot(
-        bundled, stored, curated=settings.corpus_dir / CURATED_FILE, version=version
+        bundled,
+        stored,
+        curated=settings.corpus_dir / CURATED_FILE,
+        version=version,
+        with_dated_items=with_dated_items,
     )
     services = Services(
         settings=settings,
