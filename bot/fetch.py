@@ -63,11 +63,22 @@ def is_url(spec: str) -> bool:
 
 
 def read_source(
-    spec: str | Path, *, timeout: float = FETCH_TIMEOUT, max_bytes: int = MAX_FETCH_BYTES
+    spec: str | Path,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = MAX_FETCH_BYTES,
+    allow_private: bool = False,
 ) -> RawSource:
-    """The raw text of a file path or a URL. Raises IngestError."""
+    """The raw text of a file path or a URL. Raises IngestError.
+
+    URLs whose host is (or resolves to, at any redirect) a loopback, private,
+    link-local or otherwise non-public address are refused unless ``allow_private``:
+    a URL pasted in Slack must not make the bot read the internal network. The CLI,
+    run by an operator, allows them."""
     if isinstance(spec, str) and is_url(spec):
-        data, content_type, final_url = _fetch(spec.strip(), timeout=timeout, max_bytes=max_bytes)
+        data, content_type, final_url = _fetch(
+            spec.strip(), timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
+        )
         return raw_from_bytes(data, content_type=content_type, name=_name_of(final_url), url=spec)
     path = Path(spec)
     suffix = path.suffix.lower()
@@ -229,11 +240,36 @@ def _name_of(url: str) -> str:
     return tail or "page"
 
 
-def _fetch(url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str, str]:
+def _refuse_private(url: str) -> None:
+    """IngestError when ``url``'s host is not a public internet address."""
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    if parts.scheme.lower() not in ("http", "https"):
+        raise IngestError(f"{url}: only http and https addresses can be fetched")
+    host = parts.hostname or ""
+    try:
+        infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
+    except (socket.gaierror, UnicodeError, OSError):
+        raise IngestError(f"{url}: the host {host!r} is unknown") from None
+    for info in infos:
+        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
+        if not address.is_global:
+            raise IngestError(f"{url}: {host} is not a public address; refused")
+
+
+def _fetch(
+    url: str, *, timeout: float, max_bytes: int, allow_private: bool = False
+) -> tuple[bytes, str, str]:
     """GET ``url``: (body, content type, final URL). Raises IngestError."""
     import time
 
     import httpx
+
+    def check(request: httpx.Request) -> None:  # every hop, redirects included
+        _refuse_private(str(request.url))
 
     deadline = time.monotonic() + FETCH_DEADLINE
     try:
@@ -243,6 +279,7 @@ def _fetch(url: str, *, timeout: float, max_bytes: int) -> tuple[bytes, str, str
                 follow_redirects=True,
                 max_redirects=5,
                 headers={"User-Agent": _USER_AGENT},
+                event_hooks={"request": [] if allow_private else [check]},
             ) as client,
             client.stream("GET", url) as response,
         ):

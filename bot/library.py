@@ -8,7 +8,7 @@ statements (:mod:`bot.live` builds and swaps it). Core only: no Slack here.
 API, for the CLI and for Slack handlers (an "Add a statement" modal calls the same):
 
 ``preview(text_or_url, *, title=None, short_title=None, date=None, parties=None,
-source=None, kind=None, name="statement") -> Draft``
+source=None, kind=None, name="statement", allow_private=False) -> Draft``
     Clean a pasted text (or fetch a URL: HTML main text, PDF), infer what was not
     given, and describe the result without saving: ``draft.title``, ``short_title``,
     ``date``, ``parties``, ``inferred`` (which of those were guessed), ``clauses``
@@ -16,7 +16,9 @@ source=None, kind=None, name="statement") -> Draft``
     ``kind``), ``warnings``, ``removed`` (what cleaning dropped), ``doc_id`` (proposed)
     and ``checksum``. :func:`preview_source` does the same for a
     :class:`bot.fetch.RawSource` (a file, an uploaded PDF via :func:`bot.fetch.raw_from_bytes`).
-    Raises :class:`bot.ingest.IngestError` (one-line reason) for unusable input.
+    Raises :class:`bot.ingest.IngestError` (one-line reason) for unusable input, and
+    for a URL on a loopback or private network unless ``allow_private`` (so a URL
+    pasted in Slack cannot make the bot read the internal network).
 
 ``Library(store, bundled=corpus)`` — ``services.library`` gives one bound to the served
 store and bundled corpus:
@@ -35,6 +37,10 @@ store and bundled corpus:
   ``documents()`` (live ones as :class:`bot.documents.Document`), ``corpus_version()``
   (an integer bumped in the same transaction as every change; 0 = never changed),
   ``export(directory, *, force=False)`` (corpus files, loadable with ``--corpus``).
+
+A change is seen by every process within a few seconds (:mod:`bot.live`); the
+process that made it may call ``services.refresh()`` to swap in the new snapshot at
+once (a rebuild, about a second for the bundled corpus: run it off the ack path).
 
 Errors are :class:`LibraryError` subclasses whose message is one line fit for users:
 :class:`DuplicateStatement`, :class:`UnknownStatement`, :class:`BundledStatement`
@@ -171,10 +177,13 @@ def preview(
     source: str | None = None,
     kind: str | None = None,
     name: str = "statement",
+    allow_private: bool = False,
 ) -> Draft:
-    """A :class:`Draft` of pasted text or of the page/PDF at a URL, without saving it."""
+    """A :class:`Draft` of pasted text or of the page/PDF at a URL, without saving it.
+
+    URLs on loopback or private networks are refused unless ``allow_private``."""
     if is_url(text_or_url) and len(text_or_url.split()) == 1:
-        raw = read_source(text_or_url.strip())
+        raw = read_source(text_or_url.strip(), allow_private=allow_private)
     else:
         raw = RawSource(text_or_url, name)
     return preview_source(

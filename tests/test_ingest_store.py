@@ -40,7 +40,7 @@ def run(*args: str) -> tuple[int, str, str]:
 
 
 def test_a_web_page_is_reduced_to_its_main_text(web):
-    raw = read_source(web.add("/statements/cables.html", STATEMENT_PAGE))
+    raw = read_source(web.add("/statements/cables.html", STATEMENT_PAGE), allow_private=True)
     assert raw.kind == "html" and raw.name == "cables.html"
     assert "title: Joint Statement on Undersea Cables\n" in raw.text
     assert "date: '2026-03-03'" in raw.text
@@ -50,7 +50,9 @@ def test_a_web_page_is_reduced_to_its_main_text(web):
 
 
 def test_pdf_text_comes_out_in_paragraphs(web):
-    raw = read_source(web.add("/seabed.pdf", make_pdf(PDF_LINES), "application/pdf"))
+    raw = read_source(
+        web.add("/seabed.pdf", make_pdf(PDF_LINES), "application/pdf"), allow_private=True
+    )
     assert raw.kind == "pdf"
     assert raw.text.split("\n\n") == [line for line in PDF_LINES if line]
 
@@ -74,14 +76,25 @@ def test_pdf_is_recognised_by_its_bytes_whatever_the_content_type():
 def test_fetch_problems_are_one_clear_line(web, setup, message):
     url = setup(web)
     with pytest.raises(IngestError) as exc:
-        read_source(url, timeout=0.5, max_bytes=1024)
+        read_source(url, timeout=0.5, max_bytes=1024, allow_private=True)
     assert message in str(exc.value) and "\n" not in str(exc.value)
 
 
 def test_redirects_are_followed(web):
     target = web.add("/final.html", STATEMENT_PAGE)
     start = web.add("/start", target.encode(), status=302)
-    assert "undersea cable routes" in read_source(start).text
+    assert "undersea cable routes" in read_source(start, allow_private=True).text
+
+
+def test_urls_on_private_networks_are_refused_unless_allowed(web):
+    """A URL pasted in Slack must not make the bot read the internal network."""
+    from bot.library import preview
+
+    url = web.add("/cables.html", STATEMENT_PAGE)
+    for call in (lambda: read_source(url), lambda: preview(url)):
+        with pytest.raises(IngestError, match=r"127\.0\.0\.1 is not a public address; refused"):
+            call()
+    assert preview(url, allow_private=True).title == "Joint Statement on Undersea Cables"
 
 
 # ------------------------------------------------------------------------- the CLI
