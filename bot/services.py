@@ -158,7 +158,9 @@ class Services:
         return self.commitments
 
     def after_fork(self) -> None:
-        """In a forked worker: drop pooled database connections inherited from the parent."""
+        """In a forked worker: drop pooled database connections inherited from the parent,
+        and the rebuild lock (a parent thread may have held it at the fork)."""
+        self._refresh_lock = threading.Lock()
         engine = getattr(self.store, "_engine", None)
         if engine is not None:
             engine.dispose(close=False)
