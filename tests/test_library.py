@@ -304,3 +304,31 @@ def test_a_server_whose_database_is_down_at_start_catches_up_later(settings, mon
     monkeypatch.undo()
     assert services.refresh() is True
     assert services.snapshot.version == 1 and len(services.snapshot.added_ids) == 1
+
+
+def test_removal_stops_reminders_but_keeps_status_history(settings):
+    from datetime import UTC, datetime
+
+    from bot.reminders import plan
+
+    services = build_services(settings)
+    stored = services.library.add(preview(CABLES), added_by="a")
+    services.refresh()
+    (item,) = [c for c in services.fresh_commitments() if c.doc_id == stored.doc_id]
+    services.record_status(item.id, "in_progress", actor="U0ANALYST")
+    when = datetime(2027, 12, 31, 9, 0, tzinfo=UTC)  # its due date, at reminder time
+
+    def keys() -> set[str]:
+        p = plan(
+            services.fresh_commitments(),  # what the scheduler tick does
+            services.statuses(),
+            now=when,
+            settings=settings,
+            store=services.store,
+        )
+        return {r.commitment.id for r in [*p.post, *p.summarize, *p.skip]}
+
+    assert item.id in keys()
+    services.library.remove(stored.doc_id, by="U0EDITOR")
+    assert item.id not in keys()
+    assert [h.status for h in services.store.history(item.id)] == ["in_progress"]
