@@ -19,6 +19,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
+from bot import library_cli
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.documents import CorpusError
@@ -131,15 +132,23 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", parents=[common], help="indexed documents")
     docs.add_argument("--json", action="store_true")
 
-    ing = sub.add_parser("ingest", parents=[common], help="clean raw statements into corpus files")
-    ing.add_argument("files", nargs="+", metavar="FILE")
-    ing.add_argument("--out", metavar="DIR", help="where to write (default: the corpus directory)")
-    ing.add_argument("--force", action="store_true", help="replace existing corpus files")
+    ing = sub.add_parser(
+        "ingest",
+        parents=[common],
+        help="add raw statements (files, web pages, PDFs) to the database, or --out files",
+    )
+    ing.add_argument("files", nargs="+", metavar="FILE|URL")
+    ing.add_argument(
+        "--out", metavar="DIR", help="write clean corpus files to DIR instead of the database"
+    )
+    ing.add_argument("--force", action="store_true", help="with --out: replace existing files")
     ing.add_argument("--title", help="the statement's title (default: inferred)")
     ing.add_argument("--short-title", help="short title used in citations")
     ing.add_argument("--date", type=_iso_date, help="the statement's date (default: inferred)")
     ing.add_argument("--source", help="where the text came from")
     ing.add_argument("--parties", help="comma-separated signatories")
+    library_cli.add_ingest_options(ing)
+    library_cli.add_parsers(sub, common)
 
     com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
     com.add_argument(
@@ -209,17 +218,16 @@ def _settings(args: argparse.Namespace) -> Settings:
 
 
 def _load_index(settings: Settings, err: TextIO) -> Any:
-    from bot.documents import load_corpus
-    from bot.search import ClauseIndex
-
-    corpus = load_corpus(settings.corpus_dir)
-    from bot.services import attach_sentences
-
-    for w in corpus.warnings:
-        print(f"warning: {w}", file=err)
-    index = ClauseIndex.from_documents(corpus.documents)
-    attach_sentences(index, settings)
-    return corpus, index
+    """The served corpus: the corpus directory plus the statements added to the database
+    (when there is one; a plain directory needs none)."""
+    services = _services(
+        settings,
+        err,
+        with_store=library_cli.database_in_use(settings),
+        lazy_store=True,
+        with_dated_items=False,
+    )
+    return services.corpus, services.index
 
 
 def _width() -> int:
@@ -367,7 +375,9 @@ def _cmd_ask(
 
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    rows = _services(settings, err, with_store=False).document_rows()
+    rows = _services(
+        settings, err, with_store=library_cli.database_in_use(settings), lazy_store=True
+    ).document_rows()
     if args.json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -376,61 +386,23 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
         print(f"   {r['title']}", file=out)
         print(
             f"   {r['date'] or 'undated'} · {r['clauses']} clauses · "
-            f"{r['commitments']} commitments",
+            f"{r['commitments']} commitments" + (" · added" if r["origin"] == "added" else ""),
             file=out,
         )
     return 0
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    from bot.ingest import IngestError, ingest_file
-
-    out_dir = Path(args.out) if args.out else settings.corpus_dir
-    parties = [p.strip() for p in args.parties.split(",")] if args.parties else None
-    failures = 0
-    for f in args.files:
-        try:
-            rep = ingest_file(
-                f,
-                out_dir,
-                force=args.force,
-                title=args.title,
-                short_title=args.short_title,
-                when=args.date,
-                source=args.source,
-                parties=parties,
-            )
-        except IngestError as exc:
-            print(f"error: {exc}", file=err)
-            failures += 1
-            continue
-        print(f"{rep.source} -> {rep.target}", file=out)
-        print(f"   id:    {rep.doc_id}", file=out)
-        print(f"   title: {rep.title}", file=out)
-        if rep.short_title:
-            print(f"   short title: {rep.short_title}", file=out)
-        print(f"   date:  {rep.date.isoformat() if rep.date else '(none)'}", file=out)
-        parties = ", ".join(rep.parties[:8]) + (", …" if len(rep.parties) > 8 else "")
-        print(f"   parties: {parties or '(none)'}", file=out)
-        print(f"   {rep.clauses} clauses", file=out)
-        for w in rep.warnings:
-            print(f"   guessed: {w}", file=out)
-        if rep.removed:
-            print("   removed:", file=out)
-            for r in rep.removed:
-                print(f"     - {r}", file=out)
-        else:
-            print("   removed: nothing", file=out)
-        flags = {"title": "--title", "short_title": "--short-title", "date": "--date"}
-        flags["parties"] = "--parties"
-        fix = [flags[k] for k in ("title", "short_title", "date", "parties") if k in rep.inferred]
-        if fix:
-            print(f"   inferred values can be corrected with {', '.join(fix)}", file=out)
-    return 2 if failures else 0
+    return library_cli.run_ingest(args, settings, out, err)
 
 
 def _services(
-    settings: Settings, err: TextIO, *, with_store: bool = True, lazy_store: bool = False
+    settings: Settings,
+    err: TextIO,
+    *,
+    with_store: bool = True,
+    lazy_store: bool = False,
+    with_dated_items: bool = True,
 ) -> Any:
     from sqlalchemy.exc import SQLAlchemyError
 
@@ -438,7 +410,12 @@ def _services(
     from bot.store import database_problem
 
     try:
-        services = build_services(settings, with_store=with_store, lazy_store=lazy_store)
+        services = build_services(
+            settings,
+            with_store=with_store,
+            lazy_store=lazy_store,
+            with_dated_items=with_dated_items,
+        )
     except SQLAlchemyError as exc:
         raise ConfigError(str(database_problem(exc, settings.database_url))) from None
     for w in services.corpus.warnings:
@@ -622,7 +599,7 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
     services = _services(settings, err)
     tick = make_tick(
         services.store,
-        lambda: services.commitments,
+        services.fresh_commitments,
         settings=settings,
         poster=_slack_poster(settings, services),
         owner=default_owner(),
@@ -698,6 +675,10 @@ def main(
             return _cmd_docs(args, settings, out, err)
         if args.command == "ingest":
             return _cmd_ingest(args, settings, out, err)
+        if args.command == "export":
+            return library_cli.run_export(args, settings, out, err)
+        if args.command == "remove":
+            return library_cli.run_remove(args, settings, out, err)
         if args.command == "commitments":
             return _cmd_commitments(args, settings, out, err)
         if args.command == "status":

@@ -20,7 +20,16 @@ from bot.documents import as_parties, infer_date, parse_document, render_documen
 from bot.parties import infer_parties, propose_short_title, slugify
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
 
-__all__ = ["IngestError", "IngestReport", "ingest_file", "write_atomic"]
+__all__ = [
+    "IngestError",
+    "IngestReport",
+    "Prepared",
+    "ingest_file",
+    "prepare_text",
+    "read_raw",
+    "write_atomic",
+    "write_prepared",
+]
 
 INGEST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
 
@@ -88,37 +97,50 @@ def _target_name(src: Path, when: date | None = None, title: str = "") -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".md"
 
 
-def ingest_file(
-    src: str | Path,
-    out_dir: str | Path,
+@dataclass
+class Prepared:
+    """A raw statement cleaned and described, not yet written anywhere."""
+
+    meta: dict[str, object]
+    body: str
+    text: str
+    removed: list[str]
+    warnings: list[str]
+    inferred: list[str]
+
+    @property
+    def title(self) -> str:
+        return str(self.meta.get("title") or "")
+
+    @property
+    def short_title(self) -> str:
+        return str(self.meta.get("short_title") or "")
+
+    @property
+    def date(self) -> date | None:
+        value = self.meta.get("date")
+        return date.fromisoformat(str(value)) if value else None
+
+    @property
+    def parties(self) -> list[str]:
+        return [str(p) for p in self.meta.get("parties") or []]  # type: ignore[union-attr]
+
+
+def prepare_text(
+    raw: str,
+    name: str,
     *,
-    force: bool = False,
     title: str | None = None,
     short_title: str | None = None,
     when: date | None = None,
     source: str | None = None,
     parties: list[str] | None = None,
     kind: str | None = None,
-) -> IngestReport:
-    """Clean one raw statement into ``out_dir``; returns what was removed and guessed."""
-    path = Path(src)
-    if path.suffix.lower() not in INGEST_SUFFIXES:
-        raise IngestError(
-            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; "
-            "use .txt, .md or .html"
-        )
-    try:
-        raw = read_text_file(path)
-    except FileNotFoundError:
-        raise IngestError(f"{path}: no such file") from None
-    except RefusedFile as exc:
-        raise IngestError(f"{path.name}: {exc}") from None
-    except UnicodeDecodeError as exc:
-        raise IngestError(f"{path.name}: not UTF-8 (bad byte at offset {exc.start})") from None
-    except OSError as exc:
-        raise IngestError(f"{path}: cannot be read ({exc.strerror})") from None
+) -> Prepared:
+    """Clean one raw statement (``name`` is used in messages and for a file-name date)
+    and infer what was not given: title, date, parties, short title. Raises IngestError."""
     if not raw.strip():
-        raise IngestError(f"{path.name}: empty file")
+        raise IngestError(f"{name}: empty file")
 
     cleaned = clean_raw(raw)
     meta_in: dict[str, object] = {}
@@ -128,7 +150,7 @@ def ingest_file(
             loaded = load_yaml(cleaned.meta["front_matter"], limit=MAX_FRONT_MATTER_BYTES) or {}
         except (yaml.YAMLError, ValueError) as exc:
             first = str(exc).strip().splitlines()[0] if str(exc).strip() else "invalid YAML"
-            raise IngestError(f"{path.name}: broken front matter ({first})") from None
+            raise IngestError(f"{name}: broken front matter ({first})") from None
         if isinstance(loaded, dict):
             meta_in = loaded
 
@@ -149,12 +171,12 @@ def ingest_file(
             doc_date = date.fromisoformat(str(meta_in["date"])[:10])
         except ValueError:
             raise IngestError(
-                f"{path.name}: front matter date {meta_in['date']!r} is not YYYY-MM-DD; "
+                f"{name}: front matter date {meta_in['date']!r} is not YYYY-MM-DD; "
                 "pass --date YYYY-MM-DD"
             ) from None
     if doc_date is None:
         inferred.append("date")
-        doc_date, how = infer_date(raw, path.name)
+        doc_date, how = infer_date(raw, name)
         warnings.append(
             f"date {doc_date.isoformat() if doc_date else '(none)'} {how}"
             + ("" if doc_date else "; pass --date YYYY-MM-DD")
@@ -186,7 +208,62 @@ def ingest_file(
     meta["parties"] = doc_parties
     meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
     text = render_document(meta, cleaned.body)
+    return Prepared(meta, cleaned.body.strip() + "\n", text, cleaned.removed, warnings, inferred)
 
+
+def read_raw(path: Path) -> str:
+    """A raw statement file's text; IngestError with the reason when it cannot be read."""
+    if path.suffix.lower() not in INGEST_SUFFIXES:
+        raise IngestError(
+            f"{path.name}: unsupported file type {path.suffix or '(none)'!r}; "
+            "use .txt, .md or .html"
+        )
+    try:
+        return read_text_file(path)
+    except FileNotFoundError:
+        raise IngestError(f"{path}: no such file") from None
+    except RefusedFile as exc:
+        raise IngestError(f"{path.name}: {exc}") from None
+    except UnicodeDecodeError as exc:
+        raise IngestError(f"{path.name}: not UTF-8 (bad byte at offset {exc.start})") from None
+    except OSError as exc:
+        raise IngestError(f"{path}: cannot be read ({exc.strerror})") from None
+
+
+def ingest_file(
+    src: str | Path,
+    out_dir: str | Path,
+    *,
+    force: bool = False,
+    title: str | None = None,
+    short_title: str | None = None,
+    when: date | None = None,
+    source: str | None = None,
+    parties: list[str] | None = None,
+    kind: str | None = None,
+) -> IngestReport:
+    """Clean one raw statement into ``out_dir``; returns what was removed and guessed."""
+    path = Path(src)
+    raw = read_raw(path)
+    prepared = prepare_text(
+        raw,
+        path.name,
+        title=title,
+        short_title=short_title,
+        when=when,
+        source=source,
+        parties=parties,
+        kind=kind,
+    )
+    return write_prepared(prepared, path, out_dir, force=force)
+
+
+def write_prepared(
+    prepared: Prepared, path: Path, out_dir: str | Path, *, force: bool = False
+) -> IngestReport:
+    """Write a prepared statement as a corpus file in ``out_dir`` (named from ``path``)."""
+    text = prepared.text
+    doc_date, doc_title, short_title = prepared.date, prepared.title, prepared.short_title
     target = Path(out_dir) / _target_name(path, doc_date, short_title or doc_title)
     # Parse what we are about to write, exactly as the loader will.
     check: list[str] = []
@@ -201,11 +278,11 @@ def ingest_file(
         target=target,
         title=doc_title,
         date=doc_date,
-        removed=cleaned.removed,
-        warnings=warnings,
+        removed=prepared.removed,
+        warnings=prepared.warnings,
         clauses=len(segment(doc)),
         doc_id=doc.doc_id,
         short_title=short_title or "",
-        parties=list(doc_parties),
-        inferred=inferred,
+        parties=prepared.parties,
+        inferred=prepared.inferred,
     )

@@ -221,9 +221,12 @@ def serve(
     stdout: Any = None,
 ) -> int:
     """Run the bot until interrupted; returns an exit code."""
+    from bot.live import start_watcher
+
     if transport == "console":
         from bot.console import run_console
 
+        start_watcher(services)
         return run_console(services, stdin=stdin, stdout=stdout)
     from bot.app import build_app
     from handlers.later import Later
@@ -244,10 +247,17 @@ def serve(
             from slack_bolt.adapter.socket_mode import SocketModeHandler
 
             log.info("briefbot: Socket Mode")
+            start_watcher(services)
             SocketModeHandler(app, settings.app_token).start()
         elif settings.web_workers > 1:
-            return _serve_prefork(app, settings, host, later)
+
+            def in_worker() -> None:  # each worker polls the corpus version itself
+                services.after_fork()
+                start_watcher(services)
+
+            return _serve_prefork(app, settings, host, later, after_fork=in_worker)
         else:
+            start_watcher(services)
             _serve_http(app, settings, host, later)
     except KeyboardInterrupt:
         pass
@@ -257,7 +267,14 @@ def serve(
     return 0
 
 
-def _serve_prefork(app: Any, settings: Settings, host: str, later: Any) -> int:
+def _serve_prefork(
+    app: Any,
+    settings: Settings,
+    host: str,
+    later: Any,
+    *,
+    after_fork: Callable[[], None] | None = None,
+) -> int:
     """``BRIEFBOT_WEB_WORKERS`` processes serving one listening socket.
 
     One Python process answers on one core at a time; forked workers share the built
@@ -277,6 +294,8 @@ def _serve_prefork(app: Any, settings: Settings, host: str, later: Any) -> int:
             try:
                 for sig in (signal.SIGTERM, signal.SIGINT):
                     signal.signal(sig, signal.SIG_DFL)
+                if after_fork is not None:
+                    after_fork()
                 _serve_http(app, settings, host, later, sock=sock)
                 code = 0
             except BaseException:
@@ -392,7 +411,7 @@ def _start_scheduler(settings: Settings, services: Services) -> Any:
     )
     tick = make_tick(
         services.store,
-        lambda: services.commitments,
+        services.fresh_commitments,
         settings=settings,
         poster=poster,
         owner=default_owner(),

@@ -6,16 +6,21 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Sequence
 from datetime import UTC, date, datetime
-from typing import Any
+from functools import partial
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
 
-from bot.commitments import Commitment, extract_all
+from bot.commitments import Commitment
 from bot.config import Settings
-from bot.documents import Corpus, load_corpus
+from bot.documents import Corpus, Document, load_corpus
+from bot.live import Snapshot, build_snapshot, describe
 from bot.search import ClauseIndex
 from bot.tracking import CommitmentQuery, check_status, rows
+
+if TYPE_CHECKING:
+    from bot.library import Library
 
 log = logging.getLogger(__name__)
 
@@ -54,19 +59,123 @@ class Deduper:
             return True
 
 
-@dataclass
 class Services:
-    """Everything handlers need: settings, corpus, clause index, commitments and state."""
+    """Everything handlers need: settings, the served corpus snapshot and the database.
 
-    settings: Settings
-    corpus: Corpus
-    index: ClauseIndex
-    commitments: list[Commitment] = field(default_factory=list)
-    store: Any = None
-    deduper: Deduper = field(default_factory=Deduper)
-    today: Callable[[], date] = field(default=lambda: datetime.now(UTC).date())
-    #: While the database is failing, dedupe in memory until this monotonic instant.
-    _db_retry_at: float = field(default=0.0, repr=False)
+    ``corpus``, ``index`` and ``commitments`` read the current :class:`bot.live.Snapshot`,
+    which :meth:`refresh` (called by :class:`bot.live.CorpusWatcher`) replaces in one
+    assignment when the database's corpus version moved. A caller wanting several of them
+    consistent reads ``services.snapshot`` once.
+    """
+
+    def __init__(
+        self,
+        settings: Settings,
+        corpus: Corpus,
+        index: ClauseIndex,
+        commitments: Sequence[Commitment] = (),
+        store: Any = None,
+        deduper: Deduper | None = None,
+        today: Callable[[], date] | None = None,
+        *,
+        bundled: Corpus | None = None,
+        version: int | None = None,
+        added_ids: frozenset[str] = frozenset(),
+    ) -> None:
+        self.settings = settings
+        self.store = store
+        self.deduper = deduper or Deduper()
+        self.today: Callable[[], date] = today or (lambda: datetime.now(UTC).date())
+        #: The corpus directory's documents (fixed for the life of the process).
+        self.bundled = bundled if bundled is not None else corpus
+        self.snapshot = Snapshot(
+            corpus=corpus,
+            index=index,
+            commitments=tuple(commitments),
+            version=version,
+            added_ids=added_ids,
+        )
+        #: While the database is failing, dedupe in memory until this monotonic instant.
+        self._db_retry_at = 0.0
+        self._refresh_lock = threading.Lock()
+
+    @property
+    def corpus(self) -> Corpus:
+        return self.snapshot.corpus
+
+    @property
+    def index(self) -> ClauseIndex:
+        return self.snapshot.index
+
+    @property
+    def commitments(self) -> Sequence[Commitment]:
+        return self.snapshot.commitments
+
+    @property
+    def library(self) -> Library:
+        """The statement library on this process's database (see :mod:`bot.library`)."""
+        from bot.library import Library
+
+        if self.store is None:
+            raise ValueError("no database configured (DATABASE_URL)")
+        return Library(self.store, self.bundled)
+
+    def _curated(self) -> Path | None:
+        return self.settings.corpus_dir / CURATED_FILE if self.settings is not None else None
+
+    def refresh(self, *, force: bool = False) -> bool:
+        """Rebuild and swap the snapshot if the database's corpus version moved (or
+        ``force``). True when swapped. Queries keep using the old snapshot meanwhile.
+        Raises the database's errors (the watcher logs them)."""
+        if self.store is None:
+            return False
+        with self._refresh_lock:  # one rebuild at a time; a second caller waits, then sees it
+            library = self.library
+            if not force and library.corpus_version() == self.snapshot.version:
+                return False
+            version, stored = library.snapshot()
+            if not force and version == self.snapshot.version:
+                return False
+            missing = 0
+
+            def prepare(index: ClauseIndex) -> None:
+                nonlocal missing  # vectors of new clauses come after the swap
+                missing = attach_sentences(index, self.settings, encode=False)
+
+            snapshot = build_snapshot(
+                self.bundled,
+                [s.document() for s in stored],
+                curated=self._curated(),
+                version=version,
+                previous=self.snapshot,
+                prepare=prepare,
+            )
+            self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
+        log.info("corpus version %s served: %s", version, describe(snapshot))
+        if missing:
+            # The new statement answers on its words at once; on its meaning once its
+            # clauses are encoded (one attribute assignment on the served index).
+            attach_sentences(snapshot.index, self.settings)
+        return True
+
+    def fresh_commitments(self) -> Sequence[Commitment]:
+        """Dated items of the current corpus version, refreshing first if it moved (for
+        the reminder tick, which runs where no watcher may be running)."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            self.refresh()
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("corpus version check failed (%s); reminding from the last corpus", exc)
+        return self.commitments
+
+    def after_fork(self) -> None:
+        """In a forked worker: drop pooled database connections inherited from the parent,
+        and the rebuild lock (a parent thread may have held it at the fork)."""
+        self._refresh_lock = threading.Lock()
+        engine = getattr(self.store, "_engine", None)
+        if engine is not None:
+            engine.dispose(close=False)
 
     #: How long a failed database is left alone before the next try (seconds).
     DB_RETRY_SECONDS = 30.0
@@ -98,7 +207,8 @@ class Services:
 
     def document_rows(self) -> list[dict[str, Any]]:
         """Indexed documents with clause and commitment counts."""
-        return document_rows(self.corpus, self.index, self.commitments)
+        snap = self.snapshot
+        return document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
 
     def statuses(self) -> dict[str, str]:
         """Current status of every rated commitment (unrated ones are absent)."""
@@ -146,56 +256,95 @@ class Services:
 
 
 def build_services(
-    settings: Settings, *, with_store: bool = True, lazy_store: bool = False
+    settings: Settings,
+    *,
+    with_store: bool = True,
+    lazy_store: bool = False,
+    read_statements: bool = True,
+    with_dated_items: bool = True,
 ) -> Services:
-    """Load the corpus, index it, extract commitments and open the database.
+    """Load the corpus and the statements added to the database, index them, extract
+    commitments. ``read_statements=False`` serves the corpus directory only;
+    ``with_dated_items=False`` skips commitment extraction (a one-off search).
 
     Raises CorpusError when the corpus is unusable and CurationError when the curated
     commitments file is broken. ``lazy_store`` opens the database on first use, so a
     server starts (and searches) while its database is down.
     """
-    corpus = load_corpus(settings.corpus_dir)
-    index = ClauseIndex.from_documents(corpus.documents)
-    attach_sentences(index, settings)
-    commitments = extract_all(
-        corpus.documents, index.clauses, settings.corpus_dir / CURATED_FILE, corpus.warnings
-    )
+    bundled = load_corpus(settings.corpus_dir)
     store = None
     if with_store:
         from bot.store import Store
 
         store = Store(settings.database_url, timeout=settings.db_timeout, lazy=lazy_store)
-    return Services(
-        settings=settings, corpus=corpus, index=index, commitments=commitments, store=store
+    stored: list[Document] = []
+    version = None
+    if store is not None and read_statements:
+        from sqlalchemy.exc import SQLAlchemyError
+
+        from bot.library import Library
+
+        try:
+            version, rows = Library(store, bundled).snapshot()
+            stored = [r.document() for r in rows]
+        except (SQLAlchemyError, OSError) as exc:
+            if not lazy_store:
+                raise
+            log.warning(
+                "added statements not loaded (database: %s); serving the corpus directory "
+                "until the database answers",
+                type(exc).__name__,
+            )
+    snapshot = build_snapshot(
+        bundled,
+        stored,
+        curated=settings.corpus_dir / CURATED_FILE,
+        version=version,
+        with_dated_items=with_dated_items,
+        prepare=partial(attach_sentences, settings=settings),
     )
+    services = Services(
+        settings=settings,
+        corpus=snapshot.corpus,
+        index=snapshot.index,
+        store=store,
+        bundled=bundled,
+    )
+    services.snapshot = snapshot
+    return services
 
 
-def attach_sentences(index: ClauseIndex, settings: Settings) -> None:
-    """Give the index its clause sentence vectors, when the encoder is on and installed.
+def attach_sentences(index: ClauseIndex, settings: Settings, *, encode: bool = True) -> int:
+    """Give the index its clause sentence vectors, when the encoder is on and installed;
+    returns how many clauses were left without one (only with ``encode=False``).
 
     Vectors come from those shipped with the corpus (``corpus/.vectors``) and the
     cache (``BRIEFBOT_CACHE_DIR``); only clauses never seen before are encoded, about
     twenty a second on a small CPU (logged)."""
     if not settings.sentence_encoder:
-        return
+        return 0
     started = time.perf_counter()
     from bot.search.sentences import SEED_DIR
 
     seeds = [settings.corpus_dir / SEED_DIR]
-    if index.build_sentences(cache_dir=settings.cache_dir, seeds=seeds):
-        s = index.sentences
+    if not index.build_sentences(cache_dir=settings.cache_dir, seeds=seeds, encode=encode):
+        return 0
+    s = index.sentences
+    if s.encoded:
         log.info(
             "sentence vectors for %d clauses (%d encoded now) in %.1f s",
             len(s.matrix),
             s.encoded,
             time.perf_counter() - started,
         )
+    return int(s.missing)
 
 
 def document_rows(
-    corpus: Corpus, index: ClauseIndex, commitments: Any = ()
+    corpus: Corpus, index: ClauseIndex, commitments: Any = (), added_ids: Any = frozenset()
 ) -> list[dict[str, Any]]:
-    """One row per indexed document: id, title, date, clause and commitment counts."""
+    """One row per indexed document: id, title, date, clause and commitment counts, and
+    ``origin``: ``bundled`` (a corpus file) or ``added`` (stored in the database)."""
     clause_counts: dict[str, int] = {}
     for c in index.clauses:
         clause_counts[c.doc_id] = clause_counts.get(c.doc_id, 0) + 1
@@ -211,6 +360,7 @@ def document_rows(
             "source": d.source,
             "clauses": clause_counts.get(d.doc_id, 0),
             "commitments": commit_counts.get(d.doc_id, 0),
+            "origin": "added" if d.doc_id in added_ids else "bundled",
         }
         for d in corpus.documents
     ]

@@ -32,6 +32,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    UniqueConstraint,
     and_,
     create_engine,
     delete,
@@ -198,6 +199,44 @@ meta_table = Table(
     metadata,
     Column("key", String(100), primary_key=True),
     Column("value", Text, nullable=False),
+)
+
+#: Statements added at run time (see bot/library.py). One row per version: a replacement
+#: is a new row and the old one gets ``superseded_by``; a removal sets ``removed_at``.
+#: ``live_doc_id`` / ``live_checksum`` are set only on the live row of a statement, so
+#: their unique constraints refuse a second live copy even when two processes race.
+statements_table = Table(
+    "statements",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("doc_id", String(200), nullable=False, index=True),
+    Column("version", Integer, nullable=False),
+    Column("live_doc_id", String(200), nullable=True, unique=True),
+    Column("live_checksum", String(64), nullable=True, unique=True),
+    Column("checksum", String(64), nullable=False, index=True),
+    Column("title", Text, nullable=False),
+    Column("short_title", Text, nullable=False, default=""),
+    Column("date", String(10), nullable=True),
+    Column("parties", Text, nullable=False, default="[]"),
+    Column("source", Text, nullable=False, default=""),
+    Column("kind", String(40), nullable=False, default="statement"),
+    Column("body", Text, nullable=False),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    Column("superseded_by", Integer, nullable=True),
+    Column("removed_at", UTCDateTime, nullable=True),
+    Column("removed_by", String(200), nullable=True),
+    UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
+)
+
+#: One row (id 1): bumped in the same transaction as every change to ``statements``, so
+#: every process can tell cheaply whether its index is current.
+corpus_version_table = Table(
+    "corpus_version",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=False),
+    Column("version", Integer, nullable=False),
+    Column("changed_at", UTCDateTime, nullable=False),
 )
 
 

@@ -218,19 +218,23 @@ class ClauseIndex:
             raise ValueError("sentence vectors do not match the clauses")
         self.sentences = sentences
 
-    def build_sentences(self, *, cache_dir: Any = None, seeds: Sequence[Any] = ()) -> bool:
+    def build_sentences(
+        self, *, cache_dir: Any = None, seeds: Sequence[Any] = (), encode: bool = True
+    ) -> bool:
         """Encode (or load from ``cache_dir`` or the read-only ``seeds``) and attach
         the clause sentence vectors.
 
         False when the encoder is not installed. Without ``cache_dir`` nothing is
-        kept on disk."""
+        kept on disk; ``encode=False`` attaches only the vectors already cached.
+        """
         from bot.search.encoder import load_encoder
         from bot.search.sentences import SentenceIndex
 
         if load_encoder() is None:
             return False
         texts = self.sentence_texts()
-        self.attach_sentences(SentenceIndex(texts, cache_dir=cache_dir, seeds=seeds))
+        built = SentenceIndex(texts, cache_dir=cache_dir, seeds=seeds, encode=encode)
+        self.attach_sentences(built)
         return True
 
     @classmethod

@@ -111,7 +111,10 @@ def write_shard(folder: Path, keys: Sequence[bytes], vectors: np.ndarray) -> Pat
 
 
 class SentenceIndex:
-    """Unit sentence vectors of clauses; ``scores(query)`` is their cosine with it."""
+    """Unit sentence vectors of clauses; ``scores(query)`` is their cosine with it.
+
+    ``encode=False`` takes only what the cache has (fast), for a swap that must not
+    wait; a full one is built afterwards."""
 
     def __init__(
         self,
@@ -122,6 +125,7 @@ class SentenceIndex:
         seeds: Sequence[Path] = (),
         progress: Callable[[int, int], None] | None = None,
         chunk: int = 256,
+        encode: bool = True,
     ) -> None:
         from bot.search.encoder import load_encoder
 
@@ -138,8 +142,11 @@ class SentenceIndex:
                 missing.setdefault(k, []).append(i)
             else:
                 self.matrix[i] = v
-        todo = list(missing)
+        todo = list(missing) if encode else []
         self.encoded = len(todo)
+        #: Clauses left without a vector (``encode=False``): their row is zero, so the
+        #: sentence signal never picks them; the words still find them.
+        self.missing = 0 if encode else sum(len(v) for v in missing.values())
         started = time.perf_counter()
         for lo in range(0, len(todo), chunk):
             part = todo[lo : lo + chunk]

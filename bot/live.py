@@ -1,0 +1,187 @@
+"""The served corpus as an immutable snapshot, rebuilt beside the old one and swapped.
+
+A :class:`Snapshot` is the bundled corpus plus the live stored statements
+(:mod:`bot.library`), their clause index and their dated items, tagged with the database's
+corpus version. :class:`bot.services.Services` holds one and replaces it with a single
+attribute assignment, so a query (or a reminder tick) reads one consistent snapshot and
+never waits for a rebuild: the rebuild runs on the :class:`CorpusWatcher` thread.
+
+Freshness: every process polls the one-row ``corpus_version`` table every
+:data:`POLL_SECONDS` (a primary-key read); when it moved, the process rebuilds and swaps.
+Works the same on SQLite and PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bot.clauses import Clause
+from bot.commitments import Commitment, apply_curation, extract
+from bot.documents import Corpus, Document
+from bot.search import ClauseIndex
+
+if TYPE_CHECKING:
+    from bot.services import Services
+
+log = logging.getLogger(__name__)
+
+__all__ = ["POLL_SECONDS", "CorpusWatcher", "Snapshot", "build_snapshot"]
+
+#: How often each process checks the corpus version (seconds).
+POLL_SECONDS = 2.0
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    """One consistent served corpus: documents, index, dated items and their version."""
+
+    corpus: Corpus
+    index: ClauseIndex
+    commitments: Sequence[Commitment] = ()
+    #: The database corpus version this reflects; None = files only (no database read).
+    version: int | None = None
+    #: Ids of documents that came from the database (the rest are bundled files).
+    added_ids: frozenset[str] = field(default_factory=frozenset)
+    #: Seconds the index and dated items took to build.
+    build_seconds: float = 0.0
+    #: Dated items extracted per document before curation, reused by the next rebuild
+    #: for every document that did not change (extraction is the slow half of it).
+    extracted: Mapping[Document, tuple[Commitment, ...]] = field(default_factory=dict)
+
+
+def build_snapshot(
+    bundled: Corpus,
+    stored: Sequence[Document] = (),
+    *,
+    curated: Path | None = None,
+    version: int | None = None,
+    previous: Snapshot | None = None,
+    with_dated_items: bool = True,
+    prepare: Callable[[ClauseIndex], None] | None = None,
+) -> Snapshot:
+    """Index ``bundled`` plus ``stored`` documents (a stored id that a bundled file took
+    since is left out, with a warning) and extract their dated items (reusing
+    ``previous``'s for unchanged documents); ``curated`` corrections apply to all.
+    ``with_dated_items=False`` skips the dated items (for a one-off search).
+    ``prepare`` finishes the new index before anyone sees it (its sentence vectors)."""
+    started = time.perf_counter()
+    taken = {d.doc_id for d in bundled.documents}
+    warnings = list(bundled.warnings)
+    added: list[Document] = []
+    for doc in stored:
+        if doc.doc_id in taken:
+            warnings.append(
+                f"added statement {doc.doc_id}: a bundled file has the same id; skipped"
+            )
+            continue
+        taken.add(doc.doc_id)
+        added.append(doc)
+    corpus = Corpus(documents=[*bundled.documents, *added], warnings=warnings)
+    index = ClauseIndex.from_documents(corpus.documents)
+    if prepare is not None:
+        prepare(index)
+    by_doc: dict[str, list[Clause]] = {}
+    for clause in index.clauses:
+        by_doc.setdefault(clause.doc_id, []).append(clause)
+    cache = previous.extracted if previous is not None else {}
+    extracted: dict[Document, tuple[Commitment, ...]] = {}
+    for doc in corpus.documents if with_dated_items else ():
+        found = cache.get(doc)
+        extracted[doc] = (
+            found if found is not None else tuple(extract(doc, by_doc.get(doc.doc_id, [])))
+        )
+    found_all = [c for doc in extracted for c in extracted[doc]]
+    if curated is not None and with_dated_items:
+        found_all = apply_curation(
+            found_all,
+            {c.clause_id: c for c in index.clauses},
+            curated,
+            corpus.warnings,
+            parties={d.doc_id: d.parties for d in corpus.documents},
+        )
+    commitments = sorted(found_all, key=lambda c: (c.due or date.max, c.id))
+    return Snapshot(
+        corpus=corpus,
+        index=index,
+        commitments=tuple(commitments),
+        version=version,
+        added_ids=frozenset(d.doc_id for d in added),
+        build_seconds=time.perf_counter() - started,
+        extracted=extracted,
+    )
+
+
+class CorpusWatcher:
+    """A daemon thread calling ``services.refresh()`` every ``interval`` seconds.
+
+    Start it in the process that serves (after a fork, in each worker). Database errors
+    are logged (once per outage) and retried at the next poll; the old snapshot keeps
+    answering meanwhile.
+    """
+
+    def __init__(self, services: Services, *, interval: float = POLL_SECONDS) -> None:
+        self.services = services
+        self.interval = interval
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="corpus-watcher", daemon=True)
+        self._failing = False
+
+    def start(self) -> CorpusWatcher:
+        self._thread.start()
+        return self
+
+    def stop(self, timeout: float = 5.0) -> None:
+        self._stop.set()
+        if self._thread.is_alive() and self._thread is not threading.current_thread():
+            self._thread.join(timeout)
+
+    def _run(self) -> None:
+        while not self._stop.wait(self.interval):
+            self.check()
+
+    def check(self) -> bool:
+        """One poll: True when a new snapshot was swapped in."""
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            swapped = self.services.refresh()
+        except (SQLAlchemyError, OSError) as exc:
+            if not self._failing:
+                log.warning(
+                    "corpus version check failed (%s); still serving the last corpus",
+                    type(exc).__name__,
+                )
+            self._failing = True
+            return False
+        except Exception:
+            log.exception("rebuilding the corpus failed; still serving the last corpus")
+            return False
+        if self._failing:
+            log.info("corpus version check works again")
+        self._failing = False
+        return swapped
+
+
+def start_watcher(services: Services, *, interval: float = POLL_SECONDS) -> CorpusWatcher | None:
+    """Start a watcher when ``services`` has a database; None otherwise."""
+    if services.store is None:
+        return None
+    return CorpusWatcher(services, interval=interval).start()
+
+
+def describe(snapshot: Snapshot) -> dict[str, Any]:
+    """A log-friendly summary of a snapshot."""
+    return {
+        "version": snapshot.version,
+        "documents": len(snapshot.corpus.documents),
+        "added": len(snapshot.added_ids),
+        "clauses": len(snapshot.index.clauses),
+        "seconds": round(snapshot.build_seconds, 3),
+    }
