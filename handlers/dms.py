@@ -22,7 +22,7 @@ from slack_sdk.errors import SlackApiError
 from bot.services import Services
 from handlers import blocks
 from handlers.commands import brief_reply
-from handlers.mentions import query_from_slack_text
+from handlers.mentions import delivery_key, query_from_slack_text
 
 log = logging.getLogger(__name__)
 
@@ -73,7 +73,7 @@ def answer_dm(
     set_status: Any = None,
 ) -> None:
     """Answer in the thread of the message (once per event delivery)."""
-    if not services.first_delivery(body.get("event_id")):
+    if not services.first_delivery(delivery_key(body)):
         return
     _status(set_status, "is looking through the statements…")
     say(

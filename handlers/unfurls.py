@@ -8,6 +8,7 @@ from typing import Any
 from bot.services import Services
 from bot.unfurl import find_linked
 from handlers import blocks
+from handlers.mentions import delivery_key
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +27,7 @@ def unfurls_for(services: Services, urls: list[str]) -> dict[str, dict[str, Any]
 def unfurl(services: Services, body: dict[str, Any], event: dict[str, Any], client: Any) -> None:
     """Answer one link_shared event (once per delivery); links we do not know are left
     to Slack's own preview."""
-    if not services.first_delivery(body.get("event_id")):
+    if not services.first_delivery(delivery_key(body)):
         return
     urls = [str(link.get("url", "")) for link in event.get("links") or [] if link.get("url")]
     unfurls = unfurls_for(services, urls[:10])
