@@ -20,6 +20,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,7 +36,7 @@ from bot.search.filters import (
     date_range,
     parse_query,
 )
-from bot.search.lexical import LexicalIndex, rerank
+from bot.search.lexical import LexicalIndex, WordTokens, rerank
 from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
 from bot.search.words import STOP_WORDS, is_english, stem
 from bot.slacktext import plain_text
@@ -127,6 +128,15 @@ def _looks_ahead(clause: Clause) -> bool:
     return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
+def _semantic_on(wanted: bool) -> bool:
+    """Whether an index built now has the semantic signal (asked for and installed)."""
+    if not wanted:
+        return False
+    from bot.search.semantic import available
+
+    return available()
+
+
 class ClauseIndex:
     """An in-memory index over clauses. Build once, query from many threads.
 
@@ -141,11 +151,13 @@ class ClauseIndex:
         candidates: int = 60,
         documents: Iterable[Any] = (),
         semantic: bool = True,
+        _alloc: Any = None,
     ) -> None:
-        self.clauses: list[Clause] = list(clauses)
+        self.clauses: Sequence[Clause] = list(clauses)
         self.candidates = candidates
-        self._by_id = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        self._norm = [normalise(c.search_text) for c in self.clauses]
+        self._ids: dict[str, int] | None = None
+        self._norm: Sequence[str] = [normalise(c.search_text) for c in self.clauses]
+        self._parties: list[str] = []
         full = {d.doc_id: d for d in documents}
         doc_pos: dict[str, int] = {}
         metas: list[_DocMeta] = []
@@ -182,7 +194,8 @@ class ClauseIndex:
         self._doc_dates = np.array(
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
-        self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words)
+        tokens = WordTokens.of(self._norm)
+        self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words, tokens=tokens)
         # What "next", "when" and "where" questions look for, per clause.
         self._ahead = np.fromiter(
             (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
@@ -195,6 +208,7 @@ class ClauseIndex:
         self._place = np.fromiter(
             (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
         )
+        self._parties = sorted(parties)
         self.reader = QueryReader(parties)
         self._aliases = alias_words()
         self.semantic: Any = None
@@ -202,13 +216,96 @@ class ClauseIndex:
             from bot.search.semantic import SemanticIndex, available
 
             if available():
-                self.semantic = SemanticIndex(self._norm, self.lexical.terms)
+                self.semantic = SemanticIndex(
+                    self._norm, self.lexical.terms, tokens=tokens, alloc=_alloc
+                )
 
     @classmethod
-    def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
-        """Segment documents and index their clauses (with their titles and parties)."""
+    def _restore(cls, state: dict[str, Any]) -> ClauseIndex:
+        """An index from the parts :mod:`bot.search.persist` saved (no rebuilding)."""
+        self = cls.__new__(cls)
+        self.clauses = state["clauses"]
+        self.candidates = state["candidates"]
+        self._ids = None
+        self._norm = state["norm"]
+        self._docs = state["docs"]
+        self._clause_doc = state["clause_doc"]
+        self._doc_dates = np.array(
+            [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
+        )
+        self.lexical = state["lexical"]
+        self._ahead, self._dated, self._place = state["ahead"], state["dated"], state["place"]
+        self._parties = state["parties"]
+        self.reader = QueryReader(set(self._parties))
+        self._aliases = alias_words()
+        self.semantic = state["semantic"]
+        return self
+
+    @property
+    def _by_id(self) -> dict[str, int]:
+        """Clause id -> position (built on the first lookup)."""
+        if self._ids is None:
+            ids = getattr(self.clauses, "ids", None) or (c.clause_id for c in self.clauses)
+            self._ids = {c: i for i, c in enumerate(ids)}
+        return self._ids
+
+    @classmethod
+    def from_documents(
+        cls,
+        docs: Iterable[Any],
+        *,
+        cache_dir: str | Path | None = None,
+        candidates: int = 60,
+        semantic: bool = True,
+    ) -> ClauseIndex:
+        """Segment documents and index their clauses (with their titles and parties).
+
+        With ``cache_dir`` the built index is kept there, keyed by the documents and
+        the code, and loaded (memory-mapped) instead of rebuilt next time."""
+        from bot.search import persist
+
         docs = list(docs)
-        return cls(list(segment_all(docs)), documents=docs, **kwargs)
+        if cache_dir is None:
+            return cls(
+                list(segment_all(docs)), documents=docs, candidates=candidates, semantic=semantic
+            )
+        key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
+        return persist.load_or_build(
+            cache_dir,
+            key,
+            lambda alloc: cls(
+                list(segment_all(docs)),
+                documents=docs,
+                candidates=candidates,
+                semantic=semantic,
+                _alloc=alloc,
+            ),
+        )
+
+    @classmethod
+    def cached(
+        cls,
+        clauses: Sequence[Clause],
+        *,
+        cache_dir: str | Path,
+        documents: Iterable[Any] = (),
+        candidates: int = 60,
+        semantic: bool = True,
+    ) -> ClauseIndex:
+        """Like the constructor, but loaded from ``cache_dir`` when these clauses (and
+        documents) were indexed there before by the same code; saved there if not."""
+        from bot.search import persist
+
+        docs = list(documents)
+        on = _semantic_on(semantic)
+        key = persist.clauses_key(clauses, docs, candidates=candidates, semantic=on)
+        return persist.load_or_build(
+            cache_dir,
+            key,
+            lambda alloc: cls(
+                clauses, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
+            ),
+        )
 
     # ------------------------------------------------------------------ query
 

@@ -1,0 +1,155 @@
+"""The persisted clause index: a cache hit answers exactly as a fresh build does."""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from bot.documents import load_corpus
+from bot.search import ClauseIndex, persist
+from bot.search.evaluate import load_cases
+
+ROOT = Path(__file__).resolve().parents[1]
+QUERIES = [c.query for c in load_cases(ROOT / "tests" / "data" / "questions.tsv")] + [
+    "nucleer non-proliferaton",
+    "undersea cables",
+    "in:2012 Syria",
+    "next summit",
+    "where will they meet",
+]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return load_corpus(ROOT / "corpus").documents
+
+
+@pytest.fixture(scope="module")
+def fresh(docs):
+    return ClauseIndex.from_documents(docs)
+
+
+def _answers(index: ClauseIndex) -> list[object]:
+    out = []
+    for q in QUERIES:
+        r = index.search(q, limit=5)
+        out.append(
+            (
+                [h.to_json() for h in r.hits],
+                r.suggestion.to_json() if r.suggestion else None,
+                r.total,
+                r.corrections,
+                r.notes,
+                r.read_as,
+            )
+        )
+    return out
+
+
+def _entries(cache: Path) -> list[Path]:
+    return [p for p in cache.iterdir() if not p.name.startswith(".")]
+
+
+def test_cache_hit_answers_like_a_fresh_build_and_is_memory_mapped(docs, fresh, tmp_path):
+    built = ClauseIndex.from_documents(docs, cache_dir=tmp_path)  # miss: built, saved, loaded
+    assert len(_entries(tmp_path)) == 1
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path)  # hit
+    expected = _answers(fresh)
+    assert _answers(built) == expected
+    assert _answers(loaded) == expected
+    assert list(loaded.clauses) == list(fresh.clauses)
+    some = fresh.clauses[17].clause_id
+    assert loaded.get(some) == fresh.get(some)
+    assert loaded.context(some) == fresh.context(some)
+    for arr in (loaded.semantic.full, loaded.semantic.coarse, loaded.lexical._post_docs):
+        assert isinstance(arr, np.memmap) and not arr.flags.writeable
+    assert isinstance(loaded.clauses, persist.ClauseColumns)
+
+
+def test_words_only_index_is_cached_apart(docs, tmp_path):
+    words = ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
+    again = ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
+    assert words.semantic is None and again.semantic is None
+    both = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    assert both.semantic is not None
+    assert len(_entries(tmp_path)) == 2
+
+
+def test_a_changed_document_or_code_version_misses(docs, tmp_path, monkeypatch):
+    from dataclasses import replace
+
+    base = persist.documents_key(docs, semantic=True)
+    edited = [replace(docs[0], body=docs[0].body + " A new closing sentence."), *docs[1:]]
+    retitled = [replace(docs[0], title=docs[0].title + " (corrected)"), *docs[1:]]
+    assert persist.documents_key(edited, semantic=True) != base
+    assert persist.documents_key(retitled, semantic=True) != base
+    monkeypatch.setattr(persist, "INDEX_FORMAT", persist.INDEX_FORMAT + 1)
+    assert persist.documents_key(docs, semantic=True) != base
+    monkeypatch.undo()
+
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
+    index = ClauseIndex.from_documents(edited, cache_dir=tmp_path, semantic=False)
+    assert len(_entries(tmp_path)) == 2
+    assert index.search("A new closing sentence", limit=1).hits[0].clause.doc_id == docs[0].doc_id
+
+
+@pytest.mark.parametrize("damage", ["truncate", "garbage-meta", "wrong-key"])
+def test_a_corrupt_cache_is_rebuilt_not_crashed_on(docs, fresh, tmp_path, caplog, damage):
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    (entry,) = _entries(tmp_path)
+    if damage == "truncate":
+        path = entry / "sem_full.npy"
+        path.write_bytes(path.read_bytes()[:1000])
+    elif damage == "garbage-meta":
+        (entry / "meta.json").write_text("{not json")
+    else:
+        meta = (entry / "meta.json").read_text().replace('"key": "', '"key": "x', 1)
+        (entry / "meta.json").write_text(meta)
+    with caplog.at_level(logging.WARNING, logger="bot.search.persist"):
+        index = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    assert [r.message for r in caplog.records if "unusable" in r.message]
+    assert _answers(index) == _answers(fresh)
+    (rebuilt,) = _entries(tmp_path)
+    assert persist.load(rebuilt, persist.documents_key(docs, candidates=60, semantic=True))
+
+
+def _build_in_child(cache: str, corpus: str, out: multiprocessing.Queue) -> None:
+    index = ClauseIndex.from_documents(load_corpus(corpus).documents, cache_dir=cache)
+    out.put(index.search("Syria", limit=1).hits[0].clause.clause_id)
+
+
+def test_two_processes_building_at_once_end_with_one_valid_cache(docs, fresh, tmp_path):
+    ctx = multiprocessing.get_context("spawn")
+    out = ctx.Queue()
+    procs = [
+        ctx.Process(target=_build_in_child, args=(str(tmp_path), str(ROOT / "corpus"), out))
+        for _ in range(2)
+    ]
+    for p in procs:
+        p.start()
+    for p in procs:
+        p.join(120)
+        assert p.exitcode == 0
+    want = fresh.search("Syria", limit=1).hits[0].clause.clause_id
+    assert [out.get(timeout=5), out.get(timeout=5)] == [want, want]
+    assert len(_entries(tmp_path)) == 1
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".build-")]
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    assert _answers(loaded) == _answers(fresh)
+
+
+def test_clause_key_covers_every_clause(fresh, tmp_path):
+    from dataclasses import replace
+
+    clauses = list(fresh.clauses)
+    key = persist.clauses_key(clauses, semantic=False)
+    changed = [*clauses[:-1], replace(clauses[-1], text=clauses[-1].text + "!")]
+    assert persist.clauses_key(changed, semantic=False) != key
+    a = ClauseIndex.cached(clauses, cache_dir=tmp_path, semantic=False)
+    b = ClauseIndex.cached(clauses, cache_dir=tmp_path, semantic=False)
+    assert isinstance(b.clauses, persist.ClauseColumns) and len(a) == len(b) == len(clauses)
+    assert b.search("Syria").hits == a.search("Syria").hits
