@@ -55,6 +55,7 @@ ENV_VARS = (
     "BRIEFBOT_HTTP_MAX_CONNECTIONS",
     "BRIEFBOT_SHUTDOWN_GRACE",
     "BRIEFBOT_WEB_WORKERS",
+    "BRIEFBOT_INDEX_CACHE",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -192,6 +193,16 @@ def parse_kinds(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def _index_cache(value: str | None, xdg: str | None) -> Path | None:
+    """``BRIEFBOT_INDEX_CACHE``: a directory, ``off``, or unset for the user cache dir."""
+    if value and value.lower() in {"off", "none", "0", "false"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    xdg = xdg or os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg or Path.home() / ".cache") / "briefbot" / "index"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Validated configuration. Build with :meth:`from_env`."""
@@ -227,6 +238,8 @@ class Settings:
     shutdown_grace: int = 20
     #: HTTP mode: processes serving the port (forked after the index is built).
     web_workers: int = 1
+    #: Where the built search index is kept between starts (None: never kept).
+    index_cache: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -283,6 +296,7 @@ class Settings:
             "reminder_kinds": parse_kinds(get("BRIEFBOT_REMINDER_KINDS") or ",".join(ITEM_KINDS)),
             "grace": grace,
             "log_level": level,
+            "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), get("XDG_CACHE_HOME")),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

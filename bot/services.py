@@ -155,7 +155,7 @@ def build_services(
     server starts (and searches) while its database is down.
     """
     corpus = load_corpus(settings.corpus_dir)
-    index = ClauseIndex.from_documents(corpus.documents)
+    index = ClauseIndex.from_documents(corpus.documents, cache_dir=settings.index_cache)
     commitments = extract_all(
         corpus.documents, index.clauses, settings.corpus_dir / CURATED_FILE, corpus.warnings
     )

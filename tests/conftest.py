@@ -14,6 +14,20 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))  # `import fakeslack` f
 from paths import CORPUS
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _index_cache_in_tmp(tmp_path_factory):
+    """Built search indexes go to a per-session directory, never the user's cache."""
+    import os
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
+
+
 @pytest.fixture(scope="session")
 def corpus():
     from bot.documents import load_corpus
