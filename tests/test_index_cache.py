@@ -153,3 +153,28 @@ def test_clause_key_covers_every_clause(fresh, tmp_path):
     b = ClauseIndex.cached(clauses, cache_dir=tmp_path, semantic=False)
     assert isinstance(b.clauses, persist.ClauseColumns) and len(a) == len(b) == len(clauses)
     assert b.search("Syria").hits == a.search("Syria").hits
+
+
+def test_clause_flags_match_the_regular_expressions(fresh):
+    """The substring shortcuts in _clause_flags never change a flag."""
+    from dataclasses import replace
+
+    from bot.search.index import _MONTH, _PLACE, _YEAR, _clause_flags, _looks_ahead
+
+    base = fresh.clauses[0]
+    odd = [
+        "\u017foon we meet",
+        "in 2031 the \u212aelvin WEEK",
+        "We will meet NEXT",
+        "at Geneva",
+        "the \u017feptember",
+        "\u0131t \u0131s",
+        "1999 2020 \u0662\u0660\u0662\u0660",
+        "Looking Forward to it",
+    ]
+    clauses = [*fresh.clauses, *(replace(base, text=t) for t in odd)]
+    ahead, dated, place = _clause_flags(clauses)
+    assert ahead.tolist() == [_looks_ahead(c) for c in clauses]
+    assert dated.tolist() == [bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in clauses]
+    assert place.tolist() == [bool(_PLACE.search(c.text)) for c in clauses]
+    assert ahead.any() and dated.any() and place.any()

@@ -128,6 +128,42 @@ def _looks_ahead(clause: Clause) -> bool:
     return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
+# Cheap substring tests that every match of these patterns passes (lower-cased text),
+# so most clauses skip the regular expressions. Characters that match an ASCII letter
+# under re.I without lower-casing to it (long s, Kelvin sign, dotless and dotted i)
+# send a text to the expressions anyway.
+_FORWARD_HINTS = ("next", "upcoming", "will ", "look", "to be held")
+_MONTH_HINTS = (
+    *"jan feb mar apr may jun jul aug sep oct nov dec day week month year soon".split(),
+    "early date",
+)
+_CASE_ODD = ("\u017f", "\u212a", "\u0131", "\u0130")
+
+
+def _hinted(text: str, low: str, hints: Sequence[str]) -> bool:
+    return any(h in low for h in hints) or (
+        not text.isascii() and any(ch in text for ch in _CASE_ODD)
+    )
+
+
+def _clause_flags(clauses: Sequence[Clause]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place."""
+    n = len(clauses)
+    ahead = np.zeros(n, dtype=bool)
+    dated = np.zeros(n, dtype=bool)
+    place = np.zeros(n, dtype=bool)
+    for i, c in enumerate(clauses):
+        text = c.text
+        low = text.lower()
+        years = _YEAR.findall(text) if ("19" in text or "20" in text) else []
+        forward = _hinted(text, low, _FORWARD_HINTS) and _FORWARD.search(text)
+        year = c.doc_date.year if c.doc_date else None
+        ahead[i] = bool(forward) or bool(year and any(int(y) > year for y in years))
+        dated[i] = bool(years) or bool(_hinted(text, low, _MONTH_HINTS) and _MONTH.search(text))
+        place[i] = ("in " in text or "at " in text) and bool(_PLACE.search(text))
+    return ahead, dated, place
+
+
 def _semantic_on(wanted: bool) -> bool:
     """Whether an index built now has the semantic signal (asked for and installed)."""
     if not wanted:
@@ -197,17 +233,7 @@ class ClauseIndex:
         tokens = WordTokens.of(self._norm)
         self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words, tokens=tokens)
         # What "next", "when" and "where" questions look for, per clause.
-        self._ahead = np.fromiter(
-            (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
-        )
-        self._dated = np.fromiter(
-            (bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in self.clauses),
-            dtype=bool,
-            count=len(self.clauses),
-        )
-        self._place = np.fromiter(
-            (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
-        )
+        self._ahead, self._dated, self._place = _clause_flags(self.clauses)
         self._parties = sorted(parties)
         self.reader = QueryReader(parties)
         self._aliases = alias_words()
