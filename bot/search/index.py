@@ -128,39 +128,41 @@ def _looks_ahead(clause: Clause) -> bool:
     return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
-# Cheap substring tests that every match of these patterns passes (lower-cased text),
-# so most clauses skip the regular expressions. Characters that match an ASCII letter
-# under re.I without lower-casing to it (long s, Kelvin sign, dotless and dotted i)
-# send a text to the expressions anyway.
-_FORWARD_HINTS = ("next", "upcoming", "will ", "look", "to be held")
-_MONTH_HINTS = (
-    *"jan feb mar apr may jun jul aug sep oct nov dec day week month year soon".split(),
-    "early date",
-)
-_CASE_ODD = ("\u017f", "\u212a", "\u0131", "\u0130")
+def _clause_flags(
+    clauses: Sequence[Clause], chunk: int = 4096
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place.
 
-
-def _hinted(text: str, low: str, hints: Sequence[str]) -> bool:
-    return any(h in low for h in hints) or (
-        not text.isascii() and any(ch in text for ch in _CASE_ODD)
-    )
-
-
-def _clause_flags(clauses: Sequence[Clause]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place."""
+    The expressions run over many clauses joined by newlines at once (none of them
+    can match across a newline), each match credited to the clause it starts in."""
     n = len(clauses)
     ahead = np.zeros(n, dtype=bool)
     dated = np.zeros(n, dtype=bool)
     place = np.zeros(n, dtype=bool)
-    for i, c in enumerate(clauses):
-        text = c.text
-        low = text.lower()
-        years = _YEAR.findall(text) if ("19" in text or "20" in text) else []
-        forward = _hinted(text, low, _FORWARD_HINTS) and _FORWARD.search(text)
-        year = c.doc_date.year if c.doc_date else None
-        ahead[i] = bool(forward) or bool(year and any(int(y) > year for y in years))
-        dated[i] = bool(years) or bool(_hinted(text, low, _MONTH_HINTS) and _MONTH.search(text))
-        place[i] = ("in " in text or "at " in text) and bool(_PLACE.search(text))
+    for lo in range(0, n, chunk):
+        part = clauses[lo : lo + chunk]
+        texts = [c.text for c in part]
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        np.cumsum(np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts)), out=starts[1:])
+        joined = "\n".join(texts)
+
+        def owners(pattern: re.Pattern[str], joined: str = joined, starts: Any = starts) -> Any:
+            at = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
+            return np.searchsorted(starts, at, side="right") - 1
+
+        ahead[lo + owners(_FORWARD)] = True
+        found = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(joined)]
+        if found:
+            pos, years = np.asarray(found, dtype=np.int64).T
+            own = np.searchsorted(starts, pos, side="right") - 1
+            doc_year = np.fromiter(
+                (c.doc_date.year if c.doc_date else 0 for c in part), np.int64, len(part)
+            )
+            dated[lo + own] = True
+            later = (doc_year[own] > 0) & (years > doc_year[own])
+            ahead[lo + own[later]] = True
+        dated[lo + owners(_MONTH)] = True
+        place[lo + owners(_PLACE)] = True
     return ahead, dated, place
 
 

@@ -43,6 +43,14 @@ PREFIX_LIMIT = 6
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
 
 
+class _Ids(dict[str, int]):
+    """Word -> id, a new word getting the next id on first lookup."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = n = len(self)
+        return n
+
+
 @dataclass
 class WordTokens:
     """The normalised texts as word ids: distinct words (first-occurrence order), every
@@ -55,14 +63,14 @@ class WordTokens:
     @classmethod
     def of(cls, texts: Sequence[str], chunk: int = 1 << 20) -> WordTokens:
         """Split every text on spaces once (the ids in numpy chunks, not Python lists)."""
-        ids: dict[str, int] = {}
+        ids = _Ids()
         starts = np.zeros(len(texts) + 1, dtype=np.int64)
         parts: list[np.ndarray] = []
         buf: list[int] = []
         total = 0
         for i, t in enumerate(texts):
             words = t.split()
-            buf.extend([ids.setdefault(w, len(ids)) for w in words])
+            buf.extend([ids[w] for w in words])
             total += len(words)
             starts[i + 1] = total
             if len(buf) >= chunk:
