@@ -174,6 +174,11 @@ def test_clause_flags_match_the_regular_expressions(fresh):
     ]
     clauses = [*fresh.clauses, *(replace(base, text=t) for t in odd)]
     ahead, dated, place = _clause_flags(clauses)
+    assert [f.tolist() for f in _clause_flags(clauses, chunk=3)] == [
+        ahead.tolist(),
+        dated.tolist(),
+        place.tolist(),
+    ]
     assert ahead.tolist() == [_looks_ahead(c) for c in clauses]
     assert dated.tolist() == [bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in clauses]
     assert place.tolist() == [bool(_PLACE.search(c.text)) for c in clauses]

@@ -16,6 +16,7 @@ A search runs in five steps, one module each:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -128,13 +129,39 @@ def _looks_ahead(clause: Clause) -> bool:
     return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
+# Words every match of these (case-blind) expressions contains, lower case: only the
+# clauses that contain one are searched. Characters that match an ASCII letter under
+# re.I without lower-casing to it (long s, Kelvin sign, dotless and dotted i) send
+# their clauses to the expressions anyway.
+_FORWARD_KEYS = ("next", "upcoming", "will ", "look", "to be held")
+_MONTH_KEYS = (
+    *"january february march april may june july august september october november".split(),
+    *"december day week month year soon".split(),
+    "early date",
+)
+_CASE_ODD = re.compile("[\u017f\u212a\u0131\u0130]")
+
+
+def _containing(hay: str, bounds: list[int], keys: Sequence[str]) -> np.ndarray:
+    """Which texts (``hay[bounds[k]:bounds[k+1]]``) contain one of ``keys``."""
+    found = np.zeros(len(bounds) - 1, dtype=bool)
+    last = len(bounds) - 1
+    for key in keys:
+        i = hay.find(key)
+        while i != -1:
+            k = bisect.bisect_right(bounds, i) - 1
+            found[k] = True
+            i = hay.find(key, bounds[k + 1]) if k + 1 < last else -1
+    return found
+
+
 def _clause_flags(
     clauses: Sequence[Clause], chunk: int = 4096
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place.
 
-    The expressions run over many clauses joined by newlines at once (none of them
-    can match across a newline), each match credited to the clause it starts in."""
+    Clauses are joined by newlines a chunk at a time (no expression matches across a
+    newline); the expressions run only on clauses that contain a word they need."""
     n = len(clauses)
     ahead = np.zeros(n, dtype=bool)
     dated = np.zeros(n, dtype=bool)
@@ -142,27 +169,32 @@ def _clause_flags(
     for lo in range(0, n, chunk):
         part = clauses[lo : lo + chunk]
         texts = [c.text for c in part]
-        starts = np.zeros(len(texts) + 1, dtype=np.int64)
-        np.cumsum(np.fromiter((len(t) + 1 for t in texts), np.int64, len(texts)), out=starts[1:])
+        bounds = [0]
+        for t in texts:
+            bounds.append(bounds[-1] + len(t) + 1)
         joined = "\n".join(texts)
-
-        def owners(pattern: re.Pattern[str], joined: str = joined, starts: Any = starts) -> Any:
-            at = np.fromiter((m.start() for m in pattern.finditer(joined)), dtype=np.int64)
-            return np.searchsorted(starts, at, side="right") - 1
-
-        ahead[lo + owners(_FORWARD)] = True
-        found = [(m.start(), int(m.group(1))) for m in _YEAR.finditer(joined)]
-        if found:
-            pos, years = np.asarray(found, dtype=np.int64).T
-            own = np.searchsorted(starts, pos, side="right") - 1
-            doc_year = np.fromiter(
-                (c.doc_date.year if c.doc_date else 0 for c in part), np.int64, len(part)
-            )
-            dated[lo + own] = True
-            later = (doc_year[own] > 0) & (years > doc_year[own])
-            ahead[lo + own[later]] = True
-        dated[lo + owners(_MONTH)] = True
-        place[lo + owners(_PLACE)] = True
+        low = joined.lower()
+        if len(low) != len(joined):
+            maybe_forward = maybe_month = np.ones(len(part), dtype=bool)
+        else:
+            maybe_forward = _containing(low, bounds, _FORWARD_KEYS)
+            maybe_month = _containing(low, bounds, _MONTH_KEYS)
+            if not joined.isascii():
+                for m in _CASE_ODD.finditer(joined):
+                    k = bisect.bisect_right(bounds, m.start()) - 1
+                    maybe_forward[k] = maybe_month[k] = True
+        maybe_year = _containing(joined, bounds, ("19", "20"))
+        for k in np.flatnonzero(maybe_forward | maybe_year | maybe_month).tolist():
+            text = texts[k]
+            years = _YEAR.findall(text) if maybe_year[k] else []
+            if maybe_forward[k] and _FORWARD.search(text):
+                ahead[lo + k] = True
+            elif years and (when := part[k].doc_date):
+                ahead[lo + k] = any(int(y) > when.year for y in years)
+            dated[lo + k] = bool(years) or bool(maybe_month[k] and _MONTH.search(text))
+        at = [m.start() for m in _PLACE.finditer(joined)]
+        if at:
+            place[lo + np.searchsorted(bounds, at, side="right") - 1] = True
     return ahead, dated, place
 
 

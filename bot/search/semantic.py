@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import itertools
 import logging
+import mmap
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from functools import cache
@@ -68,6 +69,29 @@ _CHUNK = 1 << 16
 _BATCH_ROWS = 1 << 16
 
 Alloc = Callable[[str, tuple[int, ...], Any], np.ndarray]
+
+
+#: Clause rows per block when pooling.
+_ROWS = 1 << 16
+
+
+def _release(arr: np.ndarray, first: int, last: int) -> None:
+    """Write rows ``first:last`` of a memory-mapped array out and drop them from RSS."""
+    mm = getattr(arr, "_mmap", None)
+    if not isinstance(arr, np.memmap) or mm is None or not hasattr(mm, "madvise"):
+        return
+    row = arr.strides[0]
+    base = arr.offset % mmap.ALLOCATIONGRANULARITY  # where the data starts in the map
+    start = base + first * row
+    page = mmap.PAGESIZE
+    lo = start - start % page
+    hi = base + last * row
+    if last < len(arr):
+        hi -= hi % page  # keep the page shared with the next block
+    if hi <= lo:
+        return
+    mm.flush(lo, hi - lo)
+    mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
@@ -171,13 +195,20 @@ class SemanticIndex:
         self.full = make("full", (n, dim), np.float16)
         self.coarse = make("coarse", (n, COARSE_DIM), np.float32)
         lengths = np.diff(tok.starts)
-        order = np.argsort(lengths, kind="stable")
         pad = len(wlen)
-        for lo, hi, rows in _padded(lengths[order], tok.starts[order], tok.wids, pad=pad):
-            vecs = _normalise_rows(word_sums[rows].sum(axis=1))
-            at = order[lo:hi]
-            self.full[at] = vecs
-            self.coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+        # Clauses a block of rows at a time (sorted by length inside the block, so the
+        # padding stays small); rows written to a memory-mapped file are handed back
+        # to the page cache after each block, so they do not pile up in this process.
+        for first in range(0, n, _ROWS):
+            last = min(n, first + _ROWS)
+            order = first + np.argsort(lengths[first:last], kind="stable")
+            for lo, hi, rows in _padded(lengths[order], tok.starts[order], tok.wids, pad=pad):
+                vecs = _normalise_rows(word_sums[rows].sum(axis=1))
+                at = order[lo:hi]
+                self.full[at] = vecs
+                self.coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+            for arr in (self.full, self.coarse):
+                _release(arr, first, last)
 
     def _attach(self, model: Any) -> None:
         self._model = model
