@@ -183,3 +183,24 @@ def test_clause_flags_match_the_regular_expressions(fresh):
     assert dated.tolist() == [bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in clauses]
     assert place.tolist() == [bool(_PLACE.search(c.text)) for c in clauses]
     assert ahead.any() and dated.any() and place.any()
+
+
+def test_build_services_loads_the_persisted_index(tmp_path):
+    from bot.config import Settings
+    from bot.services import build_services
+
+    settings = Settings.from_env(
+        {"BRIEFBOT_CORPUS": str(ROOT / "corpus"), "BRIEFBOT_INDEX_CACHE": str(tmp_path)}
+    )
+    first = build_services(settings, with_store=False)
+    assert len(_entries(tmp_path)) == 1
+    second = build_services(settings, with_store=False)
+    assert isinstance(second.index.clauses, persist.ClauseColumns)
+    assert [c.id for c in second.commitments] == [c.id for c in first.commitments]
+    assert second.index.search("Syria").hits == first.index.search("Syria").hits
+    off = Settings.from_env(
+        {"BRIEFBOT_CORPUS": str(ROOT / "corpus"), "BRIEFBOT_INDEX_CACHE": "off"}
+    )
+    assert not isinstance(
+        build_services(off, with_store=False).index.clauses, persist.ClauseColumns
+    )
