@@ -80,9 +80,9 @@ class WordTokens:
         return cls(list(ids), np.concatenate(parts), starts)
 
     def owners(self) -> np.ndarray:
-        """The text each word id belongs to (int64, aligned with ``wids``)."""
+        """The text each word id belongs to (int32, aligned with ``wids``)."""
         n = len(self.starts) - 1
-        return np.repeat(np.arange(n, dtype=np.int64), np.diff(self.starts))
+        return np.repeat(np.arange(n, dtype=np.int32), np.diff(self.starts))
 
 
 @dataclass
@@ -148,7 +148,10 @@ class LexicalIndex:
                 a, b2 = term[:k], term[k:]
                 if a in vocab and b2 in vocab and a not in STOP_WORDS:
                     joins[vocab[a] * len(vocab) + vocab[b2]] = tid
-        key_parts = [tids.astype(np.int64) * max(self.n, 1) + owner]
+        first_key = tids.astype(np.int64)
+        first_key *= max(self.n, 1)
+        first_key += owner
+        key_parts = [first_key]
         if joins and len(tids) > 1:
             known = np.fromiter(joins, dtype=np.int64, count=len(joins))
             joined = np.fromiter(joins.values(), dtype=np.int64, count=len(joins))
@@ -161,7 +164,7 @@ class LexicalIndex:
             hit = np.isin(pair, known)
             at = np.searchsorted(known, pair[hit])
             key_parts.append(joined[at] * max(self.n, 1) + owner[pos[hit]])
-        del tids, owner
+        del tids, owner, first_key
         self._vocab = vocab
         self._terms = terms
         n = max(self.n, 1)

@@ -139,7 +139,7 @@ class StringColumn(Sequence[str]):
         for s in strings:
             data += s.encode()
             offsets.append(len(data))
-        return cls(np.frombuffer(bytes(data), dtype=np.uint8), np.asarray(offsets, np.int64))
+        return cls(np.frombuffer(data, dtype=np.uint8), np.asarray(offsets, np.int64))
 
     def __len__(self) -> int:
         return len(self.offsets) - 1

@@ -94,6 +94,26 @@ def _release(arr: np.ndarray, first: int, last: int) -> None:
     mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
 
 
+#: Clauses summed together (their accumulators stay in the CPU cache).
+_SUM_ROWS = 256
+
+
+def _sum_words(
+    word_sums: np.ndarray, wids: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Each text's sum of its words' vectors, texts given by ascending ``lengths``: one
+    gather and add per word position, over the texts that are long enough."""
+    acc = np.zeros((len(starts), word_sums.shape[1]), dtype=np.float32)
+    buf = np.empty_like(acc)
+    width = int(lengths.max(initial=0))
+    for j in range(width):
+        k0 = int(np.searchsorted(lengths, j, side="right"))
+        part = buf[: len(starts) - k0]
+        np.take(word_sums, wids[starts[k0:] + j], axis=0, out=part)
+        acc[k0:] += part
+    return acc
+
+
 def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
     """Indices ``starts[k] .. starts[k] + counts[k] - 1`` for every k, end to end."""
     total = int(counts.sum())
@@ -195,16 +215,15 @@ class SemanticIndex:
         self.full = make("full", (n, dim), np.float16)
         self.coarse = make("coarse", (n, COARSE_DIM), np.float32)
         lengths = np.diff(tok.starts)
-        pad = len(wlen)
         # Clauses a block of rows at a time (sorted by length inside the block, so the
         # padding stays small); rows written to a memory-mapped file are handed back
         # to the page cache after each block, so they do not pile up in this process.
         for first in range(0, n, _ROWS):
             last = min(n, first + _ROWS)
             order = first + np.argsort(lengths[first:last], kind="stable")
-            for lo, hi, rows in _padded(lengths[order], tok.starts[order], tok.wids, pad=pad):
-                vecs = _normalise_rows(word_sums[rows].sum(axis=1))
-                at = order[lo:hi]
+            for lo in range(0, len(order), _SUM_ROWS):
+                at = order[lo : lo + _SUM_ROWS]
+                vecs = _normalise_rows(_sum_words(word_sums, tok.wids, tok.starts[at], lengths[at]))
                 self.full[at] = vecs
                 self.coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
             for arr in (self.full, self.coarse):
