@@ -88,8 +88,11 @@ def test_a_changed_document_or_code_version_misses(docs, tmp_path, monkeypatch):
     assert persist.documents_key(edited, semantic=True) != base
     assert persist.documents_key(retitled, semantic=True) != base
     monkeypatch.setattr(persist, "INDEX_FORMAT", persist.INDEX_FORMAT + 1)
+    persist.code_version.cache_clear()
     assert persist.documents_key(docs, semantic=True) != base
     monkeypatch.undo()
+    persist.code_version.cache_clear()
+    assert persist.documents_key(docs, semantic=True) == base
 
     ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
     index = ClauseIndex.from_documents(edited, cache_dir=tmp_path, semantic=False)

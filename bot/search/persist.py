@@ -22,6 +22,7 @@ import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
+from functools import cache
 from pathlib import Path
 from typing import Any, overload
 
@@ -53,8 +54,10 @@ _SOURCES = ("search/*.py", "clean.py", "clauses.py")
 # --------------------------------------------------------------------------- keys
 
 
+@cache
 def code_version() -> str:
-    """Format, package version and a hash of the modules that build the index."""
+    """Format, package version and a hash of the modules that build the index (read
+    once per process: the code that runs is the code that was imported)."""
     import bot
 
     root = Path(bot.__file__).resolve().parent
