@@ -207,3 +207,17 @@ def test_build_services_loads_the_persisted_index(tmp_path):
     assert not isinstance(
         build_services(off, with_store=False).index.clauses, persist.ClauseColumns
     )
+
+
+def test_postings_do_not_depend_on_the_block_size(fresh, monkeypatch):
+    """Terms are counted a block of clauses at a time; any block size, same lists."""
+    from bot.search import lexical
+
+    texts = list(fresh._norm)
+    whole = lexical.LexicalIndex(texts, fresh._clause_doc)
+    monkeypatch.setattr(lexical, "_BLOCK", 7)
+    blocks = lexical.LexicalIndex(texts, fresh._clause_doc)
+    assert whole.terms == blocks.terms == fresh.lexical.terms
+    for name in ("_weights", "_post_docs", "_offsets", "_df", "_idf"):
+        assert np.array_equal(getattr(whole, name), getattr(blocks, name)), name
+        assert np.array_equal(getattr(whole, name), getattr(fresh.lexical, name)), name

@@ -32,6 +32,8 @@ from bot.search.words import STOP_WORDS, deletes, english_words, is_english, ste
 
 __all__ = ["LexicalIndex", "LexicalMatch", "WordTokens", "rerank"]
 
+#: Clauses per block when counting terms.
+_BLOCK = 1 << 16
 #: How much a word found only in a document's title or parties counts.
 METADATA_WEIGHT = 0.9
 #: Added to a meaning neighbour's cosine when it stands in for a query word.
@@ -133,9 +135,7 @@ class LexicalIndex:
             dtype=np.int32,
             count=len(tok.words),
         )
-        tids = wid_term[tok.wids]
         lengths = np.diff(tok.starts).astype(np.float32)
-        owner = tok.owners()
         # Words split by a stray space in the source ("mechan ism") also index as
         # the joined word when that word exists elsewhere in the corpus: the pairs
         # (a, b) that join into a corpus word, from the vocabulary, then looked up.
@@ -148,40 +148,53 @@ class LexicalIndex:
                 a, b2 = term[:k], term[k:]
                 if a in vocab and b2 in vocab and a not in STOP_WORDS:
                     joins[vocab[a] * len(vocab) + vocab[b2]] = tid
-        first_key = tids.astype(np.int64)
-        first_key *= max(self.n, 1)
-        first_key += owner
-        key_parts = [first_key]
-        if joins and len(tids) > 1:
-            known = np.fromiter(joins, dtype=np.int64, count=len(joins))
-            joined = np.fromiter(joins.values(), dtype=np.int64, count=len(joins))
-            order = np.argsort(known)
-            known, joined = known[order], joined[order]
-            opens = np.zeros(len(vocab), dtype=bool)  # terms that start some join
-            opens[known // len(vocab)] = True
-            pos = np.flatnonzero(opens[tids[:-1]] & (owner[:-1] == owner[1:]))
-            pair = tids[pos].astype(np.int64) * len(vocab) + tids[pos + 1]
-            hit = np.isin(pair, known)
-            at = np.searchsorted(known, pair[hit])
-            key_parts.append(joined[at] * max(self.n, 1) + owner[pos[hit]])
-        del tids, owner, first_key
+        known = np.fromiter(joins, dtype=np.int64, count=len(joins))
+        joined = np.fromiter(joins.values(), dtype=np.int64, count=len(joins))
+        order = np.argsort(known)
+        known, joined = known[order], joined[order]
+        opens = np.zeros(len(vocab), dtype=bool)  # terms that start some join
+        opens[known // max(len(vocab), 1)] = True
         self._vocab = vocab
         self._terms = terms
         n = max(self.n, 1)
-        key = np.concatenate(key_parts) if len(key_parts) > 1 else key_parts[0]
-        del key_parts
-        if len(key):
+        # (term, clause, count) for each term in each clause, a block of clauses at a
+        # time (small sorts, small temporaries), then ordered by term: the CSR lists.
+        t_parts: list[np.ndarray] = []
+        d_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        for lo in range(0, self.n, _BLOCK):
+            hi = min(self.n, lo + _BLOCK)
+            span = hi - lo
+            tids = wid_term[tok.wids[tok.starts[lo] : tok.starts[hi]]]
+            owner = np.repeat(np.arange(span, dtype=np.int32), np.diff(tok.starts[lo : hi + 1]))
+            key = tids.astype(np.int64)
+            key *= span
+            key += owner
+            if len(known) and len(tids) > 1:
+                pos = np.flatnonzero(opens[tids[:-1]] & (owner[:-1] == owner[1:]))
+                pair = tids[pos].astype(np.int64) * len(vocab) + tids[pos + 1]
+                hit = np.isin(pair, known)
+                at = np.searchsorted(known, pair[hit])
+                key = np.concatenate([key, joined[at] * span + owner[pos[hit]]])
+            if not len(key):
+                continue
             key.sort()
             first = np.empty(len(key), dtype=bool)
             first[0] = True
             np.not_equal(key[1:], key[:-1], out=first[1:])
             uniq = key[first]
-            starts = np.flatnonzero(first)
-            tf = np.diff(np.append(starts, len(key)))
-            del key, first, starts
-            t_of = (uniq // n).astype(np.int32)
-            d_of = (uniq % n).astype(np.int32)
-            del uniq
+            tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int64))
+            t_parts.append((uniq // span).astype(np.int32))
+            d_parts.append((uniq % span + lo).astype(np.int32))
+        if t_parts:
+            t_of = np.concatenate(t_parts)
+            del t_parts
+            order = np.argsort(t_of, kind="stable")  # clauses stay in order within a term
+            t_of = t_of[order]
+            d_of = np.concatenate(d_parts)[order]
+            del d_parts
+            tf = np.concatenate(tf_parts)[order]
+            del tf_parts, order
         else:
             t_of = d_of = np.zeros(0, dtype=np.int32)
             tf = np.zeros(0, dtype=np.int64)
