@@ -183,7 +183,7 @@ class LexicalIndex:
             first[0] = True
             np.not_equal(key[1:], key[:-1], out=first[1:])
             uniq = key[first]
-            tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int64))
+            tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int32))
             t_parts.append((uniq // span).astype(np.int32))
             d_parts.append((uniq % span + lo).astype(np.int32))
         if t_parts:
@@ -191,13 +191,16 @@ class LexicalIndex:
             del t_parts
             order = np.argsort(t_of, kind="stable")  # clauses stay in order within a term
             t_of = t_of[order]
-            d_of = np.concatenate(d_parts)[order]
+            d_of = np.concatenate(d_parts)
             del d_parts
-            tf = np.concatenate(tf_parts)[order]
-            del tf_parts, order
+            d_of = d_of[order]
+            tf = np.concatenate(tf_parts)
+            del tf_parts
+            tf = tf[order]
+            del order
         else:
             t_of = d_of = np.zeros(0, dtype=np.int32)
-            tf = np.zeros(0, dtype=np.int64)
+            tf = np.zeros(0, dtype=np.int32)
         df = np.bincount(t_of, minlength=len(vocab)).astype(np.float32)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if len(lengths) else 1.0
