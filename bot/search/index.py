@@ -140,6 +140,7 @@ _MONTH_KEYS = (
     "early date",
 )
 _CASE_ODD = re.compile("[\u017f\u212a\u0131\u0130]")
+_PLACE_PREFIXES = (re.compile("in (?:the )?[A-Z]"), re.compile("at (?:the )?[A-Z]"))
 
 
 def _containing(hay: str, bounds: list[int], keys: Sequence[str]) -> np.ndarray:
@@ -192,9 +193,15 @@ def _clause_flags(
             elif years and (when := part[k].doc_date):
                 ahead[lo + k] = any(int(y) > when.year for y in years)
             dated[lo + k] = bool(years) or bool(maybe_month[k] and _MONTH.search(text))
-        at = [m.start() for m in _PLACE.finditer(joined)]
-        if at:
-            place[lo + np.searchsorted(bounds, at, side="right") - 1] = True
+        # A place needs "in " or "at " (maybe "the ") before a capital: two scans
+        # with a literal start (fast), then the expression on those clauses only.
+        near: set[int] = set()
+        for prefix in _PLACE_PREFIXES:
+            for m in prefix.finditer(joined):
+                near.add(bisect.bisect_right(bounds, m.start()) - 1)
+        for k in near:
+            if _PLACE.search(texts[k]):
+                place[lo + k] = True
     return ahead, dated, place
 
 
