@@ -221,3 +221,13 @@ def test_postings_do_not_depend_on_the_block_size(fresh, monkeypatch):
     for name in ("_weights", "_post_docs", "_offsets", "_df", "_idf"):
         assert np.array_equal(getattr(whole, name), getattr(blocks, name)), name
         assert np.array_equal(getattr(whole, name), getattr(fresh.lexical, name)), name
+
+
+def test_an_unusable_cache_directory_builds_in_memory(docs, fresh, tmp_path, caplog):
+    blocker = tmp_path / "not-a-dir"
+    blocker.write_text("a file where the cache directory should be")
+    with caplog.at_level(logging.WARNING, logger="bot.search.persist"):
+        index = ClauseIndex.from_documents(docs, cache_dir=blocker / "index")
+    assert [r.message for r in caplog.records if "kept in memory" in r.message]
+    assert not isinstance(index.clauses, persist.ClauseColumns)
+    assert _answers(index) == _answers(fresh)

@@ -14,6 +14,7 @@ mismatched entry is logged once, set aside and rebuilt.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -425,11 +426,13 @@ def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any],
     if entry.is_dir():
         try:
             index = load(entry, key)
-            os.utime(entry)
-            return index
         except Exception as exc:
             log.warning("index cache %s unusable (%s); rebuilding", entry, exc)
             _set_aside(entry)
+        else:
+            with contextlib.suppress(OSError):  # a read-only cache is fine
+                os.utime(entry)  # recently used: kept when old entries are pruned
+            return index
     try:
         root.mkdir(parents=True, exist_ok=True)
         tmp = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
@@ -446,7 +449,7 @@ def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any],
         try:
             if not save(index, tmp, key):
                 return index
-        except OSError as exc:
+        except Exception as exc:  # a full disk, or a bug: the index itself is fine
             log.warning("index cache %s: could not write (%s); index kept in memory", root, exc)
             return index
         del index
@@ -457,7 +460,10 @@ def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any],
                 return load(entry, key)
             except Exception:
                 _set_aside(entry)
-                os.rename(tmp, entry)
+                try:
+                    os.rename(tmp, entry)
+                except OSError:  # still in the way: use ours (mappings outlive the files)
+                    return load(tmp, key)
         _prune(root, entry)
         return load(entry, key)
     finally:
