@@ -186,30 +186,35 @@ class LexicalIndex:
             tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int32))
             t_parts.append((uniq // span).astype(np.int32))
             d_parts.append((uniq % span + lo).astype(np.int32))
-        if t_parts:
-            t_of = np.concatenate(t_parts)
-            del t_parts
-            order = np.argsort(t_of, kind="stable")  # clauses stay in order within a term
-            t_of = t_of[order]
-            d_of = np.concatenate(d_parts)
-            del d_parts
-            d_of = d_of[order]
-            tf = np.concatenate(tf_parts)
-            del tf_parts
-            tf = tf[order]
-            del order
-        else:
-            t_of = d_of = np.zeros(0, dtype=np.int32)
-            tf = np.zeros(0, dtype=np.int32)
-        df = np.bincount(t_of, minlength=len(vocab)).astype(np.float32)
+        # CSR by counting: each term's postings start at its offset; the blocks (in
+        # clause order, sorted by term inside) are placed one after another, so
+        # clauses stay in order within a term. Weights are computed per block.
+        n_terms = len(vocab)
+        counts = np.zeros(n_terms, dtype=np.int64)
+        for t in t_parts:
+            counts += np.bincount(t, minlength=n_terms)
+        self._offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._offsets[1:])
+        df = counts.astype(np.float32)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if len(lengths) else 1.0
-        norm = self.k1 * (1 - self.b + self.b * lengths[d_of] / max(avgdl, 1.0))
-        tf32 = tf.astype(np.float32)
-        self._weights = (idf[t_of] * tf32 * (self.k1 + 1) / (tf32 + norm)).astype(np.float32)
-        self._post_docs = d_of
-        self._offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(t_of, minlength=len(vocab)), out=self._offsets[1:])
+        total = int(self._offsets[-1])
+        post_docs = np.empty(total, dtype=np.int32)
+        weights = np.empty(total, dtype=np.float32)
+        fill = self._offsets[:-1].copy()
+        group = np.zeros(n_terms, dtype=np.int64)
+        while t_parts:
+            t, d, tf = t_parts.pop(0), d_parts.pop(0), tf_parts.pop(0)
+            c = np.bincount(t, minlength=n_terms)
+            np.cumsum(c[:-1], out=group[1:])  # where each term's run starts in t
+            pos = fill[t] + (np.arange(len(t), dtype=np.int64) - group[t])
+            post_docs[pos] = d
+            norm = self.k1 * (1 - self.b + self.b * lengths[d] / max(avgdl, 1.0))
+            tf32 = tf.astype(np.float32)
+            weights[pos] = (idf[t] * tf32 * (self.k1 + 1) / (tf32 + norm)).astype(np.float32)
+            fill += c
+        self._weights = weights
+        self._post_docs = post_docs
         self._df = df
         self._idf = idf
         self._derive()
