@@ -64,7 +64,7 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
     assert search_bench.STARTUP_HEADER in lines
     start = [ln for ln in lines if ln.startswith("| briefbot | 1,000 |") and ln.count("|") == 10]
     assert len(start) == 1
-    assert bot["warm_s"] > 0 and bot["load_rss_mib"] > 0 and bot["build_rss_mib"] > 0
+    assert bot["warm_s"] > 0 and bot["load_rss_mib"] > 0
     base = by_method["rapidfuzz WRatio scan"]
     assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
 
