@@ -59,6 +59,7 @@ ENV_VARS = (
     "BRIEFBOT_CACHE_DIR",
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
+    "BRIEFBOT_INDEX_CACHE",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -215,6 +216,16 @@ def parse_kinds(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
+def _index_cache(value: str | None, xdg: str | None) -> Path | None:
+    """``BRIEFBOT_INDEX_CACHE``: a directory, ``off``, or unset for the user cache dir."""
+    if value and value.lower() in {"off", "none", "0", "false"}:
+        return None
+    if value:
+        return Path(value).expanduser()
+    xdg = xdg or os.environ.get("XDG_CACHE_HOME")
+    return Path(xdg or Path.home() / ".cache") / "briefbot" / "index"
+
+
 @dataclass(frozen=True)
 class Settings:
     """Validated configuration. Build with :meth:`from_env`."""
@@ -263,6 +274,8 @@ class Settings:
         """True when briefbot installs into many workspaces (client id and secret set and
         no ``SLACK_BOT_TOKEN``, which takes precedence: one workspace, its own token)."""
         return bool(self.client_id and self.client_secret and not self.bot_token)
+    #: Where the built search index is kept between starts (None: never kept).
+    index_cache: Path | None = None
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Settings:
@@ -332,6 +345,7 @@ class Settings:
                 "BRIEFBOT_SENTENCE_ENCODER", get("BRIEFBOT_SENTENCE_ENCODER") or "on"
             ),
             "cache_dir": default_cache_dir(env),
+            "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), get("XDG_CACHE_HOME")),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

@@ -65,12 +65,14 @@ def build_snapshot(
     previous: Snapshot | None = None,
     with_dated_items: bool = True,
     prepare: Callable[[ClauseIndex], None] | None = None,
+    index_cache: Path | None = None,
 ) -> Snapshot:
     """Index ``bundled`` plus ``stored`` documents (a stored id that a bundled file took
     since is left out, with a warning) and extract their dated items (reusing
     ``previous``'s for unchanged documents); ``curated`` corrections apply to all.
     ``with_dated_items=False`` skips the dated items (for a one-off search).
-    ``prepare`` finishes the new index before anyone sees it (its sentence vectors)."""
+    ``prepare`` finishes the new index before anyone sees it (its sentence vectors);
+    ``index_cache`` is where built indexes are kept (:mod:`bot.search.persist`)."""
     started = time.perf_counter()
     taken = {d.doc_id for d in bundled.documents}
     warnings = list(bundled.warnings)
@@ -84,7 +86,7 @@ def build_snapshot(
         taken.add(doc.doc_id)
         added.append(doc)
     corpus = Corpus(documents=[*bundled.documents, *added], warnings=warnings)
-    index = ClauseIndex.from_documents(corpus.documents)
+    index = ClauseIndex.from_documents(corpus.documents, cache_dir=index_cache)
     if prepare is not None:
         prepare(index)
     by_doc: dict[str, list[Clause]] = {}

@@ -149,6 +149,7 @@ class Services:
                 version=version,
                 previous=self.snapshot,
                 prepare=prepare,
+                index_cache=self.settings.index_cache,
             )
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
         log.info("corpus version %s served: %s", version, describe(snapshot))
@@ -302,6 +303,7 @@ def build_services(
         version=version,
         with_dated_items=with_dated_items,
         prepare=partial(attach_sentences, settings=settings),
+        index_cache=settings.index_cache,
     )
     services = Services(
         settings=settings,

@@ -28,6 +28,17 @@ def sentence_cache(tmp_path_factory):
         os.environ.pop("BRIEFBOT_CACHE_DIR", None)
     else:
         os.environ["BRIEFBOT_CACHE_DIR"] = old
+def _index_cache_in_tmp(tmp_path_factory):
+    """Built search indexes go to a per-session directory, never the user's cache."""
+    import os
+
+    old = os.environ.get("XDG_CACHE_HOME")
+    os.environ["XDG_CACHE_HOME"] = str(tmp_path_factory.mktemp("xdg-cache"))
+    yield
+    if old is None:
+        os.environ.pop("XDG_CACHE_HOME", None)
+    else:
+        os.environ["XDG_CACHE_HOME"] = old
 
 
 @pytest.fixture(scope="session")

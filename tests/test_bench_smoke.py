@@ -36,7 +36,11 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
     out = capsys.readouterr().out
     lines = out.splitlines()
     assert search_bench.HEADER in lines
-    rows = [line for line in lines if line.startswith("| ") and "| 1,000 |" in line]
+    rows = [
+        line
+        for line in lines
+        if line.startswith("| ") and "| 1,000 |" in line and line.count("|") == 9
+    ]
     methods = [row.split("|")[1].strip() for row in rows]
     assert methods == ["briefbot", "briefbot, words only", "rapidfuzz WRatio scan"]
     for row in rows:
@@ -57,6 +61,10 @@ def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, 
         assert search_bench.QUESTION_HEADER in lines
         q = {r["method"]: r for r in data["questions"]}
         assert q["briefbot"]["questions"] >= 40 and q["briefbot"]["hit1_question"] >= 0.9
+    assert search_bench.STARTUP_HEADER in lines
+    start = [ln for ln in lines if ln.startswith("| briefbot | 1,000 |") and ln.count("|") == 10]
+    assert len(start) == 1
+    assert bot["warm_s"] > 0 and bot["load_rss_mib"] > 0
     base = by_method["rapidfuzz WRatio scan"]
     assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
 

@@ -156,3 +156,38 @@ def test_unpaired_markup_is_cleaned_in_linear_time(debris):
     start = time.perf_counter()
     clean_raw("---\ntitle: x\n---\n" + debris)
     assert time.perf_counter() - start < 2.0
+
+
+def _normalise_slow(text: str) -> str:
+    """normalise() without its ASCII fast path (the general Unicode route)."""
+    import unicodedata
+
+    from bot.clean import _APOSTROPHE_S, _FOLD, _NON_WORD
+
+    text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
+    text = "".join(
+        ch for ch in unicodedata.normalize("NFKD", text) if not unicodedata.combining(ch)
+    )
+    text = _APOSTROPHE_S.sub("", text)
+    text = "".join(ch if unicodedata.category(ch)[0] != "C" else " " for ch in text)
+    return " ".join(_NON_WORD.sub(" ", text).replace("_", " ").split())
+
+
+def test_ascii_fast_path_folds_exactly_like_the_unicode_route():
+    from hypothesis import given, settings
+    from hypothesis import strategies as st
+
+    corpus = Path(__file__).resolve().parents[1] / "corpus"
+    for path in sorted(corpus.glob("*.md")):
+        for line in path.read_text(encoding="utf-8").splitlines():
+            assert normalise(line) == _normalise_slow(line), line
+
+    ascii_text = st.text(alphabet=st.characters(max_codepoint=127), max_size=60)
+    mixed = st.text(alphabet="ab'sS _-\t\x00\x7f\u2019\u2013\u00a0é1", max_size=40)
+
+    @settings(max_examples=400, deadline=None)
+    @given(st.one_of(ascii_text, mixed))
+    def check(text: str) -> None:
+        assert normalise(text) == _normalise_slow(text)
+
+    check()

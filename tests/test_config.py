@@ -117,3 +117,11 @@ def test_procfile_processes():
 def test_reminder_kinds(value, kinds):
     env = {} if value is None else {"BRIEFBOT_REMINDER_KINDS": value}
     assert Settings.from_env(env).reminder_kinds == kinds
+
+
+def test_index_cache_setting(tmp_path):
+    assert Settings.from_env({"BRIEFBOT_INDEX_CACHE": "off"}).index_cache is None
+    given = Settings.from_env({"BRIEFBOT_INDEX_CACHE": str(tmp_path)}).index_cache
+    assert given == tmp_path
+    xdg = Settings.from_env({"XDG_CACHE_HOME": str(tmp_path)}).index_cache
+    assert xdg == tmp_path / "briefbot" / "index"

@@ -16,10 +16,12 @@ A search runs in five steps, one module each:
 
 from __future__ import annotations
 
+import bisect
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -35,7 +37,7 @@ from bot.search.filters import (
     date_range,
     parse_query,
 )
-from bot.search.lexical import LexicalIndex, rerank
+from bot.search.lexical import LexicalIndex, WordTokens, rerank
 from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
 from bot.search.words import STOP_WORDS, is_english, stem
 from bot.slacktext import plain_text
@@ -127,6 +129,91 @@ def _looks_ahead(clause: Clause) -> bool:
     return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
 
 
+# Words every match of these (case-blind) expressions contains, lower case: only the
+# clauses that contain one are searched. Characters that match an ASCII letter under
+# re.I without lower-casing to it (long s, Kelvin sign, dotless and dotted i) send
+# their clauses to the expressions anyway.
+_FORWARD_KEYS = ("next", "upcoming", "will ", "look", "to be held")
+_MONTH_KEYS = (
+    *"january february march april may june july august september october november".split(),
+    *"december day week month year soon".split(),
+    "early date",
+)
+_CASE_ODD = re.compile("[\u017f\u212a\u0131\u0130]")
+_PLACE_PREFIXES = (re.compile("in (?:the )?[A-Z]"), re.compile("at (?:the )?[A-Z]"))
+
+
+def _containing(hay: str, bounds: list[int], keys: Sequence[str]) -> np.ndarray:
+    """Which texts (``hay[bounds[k]:bounds[k+1]]``) contain one of ``keys``."""
+    found = np.zeros(len(bounds) - 1, dtype=bool)
+    last = len(bounds) - 1
+    for key in keys:
+        i = hay.find(key)
+        while i != -1:
+            k = bisect.bisect_right(bounds, i) - 1
+            found[k] = True
+            i = hay.find(key, bounds[k + 1]) if k + 1 < last else -1
+    return found
+
+
+def _clause_flags(
+    clauses: Sequence[Clause], chunk: int = 4096
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place.
+
+    Clauses are joined by newlines a chunk at a time (no expression matches across a
+    newline); the expressions run only on clauses that contain a word they need."""
+    n = len(clauses)
+    ahead = np.zeros(n, dtype=bool)
+    dated = np.zeros(n, dtype=bool)
+    place = np.zeros(n, dtype=bool)
+    for lo in range(0, n, chunk):
+        part = clauses[lo : lo + chunk]
+        texts = [c.text for c in part]
+        bounds = [0]
+        for t in texts:
+            bounds.append(bounds[-1] + len(t) + 1)
+        joined = "\n".join(texts)
+        low = joined.lower()
+        if len(low) != len(joined):
+            maybe_forward = maybe_month = np.ones(len(part), dtype=bool)
+        else:
+            maybe_forward = _containing(low, bounds, _FORWARD_KEYS)
+            maybe_month = _containing(low, bounds, _MONTH_KEYS)
+            if not joined.isascii():
+                for m in _CASE_ODD.finditer(joined):
+                    k = bisect.bisect_right(bounds, m.start()) - 1
+                    maybe_forward[k] = maybe_month[k] = True
+        maybe_year = _containing(joined, bounds, ("19", "20"))
+        for k in np.flatnonzero(maybe_forward | maybe_year | maybe_month).tolist():
+            text = texts[k]
+            years = _YEAR.findall(text) if maybe_year[k] else []
+            if maybe_forward[k] and _FORWARD.search(text):
+                ahead[lo + k] = True
+            elif years and (when := part[k].doc_date):
+                ahead[lo + k] = any(int(y) > when.year for y in years)
+            dated[lo + k] = bool(years) or bool(maybe_month[k] and _MONTH.search(text))
+        # A place needs "in " or "at " (maybe "the ") before a capital: two scans
+        # with a literal start (fast), then the expression on those clauses only.
+        near: set[int] = set()
+        for prefix in _PLACE_PREFIXES:
+            for m in prefix.finditer(joined):
+                near.add(bisect.bisect_right(bounds, m.start()) - 1)
+        for k in near:
+            if _PLACE.search(texts[k]):
+                place[lo + k] = True
+    return ahead, dated, place
+
+
+def _semantic_on(wanted: bool) -> bool:
+    """Whether an index built now has the semantic signal (asked for and installed)."""
+    if not wanted:
+        return False
+    from bot.search.semantic import available
+
+    return available()
+
+
 class ClauseIndex:
     """An in-memory index over clauses. Build once, query from many threads.
 
@@ -141,11 +228,13 @@ class ClauseIndex:
         candidates: int = 60,
         documents: Iterable[Any] = (),
         semantic: bool = True,
+        _alloc: Any = None,
     ) -> None:
-        self.clauses: list[Clause] = list(clauses)
+        self.clauses: Sequence[Clause] = list(clauses)
         self.candidates = candidates
-        self._by_id = {c.clause_id: i for i, c in enumerate(self.clauses)}
-        self._norm = [normalise(c.search_text) for c in self.clauses]
+        self._ids: dict[str, int] | None = None
+        self._norm: Sequence[str] = [normalise(c.search_text) for c in self.clauses]
+        self._parties: list[str] = []
         full = {d.doc_id: d for d in documents}
         doc_pos: dict[str, int] = {}
         metas: list[_DocMeta] = []
@@ -182,19 +271,11 @@ class ClauseIndex:
         self._doc_dates = np.array(
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
-        self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words)
+        tokens = WordTokens.of(self._norm)
+        self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words, tokens=tokens)
         # What "next", "when" and "where" questions look for, per clause.
-        self._ahead = np.fromiter(
-            (_looks_ahead(c) for c in self.clauses), dtype=bool, count=len(self.clauses)
-        )
-        self._dated = np.fromiter(
-            (bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in self.clauses),
-            dtype=bool,
-            count=len(self.clauses),
-        )
-        self._place = np.fromiter(
-            (bool(_PLACE.search(c.text)) for c in self.clauses), dtype=bool, count=len(self.clauses)
-        )
+        self._ahead, self._dated, self._place = _clause_flags(self.clauses)
+        self._parties = sorted(parties)
         self.reader = QueryReader(parties)
         self._aliases = alias_words()
         self.semantic: Any = None
@@ -206,7 +287,9 @@ class ClauseIndex:
             from bot.search.semantic import SemanticIndex, available
 
             if available():
-                self.semantic = SemanticIndex(self._norm, self.lexical.terms)
+                self.semantic = SemanticIndex(
+                    self._norm, self.lexical.terms, tokens=tokens, alloc=_alloc
+                )
 
     def sentence_texts(self) -> list[str]:
         """The texts the sentence encoder reads, one per clause."""
@@ -238,10 +321,92 @@ class ClauseIndex:
         return True
 
     @classmethod
-    def from_documents(cls, docs: Iterable[Any], **kwargs: Any) -> ClauseIndex:
-        """Segment documents and index their clauses (with their titles and parties)."""
+    def _restore(cls, state: dict[str, Any]) -> ClauseIndex:
+        """An index from the parts :mod:`bot.search.persist` saved (no rebuilding)."""
+        self = cls.__new__(cls)
+        self.clauses = state["clauses"]
+        self.candidates = state["candidates"]
+        self._ids = None
+        self._norm = state["norm"]
+        self._docs = state["docs"]
+        self._clause_doc = state["clause_doc"]
+        self._doc_dates = np.array(
+            [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
+        )
+        self.lexical = state["lexical"]
+        self._ahead, self._dated, self._place = state["ahead"], state["dated"], state["place"]
+        self._parties = state["parties"]
+        self.reader = QueryReader(set(self._parties))
+        self._aliases = alias_words()
+        self.semantic = state["semantic"]
+        self.sentences = None  # attached by the caller (bot.search.sentences has its cache)
+        return self
+
+    @property
+    def _by_id(self) -> dict[str, int]:
+        """Clause id -> position (built on the first lookup)."""
+        if self._ids is None:
+            ids = getattr(self.clauses, "ids", None) or (c.clause_id for c in self.clauses)
+            self._ids = {c: i for i, c in enumerate(ids)}
+        return self._ids
+
+    @classmethod
+    def from_documents(
+        cls,
+        docs: Iterable[Any],
+        *,
+        cache_dir: str | Path | None = None,
+        candidates: int = 60,
+        semantic: bool = True,
+    ) -> ClauseIndex:
+        """Segment documents and index their clauses (with their titles and parties).
+
+        With ``cache_dir`` the built index is kept there, keyed by the documents and
+        the code, and loaded (memory-mapped) instead of rebuilt next time."""
+        from bot.search import persist
+
         docs = list(docs)
-        return cls(list(segment_all(docs)), documents=docs, **kwargs)
+        if cache_dir is None:
+            return cls(
+                list(segment_all(docs)), documents=docs, candidates=candidates, semantic=semantic
+            )
+        key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
+        return persist.load_or_build(
+            cache_dir,
+            key,
+            lambda alloc: cls(
+                list(segment_all(docs)),
+                documents=docs,
+                candidates=candidates,
+                semantic=semantic,
+                _alloc=alloc,
+            ),
+        )
+
+    @classmethod
+    def cached(
+        cls,
+        clauses: Sequence[Clause],
+        *,
+        cache_dir: str | Path,
+        documents: Iterable[Any] = (),
+        candidates: int = 60,
+        semantic: bool = True,
+    ) -> ClauseIndex:
+        """Like the constructor, but loaded from ``cache_dir`` when these clauses (and
+        documents) were indexed there before by the same code; saved there if not."""
+        from bot.search import persist
+
+        docs = list(documents)
+        on = _semantic_on(semantic)
+        key = persist.clauses_key(clauses, docs, candidates=candidates, semantic=on)
+        return persist.load_or_build(
+            cache_dir,
+            key,
+            lambda alloc: cls(
+                clauses, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
+            ),
+        )
 
     # ------------------------------------------------------------------ query
 

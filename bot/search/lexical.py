@@ -30,8 +30,10 @@ from rapidfuzz.distance import OSA
 
 from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
 
-__all__ = ["LexicalIndex", "LexicalMatch", "rerank"]
+__all__ = ["LexicalIndex", "LexicalMatch", "WordTokens", "rerank"]
 
+#: Clauses per block when counting terms.
+_BLOCK = 1 << 16
 #: How much a word found only in a document's title or parties counts.
 METADATA_WEIGHT = 0.9
 #: Added to a meaning neighbour's cosine when it stands in for a query word.
@@ -41,6 +43,48 @@ PREFIX_WEIGHT = 0.85
 PREFIX_MIN = 5
 PREFIX_LIMIT = 6
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
+
+
+class _Ids(dict[str, int]):
+    """Word -> id, a new word getting the next id on first lookup."""
+
+    def __missing__(self, word: str) -> int:
+        self[word] = n = len(self)
+        return n
+
+
+@dataclass
+class WordTokens:
+    """The normalised texts as word ids: distinct words (first-occurrence order), every
+    text's word ids end to end, and where each text starts (``starts[i]:starts[i+1]``)."""
+
+    words: list[str]
+    wids: np.ndarray  # int32
+    starts: np.ndarray  # int64, len(texts) + 1
+
+    @classmethod
+    def of(cls, texts: Sequence[str], chunk: int = 1 << 20) -> WordTokens:
+        """Split every text on spaces once (the ids in numpy chunks, not Python lists)."""
+        ids = _Ids()
+        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        parts: list[np.ndarray] = []
+        buf: list[int] = []
+        total = 0
+        for i, t in enumerate(texts):
+            words = t.split()
+            buf.extend([ids[w] for w in words])
+            total += len(words)
+            starts[i + 1] = total
+            if len(buf) >= chunk:
+                parts.append(np.asarray(buf, dtype=np.int32))
+                buf = []
+        parts.append(np.asarray(buf, dtype=np.int32))
+        return cls(list(ids), np.concatenate(parts), starts)
+
+    def owners(self) -> np.ndarray:
+        """The text each word id belongs to (int32, aligned with ``wids``)."""
+        n = len(self.starts) - 1
+        return np.repeat(np.arange(n, dtype=np.int32), np.diff(self.starts))
 
 
 @dataclass
@@ -66,6 +110,8 @@ class LexicalIndex:
         texts: Sequence[str],
         clause_doc: np.ndarray,
         doc_words: Sequence[frozenset[str]] = (),
+        *,
+        tokens: WordTokens | None = None,
     ) -> None:
         self.n = len(texts)
         self._clause_doc = clause_doc
@@ -77,51 +123,106 @@ class LexicalIndex:
                 by_word[stem(w)].append(pos)
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
         english_words()  # load the word list now, not during someone's first query
-        self._build(texts)
+        self._build(texts, tokens)
 
-    def _build(self, texts: Sequence[str]) -> None:
+    def _build(self, texts: Sequence[str], tokens: WordTokens | None = None) -> None:
+        tok = tokens if tokens is not None else WordTokens.of(texts)
+        # Stemmed terms get ids in order of first occurrence; raw words already are,
+        # so the first raw word of each stem is the stem's first occurrence.
         vocab: dict[str, int] = {}
-        term_ids: list[int] = []
-        doc_ids: list[int] = []
-        lengths = np.zeros(self.n, dtype=np.float32)
-        tokenised = [[stem(w) for w in t.split()] for t in texts]
-        for i, toks in enumerate(tokenised):
-            lengths[i] = len(toks)
-            for t in toks:
-                tid = vocab.setdefault(t, len(vocab))
-                term_ids.append(tid)
-                doc_ids.append(i)
+        wid_term = np.fromiter(
+            (vocab.setdefault(stem(w), len(vocab)) for w in tok.words),
+            dtype=np.int32,
+            count=len(tok.words),
+        )
+        lengths = np.diff(tok.starts).astype(np.float32)
         # Words split by a stray space in the source ("mechan ism") also index as
-        # the joined word when that word exists elsewhere in the corpus.
-        singles = dict(vocab)
-        for i, toks in enumerate(tokenised):
-            for a, b2 in itertools.pairwise(toks):
-                if len(a) + len(b2) >= 6 and (a + b2) in singles and a not in STOP_WORDS:
-                    term_ids.append(singles[a + b2])
-                    doc_ids.append(i)
+        # the joined word when that word exists elsewhere in the corpus: the pairs
+        # (a, b) that join into a corpus word, from the vocabulary, then looked up.
+        terms = list(vocab)
+        joins: dict[int, int] = {}
+        for term, tid in vocab.items():
+            if len(term) < 6:
+                continue
+            for k in range(1, len(term)):
+                a, b2 = term[:k], term[k:]
+                if a in vocab and b2 in vocab and a not in STOP_WORDS:
+                    joins[vocab[a] * len(vocab) + vocab[b2]] = tid
+        known = np.fromiter(joins, dtype=np.int64, count=len(joins))
+        joined = np.fromiter(joins.values(), dtype=np.int64, count=len(joins))
+        order = np.argsort(known)
+        known, joined = known[order], joined[order]
+        opens = np.zeros(len(vocab), dtype=bool)  # terms that start some join
+        opens[known // max(len(vocab), 1)] = True
         self._vocab = vocab
-        self._terms = list(vocab)
-        self._sorted_terms = sorted(t for t in vocab if t.isalpha())
+        self._terms = terms
         n = max(self.n, 1)
-        if term_ids:
-            key = np.asarray(term_ids, dtype=np.int64) * n + np.asarray(doc_ids, dtype=np.int64)
-            uniq, tf = np.unique(key, return_counts=True)
-            t_of = (uniq // n).astype(np.int32)
-            d_of = (uniq % n).astype(np.int32)
-        else:
-            t_of = d_of = np.zeros(0, dtype=np.int32)
-            tf = np.zeros(0, dtype=np.int64)
-        df = np.bincount(t_of, minlength=len(vocab)).astype(np.float32)
+        # (term, clause, count) for each term in each clause, a block of clauses at a
+        # time (small sorts, small temporaries), then ordered by term: the CSR lists.
+        t_parts: list[np.ndarray] = []
+        d_parts: list[np.ndarray] = []
+        tf_parts: list[np.ndarray] = []
+        for lo in range(0, self.n, _BLOCK):
+            hi = min(self.n, lo + _BLOCK)
+            span = hi - lo
+            tids = wid_term[tok.wids[tok.starts[lo] : tok.starts[hi]]]
+            owner = np.repeat(np.arange(span, dtype=np.int32), np.diff(tok.starts[lo : hi + 1]))
+            key = tids.astype(np.int64)
+            key *= span
+            key += owner
+            if len(known) and len(tids) > 1:
+                pos = np.flatnonzero(opens[tids[:-1]] & (owner[:-1] == owner[1:]))
+                pair = tids[pos].astype(np.int64) * len(vocab) + tids[pos + 1]
+                hit = np.isin(pair, known)
+                at = np.searchsorted(known, pair[hit])
+                key = np.concatenate([key, joined[at] * span + owner[pos[hit]]])
+            if not len(key):
+                continue
+            key.sort()
+            first = np.empty(len(key), dtype=bool)
+            first[0] = True
+            np.not_equal(key[1:], key[:-1], out=first[1:])
+            uniq = key[first]
+            tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int32))
+            t_parts.append((uniq // span).astype(np.int32))
+            d_parts.append((uniq % span + lo).astype(np.int32))
+        # CSR by counting: each term's postings start at its offset; the blocks (in
+        # clause order, sorted by term inside) are placed one after another, so
+        # clauses stay in order within a term. Weights are computed per block.
+        n_terms = len(vocab)
+        counts = np.zeros(n_terms, dtype=np.int64)
+        for t in t_parts:
+            counts += np.bincount(t, minlength=n_terms)
+        self._offsets = np.zeros(n_terms + 1, dtype=np.int64)
+        np.cumsum(counts, out=self._offsets[1:])
+        df = counts.astype(np.float32)
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
         avgdl = float(lengths.mean()) if len(lengths) else 1.0
-        norm = self.k1 * (1 - self.b + self.b * lengths[d_of] / max(avgdl, 1.0))
-        tf32 = tf.astype(np.float32)
-        self._weights = (idf[t_of] * tf32 * (self.k1 + 1) / (tf32 + norm)).astype(np.float32)
-        self._post_docs = d_of
-        self._offsets = np.zeros(len(vocab) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(t_of, minlength=len(vocab)), out=self._offsets[1:])
+        total = int(self._offsets[-1])
+        post_docs = np.empty(total, dtype=np.int32)
+        weights = np.empty(total, dtype=np.float32)
+        fill = self._offsets[:-1].copy()
+        group = np.zeros(n_terms, dtype=np.int64)
+        while t_parts:
+            t, d, tf = t_parts.pop(0), d_parts.pop(0), tf_parts.pop(0)
+            c = np.bincount(t, minlength=n_terms)
+            np.cumsum(c[:-1], out=group[1:])  # where each term's run starts in t
+            pos = fill[t] + (np.arange(len(t), dtype=np.int64) - group[t])
+            post_docs[pos] = d
+            norm = self.k1 * (1 - self.b + self.b * lengths[d] / max(avgdl, 1.0))
+            tf32 = tf.astype(np.float32)
+            weights[pos] = (idf[t] * tf32 * (self.k1 + 1) / (tf32 + norm)).astype(np.float32)
+            fill += c
+        self._weights = weights
+        self._post_docs = post_docs
         self._df = df
         self._idf = idf
+        self._derive()
+
+    def _derive(self) -> None:
+        """The structures rebuilt from the vocabulary (cheap; not persisted)."""
+        vocab = self._vocab
+        self._sorted_terms = sorted(t for t in vocab if t.isalpha())
         # SymSpell-style deletion index for typo correction, and first-letter buckets
         # for the slower fallback.
         dels: dict[str, list[int]] = defaultdict(list)

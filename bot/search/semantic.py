@@ -19,14 +19,18 @@ runs when the words found nothing good (see :mod:`bot.search.fusion`).
 
 from __future__ import annotations
 
+import itertools
 import logging
+import mmap
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Iterator, Sequence
 from functools import cache
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+
+from bot.search.lexical import WordTokens
 
 __all__ = ["SemanticIndex", "available", "load_model"]
 
@@ -59,6 +63,86 @@ def available() -> bool:
     return load_model() is not None
 
 
+#: Texts per chunk when counting token document frequencies.
+_CHUNK = 1 << 16
+#: Gathered rows per batch when pooling (bounds the transient memory).
+_BATCH_ROWS = 1 << 16
+
+Alloc = Callable[[str, tuple[int, ...], Any], np.ndarray]
+
+
+#: Clause rows per block when pooling.
+_ROWS = 1 << 16
+
+
+def _release(arr: np.ndarray, first: int, last: int) -> None:
+    """Write rows ``first:last`` of a memory-mapped array out and drop them from RSS."""
+    mm = getattr(arr, "_mmap", None)
+    if not isinstance(arr, np.memmap) or mm is None or not hasattr(mm, "madvise"):
+        return
+    row = arr.strides[0]
+    base = arr.offset % mmap.ALLOCATIONGRANULARITY  # where the data starts in the map
+    start = base + first * row
+    page = mmap.PAGESIZE
+    lo = start - start % page
+    hi = base + last * row
+    if last < len(arr):
+        hi -= hi % page  # keep the page shared with the next block
+    if hi <= lo:
+        return
+    mm.flush(lo, hi - lo)
+    mm.madvise(mmap.MADV_DONTNEED, lo, hi - lo)
+
+
+#: Clauses summed together (their accumulators stay in the CPU cache).
+_SUM_ROWS = 256
+
+
+def _sum_words(
+    word_sums: np.ndarray, wids: np.ndarray, starts: np.ndarray, lengths: np.ndarray
+) -> np.ndarray:
+    """Each text's sum of its words' vectors, texts given by ascending ``lengths``: one
+    gather and add per word position, over the texts that are long enough."""
+    acc = np.zeros((len(starts), word_sums.shape[1]), dtype=np.float32)
+    buf = np.empty_like(acc)
+    width = int(lengths.max(initial=0))
+    for j in range(width):
+        k0 = int(np.searchsorted(lengths, j, side="right"))
+        part = buf[: len(starts) - k0]
+        np.take(word_sums, wids[starts[k0:] + j], axis=0, out=part)
+        acc[k0:] += part
+    return acc
+
+
+def _expand(starts: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """Indices ``starts[k] .. starts[k] + counts[k] - 1`` for every k, end to end."""
+    total = int(counts.sum())
+    if total == 0:
+        return np.zeros(0, dtype=np.int64)
+    offsets = np.zeros(len(counts), dtype=np.int64)
+    np.cumsum(counts[:-1], out=offsets[1:])
+    return np.repeat(starts - offsets, counts) + np.arange(total, dtype=np.int64)
+
+
+def _padded(
+    lengths: np.ndarray, starts: np.ndarray, values: np.ndarray, *, pad: int
+) -> Iterator[tuple[int, int, np.ndarray]]:
+    """Batches ``(lo, hi, rows)``: ``rows[k]`` holds ``values[starts[lo+k]:…+lengths[lo+k]]``
+    padded with ``pad`` to the batch's longest (lengths best sorted, so batches are even)."""
+    n = len(lengths)
+    lo = 0
+    while lo < n:
+        longest = int(lengths[min(n, lo + 1024) - 1 : min(n, lo + 1024)].max(initial=1))
+        hi = min(n, lo + max(16, min(4096, _BATCH_ROWS // max(longest, 1))))
+        width = max(1, int(lengths[lo:hi].max(initial=0)))
+        cols = np.arange(width, dtype=np.int64)
+        inside = cols[None, :] < lengths[lo:hi, None]
+        pos = np.minimum(starts[lo:hi, None] + cols[None, :], max(len(values) - 1, 0))
+        rows = np.where(inside, values[pos] if len(values) else pad, pad)
+        yield lo, hi, rows
+        lo = hi
+
+
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
     norms = np.linalg.norm(m, axis=1, keepdims=True)
     norms[norms == 0] = 1.0
@@ -69,16 +153,17 @@ class SemanticIndex:
     """Clause embeddings: a coarse float32 prefix for scanning, full float16 for scoring."""
 
     def __init__(
-        self, texts: Sequence[str], vocabulary: Sequence[str] = (), *, batch_size: int = 512
+        self,
+        texts: Sequence[str],
+        vocabulary: Sequence[str] = (),
+        *,
+        tokens: WordTokens | None = None,
+        alloc: Alloc | None = None,
     ) -> None:
         model = load_model()
         if model is None:
             raise RuntimeError("wordllama is not available")
-        self._model = model
-        # Our own copy of the tokenizer without padding: wordllama pads every batch
-        # to its longest text, which made tokenizing a large corpus the slowest step.
-        self._tokenizer = type(model.tokenizer).from_str(model.tokenizer.to_str())
-        self._tokenizer.no_padding()
+        self._attach(model)
         # Corpus words (alphabetic, 3+ letters) for expanding query words the
         # corpus does not use ("tumours" -> "cancer").
         self.words = [w for w in vocabulary if len(w) > 2 and w.isalpha()]
@@ -87,53 +172,89 @@ class SemanticIndex:
             if self.words
             else np.zeros((0, 256), dtype=np.float32)
         )
-        n = len(texts)
-        # Token ids of every clause, flat. Texts are normalised (lower case, single
-        # spaces), so a text's tokens are its words' tokens in order (a test checks):
-        # tokenize each distinct word once instead of every text.
-        distinct = sorted({w for t in texts for w in t.split()})
-        table = {
-            w: e.ids
-            for w, e in zip(
-                distinct,
-                self._tokenizer.encode_batch(distinct, add_special_tokens=False),
-                strict=True,
-            )
-        }
-        lengths = np.zeros(n, dtype=np.int64)
-        flat_ids: list[int] = []
-        for k, t in enumerate(texts):
-            before = len(flat_ids)
-            for w in t.split():
-                flat_ids.extend(table[w])
-            lengths[k] = len(flat_ids) - before
-        flat = np.asarray(flat_ids, dtype=np.int64)
-        owner = np.repeat(np.arange(n, dtype=np.int64), lengths)
+        tok = tokens if tokens is not None else WordTokens.of(texts)
+        n = len(tok.starts) - 1
         vocab_size, dim = model.embedding.shape
-        # Document frequency of each token: unique (clause, token) pairs.
-        pairs = np.unique(owner * vocab_size + flat)
-        df = np.bincount(pairs % vocab_size, minlength=vocab_size).astype(np.float64)
+        # Texts are normalised (lower case, single spaces), so a text's tokens are its
+        # words' tokens in order (a test checks): tokenize each distinct word once.
+        enc = self._tokenizer.encode_batch(tok.words, add_special_tokens=False)
+        wlen = np.fromiter((len(e.ids) for e in enc), dtype=np.int64, count=len(enc))
+        wflat = np.fromiter(
+            itertools.chain.from_iterable(e.ids for e in enc), dtype=np.int64, count=int(wlen.sum())
+        )
+        del enc
+        wstart = np.zeros(len(wlen) + 1, dtype=np.int64)
+        np.cumsum(wlen, out=wstart[1:])
+        # Document frequency of each token (clauses containing it), a chunk at a time.
+        df = np.zeros(vocab_size, dtype=np.float64)
+        for lo in range(0, n, _CHUNK):
+            hi = min(n, lo + _CHUNK)
+            w = tok.wids[tok.starts[lo] : tok.starts[hi]]
+            cnt = wlen[w]
+            owner = np.repeat(
+                np.repeat(np.arange(hi - lo, dtype=np.int64), np.diff(tok.starts[lo : hi + 1])),
+                cnt,
+            )
+            flat = wflat[_expand(wstart[w], cnt)]
+            keys = owner * vocab_size + flat
+            keys.sort()  # distinct (clause, token) pairs; faster than np.unique here
+            first = np.ones(len(keys), dtype=bool)
+            np.not_equal(keys[1:], keys[:-1], out=first[1:])
+            df += np.bincount(keys[first] % vocab_size, minlength=vocab_size)
         # IDF-weighted pooling: a clause's vector leans on its rare tokens, not on
         # "the" and "of" (plain averaging measured worse on the paraphrase table).
         self.idf = np.log(1.0 + (n + 1) / (df + 1)).astype(np.float32)
-        self.full = np.zeros((n, dim), dtype=np.float16)
-        self.coarse = np.zeros((n, COARSE_DIM), dtype=np.float32)
-        starts = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(lengths, out=starts[1:])
-        for lo in range(0, n, batch_size):
-            hi = min(n, lo + batch_size)
-            a, b = starts[lo], starts[hi]
-            if a == b:
-                continue
-            tok = flat[a:b]
-            weighted = model.embedding[tok] * self.idf[tok, None]
-            local = starts[lo:hi] - a
-            # reduceat sums each clause's slice; an empty clause must stay zero.
-            sums = np.add.reduceat(weighted, np.minimum(local, b - a - 1), axis=0)
-            sums[lengths[lo:hi] == 0] = 0.0
-            vecs = _normalise_rows(sums)
-            self.full[lo:hi] = vecs
-            self.coarse[lo:hi] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+        # Each distinct word's IDF-weighted token sum; a clause's vector is the sum
+        # of its words' (one padded gather and sum per batch of similar lengths).
+        word_sums = np.zeros((len(wlen) + 1, dim), dtype=np.float32)  # last row: padding
+        for lo, hi, rows in _padded(wlen, wstart, wflat, pad=-1):
+            vecs = model.embedding[rows] * self.idf[rows][..., None]
+            vecs[rows < 0] = 0.0
+            word_sums[lo:hi] = vecs.sum(axis=1)
+        make = alloc or (lambda _name, shape, dtype: np.zeros(shape, dtype=dtype))
+        self.full = make("full", (n, dim), np.float16)
+        self.coarse = make("coarse", (n, COARSE_DIM), np.float32)
+        lengths = np.diff(tok.starts)
+        # Clauses a block of rows at a time (sorted by length inside the block, so the
+        # padding stays small); rows written to a memory-mapped file are handed back
+        # to the page cache after each block, so they do not pile up in this process.
+        for first in range(0, n, _ROWS):
+            last = min(n, first + _ROWS)
+            order = first + np.argsort(lengths[first:last], kind="stable")
+            for lo in range(0, len(order), _SUM_ROWS):
+                at = order[lo : lo + _SUM_ROWS]
+                vecs = _normalise_rows(_sum_words(word_sums, tok.wids, tok.starts[at], lengths[at]))
+                self.full[at] = vecs
+                self.coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+            for arr in (self.full, self.coarse):
+                _release(arr, first, last)
+
+    def _attach(self, model: Any) -> None:
+        self._model = model
+        # Our own copy of the tokenizer without padding: wordllama pads every batch
+        # to its longest text, which made tokenizing a large corpus the slowest step.
+        self._tokenizer = type(model.tokenizer).from_str(model.tokenizer.to_str())
+        self._tokenizer.no_padding()
+
+    @classmethod
+    def restore(
+        cls,
+        *,
+        full: np.ndarray,
+        coarse: np.ndarray,
+        idf: np.ndarray,
+        words: list[str],
+        word_vectors: np.ndarray,
+    ) -> SemanticIndex:
+        """An index over vectors built earlier (e.g. memory-mapped from the cache)."""
+        model = load_model()
+        if model is None:
+            raise RuntimeError("wordllama is not available")
+        self = cls.__new__(cls)
+        self._attach(model)
+        self.full, self.coarse, self.idf = full, coarse, idf
+        self.words, self.word_vectors = words, word_vectors
+        return self
 
     def _pool(self, token_ids: np.ndarray) -> np.ndarray:
         """IDF-weighted mean of the tokens' vectors, unit length (zeros if no tokens)."""

@@ -1,0 +1,470 @@
+"""The built clause index on disk: load in a fraction of a second instead of rebuilding.
+
+An entry is a directory under the cache directory (``BRIEFBOT_INDEX_CACHE``) named by
+a key over the corpus (every document's id, metadata and a checksum of its text, or
+every clause) *and* the code (:data:`INDEX_FORMAT`, the package version and a hash
+of the modules that build the index). Arrays are ``.npy`` files opened with
+``np.load(mmap_mode="r")``, so processes on one machine share their pages; strings
+are one UTF-8 buffer plus offsets each; clauses are made on access.
+
+Writes go to a temporary directory renamed into place (atomic), so a reader never
+sees half an entry and two builders end with one valid entry. A corrupt or
+mismatched entry is logged once, set aside and rebuilt.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from datetime import date
+from functools import cache
+from pathlib import Path
+from typing import Any, overload
+
+import numpy as np
+
+from bot.clauses import Clause
+
+__all__ = [
+    "INDEX_FORMAT",
+    "ClauseColumns",
+    "StringColumn",
+    "clauses_key",
+    "code_version",
+    "documents_key",
+    "load",
+    "load_or_build",
+    "save",
+]
+
+log = logging.getLogger(__name__)
+
+#: Bump when the saved layout changes (the source hash catches most other changes).
+INDEX_FORMAT = 1
+#: Entries kept per cache directory (the most recently used).
+KEEP_ENTRIES = 4
+_SOURCES = ("search/*.py", "clean.py", "clauses.py")
+
+
+# --------------------------------------------------------------------------- keys
+
+
+@cache
+def code_version() -> str:
+    """Format, package version and a hash of the modules that build the index (read
+    once per process: the code that runs is the code that was imported)."""
+    import bot
+
+    root = Path(bot.__file__).resolve().parent
+    digest = hashlib.sha256(f"format {INDEX_FORMAT}\0".encode())
+    for pattern in _SOURCES:
+        for path in sorted(root.glob(pattern)):
+            digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    try:
+        from importlib.metadata import version
+
+        digest.update(version("briefbot").encode())
+    except Exception:  # not installed as a distribution (a plain checkout)
+        pass
+    return digest.hexdigest()
+
+
+def _iso(d: date | None) -> str:
+    return d.isoformat() if d else ""
+
+
+def documents_key(docs: Iterable[Any], **params: Any) -> str:
+    """Key over every document's id, metadata and text checksum, plus build parameters."""
+    digest = hashlib.sha256(code_version().encode())
+    digest.update(json.dumps(params, sort_keys=True).encode())
+    for d in docs:
+        fields = [
+            d.doc_id,
+            d.title,
+            getattr(d, "short_title", ""),
+            _iso(d.date),
+            "|".join(getattr(d, "parties", ()) or ()),
+            getattr(d, "kind", ""),
+            getattr(d, "source", ""),
+            hashlib.sha256(d.body.encode()).hexdigest(),
+        ]
+        digest.update(("\x1f".join(fields) + "\x1e").encode())
+    return digest.hexdigest()
+
+
+def clauses_key(clauses: Sequence[Clause], documents: Iterable[Any] = (), **params: Any) -> str:
+    """Key over every clause (and the documents' metadata), plus build parameters."""
+    digest = hashlib.sha256(documents_key(documents, **params).encode())
+    step = 4096
+    for lo in range(0, len(clauses), step):
+        parts = []
+        for c in clauses[lo : lo + step]:
+            parts.append(
+                "\x1f".join(
+                    (
+                        c.clause_id,
+                        c.doc_id,
+                        c.doc_title,
+                        _iso(c.doc_date),
+                        c.text,
+                        c.paragraph,
+                        str(c.block),
+                        str(c.sentence),
+                        c.lead_in,
+                        "1" if c.is_bullet else "",
+                        c.section,
+                    )
+                )
+            )
+        digest.update(("\x1e".join(parts) + "\x1e").encode())
+    return digest.hexdigest()
+
+
+# --------------------------------------------------------------------------- columns
+
+
+class StringColumn(Sequence[str]):
+    """Strings stored as one UTF-8 buffer and offsets (both may be memory-mapped)."""
+
+    def __init__(self, buf: np.ndarray, offsets: np.ndarray) -> None:
+        self.buf = buf
+        self.offsets = offsets
+
+    @classmethod
+    def of(cls, strings: Iterable[str]) -> StringColumn:
+        data = bytearray()
+        offsets = [0]
+        for s in strings:
+            data += s.encode()
+            offsets.append(len(data))
+        return cls(np.frombuffer(data, dtype=np.uint8), np.asarray(offsets, np.int64))
+
+    def __len__(self) -> int:
+        return len(self.offsets) - 1
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.buf[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes().decode()
+
+    def __iter__(self) -> Iterator[str]:
+        step = 1 << 14
+        for lo in range(0, len(self), step):
+            hi = min(len(self), lo + step)
+            a = int(self.offsets[lo])
+            chunk = self.buf[a : int(self.offsets[hi])].tobytes()
+            cuts = self.offsets[lo : hi + 1] - a
+            for k in range(hi - lo):
+                yield chunk[cuts[k] : cuts[k + 1]].decode()
+
+
+_STRINGS = ("clause_id", "text", "paragraph", "lead_in", "section")
+
+
+class ClauseColumns(Sequence[Clause]):
+    """The clauses, stored column-wise; a :class:`Clause` is made on access."""
+
+    def __init__(
+        self,
+        strings: dict[str, StringColumn],
+        clause_doc: np.ndarray,
+        block: np.ndarray,
+        sentence: np.ndarray,
+        bullet: np.ndarray,
+        docs: list[tuple[str, str, date | None]],
+    ) -> None:
+        self._s = strings
+        self._doc = clause_doc
+        self._block, self._sentence, self._bullet = block, sentence, bullet
+        self._docs = docs
+
+    @property
+    def ids(self) -> StringColumn:
+        """The clause ids, in order."""
+        return self._s["clause_id"]
+
+    def __len__(self) -> int:
+        return len(self._doc)
+
+    @overload
+    def __getitem__(self, i: int) -> Clause: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Clause]: ...
+    def __getitem__(self, i: int | slice) -> Clause | list[Clause]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        doc_id, title, when = self._docs[int(self._doc[i])]
+        s = self._s
+        return Clause(
+            clause_id=s["clause_id"][i],
+            doc_id=doc_id,
+            doc_title=title,
+            doc_date=when,
+            text=s["text"][i],
+            paragraph=s["paragraph"][i],
+            block=int(self._block[i]),
+            sentence=int(self._sentence[i]),
+            lead_in=s["lead_in"][i],
+            is_bullet=bool(self._bullet[i]),
+            section=s["section"][i],
+        )
+
+    def __iter__(self) -> Iterator[Clause]:
+        cols = [iter(self._s[name]) for name in _STRINGS]
+        for k, (cid, text, para, lead, section) in enumerate(zip(*cols, strict=True)):
+            doc_id, title, when = self._docs[int(self._doc[k])]
+            yield Clause(
+                clause_id=cid,
+                doc_id=doc_id,
+                doc_title=title,
+                doc_date=when,
+                text=text,
+                paragraph=para,
+                block=int(self._block[k]),
+                sentence=int(self._sentence[k]),
+                lead_in=lead,
+                is_bullet=bool(self._bullet[k]),
+                section=section,
+            )
+
+
+# --------------------------------------------------------------------------- save / load
+
+
+def _put(folder: Path, name: str, arr: np.ndarray, sizes: dict[str, int]) -> None:
+    path = folder / f"{name}.npy"
+    if (
+        isinstance(arr, np.memmap)
+        and arr.filename
+        and Path(arr.filename).resolve() == path.resolve()
+    ):
+        arr.flush()
+    else:
+        np.save(path, np.ascontiguousarray(arr), allow_pickle=False)
+    sizes[path.name] = path.stat().st_size
+
+
+def _put_strings(folder: Path, name: str, col: StringColumn, sizes: dict[str, int]) -> None:
+    _put(folder, f"{name}.buf", col.buf, sizes)
+    _put(folder, f"{name}.off", col.offsets, sizes)
+
+
+def save(index: Any, folder: Path, key: str) -> bool:
+    """Write ``index`` into ``folder``; False (nothing usable written) if it cannot be."""
+    clauses = index.clauses
+    doc_of = index._clause_doc
+    docs_meta = index._docs
+    titles: list[tuple[str, date | None] | None] = [None] * len(docs_meta)
+    for c, k in zip(clauses, doc_of, strict=True):
+        seen = titles[k]
+        if seen is None:
+            titles[k] = (c.doc_title, c.doc_date)
+        elif seen != (c.doc_title, c.doc_date) or c.doc_id != docs_meta[k].doc_id:
+            log.info("index cache: clauses of %s disagree on their title; not cached", c.doc_id)
+            return False
+    sizes: dict[str, int] = {}
+    for name in _STRINGS:
+        _put_strings(folder, name, StringColumn.of(getattr(c, name) for c in clauses), sizes)
+    _put_strings(folder, "norm", StringColumn.of(index._norm), sizes)
+    n = len(clauses)
+    _put(folder, "clause_doc", np.asarray(doc_of, dtype=np.int32), sizes)
+    ints = np.fromiter((c.block for c in clauses), dtype=np.int64, count=n)
+    _put(folder, "block", ints, sizes)
+    ints = np.fromiter((c.sentence for c in clauses), dtype=np.int64, count=n)
+    _put(folder, "sentence", ints, sizes)
+    _put(folder, "bullet", np.fromiter((c.is_bullet for c in clauses), bool, count=n), sizes)
+    for name in ("ahead", "dated", "place"):
+        _put(folder, name, getattr(index, f"_{name}"), sizes)
+    lex = index.lexical
+    for name in ("weights", "post_docs", "offsets", "df", "idf"):
+        _put(folder, f"lex_{name}", getattr(lex, f"_{name}"), sizes)
+    sem = index.semantic
+    if sem is not None:
+        for name in ("full", "coarse", "idf", "word_vectors"):
+            _put(folder, f"sem_{name}", getattr(sem, name), sizes)
+    meta = {
+        "key": key,
+        "format": INDEX_FORMAT,
+        "clauses": n,
+        "candidates": index.candidates,
+        "docs": [
+            [m.doc_id, (t or ("", None))[0], m.title, _iso(m.when), sorted(m.words)]
+            for m, t in zip(docs_meta, titles, strict=True)
+        ],
+        "parties": list(index._parties),
+        "terms": lex.terms,
+        "meta_words": {w: p.tolist() for w, p in lex._meta.items()},
+        "semantic_words": sem.words if sem is not None else None,
+        "sizes": sizes,
+    }
+    text = json.dumps(meta, ensure_ascii=False)
+    (folder / "meta.json").write_text(text, encoding="utf-8")
+    return True
+
+
+def load(folder: Path, key: str) -> Any:
+    """The index saved in ``folder`` (arrays memory-mapped); raises if it is unusable."""
+    from bot.search.index import ClauseIndex, _DocMeta
+    from bot.search.lexical import LexicalIndex
+    from bot.search.words import english_words
+
+    meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
+    if meta.get("key") != key or meta.get("format") != INDEX_FORMAT:
+        raise ValueError("made for another corpus or code version")
+    for name, size in meta["sizes"].items():
+        if (folder / name).stat().st_size != size:
+            raise ValueError(f"{name} has the wrong size")
+
+    def arr(name: str) -> np.ndarray:
+        return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
+
+    def strings(name: str) -> StringColumn:
+        return StringColumn(arr(f"{name}.buf"), arr(f"{name}.off"))
+
+    n = meta["clauses"]
+    docs = [
+        _DocMeta(d_id, norm_title, date.fromisoformat(when) if when else None, frozenset(words))
+        for d_id, _, norm_title, when, words in meta["docs"]
+    ]
+    doc_rows = [(m.doc_id, d[1], m.when) for m, d in zip(docs, meta["docs"], strict=True)]
+    clause_doc = arr("clause_doc")
+    cols = {name: strings(name) for name in _STRINGS}
+    clauses = ClauseColumns(
+        cols, clause_doc, arr("block"), arr("sentence"), arr("bullet"), doc_rows
+    )
+    if len(clauses) != n or any(len(c) != n for c in cols.values()):
+        raise ValueError("column lengths disagree")
+    lex = LexicalIndex.__new__(LexicalIndex)
+    lex.n = n
+    lex._clause_doc = clause_doc
+    lex._meta = {w: np.asarray(p, dtype=np.int32) for w, p in meta["meta_words"].items()}
+    lex._terms = meta["terms"]
+    lex._vocab = {t: i for i, t in enumerate(lex._terms)}
+    for name in ("weights", "post_docs", "offsets", "df", "idf"):
+        setattr(lex, f"_{name}", arr(f"lex_{name}"))
+    if len(lex._offsets) != len(lex._terms) + 1:
+        raise ValueError("vocabulary and postings disagree")
+    lex._derive()
+    english_words()  # loaded now, not during someone's first query (as a build does)
+    semantic = None
+    if meta["semantic_words"] is not None:
+        from bot.search.semantic import SemanticIndex
+
+        semantic = SemanticIndex.restore(
+            full=arr("sem_full"),
+            coarse=arr("sem_coarse"),
+            idf=arr("sem_idf"),
+            words=meta["semantic_words"],
+            word_vectors=arr("sem_word_vectors"),
+        )
+        if semantic.full.shape[0] != n or semantic.coarse.shape[0] != n:
+            raise ValueError("vectors and clauses disagree")
+    state = {
+        "clauses": clauses,
+        "candidates": meta["candidates"],
+        "norm": strings("norm"),
+        "docs": docs,
+        "clause_doc": clause_doc,
+        "lexical": lex,
+        "ahead": arr("ahead"),
+        "dated": arr("dated"),
+        "place": arr("place"),
+        "parties": meta["parties"],
+        "semantic": semantic,
+    }
+    return ClauseIndex._restore(state)
+
+
+# --------------------------------------------------------------------------- cache
+
+
+def _set_aside(entry: Path) -> None:
+    """Take a broken entry out of the way (renamed first, so nobody reads half of it)."""
+    trash = entry.with_name(f".trash-{entry.name}-{os.getpid()}")
+    try:
+        os.rename(entry, trash)
+    except OSError:
+        return
+    shutil.rmtree(trash, ignore_errors=True)
+
+
+def _prune(root: Path, keep: Path) -> None:
+    entries = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    for old in [p for p in entries if p != keep][KEEP_ENTRIES - 1 :]:
+        _set_aside(old)
+
+
+def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any], Any]) -> Any:
+    """The cached index for ``key``, or ``build(alloc)`` saved there and loaded back.
+
+    ``alloc(name, shape, dtype)`` gives arrays that live in the entry being written
+    (so the largest arrays are never held twice). Without a usable cache directory
+    the index is built in memory."""
+    if cache_dir is None:
+        return build(None)
+    root = Path(cache_dir)
+    entry = root / key[:40]
+    if entry.is_dir():
+        try:
+            index = load(entry, key)
+        except Exception as exc:
+            log.warning("index cache %s unusable (%s); rebuilding", entry, exc)
+            _set_aside(entry)
+        else:
+            with contextlib.suppress(OSError):  # a read-only cache is fine
+                os.utime(entry)  # recently used: kept when old entries are pruned
+            return index
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        tmp = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
+    except OSError as exc:
+        log.warning("index cache %s not writable (%s); index kept in memory", root, exc)
+        return build(None)
+    try:
+
+        def alloc(name: str, shape: tuple[int, ...], dtype: Any) -> np.ndarray:
+            path = tmp / f"sem_{name}.npy"
+            return np.lib.format.open_memmap(path, mode="w+", dtype=dtype, shape=shape)
+
+        index = build(alloc)
+        try:
+            if not save(index, tmp, key):
+                return index
+        except Exception as exc:  # a full disk, or a bug: the index itself is fine
+            log.warning("index cache %s: could not write (%s); index kept in memory", root, exc)
+            return index
+        del index
+        try:
+            os.rename(tmp, entry)
+        except OSError:  # another process finished first: use its entry if it is sound
+            try:
+                return load(entry, key)
+            except Exception:
+                _set_aside(entry)
+                try:
+                    os.rename(tmp, entry)
+                except OSError:  # still in the way: use ours (mappings outlive the files)
+                    return load(tmp, key)
+        _prune(root, entry)
+        return load(entry, key)
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
