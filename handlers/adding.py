@@ -151,7 +151,8 @@ def _previewed(services: Services, raw: RawSource, form: Form, user: str, **m: s
     if existing:
         raise FormProblem(SOURCE, f"The same text is already stored as {existing}.")
     token = stash(services.store, raw, user=user)
-    return V.preview_view(draft, p=token, **m), None
+    origin = raw.url or ("pasted text" if raw.name == "statement" else raw.name)
+    return V.preview_view(draft, origin=origin, p=token, **m), None
 
 
 def _channel_for(services: Services, team_id: str | None) -> str | None:

@@ -159,10 +159,11 @@ def _who(user: str) -> str:
     return f"<@{user}>" if re.fullmatch(r"[UW][A-Z0-9]{2,30}", user) else blocks.escape(user)
 
 
-def preview_view(draft: Draft, **m: str) -> dict[str, Any]:
+def preview_view(draft: Draft, *, origin: str = "", **m: str) -> dict[str, Any]:
     """Step 2: what was read (fields pre-filled, editable), clause count, the first dated
-    items with due dates, and any warnings. Submitting saves."""
-    src = draft.url or draft.source or "pasted text"
+    items with due dates, and any warnings. Submitting saves. ``origin`` names where the
+    text came from (a file name; default: its URL, else "pasted text")."""
+    src = draft.url or origin or draft.source or "pasted text"
     summary = (
         f"*{draft.clauses} clauses* and *{len(draft.dated_items)} dated items* read from "
         f"{blocks.escape(blocks.cut(src, 300)[0])}. Check the details, then *Save*."

@@ -368,6 +368,7 @@ def test_a_file_sent_in_a_dm_is_added_through_the_same_preview(bot, fake):
     assert update.params["view_id"] == fake.calls_to("views.open")[0].response["view"]["id"]
     assert_valid_view(preview)
     assert initial_values(preview)["date"] == "2026-03-03"
+    assert "read from cables.md" in all_text(preview)
     saved = submit(
         app, V.VIEW_PREVIEW, initial_values(preview), private_metadata=preview["private_metadata"]
     )
@@ -474,3 +475,21 @@ def test_a_reader_cannot_remove(bot, fake):
     )
     dispatch(app, click)
     assert [s.doc_id for s in services.library.list_statements()] == [stored.doc_id]
+
+
+def test_with_many_workspaces_the_post_goes_to_the_workspace_channel(fake, tmp_path):
+    """Installed into many workspaces (OAuth), "New statement" goes to the channel the
+    workspace's admin chose, else BRIEFBOT_REMINDER_CHANNEL."""
+    from bot import workspaces
+    from bot.services import build_services
+    from handlers.adding import _channel_for
+
+    settings = make_settings(fake, tmp_path, bot_token="", client_id="1.2", client_secret="s")
+    assert settings.oauth
+    services = build_services(settings, with_dated_items=False)
+    own = workspaces.WorkspaceSettings.parse(
+        "T0OWN", reminder_channel="C0OWN", timezone=None, reminder_kinds=None
+    )
+    workspaces.save(services.store, own, actor="U0ADMIN")
+    assert _channel_for(services, "T0OWN") == "C0OWN"
+    assert _channel_for(services, "T0OTHER") == "C0REMIND"
