@@ -196,9 +196,14 @@ def after_save(
             log.warning("New statement post to %s failed: %s", target, error)
             confirm += f" (The post in <#{target}> failed: {blocks.escape(str(error))}.)"
     if channel:
-        client.chat_postEphemeral(channel=channel, user=user, text=confirm)
-    else:
-        client.chat_postMessage(channel=user, text=confirm)
+        try:
+            client.chat_postEphemeral(channel=channel, user=user, text=confirm)
+            return
+        except SlackApiError as exc:  # e.g. /brief add in a channel briefbot is not in
+            log.info(
+                "confirmation in %s failed (%s); sent as a DM", channel, exc.response.get("error")
+            )
+    client.chat_postMessage(channel=user, text=confirm)
 
 
 def _save(services: Services, client: Any, view: dict[str, Any], user: str, team: Any) -> Step:

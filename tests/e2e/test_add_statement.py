@@ -22,7 +22,7 @@ from helpers import all_text, assert_valid_blocks, assert_valid_view, quotes
 from paths import CORPUS
 from slack_sdk.models.blocks import Block
 from slack_sdk.models.views import View
-from webfixtures import STATEMENT_PAGE, web_server
+from webfixtures import PDF_LINES, STATEMENT_PAGE, make_pdf, web_server
 
 from bot.config import Settings
 from handlers import library_views as V
@@ -493,3 +493,40 @@ def test_with_many_workspaces_the_post_goes_to_the_workspace_channel(fake, tmp_p
     workspaces.save(services.store, own, actor="U0ADMIN")
     assert _channel_for(services, "T0OWN") == "C0OWN"
     assert _channel_for(services, "T0OTHER") == "C0REMIND"
+
+
+def test_a_pdf_sent_in_a_dm_is_previewed(bot, fake):
+    app, _ = bot
+    info = fake.add_file(
+        "seabed.pdf", make_pdf(PDF_LINES), mimetype="application/pdf", filetype="pdf"
+    )
+    click = block_actions_body(
+        V.ACTION_ADD_FILE, info["id"], user_id=EDITOR, channel_id="D0DM", response_url=None
+    )
+    dispatch(app, click)
+    (update,) = fake.calls_to("views.update")
+    preview = update.params["view"]
+    assert preview["callback_id"] == V.VIEW_PREVIEW
+    filled = initial_values(preview)
+    assert filled["title"] == "Joint Statement on Seabed Mapping" and filled["date"] == "2026-05-05"
+    assert any("map the seabed of the Norwegian Sea together by 2029" in q for q in quotes(preview))
+
+
+def test_a_file_slack_will_not_give_is_explained_in_the_modal(bot, fake):
+    app, _ = bot
+    click = block_actions_body(
+        V.ACTION_ADD_FILE, "F0GONE", user_id=EDITOR, channel_id="D0DM", response_url=None
+    )
+    dispatch(app, click)
+    (update,) = fake.calls_to("views.update")
+    assert "file_not_found" in all_text(update.params["view"])
+    assert fake.calls_to("file_download") == []
+
+
+def test_the_confirmation_falls_back_to_a_dm(bot, fake):
+    app, services = bot
+    fake.fail_next("chat.postEphemeral", error="channel_not_found")
+    add_through_modal(app, fake)
+    (stored,) = services.library.list_statements()
+    dms = [c for c in fake.calls_to("chat.postMessage") if c.params["channel"] == EDITOR]
+    assert len(dms) == 1 and stored.doc_id in dms[0].params["text"]
