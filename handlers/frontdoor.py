@@ -41,8 +41,6 @@ __all__ = ["VERIFIED", "ReliableRespond", "SafeRespond", "StrictVerification", "
 #: Context key set to True once a request's signature was checked (or it came over
 #: Socket Mode, which Slack authenticates by the app token).
 VERIFIED = "briefbot_verified"
-
-
 def is_verified(context: Any) -> bool:
     """True when :class:`StrictVerification` let this request through."""
     try:
