@@ -60,6 +60,7 @@ ENV_VARS = (
     "SLACK_CLIENT_ID",
     "SLACK_CLIENT_SECRET",
     "BRIEFBOT_INDEX_CACHE",
+    "BRIEFBOT_EDITORS",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -204,6 +205,27 @@ def parse_switch(name: str, text: str) -> bool:
     raise ConfigError(f"{name}: {text!r} is not on or off")
 
 
+#: Slack user ids (``U…``, or ``W…`` on Enterprise Grid).
+_USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+#: The most editors ``BRIEFBOT_EDITORS`` may list.
+MAX_EDITORS = 500
+
+
+def parse_editors(text: str) -> frozenset[str]:
+    """``"U012AB,U034CD"`` -> the Slack user ids allowed to add, replace and remove
+    statements from Slack; empty = nobody. Raises ConfigError on anything else."""
+    ids = [p.strip() for p in text.split(",") if p.strip()]
+    for user in ids:
+        if not _USER_ID.match(user):
+            raise ConfigError(
+                f"BRIEFBOT_EDITORS: {user[:40]!r} is not a Slack user id; use a comma list "
+                "like U012AB3CD,U045EF6GH (profile > ⋮ > Copy member ID)"
+            )
+    if len(ids) > MAX_EDITORS:
+        raise ConfigError(f"BRIEFBOT_EDITORS: more than {MAX_EDITORS} user ids")
+    return frozenset(ids)
+
+
 def parse_kinds(text: str) -> frozenset[str]:
     """``"commitment,event"`` -> the kinds of dated items that get reminders."""
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
@@ -268,6 +290,12 @@ class Settings:
     #: OAuth (install into any workspace): used only when no bot token is set.
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
+    #: Slack user ids allowed to add, replace and remove statements from Slack (empty:
+    #: nobody; the command line is unaffected).
+    editors: frozenset[str] = frozenset()
+    #: Let URLs pasted in Slack reach loopback and private addresses. For tests only: no
+    #: environment variable sets it (a pasted URL must not read the internal network).
+    allow_private_urls: bool = False
 
     @property
     def oauth(self) -> bool:
@@ -346,6 +374,7 @@ class Settings:
             ),
             "cache_dir": default_cache_dir(env),
             "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), get("XDG_CACHE_HOME")),
+            "editors": parse_editors(get("BRIEFBOT_EDITORS") or ""),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

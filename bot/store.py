@@ -239,6 +239,20 @@ corpus_version_table = Table(
     Column("changed_at", UTCDateTime, nullable=False),
 )
 
+#: Raw statement text between the preview and the save of Slack's "Add a statement"
+#: modal (bot.adding): too long for a modal's private_metadata, and read back by
+#: whichever process receives the save. Rows expire after an hour.
+pending_statements_table = Table(
+    "pending_statements",
+    metadata,
+    Column("token", String(64), primary_key=True, autoincrement=False),
+    Column("user_id", String(64), nullable=False),
+    Column("name", String(300), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("text", Text, nullable=False),
+    Column("created_at", UTCDateTime, nullable=False),
+)
+
 
 @dataclass(frozen=True)
 class StatusChange:

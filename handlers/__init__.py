@@ -17,6 +17,7 @@ def register(app: Any, services: Services, later: Any) -> None:
     anything that waits on the network to ``later`` (a :class:`handlers.later.Later`)."""
     from handlers import (
         actions,
+        adding,
         canvas,
         commands,
         commitments,
@@ -28,5 +29,16 @@ def register(app: Any, services: Services, later: Any) -> None:
     )
 
     # dms before home: both listen to app_home_opened (dms only for the Messages tab).
-    for module in (commands, commitments, mentions, actions, canvas, dms, home, unfurls, workflow):
+    for module in (
+        commands,
+        commitments,
+        mentions,
+        actions,
+        canvas,
+        dms,
+        home,
+        unfurls,
+        workflow,
+        adding,
+    ):
         module.register(app, services, later)

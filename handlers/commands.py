@@ -42,10 +42,14 @@ def register(app: Any, services: Services, later: Any) -> None:
     """Register /brief. The answer travels in the acknowledgement itself: searching is
     in memory, so no response_url call (and no slow Slack) stands between the user and it."""
 
-    from handlers import canvas
+    from handlers import adding, canvas
 
     @app.command("/brief")
     def brief(ack, command, client, respond):
+        add_url = adding.wants_add(command.get("text", ""))
+        if add_url is not None:
+            adding.start_from_command(services, later, ack, command, client, add_url)
+            return
         if canvas.wants_canvas(command.get("text", "")):
             ack(response_type="ephemeral", text="Making the brief as a canvas…")
             canvas.start_from_command(services, later, command, client, respond)

@@ -1,9 +1,11 @@
 """Direct messages: the Messages tab (agent experience), assistant threads and plain DMs.
 
-A message to the bot is answered like ``/brief``, in a thread on that message, so a
-follow-up in the thread is answered in the same thread. Slack's current agent surface
-(``agent_view`` in the manifest) opens the Messages tab with ``app_home_opened`` and
-``tab == "messages"``: we set the suggested prompts there. Workspaces still on the
+A file (txt, md, html, pdf) sent to the bot is offered for adding as a statement
+(:mod:`handlers.adding`). Any other message to the bot is answered like ``/brief``, in
+a thread on that message, so a follow-up in the thread is answered in the same
+thread. Slack's current agent surface (``agent_view`` in the manifest) opens the
+Messages tab with ``app_home_opened`` and ``tab == "messages"``: we set the suggested
+prompts there. Workspaces still on the
 older assistant surface send ``assistant_thread_started``, handled by Bolt's
 :class:`~slack_bolt.Assistant` with a welcome and the same prompts. Messages from any
 bot (ours included) are never answered.
@@ -81,6 +83,21 @@ def answer_dm(
     )
 
 
+def answer_files(
+    services: Services,
+    body: dict[str, Any],
+    event: dict[str, Any],
+    say: Any,
+    set_status: Any = None,
+) -> None:
+    """Files sent in a DM: offered for adding as statements (handlers.adding), once per
+    event delivery."""
+    from handlers.adding import offer_files
+
+    if services.first_delivery(body.get("event_id")):
+        offer_files(services, event, say)
+
+
 def register(app: Any, services: Services, later: Any) -> None:
     """Register the Messages tab, Bolt's Assistant and the plain ``message.im`` listener."""
     assistant = Assistant(thread_context_store=_NoThreadContext())
@@ -119,8 +136,9 @@ def register(app: Any, services: Services, later: Any) -> None:
     def direct_message(body, event, say, context, set_status=None):
         if not is_from_a_person(event, context.bot_user_id):
             return
+        answer = answer_files if event.get("files") else answer_dm
         later.submit(
-            lambda: answer_dm(services, body, event, say, set_status),
+            lambda: answer(services, body, event, say, set_status),
             what="direct message",
             client=context.client,
             channel=event.get("channel"),

@@ -5,17 +5,26 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from bot.adding import is_editor
 from bot.services import Services
 from handlers import blocks
 
 log = logging.getLogger(__name__)
 
 
-def home_for(services: Services, team_id: str | None = None) -> dict[str, Any]:
+def home_for(
+    services: Services, team_id: str | None = None, user_id: str | None = None
+) -> dict[str, Any]:
     """The Home view for the current corpus and commitments; installed into many
-    workspaces (OAuth), also the workspace's settings section (see handlers.workspace)."""
+    workspaces (OAuth), also the workspace's settings section (see handlers.workspace);
+    for an editor (``BRIEFBOT_EDITORS``), the added statements with Remove buttons."""
     upcoming, overdue = services.commitment_rows_for_home()
     view = blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
+    if services.store is not None and is_editor(services.settings, user_id):
+        from handlers.library_views import library_blocks
+
+        own = library_blocks(services.library.list_statements())
+        view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     if team_id and services.settings.oauth and services.store is not None:
         from bot import workspaces
         from handlers.workspace import settings_blocks
@@ -35,7 +44,8 @@ def register(app: Any, services: Services, later: Any) -> None:
         team_id = context.team_id
         later.submit(
             lambda: client.views_publish(
-                user_id=event["user"], view=home_for(services, team_id=team_id)
+                user_id=event["user"],
+                view=home_for(services, team_id=team_id, user_id=event["user"]),
             ),
             what="App Home",
         )

@@ -180,6 +180,8 @@ def register(app: Any, services: Services, later: Any) -> None:
                 log.warning("workspace %s: settings from non-admin %s ignored", ws.team_id, user)
                 return
             workspaces.save(services.store, ws, actor=user)
-            client.views_publish(user_id=user, view=home_for(services, team_id=ws.team_id))
+            client.views_publish(
+                user_id=user, view=home_for(services, team_id=ws.team_id, user_id=user)
+            )
 
         later.submit(run, what="workspace settings")

@@ -49,6 +49,7 @@ __all__ = [
     "block_actions_body",
     "bolt_request",
     "event_body",
+    "global_shortcut_body",
     "message_shortcut_body",
     "post_signed",
     "sign",
@@ -153,6 +154,7 @@ class _State:
     workspaces: dict[str, Workspace] = field(default_factory=dict)  # by team id
     admins: set[str] = field(default_factory=set)
     owners: set[str] = field(default_factory=set)
+    files: dict[str, tuple[dict[str, Any], bytes]] = field(default_factory=dict)  # by file id
 
 
 class FakeSlack:
@@ -379,6 +381,55 @@ class FakeSlack:
         with self._cond:
             (self._state.owners if owner else self._state.admins).add(user_id)
 
+    def add_file(self, name: str, data: bytes, *, mimetype: str, filetype: str) -> dict[str, Any]:
+        """A file someone shared: ``files.info`` describes it and its ``url_private_download``
+        (on this fake, recorded as "file_download") serves ``data`` to a Bearer token only."""
+        file_id = self._next_id("F")
+        info = {
+            "id": file_id,
+            "name": name,
+            "title": name,
+            "mimetype": mimetype,
+            "filetype": filetype,
+            "size": len(data),
+            "user": "U123",
+            "url_private": f"{self.base}/files/{file_id}/{urllib.parse.quote(name)}",
+            "url_private_download": f"{self.base}/files/{file_id}/download/"
+            f"{urllib.parse.quote(name)}",
+        }
+        with self._cond:
+            self._state.files[file_id] = (info, data)
+        return copy.deepcopy(info)
+
+    def _files_info(self, p: dict[str, Any]) -> dict[str, Any]:
+        with self._cond:
+            found = self._state.files.get(str(p.get("file", "")))
+        if found is None:
+            return {"ok": False, "error": "file_not_found"}
+        return {"ok": True, "file": copy.deepcopy(found[0])}
+
+    def _serve_file(
+        self, handler: _Handler, path: str, headers: dict[str, str], token: Any
+    ) -> None:
+        file_id = path[len("/files/") :].split("/", 1)[0]
+        call = Call("file_download", {"file_id": file_id}, headers, path, authorized=bool(token))
+        with self._cond:
+            found = self._state.files.get(file_id)
+        if not token or found is None:  # Slack answers a login page; a 404 is plainer here
+            self._finish(handler, call, 404 if token else 403, "no such file")
+            return
+        call.token_hash = token_hash(token)
+        call.answered, call.response = 200, f"{len(found[1])} bytes"
+        with self._cond:
+            self._state.calls.append(call)
+            self._cond.notify_all()
+        handler.answering = True
+        handler.send_response(200)
+        handler.send_header("Content-Type", found[0]["mimetype"])
+        handler.send_header("Content-Length", str(len(found[1])))
+        handler.end_headers()
+        handler.wfile.write(found[1])
+
     def _workspace_of(self, token: str | None) -> Workspace | None:
         if not token:
             return None
@@ -429,6 +480,9 @@ class FakeSlack:
                 self._finish(handler, call, 200, {"ok": False, "error": "not_authed"})
                 return
             kind = "api"
+        elif path.startswith("/files/") and verb == "GET":
+            self._serve_file(handler, path, headers, token)
+            return
         elif path.startswith("/response/") and verb == "POST":
             text = raw.decode("utf-8", "replace")
             try:
@@ -848,6 +902,7 @@ _DEFAULT_ANSWERS: dict[str, Callable[[FakeSlack, dict[str, Any]], dict[str, Any]
     "conversations.join": FakeSlack._conversations_join,
     "conversations.info": FakeSlack._conversations_info,
     "users.info": FakeSlack._users_info,
+    "files.info": FakeSlack._files_info,
     "files.getUploadURLExternal": FakeSlack._files_get_upload_url,
     "files.completeUploadExternal": FakeSlack._files_complete_upload,
     "assistant.threads.setSuggestedPrompts": FakeSlack._assistant_prompts,
@@ -1172,6 +1227,22 @@ def view_submission_body(
             "bot_id": BOT_ID,
         },
         "response_urls": [],
+    }
+    return _payload_form(payload)
+
+
+def global_shortcut_body(callback_id: str, *, user_id: str = "U123", team_id: str = TEAM_ID) -> str:
+    """Form body ``payload=<json>`` of a global ``shortcut`` (from the composer or search)."""
+    payload: dict[str, Any] = {
+        "type": "shortcut",
+        "token": "legacy",
+        "action_ts": f"{time.time():.6f}",
+        "team": {"id": team_id, "domain": "fake"},
+        "user": {"id": user_id, "username": "ana", "team_id": team_id},
+        "is_enterprise_install": False,
+        "enterprise": None,
+        "callback_id": callback_id,
+        "trigger_id": "13345224609.738474920.8088930838d88f008e0",
     }
     return _payload_form(payload)
 

@@ -33,6 +33,7 @@ def test_defaults():
         ({"BRIEFBOT_LOG_LEVEL": "LOUD"}, "BRIEFBOT_LOG_LEVEL: 'LOUD'"),
         ({"BRIEFBOT_REMINDER_KINDS": "event,promise"}, "BRIEFBOT_REMINDER_KINDS: 'promise'"),
         ({"BRIEFBOT_REMINDER_KINDS": " , "}, "BRIEFBOT_REMINDER_KINDS: no kinds"),
+        ({"BRIEFBOT_EDITORS": "U012AB3CD, ana"}, "BRIEFBOT_EDITORS: 'ana' is not a Slack user"),
     ],
 )
 def test_bad_settings_name_the_variable(env, message):
@@ -80,7 +81,8 @@ def test_manifest_matches_the_registered_listeners():
     manifest = yaml.safe_load((ROOT / "manifest.yml").read_text("utf-8"))
     commands = {c["command"] for c in manifest["features"]["slash_commands"]}
     assert commands == {"/brief", "/commitments"}
-    assert [s["callback_id"] for s in manifest["features"]["shortcuts"]] == ["find_source"]
+    shortcuts = {s["callback_id"]: s["type"] for s in manifest["features"]["shortcuts"]}
+    assert shortcuts == {"find_source": "message", "add_statement": "global"}
     assert set(manifest["settings"]["event_subscriptions"]["bot_events"]) >= {
         "app_mention",
         "app_home_opened",
@@ -125,3 +127,13 @@ def test_index_cache_setting(tmp_path):
     assert given == tmp_path
     xdg = Settings.from_env({"XDG_CACHE_HOME": str(tmp_path)}).index_cache
     assert xdg == tmp_path / "briefbot" / "index"
+
+
+@pytest.mark.parametrize(
+    ("value", "editors"),
+    [(None, set()), ("", set()), (" U012AB3CD , W0GRID1 ,", {"U012AB3CD", "W0GRID1"})],
+)
+def test_editors(value, editors):
+    env = {} if value is None else {"BRIEFBOT_EDITORS": value}
+    settings = Settings.from_env(env)
+    assert settings.editors == editors and settings.allow_private_urls is False

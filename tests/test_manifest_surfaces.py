@@ -21,3 +21,10 @@ def test_direct_messages_are_declared():
         "assistant_thread_started",
         "assistant_thread_context_changed",
     } <= EVENTS
+
+
+def test_adding_statements_is_declared():
+    shortcuts = {s["callback_id"]: s for s in MANIFEST["features"]["shortcuts"]}
+    assert shortcuts["add_statement"]["type"] == "global"
+    assert {"files:read", "im:history", "commands"} <= SCOPES  # files sent in a DM
+    assert "message.im" in EVENTS
