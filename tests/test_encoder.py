@@ -5,13 +5,10 @@ from __future__ import annotations
 import logging
 import math
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
-from paths import ROOT
+from offline import run_offline
 
 from bot.config import ConfigError, Settings
 from bot.search.encoder import erf, load_encoder
@@ -69,25 +66,13 @@ def test_meaning_without_shared_words(encoder):
 
 
 def test_encoder_loads_from_the_wheel_with_sockets_refused(encoder):
-    code = textwrap.dedent(
+    proc = run_offline(
         """
-        import socket
-
-        def refuse(*args, **kwargs):
-            raise OSError("network use attempted")
-
-        socket.socket.connect = refuse
-        socket.create_connection = refuse
-        socket.getaddrinfo = refuse
         from bot.search.encoder import load_encoder
         enc = load_encoder()
         assert enc is not None
         print(enc.encode(["sea lanes"]).shape)
         """
-    )
-    env = {"HF_HUB_OFFLINE": "0", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     assert "(1, 384)" in proc.stdout

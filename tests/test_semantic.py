@@ -2,36 +2,20 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-import textwrap
-
 import numpy as np
-from paths import ROOT
+from offline import run_offline
 
 from bot.search.semantic import SemanticIndex, load_model
 
 
 def test_model_loads_from_the_wheel_with_sockets_refused():
-    code = textwrap.dedent(
+    proc = run_offline(
         """
-        import socket
-
-        def refuse(*args, **kwargs):
-            raise OSError("network use attempted")
-
-        socket.socket.connect = refuse
-        socket.create_connection = refuse
-        socket.getaddrinfo = refuse
         from bot.search.semantic import load_model
         model = load_model()
         assert model is not None
         print(model.embed(["sea lanes"]).shape)
         """
-    )
-    env = {"HF_HUB_OFFLINE": "0", "PATH": "/usr/bin:/bin"}
-    proc = subprocess.run(
-        [sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
     )
     assert proc.returncode == 0, proc.stderr
     assert "(1, 256)" in proc.stdout

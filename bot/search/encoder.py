@@ -165,7 +165,7 @@ class Encoder:
         norms = np.linalg.norm(pooled, axis=1, keepdims=True)
         return (pooled / np.maximum(norms, 1e-12)).astype(np.float32)
 
-    def encode(self, texts: Sequence[str], *, batch_tokens: int = 4096) -> np.ndarray:
+    def encode(self, texts: Sequence[str], *, batch_tokens: int = 2048) -> np.ndarray:
         """Unit vectors of ``texts`` (rows in the given order)."""
         out = np.zeros((len(texts), DIM), dtype=np.float32)
         if not texts:
@@ -174,10 +174,13 @@ class Encoder:
         order = sorted(range(len(ids)), key=lambda i: len(ids[i]))
         pos = 0
         while pos < len(order):
-            longest = len(ids[order[min(len(order) - 1, pos)]])
-            size = max(1, batch_tokens // max(longest, 1))
-            chunk = order[pos : pos + size]
-            n = max(len(ids[i]) for i in chunk)
+            # Shortest first, so a batch's last text is its longest: grow the batch while
+            # the padded batch stays within ``batch_tokens`` (memory is bounded by it).
+            end = pos + 1
+            while end < len(order) and (end - pos + 1) * len(ids[order[end]]) <= batch_tokens:
+                end += 1
+            chunk = order[pos:end]
+            n = len(ids[chunk[-1]])
             arr = np.zeros((len(chunk), n), dtype=np.int64)
             mask = np.zeros((len(chunk), n), dtype=np.int64)
             for r, i in enumerate(chunk):

@@ -75,3 +75,37 @@ def rich_lines(block: dict[str, Any]) -> list[str]:
             runs.append(f"{mark}{e.get('text', '')}{mark}")
         out.append(("> " if part.get("type") == "rich_text_quote" else "") + "".join(runs))
     return out
+
+
+#: A statement that is not in the bundled corpus, and how to ask for it: the live-corpus
+#: tests add it (CLI, Slack modal) and wait for servers to answer from it.
+UNDERSEA_QUERY = "joint survey of undersea cable routes"
+UNDERSEA_TEXT = "complete a joint survey of undersea cable routes in the North Atlantic"
+UNDERSEA_STATEMENT = (
+    "Joint Statement on Undersea Cables\n\nLisbon, 3 March 2026\n\n"
+    "1. Portugal and Norway share an interest in secure undersea cables.\n\n"
+    "2. The two sides will complete a joint survey of undersea cable routes in the North "
+    "Atlantic by the end of 2027.\n"
+)
+
+
+def bolt_app(settings: Any, corpus: Any, index: Any, fake: Any, today: Any) -> tuple[Any, Any]:
+    """The real Bolt app over the bundled corpus's services, answering in the ack, with
+    ``today`` fixed; the fake Slack's call log cleared."""
+    from paths import CORPUS
+
+    from bot.app import build_app
+    from bot.commitments import extract_all
+    from bot.services import CURATED_FILE, Services
+
+    commitments = extract_all(corpus.documents, index.clauses, CORPUS / CURATED_FILE, [])
+    services = Services(
+        settings=settings,
+        corpus=corpus,
+        index=index,
+        commitments=commitments,
+        today=lambda: today,
+    )
+    app = build_app(settings, services, process_before_response=True)
+    fake.reset()
+    return app, services

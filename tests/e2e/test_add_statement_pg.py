@@ -10,6 +10,9 @@ import time
 import pytest
 from e2e_conf import SECRET
 from fakeslack import global_shortcut_body, post_signed, slash_command_body, view_submission_body
+from helpers import UNDERSEA_QUERY as QUERY
+from helpers import UNDERSEA_STATEMENT as STATEMENT
+from helpers import UNDERSEA_TEXT as NEW_TEXT
 from helpers import all_text
 from pgtest import fresh_schema_url, require_server
 from serving import running_server
@@ -18,14 +21,6 @@ from handlers import library_views as V
 
 FORM = "application/x-www-form-urlencoded"
 EDITOR = "U0EDITOR"
-QUERY = "joint survey of undersea cable routes"
-NEW_TEXT = "complete a joint survey of undersea cable routes in the North Atlantic"
-STATEMENT = (
-    "Joint Statement on Undersea Cables\n\nLisbon, 3 March 2026\n\n"
-    "1. Portugal and Norway share an interest in secure undersea cables.\n\n"
-    "2. The two sides will complete a joint survey of undersea cable routes in the North "
-    "Atlantic by the end of 2027.\n"
-)
 DONE_WHEN_SECONDS = 10.0
 
 

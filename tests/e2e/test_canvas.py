@@ -8,14 +8,11 @@ from datetime import date
 import pytest
 from e2e_conf import SECRET
 from fakeslack import block_actions_body, bolt_request, slash_command_body
-from helpers import assert_valid_blocks
-from paths import CORPUS
+from helpers import assert_valid_blocks, bolt_app
 
 from bot.canvas import md_escape
 from bot.clauses import Clause
-from bot.commitments import extract_all
 from bot.search import ClauseIndex
-from bot.services import CURATED_FILE, Services
 from handlers import blocks as B
 
 FORM = "application/x-www-form-urlencoded"
@@ -23,19 +20,7 @@ QUAD_ID = "2021-09-24_quad-leaders-joint-statement"
 
 
 def build(settings, corpus, index, fake):
-    from bot.app import build_app
-
-    commitments = extract_all(corpus.documents, index.clauses, CORPUS / CURATED_FILE, [])
-    services = Services(
-        settings=settings,
-        corpus=corpus,
-        index=index,
-        commitments=commitments,
-        today=lambda: date(2026, 12, 1),
-    )
-    app = build_app(settings, services, process_before_response=True)
-    fake.reset()
-    return app, services
+    return bolt_app(settings, corpus, index, fake, date(2026, 12, 1))
 
 
 @pytest.fixture

@@ -14,20 +14,15 @@ import time
 import pytest
 from e2e_conf import SECRET, TOKEN
 from fakeslack import bolt_request, post_signed, slash_command_body
+from helpers import UNDERSEA_QUERY as QUERY
+from helpers import UNDERSEA_STATEMENT as STATEMENT
+from helpers import UNDERSEA_TEXT as NEW_TEXT
 from helpers import all_text
 from paths import ROOT
 from pgtest import fresh_schema_url, require_server
 from serving import base_env, running_server
 
 FORM = "application/x-www-form-urlencoded"
-QUERY = "joint survey of undersea cable routes"
-NEW_TEXT = "complete a joint survey of undersea cable routes in the North Atlantic"
-STATEMENT = (
-    "Joint Statement on Undersea Cables\n\nLisbon, 3 March 2026\n\n"
-    "1. Portugal and Norway share an interest in secure undersea cables.\n\n"
-    "2. The two sides will complete a joint survey of undersea cable routes in the North "
-    "Atlantic by the end of 2027.\n"
-)
 CONTRACT_SECONDS = 15.0
 
 

@@ -353,8 +353,11 @@ def test_tokens_revoked_forgets_the_workspace(bot, oauth_fake):
     assert stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is not None
     revoked = {"type": "tokens_revoked", "tokens": {"bot": ["UBOTT0SECOND"]}}
     assert signed(url, event_body(revoked, event_id="EvR", team_id=SECOND), JSON)[0] == 200
-    eventually(lambda: services.store.workspace_settings(SECOND) is None)
-    assert stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is None
+    # Settings go first, then the installation: wait for both (the answer is after the ack).
+    eventually(
+        lambda: services.store.workspace_settings(SECOND) is None
+        and stores.installations.find_bot(enterprise_id=None, team_id=SECOND) is None
+    )
 
 
 def test_serve_with_oauth_settings_serves_the_install_page(oauth_fake, tmp_path):

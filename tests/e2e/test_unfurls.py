@@ -8,11 +8,9 @@ import pytest
 import yaml
 from e2e_conf import SECRET
 from fakeslack import bolt_request, event_body
-from helpers import all_text, assert_valid_blocks
-from paths import CORPUS, ROOT
+from helpers import all_text, assert_valid_blocks, bolt_app
+from paths import ROOT
 
-from bot.commitments import extract_all
-from bot.services import CURATED_FILE, Services
 from bot.unfurl import normalise_url, source_domains
 
 JSON = "application/json"
@@ -26,19 +24,7 @@ ELSEWHERE = "https://bidenwhitehouse.archives.gov/briefing-room/not-a-statement-
 
 @pytest.fixture
 def bolt(settings, corpus, index, fake):
-    from bot.app import build_app
-
-    commitments = extract_all(corpus.documents, index.clauses, CORPUS / CURATED_FILE, [])
-    services = Services(
-        settings=settings,
-        corpus=corpus,
-        index=index,
-        commitments=commitments,
-        today=lambda: date(2022, 6, 1),
-    )
-    app = build_app(settings, services, process_before_response=True)
-    fake.reset()
-    return app, services
+    return bolt_app(settings, corpus, index, fake, date(2022, 6, 1))
 
 
 def shared(app, links, event_id="EvL1", **extra):
