@@ -322,7 +322,7 @@ def attach_sentences(index: ClauseIndex, settings: Settings, *, encode: bool = T
 
     Vectors come from those shipped with the corpus (``corpus/.vectors``) and the
     cache (``BRIEFBOT_CACHE_DIR``); only clauses never seen before are encoded, about
-    twenty a second on a small CPU (logged)."""
+    fifty a second on a small CPU (logged)."""
     if not settings.sentence_encoder:
         return 0
     started = time.perf_counter()
