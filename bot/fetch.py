@@ -178,7 +178,7 @@ def _html_source(html: str, name: str, *, url: str, fallback: bool) -> RawSource
 
 def _pdf_text(data: bytes, name: str) -> str:
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     try:
         reader = PdfReader(io.BytesIO(data))
@@ -187,7 +187,8 @@ def _pdf_text(data: bytes, name: str) -> str:
         pages = [page.extract_text() or "" for page in reader.pages]
     except IngestError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
+    except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
+        # PyPdfError covers LimitReachedError (a decompression bomb) and read errors.
         raise IngestError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
     text = _pdf_paragraphs(pages)
     if not text.strip():
@@ -242,7 +243,6 @@ def _name_of(url: str) -> str:
 
 def _refuse_private(url: str) -> None:
     """IngestError when ``url``'s host is not a public internet address."""
-    import ipaddress
     import socket
     from urllib.parse import urlsplit
 
@@ -255,9 +255,27 @@ def _refuse_private(url: str) -> None:
     except (socket.gaierror, UnicodeError, OSError):
         raise IngestError(f"{url}: the host {host!r} is unknown") from None
     for info in infos:
-        address = ipaddress.ip_address(str(info[4][0]).split("%", 1)[0])
-        if not address.is_global:
+        if not public_address(str(info[4][0])):
             raise IngestError(f"{url}: {host} is not a public address; refused")
+
+
+def public_address(text: str) -> bool:
+    """True for a global internet address. IPv4 carried in IPv6 (mapped, NAT64
+    64:ff9b::/96, 6to4 2002::/16) is judged by the IPv4 address it carries."""
+    import ipaddress
+
+    try:
+        address = ipaddress.ip_address(text.split("%", 1)[0])
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address):
+        if address.ipv4_mapped is not None:
+            address = address.ipv4_mapped
+        elif address.sixtofour is not None:
+            address = address.sixtofour
+        elif address in ipaddress.ip_network("64:ff9b::/96"):
+            address = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
+    return bool(address.is_global)
 
 
 def _fetch(
@@ -271,6 +289,15 @@ def _fetch(
     def check(request: httpx.Request) -> None:  # every hop, redirects included
         _refuse_private(str(request.url))
 
+    def connected(response: httpx.Response) -> None:
+        # The address actually connected to: a name that resolved to a public address
+        # for the check and to a private one for the connection (DNS rebinding) stops here,
+        # before any of the body is read.
+        stream = response.extensions.get("network_stream")
+        peer = stream.get_extra_info("server_addr") if stream is not None else None
+        if not peer or not public_address(str(peer[0])):
+            raise IngestError(f"{response.request.url}: not a public address; refused")
+
     deadline = time.monotonic() + FETCH_DEADLINE
     try:
         with (
@@ -279,7 +306,11 @@ def _fetch(
                 follow_redirects=True,
                 max_redirects=5,
                 headers={"User-Agent": _USER_AGENT},
-                event_hooks={"request": [] if allow_private else [check]},
+                event_hooks={
+                    "request": [] if allow_private else [check],
+                    "response": [] if allow_private else [connected],
+                },
+                trust_env=False,  # no proxy from the environment around the checks
             ) as client,
             client.stream("GET", url) as response,
         ):

@@ -355,6 +355,9 @@ def register(app: Any, services: Services, later: Any) -> None:
                 view, _ = _previewed(services, raw, Form(), user, c=channel)
             except FormProblem as problem:
                 view = _problem_view(problem)
+            except Exception:  # the modal must never stay on "Reading…"
+                log.exception("adding a file failed")
+                view = V.message_view(APOLOGY)
             client.views_update(view_id=opened["view"]["id"], view=view)
 
         later.submit(run, what="add file", respond=respond)

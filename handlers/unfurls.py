@@ -15,11 +15,12 @@ log = logging.getLogger(__name__)
 
 def unfurls_for(services: Services, urls: list[str]) -> dict[str, dict[str, Any]]:
     """``chat.unfurl``'s ``unfurls`` map for the URLs that are indexed statements."""
+    snap = services.snapshot  # one corpus version for the whole card
     counts: dict[str, int] = {}
-    for c in services.index.clauses:
+    for c in snap.index.clauses:
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
     found = find_linked(
-        urls, services.corpus.documents, counts, services.commitments, today=services.today()
+        urls, snap.corpus.documents, counts, snap.commitments, today=services.today()
     )
     return {s.url: {"blocks": blocks.unfurl_blocks(s)} for s in found}
 
@@ -33,11 +34,13 @@ def unfurl(services: Services, body: dict[str, Any], event: dict[str, Any], clie
     unfurls = unfurls_for(services, urls[:10])
     if not unfurls:
         return
-    if event.get("source") == "composer" or not (event.get("channel") and event.get("message_ts")):
+    if event.get("channel") and event.get("message_ts") and event.get("source") != "composer":
+        client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
+    elif event.get("unfurl_id") and event.get("source"):
         # Links in the composer (not yet posted) are addressed by unfurl_id and source.
         client.chat_unfurl(unfurl_id=event["unfurl_id"], source=event["source"], unfurls=unfurls)
     else:
-        client.chat_unfurl(channel=event["channel"], ts=event["message_ts"], unfurls=unfurls)
+        log.info("link_shared without a message or an unfurl_id; nothing to unfurl")
 
 
 def register(app: Any, services: Services, later: Any) -> None:

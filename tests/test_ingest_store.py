@@ -210,3 +210,65 @@ def test_a_bad_url_is_one_line_and_exit_2(env, web):
     code, out, err = run("ingest", web.add("/missing", "x", status=404))
     assert code == 2 and out == ""
     assert len(err.splitlines()) == 1 and "HTTP 404" in err
+
+
+@pytest.mark.parametrize(
+    ("address", "public"),
+    [
+        ("93.184.216.34", True),
+        ("2606:4700:4700::1111", True),
+        ("10.0.0.1", False),
+        ("127.0.0.1", False),
+        ("169.254.169.254", False),
+        ("::1", False),
+        ("::ffff:10.0.0.1", False),  # IPv4-mapped
+        ("64:ff9b::a00:1", False),  # NAT64 form of 10.0.0.1
+        ("2002:7f00:1::1", False),  # 6to4 form of 127.0.0.1
+        ("64:ff9b::5db8:d822", True),  # NAT64 form of a public address
+        ("not an address", False),
+    ],
+)
+def test_public_address(address, public):
+    from bot.fetch import public_address
+
+    assert public_address(address) is public
+
+
+def test_the_address_connected_to_is_checked_too(web, monkeypatch):
+    """DNS rebinding: the name checks out as public, the connection lands on loopback."""
+    import bot.fetch
+
+    url = web.add("/rebound.html", "<html><body><p>secret</p></body></html>")
+    monkeypatch.setattr(bot.fetch, "_refuse_private", lambda url: None)
+    with pytest.raises(IngestError, match="not a public address"):
+        read_source(url)
+
+
+def test_a_pdf_decompression_bomb_is_a_clear_error():
+    """A small PDF whose page inflates to ~90 MB: pypdf stops at its limit; one line says so."""
+    with pytest.raises(IngestError, match=r"not a readable PDF \(LimitReachedError\)"):
+        raw_from_bytes(_bomb_pdf(), content_type="application/pdf", name="bomb.pdf")
+
+
+def _bomb_pdf() -> bytes:
+    import zlib
+
+    stream = zlib.compress(b"0" * 80_000_000, 9)
+    objects = [
+        b"<</Type/Catalog/Pages 2 0 R>>",
+        b"<</Type/Pages/Kids[3 0 R]/Count 1>>",
+        b"<</Type/Page/Parent 2 0 R/MediaBox[0 0 612 792]/Contents 4 0 R"
+        b"/Resources<</Font<</F1 5 0 R>>>>>>",
+        b"<</Length %d/Filter/FlateDecode>>stream\n" % len(stream) + stream + b"\nendstream",
+        b"<</Type/Font/Subtype/Type1/BaseFont/Helvetica>>",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for n, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj" % n + body + b"endobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    out += b"".join(b"%010d 00000 n \n" % o for o in offsets)
+    out += b"trailer<</Size %d/Root 1 0 R>>\nstartxref\n%d\n%%%%EOF" % (len(objects) + 1, xref)
+    return bytes(out)
