@@ -15,21 +15,10 @@ from paths import CORPUS
 
 
 @pytest.fixture(scope="session", autouse=True)
-def sentence_cache(tmp_path_factory):
-    """One clause sentence-vector cache for the whole run, never the user's own (the
-    bundled corpus's vectors ship in corpus/.vectors, so servers start at once)."""
-    import os
-
-    folder = tmp_path_factory.mktemp("briefbot-cache")
-    old = os.environ.get("BRIEFBOT_CACHE_DIR")
-    os.environ["BRIEFBOT_CACHE_DIR"] = str(folder)
-    yield folder
-    if old is None:
-        os.environ.pop("BRIEFBOT_CACHE_DIR", None)
-    else:
-        os.environ["BRIEFBOT_CACHE_DIR"] = old
-def _index_cache_in_tmp(tmp_path_factory):
-    """Built search indexes go to a per-session directory, never the user's cache."""
+def _caches_in_tmp(tmp_path_factory):
+    """Built search indexes and clause sentence vectors go to a per-session directory,
+    never the user's cache: both default under ``$XDG_CACHE_HOME/briefbot``, and servers
+    and commands started by tests inherit it."""
     import os
 
     old = os.environ.get("XDG_CACHE_HOME")
@@ -39,6 +28,17 @@ def _index_cache_in_tmp(tmp_path_factory):
         os.environ.pop("XDG_CACHE_HOME", None)
     else:
         os.environ["XDG_CACHE_HOME"] = old
+
+
+@pytest.fixture(scope="session")
+def sentence_cache(_caches_in_tmp):
+    """The session's clause sentence-vector cache (the bundled corpus's vectors ship in
+    corpus/.vectors, so servers start at once)."""
+    import os
+
+    from bot.config import default_cache_dir
+
+    return default_cache_dir(os.environ)
 
 
 @pytest.fixture(scope="session")

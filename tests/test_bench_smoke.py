@@ -28,7 +28,11 @@ def search_bench():
         sys.modules.pop("search_bench", None)
 
 
-def test_small_run_prints_table_and_finds_typod_phrases(search_bench, tmp_path, capsys):
+def test_small_run_prints_table_and_finds_typod_phrases(
+    search_bench, tmp_path, capsys, monkeypatch, sentence_cache
+):
+    # The question table's clause vectors: the session's, not encoded again.
+    monkeypatch.setenv("BRIEFBOT_CACHE_DIR", str(sentence_cache))
     out_json = tmp_path / "bench.json"
     rc = search_bench.main(["--sizes", "1000", "--queries", "20", "--json", str(out_json)])
     assert rc == 0

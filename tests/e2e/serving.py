@@ -26,11 +26,7 @@ def free_port() -> int:
 
 def base_env(tmp_path: Path, **extra: str) -> dict[str, str]:
     """The test's environment without any Slack or briefbot setting, plus ``extra``."""
-    env = {
-        k: v
-        for k, v in os.environ.items()
-        if not k.startswith(("SLACK_", "BRIEFBOT_")) or k == "BRIEFBOT_CACHE_DIR"
-    }
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
     env.pop("DATABASE_URL", None)
     env.update(
         {
@@ -53,6 +49,22 @@ class Running:
 
     def stderr(self) -> str:
         return self.stderr_path.read_text("utf-8", "replace")
+
+
+def serve_fails(tmp_path: Path, args: list[str], **extra: str) -> list[str]:
+    """Run ``briefbot serve ARGS`` expecting a configuration error: asserts exit code 2
+    and returns stderr's lines."""
+    proc = subprocess.run(
+        [sys.executable, "-m", "bot", "serve", *args],
+        cwd=ROOT,
+        env=base_env(tmp_path, **extra),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        stdin=subprocess.DEVNULL,
+    )
+    assert proc.returncode == 2, proc.stderr
+    return proc.stderr.strip().splitlines()
 
 
 @contextlib.contextmanager
