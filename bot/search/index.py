@@ -565,14 +565,18 @@ class ClauseIndex:
         lexical = lexical_of(cand)
         cosine = None
         qvec = None
+        # A misspelt query (words fixed, or unknown words that are no English word) is
+        # the lexical path's job: meaning cannot read a typo. Both meaning signals add
+        # candidates only for a query the words did not answer well (see fusion).
+        typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
+
+        def weak() -> bool:
+            return len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
+
         if self.semantic is not None:
             qvec = self.semantic.embed_query(" ".join(fixed_topic))
             if qvec is not None:
-                # A misspelt query (words fixed, or unknown words that are no English
-                # word) is the lexical path's job: meaning cannot read a typo.
-                typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
-                weak = len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
-                if weak and not typo:
+                if weak() and not typo:
                     extra = self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask)
                     extra = np.setdiff1d(extra, cand)
                     cand = np.concatenate([cand, extra])
@@ -580,23 +584,20 @@ class ClauseIndex:
                 cosine = self.semantic.similarity(qvec, cand)
         sentence = None
         sentences = self.sentences
-        if sentences is not None and len(cand) + len(self.clauses):
-            typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
-            weak = len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
-            if weak and not typo:
-                svec = sentences.embed(reading.text)
-                every = sentences.scores(svec)
-                if mask is not None:
-                    every[~mask] = -1.0
-                k = min(fusion.SENTENCE_CANDIDATES, len(every))
-                top = np.argpartition(-every, k - 1)[:k] if k < len(every) else np.arange(k)
-                extra = np.setdiff1d(top[every[top] > -1.0], cand)
-                if len(extra):
-                    cand = np.concatenate([cand, extra])
-                    lexical = np.concatenate([lexical, lexical_of(extra)])
-                    if cosine is not None and qvec is not None:
-                        cosine = self.semantic.similarity(qvec, cand)
-                sentence = every[cand]
+        if sentences is not None and len(self.clauses) and weak() and not typo:
+            svec = sentences.embed(reading.text)
+            every = sentences.scores(svec)
+            if mask is not None:
+                every[~mask] = -1.0
+            k = min(fusion.SENTENCE_CANDIDATES, len(every))
+            top = np.argpartition(-every, k - 1)[:k] if k < len(every) else np.arange(k)
+            extra = np.setdiff1d(top[every[top] > -1.0], cand)
+            if len(extra):
+                cand = np.concatenate([cand, extra])
+                lexical = np.concatenate([lexical, lexical_of(extra)])
+                if cosine is not None:
+                    cosine = np.concatenate([cosine, self.semantic.similarity(qvec, extra)])
+            sentence = every[cand]
         if len(cand) == 0:
             return [], corrections
         # Rank on the score with the intent bonus; show it capped at 100.
