@@ -13,7 +13,7 @@ from e2e_conf import SECRET, TOKEN
 from fakeslack import post_signed, slash_command_body
 from helpers import all_text, assert_valid_blocks
 from paths import ROOT
-from serving import base_env, free_port, running_server
+from serving import base_env, free_port, running_server, serve_fails
 
 FORM = "application/x-www-form-urlencoded"
 
@@ -83,19 +83,9 @@ def test_unknown_path_is_404(server):
     ],
 )
 def test_bad_configuration_exits_2_naming_the_variable(tmp_path, extra, args, message):
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", *args],
-        cwd=ROOT,
-        env=base_env(tmp_path, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], proc.stderr
-    assert "xoxb-test" not in proc.stderr
+    lines = serve_fails(tmp_path, args, **extra)
+    assert len(lines) == 1 and message in lines[0], lines
+    assert not any("xoxb-test" in line for line in lines)
 
 
 def test_unreachable_slack_is_a_clear_error(tmp_path):

@@ -393,22 +393,8 @@ def test_serve_with_oauth_settings_serves_the_install_page(oauth_fake, tmp_path)
     ],
 )
 def test_bad_oauth_configuration_exits_2_in_one_line(tmp_path, extra, args, message):
-    import subprocess
-    import sys
+    from serving import serve_fails
 
-    from paths import ROOT
-    from serving import base_env
-
-    proc = subprocess.run(
-        [sys.executable, "-m", "bot", "serve", *args],
-        cwd=ROOT,
-        env=base_env(tmp_path, **extra),
-        capture_output=True,
-        text=True,
-        timeout=60,
-        stdin=subprocess.DEVNULL,
-    )
-    assert proc.returncode == 2, proc.stderr
-    lines = proc.stderr.strip().splitlines()
-    assert len(lines) == 1 and message in lines[0], proc.stderr
-    assert CLIENT_SECRET not in proc.stderr
+    lines = serve_fails(tmp_path, args, **extra)
+    assert len(lines) == 1 and message in lines[0], lines
+    assert not any(CLIENT_SECRET in line for line in lines)
