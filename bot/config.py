@@ -186,13 +186,17 @@ _LIMITS = (
 )
 
 
+def user_cache(env: Mapping[str, str]) -> Path:
+    """briefbot's folder in the user's cache: ``$XDG_CACHE_HOME/briefbot`` (from ``env``,
+    else the process's environment), else ``~/.cache/briefbot``."""
+    xdg = (env.get("XDG_CACHE_HOME") or os.environ.get("XDG_CACHE_HOME") or "").strip()
+    return Path(xdg or Path.home() / ".cache") / "briefbot"
+
+
 def default_cache_dir(env: Mapping[str, str]) -> Path:
-    """``$BRIEFBOT_CACHE_DIR``, else ``$XDG_CACHE_HOME/briefbot``, else ``~/.cache/briefbot``."""
+    """``$BRIEFBOT_CACHE_DIR``, else :func:`user_cache`."""
     explicit = (env.get("BRIEFBOT_CACHE_DIR") or "").strip()
-    if explicit:
-        return Path(explicit)
-    base = (env.get("XDG_CACHE_HOME") or "").strip() or str(Path.home() / ".cache")
-    return Path(base) / "briefbot"
+    return Path(explicit) if explicit else user_cache(env)
 
 
 def parse_switch(name: str, text: str) -> bool:
@@ -238,14 +242,13 @@ def parse_kinds(text: str) -> frozenset[str]:
     return frozenset(kinds)
 
 
-def _index_cache(value: str | None, xdg: str | None) -> Path | None:
+def _index_cache(value: str | None, env: Mapping[str, str]) -> Path | None:
     """``BRIEFBOT_INDEX_CACHE``: a directory, ``off``, or unset for the user cache dir."""
     if value and value.lower() in {"off", "none", "0", "false"}:
         return None
     if value:
         return Path(value).expanduser()
-    xdg = xdg or os.environ.get("XDG_CACHE_HOME")
-    return Path(xdg or Path.home() / ".cache") / "briefbot" / "index"
+    return user_cache(env) / "index"
 
 
 @dataclass(frozen=True)
@@ -373,7 +376,7 @@ class Settings:
                 "BRIEFBOT_SENTENCE_ENCODER", get("BRIEFBOT_SENTENCE_ENCODER") or "on"
             ),
             "cache_dir": default_cache_dir(env),
-            "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), get("XDG_CACHE_HOME")),
+            "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), env),
             "editors": parse_editors(get("BRIEFBOT_EDITORS") or ""),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
