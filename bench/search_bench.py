@@ -42,7 +42,7 @@ import sys
 import time
 import tracemalloc
 from collections import Counter
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -56,6 +56,7 @@ from bot.clauses import Clause, segment_all
 from bot.clean import normalise
 from bot.documents import load_corpus
 from bot.search import ClauseIndex
+from bot.search.columns import ClauseColumns
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT / "corpus"
@@ -124,45 +125,57 @@ def _swap_words(tokens: list[str], vocab: list[str], rng: random.Random) -> list
 
 def synthetic_corpus(
     real: Sequence[Clause], size: int, vocab: list[str], seed: int
-) -> list[Clause]:
-    """``size`` clauses: every real clause plus decoys, shuffled, in ~size/50 documents."""
-    rng = random.Random(f"corpus-{seed}-{size}")
+) -> ClauseColumns:
+    """``size`` clauses: every real clause plus decoys, shuffled, in ~size/50 documents.
+
+    Held as columns (:class:`ClauseColumns`), as ``ClauseIndex.from_documents`` holds a
+    corpus's clauses: a million clause objects would be the largest thing in memory."""
     n_decoys = max(0, size - len(real))
     base_day = date(2000, 1, 1)
-    decoys: list[Clause] = []
-    for j in range(n_decoys):
-        src = rng.choice(real)
-        tokens = src.text.split()
-        if len(tokens) >= 6 and rng.random() < 0.3:
-            # Recombine: the head of this clause with the tail of another.
-            other = rng.choice(real).text.split()
-            cut = rng.randint(len(tokens) * 2 // 5, len(tokens) * 7 // 10)
-            tail_from = rng.randint(len(other) * 3 // 10, max(len(other) * 3 // 10, len(other) - 2))
-            tokens = tokens[:cut] + other[tail_from:]
-        text = " ".join(_swap_words(tokens, vocab, rng))
-        d = j // CLAUSES_PER_DOC
-        pos = j % CLAUSES_PER_DOC + 1
+
+    def decoys_of(d: int) -> Iterator[Clause]:
+        # Each document's decoys from its own generator: made as the columns are
+        # filled, never all held as objects or strings.
+        rng = random.Random(f"corpus-{seed}-{size}-{d}")
         doc_id = f"synthetic-{d:05d}"
-        decoys.append(
-            Clause(
+        title = f"Synthetic Statement {d}"
+        when = base_day + timedelta(days=(d * 37) % 9000)
+        for j in range(d * CLAUSES_PER_DOC, min(n_decoys, (d + 1) * CLAUSES_PER_DOC)):
+            src = rng.choice(real)
+            tokens = src.text.split()
+            if len(tokens) >= 6 and rng.random() < 0.3:
+                # Recombine: the head of this clause with the tail of another.
+                other = rng.choice(real).text.split()
+                cut = rng.randint(len(tokens) * 2 // 5, len(tokens) * 7 // 10)
+                tail_from = rng.randint(
+                    len(other) * 3 // 10, max(len(other) * 3 // 10, len(other) - 2)
+                )
+                tokens = tokens[:cut] + other[tail_from:]
+            pos = j % CLAUSES_PER_DOC + 1
+            yield Clause(
                 clause_id=f"{doc_id}#p{pos}.1",
                 doc_id=doc_id,
-                doc_title=f"Synthetic Statement {d}",
-                doc_date=base_day + timedelta(days=(d * 37) % 9000),
-                text=text,
+                doc_title=title,
+                doc_date=when,
+                text=" ".join(_swap_words(tokens, vocab, rng)),
                 paragraph=str(pos),
                 block=pos,
                 sentence=1,
             )
-        )
+
     # Keep each document's clauses together (as a real corpus is), but interleave the
     # real documents' clauses with the synthetic documents in a random order.
-    groups: dict[str, list[Clause]] = {}
-    for c in [*real, *decoys]:
-        groups.setdefault(c.doc_id, []).append(c)
+    groups: dict[str, Callable[[], Iterable[Clause]]] = {}
+    real_groups: dict[str, list[Clause]] = {}
+    for c in real:
+        real_groups.setdefault(c.doc_id, []).append(c)
+    for doc_id, members in real_groups.items():
+        groups[doc_id] = lambda members=members: members
+    for d in range((n_decoys + CLAUSES_PER_DOC - 1) // CLAUSES_PER_DOC):
+        groups[f"synthetic-{d:05d}"] = lambda d=d: decoys_of(d)
     order = sorted(groups)
-    rng.shuffle(order)
-    return [c for doc_id in order for c in groups[doc_id]]
+    random.Random(f"corpus-{seed}-{size}").shuffle(order)
+    return ClauseColumns.of(c for doc_id in order for c in groups[doc_id]())
 
 
 # --------------------------------------------------------------------------- queries

@@ -36,7 +36,7 @@ def format_date(d: date | None) -> str:
     return f"{d.day} {_MONTH_ABBR[d.month - 1]} {d.year}" if d else ""
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Clause:
     """A citable unit of a statement; ``text`` is verbatim from the document."""
 

@@ -50,6 +50,13 @@ def _answers(index: ClauseIndex) -> list[object]:
     return out
 
 
+def _mapped(index: ClauseIndex) -> bool:
+    """The index's clauses are read from a cache entry (memory-mapped), not built here."""
+    return isinstance(index.clauses, persist.ClauseColumns) and isinstance(
+        index.clauses.ids.buf, np.memmap
+    )
+
+
 def _entries(cache: Path) -> list[Path]:
     return [p for p in cache.iterdir() if not p.name.startswith(".")]
 
@@ -67,7 +74,7 @@ def test_cache_hit_answers_like_a_fresh_build_and_is_memory_mapped(docs, fresh, 
     assert loaded.context(some) == fresh.context(some)
     for arr in (loaded.semantic.full, loaded.semantic.coarse, loaded.lexical._post_docs):
         assert isinstance(arr, np.memmap) and not arr.flags.writeable
-    assert isinstance(loaded.clauses, persist.ClauseColumns)
+    assert _mapped(loaded) and not _mapped(fresh)
 
 
 def test_words_only_index_is_cached_apart(docs, tmp_path):
@@ -145,26 +152,37 @@ def test_two_processes_building_at_once_end_with_one_valid_cache(docs, fresh, tm
     assert _answers(loaded) == _answers(fresh)
 
 
-def test_clause_key_covers_every_clause(fresh, tmp_path):
+@pytest.mark.parametrize("as_columns", [False, True], ids=["clause objects", "columns"])
+def test_clause_key_covers_every_clause(fresh, tmp_path, as_columns):
     from dataclasses import replace
 
+    def shape(clauses):
+        return persist.ClauseColumns.of(clauses) if as_columns else clauses
+
     clauses = list(fresh.clauses)
-    key = persist.clauses_key(clauses, semantic=False)
-    changed = [*clauses[:-1], replace(clauses[-1], text=clauses[-1].text + "!")]
-    assert persist.clauses_key(changed, semantic=False) != key
-    a = ClauseIndex.cached(clauses, cache_dir=tmp_path, semantic=False)
-    b = ClauseIndex.cached(clauses, cache_dir=tmp_path, semantic=False)
-    assert isinstance(b.clauses, persist.ClauseColumns) and len(a) == len(b) == len(clauses)
+    key = persist.clauses_key(shape(clauses), semantic=False)
+    assert persist.clauses_key(shape(list(clauses)), semantic=False) == key
+    last = clauses[-1]
+    for change in (
+        {"text": last.text + "!"},
+        {"doc_title": "Another title"},
+        {"block": last.block + 1},
+        {"is_bullet": not last.is_bullet},
+        {"section": "A heading"},
+    ):
+        changed = [*clauses[:-1], replace(last, **change)]
+        assert persist.clauses_key(shape(changed), semantic=False) != key, change
+    a = ClauseIndex.cached(shape(clauses), cache_dir=tmp_path, semantic=False)
+    b = ClauseIndex.cached(shape(clauses), cache_dir=tmp_path, semantic=False)
+    assert _mapped(b) and len(a) == len(b) == len(clauses)
     assert b.search("Syria").hits == a.search("Syria").hits
+    assert list(b.clauses) == clauses
 
 
 def test_clause_flags_match_the_regular_expressions(fresh):
-    """The substring shortcuts in _clause_flags never change a flag."""
-    from dataclasses import replace
+    """The substring shortcuts in clause_flags never change a flag."""
+    from bot.search.flags import MONTH, PLACE, YEAR, clause_flags, looks_ahead
 
-    from bot.search.index import _MONTH, _PLACE, _YEAR, _clause_flags, _looks_ahead
-
-    base = fresh.clauses[0]
     odd = [
         "\u017foon we meet",
         "in 2031 the \u212aelvin WEEK",
@@ -174,18 +192,21 @@ def test_clause_flags_match_the_regular_expressions(fresh):
         "\u0131t \u0131s",
         "1999 2020 \u0662\u0660\u0662\u0660",
         "Looking Forward to it",
+        "agreed in 2013 to meet in 2015",
     ]
-    clauses = [*fresh.clauses, *(replace(base, text=t) for t in odd)]
-    ahead, dated, place = _clause_flags(clauses)
-    assert [f.tolist() for f in _clause_flags(clauses, chunk=3)] == [
+    texts = [*(c.text for c in fresh.clauses), *odd]
+    years = [*(c.doc_date.year if c.doc_date else 0 for c in fresh.clauses), *[2012] * len(odd)]
+    ahead, dated, place = clause_flags(texts, years)
+    assert [f.tolist() for f in clause_flags(texts, years, chunk=3)] == [
         ahead.tolist(),
         dated.tolist(),
         place.tolist(),
     ]
-    assert ahead.tolist() == [_looks_ahead(c) for c in clauses]
-    assert dated.tolist() == [bool(_YEAR.search(c.text) or _MONTH.search(c.text)) for c in clauses]
-    assert place.tolist() == [bool(_PLACE.search(c.text)) for c in clauses]
+    assert ahead.tolist() == [looks_ahead(t, y) for t, y in zip(texts, years, strict=True)]
+    assert dated.tolist() == [bool(YEAR.search(t) or MONTH.search(t)) for t in texts]
+    assert place.tolist() == [bool(PLACE.search(t)) for t in texts]
     assert ahead.any() and dated.any() and place.any()
+    assert ahead[-1] and not clause_flags(["agreed in 2013"], [2013])[0][0]
 
 
 def test_build_services_loads_the_persisted_index(tmp_path):
@@ -198,15 +219,13 @@ def test_build_services_loads_the_persisted_index(tmp_path):
     first = build_services(settings, with_store=False)
     assert len(_entries(tmp_path)) == 1
     second = build_services(settings, with_store=False)
-    assert isinstance(second.index.clauses, persist.ClauseColumns)
+    assert _mapped(second.index)
     assert [c.id for c in second.commitments] == [c.id for c in first.commitments]
     assert second.index.search("Syria").hits == first.index.search("Syria").hits
     off = Settings.from_env(
         {"BRIEFBOT_CORPUS": str(ROOT / "corpus"), "BRIEFBOT_INDEX_CACHE": "off"}
     )
-    assert not isinstance(
-        build_services(off, with_store=False).index.clauses, persist.ClauseColumns
-    )
+    assert not _mapped(build_services(off, with_store=False).index)
 
 
 def test_postings_do_not_depend_on_the_block_size(fresh, monkeypatch):
@@ -229,5 +248,5 @@ def test_an_unusable_cache_directory_builds_in_memory(docs, fresh, tmp_path, cap
     with caplog.at_level(logging.WARNING, logger="bot.search.persist"):
         index = ClauseIndex.from_documents(docs, cache_dir=blocker / "index")
     assert [r.message for r in caplog.records if "kept in memory" in r.message]
-    assert not isinstance(index.clauses, persist.ClauseColumns)
+    assert not _mapped(index)
     assert _answers(index) == _answers(fresh)

@@ -16,9 +16,9 @@ A search runs in five steps, one module each:
 
 from __future__ import annotations
 
-import bisect
-import re
-from collections.abc import Iterable, Sequence
+import gc
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -30,6 +30,7 @@ from rapidfuzz import fuzz, process
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
 from bot.search import fusion
+from bot.search.columns import ClauseColumns, StringColumn
 from bot.search.filters import (
     DateRange,
     ParsedQuery,
@@ -37,6 +38,8 @@ from bot.search.filters import (
     date_range,
     parse_query,
 )
+from bot.search.flags import clause_flags
+from bot.search.helper import BuildHelper, fold_texts
 from bot.search.lexical import LexicalIndex, WordTokens, rerank
 from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
 from bot.search.words import STOP_WORDS, is_english, stem
@@ -101,108 +104,23 @@ class _DocMeta:
     words: frozenset[str]
 
 
-# A clause that looks ahead: names a later year, or says something will be held /
-# hosted / met, or looks forward to it.
-_FORWARD = re.compile(
-    r"\b(?:next|upcoming|will (?:be held|host|hold|meet|take place|convene)|"
-    r"look(?:s|ing)? forward|to be held)\b",
-    re.I,
-)
-_YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
-_MONTH = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)\b|\b(?:\d+|coming|next|few|several) (?:days|weeks|months|years)\b"
-    r"|\b(?:this|next|later this) year\b|\bat an early date\b|\bsoon\b",
-    re.I,
-)
-_PLACE = re.compile(
-    r"\b(?:in|at) (?:the )?(?!(?:January|February|March|April|May|June|July|August|September"
-    r"|October|November|December)\b)[A-Z][a-z]+"
-)
+def _part(strings: Sequence[str], lo: int, hi: int) -> Sequence[str]:
+    """``strings[lo:hi]``; a view when they are a column (cheap to send to a helper)."""
+    return strings.window(lo, hi) if isinstance(strings, StringColumn) else strings[lo:hi]
 
 
-def _looks_ahead(clause: Clause) -> bool:
-    """The clause names something later than its statement (a later year, 'will be held')."""
-    if _FORWARD.search(clause.text):
-        return True
-    year = clause.doc_date.year if clause.doc_date else None
-    return bool(year and any(int(y) > year for y in _YEAR.findall(clause.text)))
-
-
-# Words every match of these (case-blind) expressions contains, lower case: only the
-# clauses that contain one are searched. Characters that match an ASCII letter under
-# re.I without lower-casing to it (long s, Kelvin sign, dotless and dotted i) send
-# their clauses to the expressions anyway.
-_FORWARD_KEYS = ("next", "upcoming", "will ", "look", "to be held")
-_MONTH_KEYS = (
-    *"january february march april may june july august september october november".split(),
-    *"december day week month year soon".split(),
-    "early date",
-)
-_CASE_ODD = re.compile("[\u017f\u212a\u0131\u0130]")
-_PLACE_PREFIXES = (re.compile("in (?:the )?[A-Z]"), re.compile("at (?:the )?[A-Z]"))
-
-
-def _containing(hay: str, bounds: list[int], keys: Sequence[str]) -> np.ndarray:
-    """Which texts (``hay[bounds[k]:bounds[k+1]]``) contain one of ``keys``."""
-    found = np.zeros(len(bounds) - 1, dtype=bool)
-    last = len(bounds) - 1
-    for key in keys:
-        i = hay.find(key)
-        while i != -1:
-            k = bisect.bisect_right(bounds, i) - 1
-            found[k] = True
-            i = hay.find(key, bounds[k + 1]) if k + 1 < last else -1
-    return found
-
-
-def _clause_flags(
-    clauses: Sequence[Clause], chunk: int = 4096
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Per clause: looks ahead (as :func:`_looks_ahead`), names a date, names a place.
-
-    Clauses are joined by newlines a chunk at a time (no expression matches across a
-    newline); the expressions run only on clauses that contain a word they need."""
-    n = len(clauses)
-    ahead = np.zeros(n, dtype=bool)
-    dated = np.zeros(n, dtype=bool)
-    place = np.zeros(n, dtype=bool)
-    for lo in range(0, n, chunk):
-        part = clauses[lo : lo + chunk]
-        texts = [c.text for c in part]
-        bounds = [0]
-        for t in texts:
-            bounds.append(bounds[-1] + len(t) + 1)
-        joined = "\n".join(texts)
-        low = joined.lower()
-        if len(low) != len(joined):
-            maybe_forward = maybe_month = np.ones(len(part), dtype=bool)
-        else:
-            maybe_forward = _containing(low, bounds, _FORWARD_KEYS)
-            maybe_month = _containing(low, bounds, _MONTH_KEYS)
-            if not joined.isascii():
-                for m in _CASE_ODD.finditer(joined):
-                    k = bisect.bisect_right(bounds, m.start()) - 1
-                    maybe_forward[k] = maybe_month[k] = True
-        maybe_year = _containing(joined, bounds, ("19", "20"))
-        for k in np.flatnonzero(maybe_forward | maybe_year | maybe_month).tolist():
-            text = texts[k]
-            years = _YEAR.findall(text) if maybe_year[k] else []
-            if maybe_forward[k] and _FORWARD.search(text):
-                ahead[lo + k] = True
-            elif years and (when := part[k].doc_date):
-                ahead[lo + k] = any(int(y) > when.year for y in years)
-            dated[lo + k] = bool(years) or bool(maybe_month[k] and _MONTH.search(text))
-        # A place needs "in " or "at " (maybe "the ") before a capital: two scans
-        # with a literal start (fast), then the expression on those clauses only.
-        near: set[int] = set()
-        for prefix in _PLACE_PREFIXES:
-            for m in prefix.finditer(joined):
-                near.add(bisect.bisect_right(bounds, m.start()) - 1)
-        for k in near:
-            if _PLACE.search(texts[k]):
-                place[lo + k] = True
-    return ahead, dated, place
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """The cyclic garbage collector off while a build allocates millions of objects
+    (none of them in reference cycles); back on afterwards if it was on. Measured:
+    about a tenth of a large build was collections finding nothing."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def _semantic_on(wanted: bool) -> bool:
@@ -230,28 +148,70 @@ class ClauseIndex:
         semantic: bool = True,
         _alloc: Any = None,
     ) -> None:
-        self.clauses: Sequence[Clause] = list(clauses)
+        self.clauses: Sequence[Clause] = (
+            clauses if isinstance(clauses, ClauseColumns) else list(clauses)
+        )
         self.candidates = candidates
         self._ids: dict[str, int] | None = None
-        self._norm: Sequence[str] = [normalise(c.search_text) for c in self.clauses]
-        self._parties: list[str] = []
+        self._aliases = alias_words()
+        # Sentence vectors (bot.search.sentences) are attached when built: they take
+        # tens of seconds for a new corpus, so a server attaches them in the
+        # background and answers on words and word vectors meanwhile.
+        self.sentences: Any = None
+        self.semantic: Any = None
+        with _collector_paused(), BuildHelper(len(self.clauses)) as helper:
+            tokens, flags = self._build(documents, helper)
+            if _semantic_on(semantic):
+                from bot.search.semantic import SemanticIndex
+
+                self.semantic = SemanticIndex(
+                    self._norm, self.lexical.terms, tokens=tokens, alloc=_alloc
+                )
+            del tokens
+            # What "next", "when" and "where" questions look for, per clause.
+            self._ahead, self._dated, self._place = flags()
+
+    def _build(
+        self, documents: Iterable[Any], helper: BuildHelper
+    ) -> tuple[WordTokens, Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]]:
+        """Documents, folded texts and postings. Returns the texts' word ids (for the
+        embeddings) and the flags' result, which ``helper`` works out meanwhile if it
+        runs: before them, the second half of the folding."""
+        cols = self.clauses if isinstance(self.clauses, ClauseColumns) else None
+        # Each distinct (doc_id, title, date) in order of first appearance, and each
+        # clause's row among them.
+        if cols is not None:
+            rows, clause_row = cols.doc_rows, np.asarray(cols.clause_doc)
+        else:
+            row_of: dict[tuple[str, str, date | None], int] = {}
+            clause_row = np.fromiter(
+                (
+                    row_of.setdefault((c.doc_id, c.doc_title, c.doc_date), len(row_of))
+                    for c in self.clauses
+                ),
+                dtype=np.int32,
+                count=len(self.clauses),
+            )
+            rows = list(row_of)
         full = {d.doc_id: d for d in documents}
         doc_pos: dict[str, int] = {}
+        row_pos = np.zeros(len(rows), dtype=np.int32)
         metas: list[_DocMeta] = []
         title_words: list[frozenset[str]] = []
         party_words: list[frozenset[str]] = []
         parties: set[str] = set()
-        for c in self.clauses:
-            if c.doc_id in doc_pos:
+        for r, (doc_id, doc_title, doc_date) in enumerate(rows):
+            if doc_id in doc_pos:
+                row_pos[r] = doc_pos[doc_id]
                 continue
-            doc_pos[c.doc_id] = len(metas)
-            d = full.get(c.doc_id)
-            titles = " ".join({c.doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
+            row_pos[r] = doc_pos[doc_id] = len(metas)
+            d = full.get(doc_id)
+            titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
             doc_parties = tuple(getattr(d, "parties", ()) or ())
             parties.update(doc_parties)
             title_words.append(metadata_words(titles, ()) - STOP_WORDS)
-            party_words.append(metadata_words("", doc_parties, c.doc_date))
-            metas.append(_DocMeta(c.doc_id, normalise(c.doc_title), c.doc_date, frozenset()))
+            party_words.append(metadata_words("", doc_parties, doc_date))
+            metas.append(_DocMeta(doc_id, normalise(doc_title), doc_date, frozenset()))
         # Title words shared by many documents ("joint", "statement") say nothing.
         common = max(2, len(metas) // 3)
         counts: dict[str, int] = {}
@@ -265,31 +225,33 @@ class ClauseIndex:
         self._docs = [
             _DocMeta(m.doc_id, m.title, m.when, w) for m, w in zip(metas, doc_words, strict=True)
         ]
-        self._clause_doc = np.fromiter(
-            (doc_pos[c.doc_id] for c in self.clauses), dtype=np.int32, count=len(self.clauses)
-        )
+        self._clause_doc = row_pos[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
         self._doc_dates = np.array(
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
-        tokens = WordTokens.of(self._norm)
+        n = len(self.clauses)
+        if cols is not None:
+            sections: Sequence[str] = cols.column("section")
+            texts: Sequence[str] = cols.column("text")
+        else:
+            sections = [c.section for c in self.clauses]
+            texts = [c.text for c in self.clauses]
+        row_year = np.array([when.year if when else 0 for _, _, when in rows], dtype=np.int32)
+        years = row_year[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
+        half = n // 2 if helper.active else n
+        tail = helper.submit(fold_texts, _part(sections, half, n), _part(texts, half, n))
+        flags = helper.submit(clause_flags, texts, years)
+        norm, tokens = fold_texts(_part(sections, 0, half), _part(texts, 0, half))
+        if half < n:
+            more, more_tokens = tail()
+            norm = StringColumn.concat([norm, more])
+            tokens = WordTokens.concat([tokens, more_tokens])
+            del more, more_tokens
+        self._norm: Sequence[str] = norm
         self.lexical = LexicalIndex(self._norm, self._clause_doc, doc_words, tokens=tokens)
-        # What "next", "when" and "where" questions look for, per clause.
-        self._ahead, self._dated, self._place = _clause_flags(self.clauses)
         self._parties = sorted(parties)
         self.reader = QueryReader(parties)
-        self._aliases = alias_words()
-        self.semantic: Any = None
-        # Sentence vectors (bot.search.sentences) are attached when built: they take
-        # tens of seconds for a new corpus, so a server attaches them in the
-        # background and answers on words and word vectors meanwhile.
-        self.sentences: Any = None
-        if semantic:
-            from bot.search.semantic import SemanticIndex, available
-
-            if available():
-                self.semantic = SemanticIndex(
-                    self._norm, self.lexical.terms, tokens=tokens, alloc=_alloc
-                )
+        return tokens, flags
 
     def sentence_texts(self) -> list[str]:
         """The texts the sentence encoder reads, one per clause."""
@@ -368,14 +330,17 @@ class ClauseIndex:
         docs = list(docs)
         if cache_dir is None:
             return cls(
-                list(segment_all(docs)), documents=docs, candidates=candidates, semantic=semantic
+                ClauseColumns.of(segment_all(docs)),
+                documents=docs,
+                candidates=candidates,
+                semantic=semantic,
             )
         key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
         return persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
-                list(segment_all(docs)),
+                ClauseColumns.of(segment_all(docs)),
                 documents=docs,
                 candidates=candidates,
                 semantic=semantic,

@@ -81,6 +81,28 @@ class WordTokens:
         parts.append(np.asarray(buf, dtype=np.int32))
         return cls(list(ids), np.concatenate(parts), starts)
 
+    @classmethod
+    def concat(cls, parts: Sequence[WordTokens]) -> WordTokens:
+        """The texts of ``parts`` one after another, as :meth:`of` would give them."""
+        index: dict[str, int] = {}
+        wids: list[np.ndarray] = []
+        starts: list[np.ndarray] = [np.zeros(1, dtype=np.int64)]
+        total = 0
+        for part in parts:
+            mapping = np.fromiter(
+                (index.setdefault(w, len(index)) for w in part.words),
+                dtype=np.int32,
+                count=len(part.words),
+            )
+            wids.append(mapping[part.wids] if len(part.wids) else part.wids.astype(np.int32))
+            starts.append(np.asarray(part.starts[1:], dtype=np.int64) + total)
+            total += int(part.starts[-1])
+        return cls(
+            list(index),
+            np.concatenate(wids) if wids else np.zeros(0, np.int32),
+            np.concatenate(starts),
+        )
+
     def owners(self) -> np.ndarray:
         """The text each word id belongs to (int32, aligned with ``wids``)."""
         n = len(self.starts) - 1
@@ -162,6 +184,7 @@ class LexicalIndex:
         t_parts: list[np.ndarray] = []
         d_parts: list[np.ndarray] = []
         tf_parts: list[np.ndarray] = []
+        los: list[int] = []
         for lo in range(0, self.n, _BLOCK):
             hi = min(self.n, lo + _BLOCK)
             span = hi - lo
@@ -183,9 +206,13 @@ class LexicalIndex:
             first[0] = True
             np.not_equal(key[1:], key[:-1], out=first[1:])
             uniq = key[first]
-            tf_parts.append(np.diff(np.append(np.flatnonzero(first), len(key))).astype(np.int32))
+            # Kept small until placed (they are the build's largest temporaries): the
+            # clause as an offset in its block, the count in 16 bits where it fits.
+            tf = np.diff(np.append(np.flatnonzero(first), len(key)))
+            tf_parts.append(tf.astype(np.uint16 if tf.max() <= 0xFFFF else np.int32))
             t_parts.append((uniq // span).astype(np.int32))
-            d_parts.append((uniq % span + lo).astype(np.int32))
+            d_parts.append((uniq % span).astype(np.uint16 if span <= 0x10000 else np.int32))
+            los.append(lo)
         # CSR by counting: each term's postings start at its offset; the blocks (in
         # clause order, sorted by term inside) are placed one after another, so
         # clauses stay in order within a term. Weights are computed per block.
@@ -204,7 +231,9 @@ class LexicalIndex:
         fill = self._offsets[:-1].copy()
         group = np.zeros(n_terms, dtype=np.int64)
         while t_parts:
-            t, d, tf = t_parts.pop(0), d_parts.pop(0), tf_parts.pop(0)
+            t, tf = t_parts.pop(0), tf_parts.pop(0)
+            d = d_parts.pop(0).astype(np.int32)
+            d += los.pop(0)
             c = np.bincount(t, minlength=n_terms)
             np.cumsum(c[:-1], out=group[1:])  # where each term's run starts in t
             pos = fill[t] + (np.arange(len(t), dtype=np.int64) - group[t])

@@ -21,15 +21,16 @@ import logging
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
-from typing import Any, overload
+from typing import Any
 
 import numpy as np
 
 from bot.clauses import Clause
+from bot.search.columns import STRING_FIELDS, ClauseColumns, StringColumn
 
 __all__ = [
     "INDEX_FORMAT",
@@ -99,8 +100,23 @@ def documents_key(docs: Iterable[Any], **params: Any) -> str:
 
 
 def clauses_key(clauses: Sequence[Clause], documents: Iterable[Any] = (), **params: Any) -> str:
-    """Key over every clause (and the documents' metadata), plus build parameters."""
+    """Key over every clause (and the documents' metadata), plus build parameters.
+
+    Clauses given as :class:`ClauseColumns` are keyed by their columns: the same
+    clauses as a list get another key (a cache miss, never a wrong hit)."""
     digest = hashlib.sha256(documents_key(documents, **params).encode())
+    if isinstance(clauses, ClauseColumns):  # the columns themselves (another key)
+        digest.update(b"columns\0")
+        for name in STRING_FIELDS:
+            col = clauses.column(name)
+            digest.update(np.ascontiguousarray(col.offsets, dtype=np.int64))
+            digest.update(np.ascontiguousarray(col.buf))
+        for arr in (clauses.clause_doc, clauses.blocks, clauses.sentences, clauses.bullets):
+            digest.update(str(np.asarray(arr).dtype).encode())
+            digest.update(np.ascontiguousarray(arr))
+        rows = [[d, t, _iso(w)] for d, t, w in clauses.doc_rows]
+        digest.update(json.dumps(rows, ensure_ascii=False).encode())
+        return digest.hexdigest()
     step = 4096
     for lo in range(0, len(clauses), step):
         parts = []
@@ -126,126 +142,6 @@ def clauses_key(clauses: Sequence[Clause], documents: Iterable[Any] = (), **para
     return digest.hexdigest()
 
 
-# --------------------------------------------------------------------------- columns
-
-
-class StringColumn(Sequence[str]):
-    """Strings stored as one UTF-8 buffer and offsets (both may be memory-mapped)."""
-
-    def __init__(self, buf: np.ndarray, offsets: np.ndarray) -> None:
-        self.buf = buf
-        self.offsets = offsets
-
-    @classmethod
-    def of(cls, strings: Iterable[str]) -> StringColumn:
-        data = bytearray()
-        offsets = [0]
-        for s in strings:
-            data += s.encode()
-            offsets.append(len(data))
-        return cls(np.frombuffer(data, dtype=np.uint8), np.asarray(offsets, np.int64))
-
-    def __len__(self) -> int:
-        return len(self.offsets) - 1
-
-    @overload
-    def __getitem__(self, i: int) -> str: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.buf[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes().decode()
-
-    def __iter__(self) -> Iterator[str]:
-        step = 1 << 14
-        for lo in range(0, len(self), step):
-            hi = min(len(self), lo + step)
-            a = int(self.offsets[lo])
-            chunk = self.buf[a : int(self.offsets[hi])].tobytes()
-            cuts = self.offsets[lo : hi + 1] - a
-            for k in range(hi - lo):
-                yield chunk[cuts[k] : cuts[k + 1]].decode()
-
-
-_STRINGS = ("clause_id", "text", "paragraph", "lead_in", "section")
-
-
-class ClauseColumns(Sequence[Clause]):
-    """The clauses, stored column-wise; a :class:`Clause` is made on access."""
-
-    def __init__(
-        self,
-        strings: dict[str, StringColumn],
-        clause_doc: np.ndarray,
-        block: np.ndarray,
-        sentence: np.ndarray,
-        bullet: np.ndarray,
-        docs: list[tuple[str, str, date | None]],
-    ) -> None:
-        self._s = strings
-        self._doc = clause_doc
-        self._block, self._sentence, self._bullet = block, sentence, bullet
-        self._docs = docs
-
-    @property
-    def ids(self) -> StringColumn:
-        """The clause ids, in order."""
-        return self._s["clause_id"]
-
-    def __len__(self) -> int:
-        return len(self._doc)
-
-    @overload
-    def __getitem__(self, i: int) -> Clause: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Clause]: ...
-    def __getitem__(self, i: int | slice) -> Clause | list[Clause]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        doc_id, title, when = self._docs[int(self._doc[i])]
-        s = self._s
-        return Clause(
-            clause_id=s["clause_id"][i],
-            doc_id=doc_id,
-            doc_title=title,
-            doc_date=when,
-            text=s["text"][i],
-            paragraph=s["paragraph"][i],
-            block=int(self._block[i]),
-            sentence=int(self._sentence[i]),
-            lead_in=s["lead_in"][i],
-            is_bullet=bool(self._bullet[i]),
-            section=s["section"][i],
-        )
-
-    def __iter__(self) -> Iterator[Clause]:
-        cols = [iter(self._s[name]) for name in _STRINGS]
-        for k, (cid, text, para, lead, section) in enumerate(zip(*cols, strict=True)):
-            doc_id, title, when = self._docs[int(self._doc[k])]
-            yield Clause(
-                clause_id=cid,
-                doc_id=doc_id,
-                doc_title=title,
-                doc_date=when,
-                text=text,
-                paragraph=para,
-                block=int(self._block[k]),
-                sentence=int(self._sentence[k]),
-                lead_in=lead,
-                is_bullet=bool(self._bullet[k]),
-                section=section,
-            )
-
-
 # --------------------------------------------------------------------------- save / load
 
 
@@ -267,30 +163,59 @@ def _put_strings(folder: Path, name: str, col: StringColumn, sizes: dict[str, in
     _put(folder, f"{name}.off", col.offsets, sizes)
 
 
+def _titles(index: Any) -> list[tuple[str, date | None]] | None:
+    """Each indexed document's (title, date) as its clauses give it; None when two
+    clauses of one document disagree (such an index is not cached)."""
+    clauses = index.clauses
+    docs_meta = index._docs
+    titles: list[tuple[str, date | None] | None] = [None] * len(docs_meta)
+    if isinstance(clauses, ClauseColumns):
+        pairs: Iterable[tuple[tuple[str, str, date | None], int]] = zip(
+            clauses.doc_rows,
+            index._clause_doc[np.unique(clauses.clause_doc, return_index=True)[1]].tolist(),
+            strict=True,
+        )
+    else:
+        pairs = (
+            ((c.doc_id, c.doc_title, c.doc_date), k)
+            for c, k in zip(clauses, index._clause_doc.tolist(), strict=True)
+        )
+    for (doc_id, title, when), k in pairs:
+        seen = titles[k]
+        if seen is None:
+            titles[k] = (title, when)
+        elif seen != (title, when) or doc_id != docs_meta[k].doc_id:
+            log.info("index cache: clauses of %s disagree on their title; not cached", doc_id)
+            return None
+    return [t or ("", None) for t in titles]
+
+
 def save(index: Any, folder: Path, key: str) -> bool:
     """Write ``index`` into ``folder``; False (nothing usable written) if it cannot be."""
     clauses = index.clauses
-    doc_of = index._clause_doc
-    docs_meta = index._docs
-    titles: list[tuple[str, date | None] | None] = [None] * len(docs_meta)
-    for c, k in zip(clauses, doc_of, strict=True):
-        seen = titles[k]
-        if seen is None:
-            titles[k] = (c.doc_title, c.doc_date)
-        elif seen != (c.doc_title, c.doc_date) or c.doc_id != docs_meta[k].doc_id:
-            log.info("index cache: clauses of %s disagree on their title; not cached", c.doc_id)
-            return False
+    titles = _titles(index)
+    if titles is None:
+        return False
     sizes: dict[str, int] = {}
-    for name in _STRINGS:
-        _put_strings(folder, name, StringColumn.of(getattr(c, name) for c in clauses), sizes)
-    _put_strings(folder, "norm", StringColumn.of(index._norm), sizes)
     n = len(clauses)
-    _put(folder, "clause_doc", np.asarray(doc_of, dtype=np.int32), sizes)
-    ints = np.fromiter((c.block for c in clauses), dtype=np.int64, count=n)
-    _put(folder, "block", ints, sizes)
-    ints = np.fromiter((c.sentence for c in clauses), dtype=np.int64, count=n)
-    _put(folder, "sentence", ints, sizes)
-    _put(folder, "bullet", np.fromiter((c.is_bullet for c in clauses), bool, count=n), sizes)
+    if isinstance(clauses, ClauseColumns):
+        for name in STRING_FIELDS:
+            _put_strings(folder, name, clauses.column(name), sizes)
+        block, sentence, bullet = clauses.blocks, clauses.sentences, clauses.bullets
+    else:
+        for name in STRING_FIELDS:
+            _put_strings(folder, name, StringColumn.of(getattr(c, name) for c in clauses), sizes)
+        block = np.fromiter((c.block for c in clauses), dtype=np.int64, count=n)
+        sentence = np.fromiter((c.sentence for c in clauses), dtype=np.int64, count=n)
+        bullet = np.fromiter((c.is_bullet for c in clauses), bool, count=n)
+    norm = index._norm
+    _put_strings(
+        folder, "norm", norm if isinstance(norm, StringColumn) else StringColumn.of(norm), sizes
+    )
+    _put(folder, "clause_doc", np.asarray(index._clause_doc, dtype=np.int32), sizes)
+    _put(folder, "block", np.asarray(block, dtype=np.int64), sizes)
+    _put(folder, "sentence", np.asarray(sentence, dtype=np.int64), sizes)
+    _put(folder, "bullet", np.asarray(bullet, dtype=bool), sizes)
     for name in ("ahead", "dated", "place"):
         _put(folder, name, getattr(index, f"_{name}"), sizes)
     lex = index.lexical
@@ -306,8 +231,8 @@ def save(index: Any, folder: Path, key: str) -> bool:
         "clauses": n,
         "candidates": index.candidates,
         "docs": [
-            [m.doc_id, (t or ("", None))[0], m.title, _iso(m.when), sorted(m.words)]
-            for m, t in zip(docs_meta, titles, strict=True)
+            [m.doc_id, t[0], m.title, _iso(m.when), sorted(m.words)]
+            for m, t in zip(index._docs, titles, strict=True)
         ],
         "parties": list(index._parties),
         "terms": lex.terms,
@@ -346,7 +271,7 @@ def load(folder: Path, key: str) -> Any:
     ]
     doc_rows = [(m.doc_id, d[1], m.when) for m, d in zip(docs, meta["docs"], strict=True)]
     clause_doc = arr("clause_doc")
-    cols = {name: strings(name) for name in _STRINGS}
+    cols = {name: strings(name) for name in STRING_FIELDS}
     clauses = ClauseColumns(
         cols, clause_doc, arr("block"), arr("sentence"), arr("bullet"), doc_rows
     )
