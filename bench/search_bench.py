@@ -29,6 +29,7 @@ What it measures (see GUIDE §7 for the reference figures):
 from __future__ import annotations
 
 import argparse
+import contextlib
 import gc
 import hashlib
 import json
@@ -308,6 +309,7 @@ class Row:
     key_s: float = 0.0  # hashing the clauses for the cache key (in this process)
     load_rss_mib: float = 0.0  # that fresh process's RSS after loading
     build_rss_mib: float = 0.0  # this process's peak RSS during the cold build
+    helper_rss_mib: float = 0.0  # the build's helper process's peak RSS (0: none ran)
 
 
 @dataclass
@@ -329,6 +331,31 @@ class Failure:
 def _max_rss_mib() -> float:
     rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
     return rss / (MIB if sys.platform == "darwin" else 1024)
+
+
+@contextlib.contextmanager
+def _helper_peaks() -> Iterator[list[float]]:
+    """The peak RSS of each build helper process that ends inside the block (from the
+    line :mod:`bot.search.helper` logs as it stops one)."""
+    import logging
+
+    peaks: list[float] = []
+
+    class Catch(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            peak = getattr(record, "helper_peak_mib", None)
+            if peak is not None:
+                peaks.append(float(peak))
+
+    logger = logging.getLogger("bot.search.helper")
+    handler, level = Catch(logging.INFO), logger.level
+    logger.addHandler(handler)
+    logger.setLevel(logging.INFO)
+    try:
+        yield peaks
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(level)
 
 
 def _rss_mib(field: str = "VmRSS") -> float:
@@ -453,11 +480,16 @@ def bench_briefbot(
     try:
         gc.collect()
         tracked = _reset_peak_rss()
-        t0 = time.perf_counter()
-        index = ClauseIndex.cached(clauses, cache_dir=cache / "a", semantic=semantic)
-        build_s = time.perf_counter() - t0
+        with _helper_peaks() as helper_peaks:
+            t0 = time.perf_counter()
+            index = ClauseIndex.cached(clauses, cache_dir=cache / "a", semantic=semantic)
+            build_s = time.perf_counter() - t0
         build_rss = _rss_mib("VmHWM") if tracked else 0.0
-        log(f"[{size}] {method}: cold build {build_s:.2f} s (peak RSS {build_rss:.0f} MiB)")
+        helper_rss = max(helper_peaks, default=0.0)
+        log(
+            f"[{size}] {method}: cold build {build_s:.2f} s (peak RSS {build_rss:.0f} MiB, "
+            f"helper process {helper_rss:.0f} MiB)"
+        )
         t0 = time.perf_counter()
         key = persist.clauses_key(
             clauses, candidates=index.candidates, semantic=index.semantic is not None
@@ -503,6 +535,7 @@ def bench_briefbot(
     row.empty_results = sum(1 for r in results if not r.hits)
     row.warm_s, row.key_s = warm["load_s"], key_s
     row.load_rss_mib, row.build_rss_mib = warm["rss_mib"], build_rss
+    row.helper_rss_mib = helper_rss
     if index.semantic is not None:
         row.semantic_mib = index.semantic.nbytes / MIB
     for q, res, ok in zip(queries, results, correct, strict=True):
@@ -605,16 +638,17 @@ def table(rows: Sequence[Row]) -> str:
 
 STARTUP_HEADER = (
     "| method | clauses | cold build s | warm start s | RSS after load MiB | "
-    "peak RSS in build MiB | traced peak MiB | p50 ms | p99 ms |"
+    "peak RSS in build MiB | helper peak RSS MiB | traced peak MiB | p50 ms | p99 ms |"
 )
 
 
 def startup_table(rows: Sequence[Row]) -> str:
-    lines = [STARTUP_HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
+    lines = [STARTUP_HEADER, "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for r in rows:
+        helper = f"{r.helper_rss_mib:.0f}" if r.helper_rss_mib else "–"
         lines.append(
             f"| {r.method} | {r.clauses:,} | {r.build_s:.2f} | {r.warm_s:.2f} | "
-            f"{r.load_rss_mib:.0f} | {r.build_rss_mib:.0f} | {r.peak_mib:.0f} | "
+            f"{r.load_rss_mib:.0f} | {r.build_rss_mib:.0f} | {helper} | {r.peak_mib:.0f} | "
             f"{_ms(r.p50_ms)} | {_ms(r.p99_ms)} |"
         )
     return "\n".join(lines)

@@ -66,9 +66,10 @@ def test_small_run_prints_table_and_finds_typod_phrases(
         q = {r["method"]: r for r in data["questions"]}
         assert q["briefbot"]["questions"] >= 40 and q["briefbot"]["hit1_question"] >= 0.9
     assert search_bench.STARTUP_HEADER in lines
-    start = [ln for ln in lines if ln.startswith("| briefbot | 1,000 |") and ln.count("|") == 10]
+    start = [ln for ln in lines if ln.startswith("| briefbot | 1,000 |") and ln.count("|") == 11]
     assert len(start) == 1
     assert bot["warm_s"] > 0 and bot["load_rss_mib"] > 0
+    assert bot["helper_rss_mib"] == 0  # 1,000 clauses: no helper process
     base = by_method["rapidfuzz WRatio scan"]
     assert base["queries_timed"] == 20  # 1,000 clauses is well inside the time budget
 

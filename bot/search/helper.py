@@ -64,6 +64,18 @@ def _cores() -> int:
         return os.cpu_count() or 1
 
 
+def _peak_rss_mib(pid: int) -> float | None:
+    """A live process's peak RSS (Linux's ``VmHWM``), or None where that is unknown."""
+    try:
+        with open(f"/proc/{pid}/status", encoding="ascii") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except (OSError, ValueError):
+        pass
+    return None
+
+
 class BuildHelper:
     """One helper process for a build of ``size`` items (none when not worth it).
 
@@ -152,6 +164,13 @@ class BuildHelper:
         proc, self._proc = self._proc, None
         if proc is None:
             return
+        peak = _peak_rss_mib(proc.pid)
+        log.info(
+            "index build: helper process ran %d steps, peak RSS %s MiB",
+            self._asked,
+            f"{peak:.0f}" if peak is not None else "unknown",
+            extra={"helper_peak_mib": peak},
+        )
         for stream in (proc.stdin, proc.stdout):
             if stream is not None:
                 with contextlib.suppress(OSError):
