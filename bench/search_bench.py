@@ -865,8 +865,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         "(what the first start does). Warm start: a fresh Python process loading that "
         "cache (arrays memory-mapped; the wordllama model included, the Python imports "
         "not). Peak RSS: this process during the cold build, the benchmark's own corpus "
-        "of Clause objects included; traced: tracemalloc peak of the build alone. "
-        "Query times are on the memory-mapped index."
+        "(held as columns, as ClauseIndex.from_documents holds one) included; helper: "
+        "the build's second process, from 150,000 clauses on a machine with 2+ cores "
+        "(it runs beside this one for the build only); traced: tracemalloc peak of "
+        "the build alone. Query times are on the memory-mapped index."
     )
     semantic_rows = [r for r in rows if r.semantic_mib]
     if semantic_rows:

@@ -11,6 +11,17 @@ The public surface is small; one module per idea behind it:
 * :mod:`bot.search.fusion` — one score from those signals;
 * :mod:`bot.search.index` — :class:`ClauseIndex`, which runs them;
 * :mod:`bot.search.timeline` — a topic's best clause per statement, with diffs.
+
+Building and keeping the index:
+
+* :mod:`bot.search.columns` — clauses and strings held column-wise (compact, and
+  the form saved to disk);
+* :mod:`bot.search.flags` — per clause: looks ahead, names a date, names a place;
+* :mod:`bot.search.helper` — a second process that takes independent build steps
+  for a large corpus;
+* :mod:`bot.search.persist` — the built index on disk, memory-mapped on start;
+* :mod:`bot.search.encoder` and :mod:`bot.search.sentences` — the sentence encoder
+  and its cached clause vectors.
 """
 
 from bot.search.filters import (
