@@ -5,8 +5,9 @@ The table is run on the bundled corpus plus the 2024 development statements in
 Targets (issue 9): hit@1 ≥ 0.9 on questions. Paraphrases that share no word with
 their clause stay below the 0.75 target even with the sentence encoder (see README,
 "Search, and what it costs"); their tests are floors that catch regressions, not
-the target. ``paraphrases_heldout.tsv`` was written before the fusion was tuned and
-is never used to tune it.
+the target. ``paraphrases_heldout.tsv`` was written before the fusion was first tuned
+(and looked at when it was tuned again); ``paraphrases_fresh.tsv`` was written before
+that second tuning and never used for it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from bot.search.evaluate import evaluate, load_cases, prepare_corpus, read_sampl
 DATA = ROOT / "tests" / "data"
 CASES = load_cases(DATA / "questions.tsv")
 HELD_OUT = load_cases(DATA / "paraphrases_heldout.tsv")
+FRESH = load_cases(DATA / "paraphrases_fresh.tsv")
 SAMPLES = SHARED / "corpus-samples"
 
 
@@ -57,7 +59,9 @@ def test_table_is_big_enough():
     assert set(kinds) == {"question", "paraphrase"}
 
 
-@pytest.mark.parametrize("case", [c for c in CASES + HELD_OUT if c.kind == "paraphrase"], ids=str)
+@pytest.mark.parametrize(
+    "case", [c for c in CASES + HELD_OUT + FRESH if c.kind == "paraphrase"], ids=str
+)
 def test_each_paraphrase_has_a_clause_sharing_no_word(eval_index, case):
     fits = [c for c in eval_index.clauses if case.accepts(c)]
     assert fits, f"no clause matches {case.doc} / {case.phrase!r}"
@@ -80,11 +84,13 @@ def test_questions_hit_at_1(eval_index):
 def test_paraphrases_floor(eval_index):
     if eval_index.sentences is None:
         pytest.skip("the sentence encoder is not installed")
+    # Measured: 10 of 20, 7 of 21 and 8 of 25 (README); one case of slack each.
     report = evaluate(eval_index, CASES)
-    assert report.hit1("paraphrase") >= 0.40
+    assert report.hit1("paraphrase") >= 0.45
     held_out = evaluate(eval_index, HELD_OUT)
-    assert held_out.hit1("paraphrase") >= 0.10
-    assert held_out.shown1("paraphrase") >= 0.20
+    assert held_out.hit1("paraphrase") >= 0.28
+    fresh = evaluate(eval_index, FRESH)
+    assert fresh.hit1("paraphrase") >= 0.28
 
 
 def test_sentence_signal_helps_paraphrases_without_costing_questions(eval_docs, eval_index):
@@ -94,7 +100,7 @@ def test_sentence_signal_helps_paraphrases_without_costing_questions(eval_docs, 
         pytest.skip("the sentence encoder is not installed")
     without = ClauseIndex.from_documents(eval_docs)
     assert without.sentences is None
-    for cases in (CASES, HELD_OUT):
+    for cases in (CASES, HELD_OUT, FRESH):
         a, b = evaluate(eval_index, cases), evaluate(without, cases)
         assert a.hit1("paraphrase") > b.hit1("paraphrase")
     assert evaluate(eval_index, CASES).hit1("question") >= evaluate(without, CASES).hit1("question")

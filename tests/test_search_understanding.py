@@ -6,6 +6,7 @@ import io
 import json
 from datetime import date
 
+import numpy as np
 import pytest
 from paths import COMMUNIQUE, CORPUS, STATEMENT
 
@@ -99,6 +100,18 @@ def test_real_english_words_are_never_corrected(index, word):
     assert is_english(word)
     result = index.search(f"trade war {word}")
     assert word not in result.corrections
+
+
+def test_a_rarer_dictionary_word_is_only_read_as_a_one_letter_slip():
+    """'caliphate' is no misspelt 'calibrate' (two edits), 'herat' is 'heart' (one)."""
+    texts = ["we calibrate the policy", "the heart of the region", "insurance schemes"]
+    lex = LexicalIndex(texts, np.zeros(len(texts), dtype=np.int32))
+    assert is_english("caliphate", rare=True) and not is_english("caliphate")
+    assert is_english("issuance", rare=True) and not is_english("issuance")
+    assert lex.correct("caliphate") == [] and lex.correct("issuance") == []
+    assert lex.correct("herat") == ["heart"]
+    assert lex.correct("calibrat") == ["calibrate"]  # not a word at all: two edits fine
+    assert lex.correct("insurnace") == ["insurance"]
 
 
 def test_trade_war_truce_is_not_read_as_true(index):

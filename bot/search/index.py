@@ -533,7 +533,7 @@ class ClauseIndex:
         # A misspelt query (words fixed, or unknown words that are no English word) is
         # the lexical path's job: meaning cannot read a typo. Both meaning signals add
         # candidates only for a query the words did not answer well (see fusion).
-        typo = bool(corrections) or any(not is_english(w) for w in match.unknown)
+        typo = bool(corrections) or any(not is_english(w, rare=True) for w in match.unknown)
 
         def weak() -> bool:
             return len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE

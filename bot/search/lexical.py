@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
+from bot.search.words import RARE_FREQUENCY, STOP_WORDS, deletes, english_words, is_english, stem
 
 __all__ = ["LexicalIndex", "LexicalMatch", "WordTokens", "rerank"]
 
@@ -144,7 +144,8 @@ class LexicalIndex:
             for w in words:
                 by_word[stem(w)].append(pos)
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
-        english_words()  # load the word list now, not during someone's first query
+        english_words()  # load the word lists now, not during someone's first query
+        english_words(RARE_FREQUENCY)
         self._build(texts, tokens)
 
     def _build(self, texts: Sequence[str], tokens: WordTokens | None = None) -> None:
@@ -279,12 +280,15 @@ class LexicalIndex:
         """Vocabulary words within a small edit distance of ``word`` (best first).
 
         A word that is in the vocabulary is its own answer; a common English word
-        that is not is never replaced by another word (empty answer)."""
+        that is not is never replaced by another word (empty answer), a rarer one only
+        by a word one edit away."""
         if word in self._vocab:
             return [word]
         if len(word) < 4 or word.isdigit() or is_english(word):
             return []
-        max_d = 1 if len(word) < 7 else 2
+        # A rarer dictionary word is only read as a one-letter slip ("herat" for
+        # "heart"), never as a two-letter one ("caliphate" is not "calibrate").
+        max_d = 1 if len(word) < 7 or is_english(word, rare=True) else 2
         found: dict[int, int] = {}
         probes = {word} | deletes(word)
         for p in probes:

@@ -31,6 +31,9 @@ STOP_WORDS = frozenset(
 
 #: A word must be at least this frequent in the dictionary to count as English.
 MIN_FREQUENCY = 200
+#: Rarer dictionary words ("caliphate", "issuance", "Herat") are English enough not
+#: to be read as a two-letter slip for another word, but not a one-letter slip.
+RARE_FREQUENCY = 50
 
 
 def stem(word: str) -> str:
@@ -48,19 +51,21 @@ def deletes(word: str) -> set[str]:
 
 
 @cache
-def english_words() -> frozenset[str]:
-    """Common English words (lower case); empty if the word list is not installed."""
+def english_words(min_frequency: int = MIN_FREQUENCY) -> frozenset[str]:
+    """English words (lower case) seen at least ``min_frequency`` times in the word
+    list; empty if the list is not installed."""
     try:
         data = resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes()
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         log.warning("pyspellchecker's English word list is missing; typo correction is blind")
         return frozenset()
     counts: dict[str, int] = json.loads(gzip.decompress(data))
-    return frozenset(w for w, n in counts.items() if n >= MIN_FREQUENCY and w.isalpha())
+    return frozenset(w for w, n in counts.items() if n >= min_frequency and w.isalpha())
 
 
-def is_english(word: str) -> bool:
+def is_english(word: str, *, rare: bool = False) -> bool:
     """True when ``word`` (normalised, lower case) is a common English word or its plural
-    (or a plural-folded one: ``lunche`` from "lunches")."""
-    words = english_words()
+    (or a plural-folded one: ``lunche`` from "lunches"); ``rare=True`` also accepts the
+    rarer dictionary words (:data:`RARE_FREQUENCY`)."""
+    words = english_words(RARE_FREQUENCY if rare else MIN_FREQUENCY)
     return word in words or stem(word) in words or word + "s" in words
