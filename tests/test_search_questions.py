@@ -107,7 +107,16 @@ def test_sentence_signal_helps_paraphrases_without_costing_questions(eval_docs, 
 
 
 def test_nonsense_finds_no_good_match(eval_index):
-    for query in ["banana spaceship", "recipe for lasagna", "how do I reset my password"]:
+    for query in [
+        "banana spaceship",
+        "recipe for lasagna",
+        "how do I reset my password",
+        "how to train a puppy",
+        "knitting patterns for scarves",
+        "my laptop will not turn on",
+        "gardening tips for tomatoes",
+        "symptoms of flu in children",
+    ]:
         assert eval_index.search(query).hits == [], query
 
 
