@@ -98,6 +98,9 @@ class Services:
         #: While the database is failing, dedupe in memory until this monotonic instant.
         self._db_retry_at = 0.0
         self._refresh_lock = threading.Lock()
+        # Encoding new clauses' sentence vectors happens after the swap, one refresh at
+        # a time: a second refresh finds the first one's vectors cached, not re-encoded.
+        self._encode_lock = threading.Lock()
 
     @property
     def corpus(self) -> Corpus:
@@ -156,7 +159,9 @@ class Services:
         if missing:
             # The new statement answers on its words at once; on its meaning once its
             # clauses are encoded (one attribute assignment on the served index).
-            attach_sentences(snapshot.index, self.settings)
+            with self._encode_lock:
+                if self.snapshot is snapshot:  # else a newer refresh encodes them all
+                    attach_sentences(snapshot.index, self.settings)
         return True
 
     def fresh_commitments(self) -> Sequence[Commitment]:
@@ -174,6 +179,7 @@ class Services:
         """In a forked worker: drop pooled database connections inherited from the parent,
         and the rebuild lock (a parent thread may have held it at the fork)."""
         self._refresh_lock = threading.Lock()
+        self._encode_lock = threading.Lock()
         engine = getattr(self.store, "_engine", None)
         if engine is not None:
             engine.dispose(close=False)

@@ -241,6 +241,42 @@ def test_a_query_never_waits_for_a_rebuild(settings, monkeypatch):
     assert services.snapshot is not old and services.snapshot.version == 1
 
 
+def test_two_quick_refreshes_encode_new_clauses_once(settings, monkeypatch):
+    """The vectors of new clauses are encoded after the swap, one refresh at a time; a
+    refresh overtaken by a newer one leaves the encoding to it."""
+    import bot.services as services_module
+
+    services = build_services(settings)
+    encoded: list[object] = []
+
+    def fake_attach(index, _settings, *, encode=True):
+        if not encode:
+            return 3  # "3 clauses have no vector yet"
+        encoded.append(index)
+        return 0
+
+    monkeypatch.setattr(services_module, "attach_sentences", fake_attach)
+    services._encode_lock.acquire()  # the first refresh's encoding must wait
+    first = threading.Thread(target=services.refresh)
+    try:
+        services.library.add(preview(CABLES), added_by="a")
+        first.start()
+        deadline = time.monotonic() + 10
+        while services.snapshot.version != 1 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        services.library.add(preview(CABLES.replace("Portugal", "Spain")), added_by="a")
+        second = threading.Thread(target=services.refresh)
+        second.start()
+        while services.snapshot.version != 2 and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert services.snapshot.version == 2
+    finally:
+        services._encode_lock.release()
+    first.join(10)
+    second.join(10)
+    assert encoded == [services.snapshot.index]  # once, for the newest snapshot
+
+
 def test_watcher_thread_picks_up_a_change_from_another_connection(settings):
     services = build_services(settings)
     watcher = CorpusWatcher(services, interval=0.1).start()
