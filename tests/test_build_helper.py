@@ -153,3 +153,11 @@ def test_stopping_the_helper_logs_its_peak_memory(caplog):
     assert "ran 1 steps" in record.getMessage()
     if Path("/proc/self/status").exists():
         assert 5 < record.helper_peak_mib < 2048
+
+
+def test_word_tokens_from_word_lists_check_their_count():
+    tokens = WordTokens.of_words(iter([["a", "b"], [], ["b", "c"]]), 3)
+    assert tokens.words == ["a", "b", "c"]
+    assert tokens.wids.tolist() == [0, 1, 1, 2] and tokens.starts.tolist() == [0, 2, 2, 4]
+    with pytest.raises(ValueError):
+        WordTokens.of_words(iter([["a"]]), 2)

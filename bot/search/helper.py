@@ -22,11 +22,11 @@ import pickle
 import subprocess
 import sys
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, TypeVar
 
-from bot.clean import normalise
+from bot.clean import fold_words
 from bot.search.columns import StringColumn
 from bot.search.flags import clause_flags
 from bot.search.lexical import WordTokens
@@ -45,9 +45,20 @@ PARALLEL_MIN = 150_000
 def fold_texts(sections: Sequence[str], texts: Sequence[str]) -> tuple[StringColumn, WordTokens]:
     """Each clause's search text (its section heading, a newline, its text: as
     :attr:`bot.clauses.Clause.search_text`) folded by :func:`bot.clean.normalise`, as a
-    column, and its words as ids."""
-    folded = [normalise(f"{s}\n{t}" if s else t) for s, t in zip(sections, texts, strict=True)]
-    return StringColumn.of(folded), WordTokens.of(folded)
+    column, and its words as ids (each text split once for both)."""
+    if len(sections) != len(texts):
+        raise ValueError(f"{len(sections)} sections for {len(texts)} texts")
+    folded: list[str] = []
+    keep = folded.append
+
+    def words() -> Iterator[list[str]]:
+        for s, t in zip(sections, texts, strict=True):
+            w = fold_words(f"{s}\n{t}" if s else t)
+            keep(" ".join(w))
+            yield w
+
+    tokens = WordTokens.of_words(words(), len(texts))
+    return StringColumn.of(folded), tokens
 
 
 #: What a helper may be asked to run, by name.

@@ -21,7 +21,7 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -63,21 +63,31 @@ class WordTokens:
     starts: np.ndarray  # int64, len(texts) + 1
 
     @classmethod
-    def of(cls, texts: Sequence[str], chunk: int = 1 << 20) -> WordTokens:
+    def of(cls, texts: Sequence[str]) -> WordTokens:
         """Split every text on spaces once (the ids in numpy chunks, not Python lists)."""
+        return cls.of_words((t.split() for t in texts), len(texts))
+
+    @classmethod
+    def of_words(
+        cls, texts: Iterable[list[str]], count: int, chunk: int = 1 << 20
+    ) -> WordTokens:
+        """The same from ``count`` texts given as their lists of words."""
         ids = _Ids()
-        starts = np.zeros(len(texts) + 1, dtype=np.int64)
+        lookup = ids.__getitem__
+        starts = np.zeros(count + 1, dtype=np.int64)
         parts: list[np.ndarray] = []
         buf: list[int] = []
         total = 0
-        for i, t in enumerate(texts):
-            words = t.split()
-            buf.extend([ids[w] for w in words])
+        i = 0
+        for i, words in enumerate(texts, 1):
+            buf.extend(map(lookup, words))
             total += len(words)
-            starts[i + 1] = total
+            starts[i] = total
             if len(buf) >= chunk:
                 parts.append(np.asarray(buf, dtype=np.int32))
                 buf = []
+        if i != count:
+            raise ValueError(f"{i} texts given for {count}")
         parts.append(np.asarray(buf, dtype=np.int32))
         return cls(list(ids), np.concatenate(parts), starts)
 

@@ -220,12 +220,22 @@ class SemanticIndex:
         # to the page cache after each block, so they do not pile up in this process.
         for first in range(0, n, _ROWS):
             last = min(n, first + _ROWS)
-            order = first + np.argsort(lengths[first:last], kind="stable")
+            order = np.argsort(lengths[first:last], kind="stable")
+            full = np.empty((last - first, dim), dtype=np.float32)
+            coarse = np.empty((last - first, COARSE_DIM), dtype=np.float32)
             for lo in range(0, len(order), _SUM_ROWS):
                 at = order[lo : lo + _SUM_ROWS]
-                vecs = _normalise_rows(_sum_words(word_sums, tok.wids, tok.starts[at], lengths[at]))
-                self.full[at] = vecs
-                self.coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM].copy())
+                rows = first + at
+                vecs = _normalise_rows(
+                    _sum_words(word_sums, tok.wids, tok.starts[rows], lengths[rows])
+                )
+                full[at] = vecs
+                coarse[at] = _normalise_rows(vecs[:, :COARSE_DIM])
+            # Written in row order, a block at a time (rows scattered over a
+            # memory-mapped file made the writes slow).
+            self.full[first:last] = full
+            self.coarse[first:last] = coarse
+            del full, coarse
             for arr in (self.full, self.coarse):
                 _release(arr, first, last)
 
