@@ -39,7 +39,7 @@ from bot.search.filters import (
     parse_query,
 )
 from bot.search.flags import clause_flags
-from bot.search.helper import BuildHelper, fold_texts
+from bot.search.helper import HELPER_SHARE, BuildHelper, fold_texts
 from bot.search.lexical import LexicalIndex, WordTokens, rerank
 from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
 from bot.search.words import STOP_WORDS, is_english, stem
@@ -176,7 +176,7 @@ class ClauseIndex:
     ) -> tuple[WordTokens, Callable[[], tuple[np.ndarray, np.ndarray, np.ndarray]]]:
         """Documents, folded texts and postings. Returns the texts' word ids (for the
         embeddings) and the flags' result, which ``helper`` works out meanwhile if it
-        runs: before them, the second half of the folding."""
+        runs: before them, the last part of the folding (:data:`HELPER_SHARE`)."""
         cols = self.clauses if isinstance(self.clauses, ClauseColumns) else None
         # Each distinct (doc_id, title, date) in order of first appearance, and each
         # clause's row among them.
@@ -238,11 +238,11 @@ class ClauseIndex:
             texts = [c.text for c in self.clauses]
         row_year = np.array([when.year if when else 0 for _, _, when in rows], dtype=np.int32)
         years = row_year[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
-        half = n // 2 if helper.active else n
-        tail = helper.submit(fold_texts, _part(sections, half, n), _part(texts, half, n))
+        mine = n - int(n * HELPER_SHARE) if helper.active else n
+        tail = helper.submit(fold_texts, _part(sections, mine, n), _part(texts, mine, n))
         flags = helper.submit(clause_flags, texts, years)
-        norm, tokens = fold_texts(_part(sections, 0, half), _part(texts, 0, half))
-        if half < n:
+        norm, tokens = fold_texts(_part(sections, 0, mine), _part(texts, 0, mine))
+        if mine < n:
             more, more_tokens = tail()
             norm = StringColumn.concat([norm, more])
             tokens = WordTokens.concat([tokens, more_tokens])
@@ -255,6 +255,8 @@ class ClauseIndex:
 
     def sentence_texts(self) -> list[str]:
         """The texts the sentence encoder reads, one per clause."""
+        if isinstance(self.clauses, ClauseColumns):
+            return list(self.clauses.column("text"))
         return [c.text for c in self.clauses]
 
     def attach_sentences(self, sentences: Any) -> None:
