@@ -28,7 +28,7 @@ import numpy as np
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import OSA
 
-from bot.search.words import RARE_FREQUENCY, STOP_WORDS, deletes, english_words, is_english, stem
+from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
 
 __all__ = ["LexicalIndex", "LexicalMatch", "WordTokens", "rerank"]
 
@@ -155,7 +155,6 @@ class LexicalIndex:
                 by_word[stem(w)].append(pos)
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
         english_words()  # load the word lists now, not during someone's first query
-        english_words(RARE_FREQUENCY)
         self._build(texts, tokens)
 
     def _build(self, texts: Sequence[str], tokens: WordTokens | None = None) -> None:

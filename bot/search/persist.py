@@ -249,7 +249,7 @@ def load(folder: Path, key: str) -> Any:
     """The index saved in ``folder`` (arrays memory-mapped); raises if it is unusable."""
     from bot.search.index import ClauseIndex, _DocMeta
     from bot.search.lexical import LexicalIndex
-    from bot.search.words import RARE_FREQUENCY, english_words
+    from bot.search.words import english_words
 
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if meta.get("key") != key or meta.get("format") != INDEX_FORMAT:
@@ -289,7 +289,6 @@ def load(folder: Path, key: str) -> Any:
         raise ValueError("vocabulary and postings disagree")
     lex._derive()
     english_words()  # loaded now, not during someone's first query (as a build does)
-    english_words(RARE_FREQUENCY)
     semantic = None
     if meta["semantic_words"] is not None:
         from bot.search.semantic import SemanticIndex

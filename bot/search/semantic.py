@@ -221,8 +221,8 @@ class SemanticIndex:
         for first in range(0, n, _ROWS):
             last = min(n, first + _ROWS)
             order = np.argsort(lengths[first:last], kind="stable")
-            full = np.empty((last - first, dim), dtype=np.float32)
-            coarse = np.empty((last - first, COARSE_DIM), dtype=np.float32)
+            full = np.empty((last - first, dim), dtype=self.full.dtype)
+            coarse = np.empty((last - first, COARSE_DIM), dtype=self.coarse.dtype)
             for lo in range(0, len(order), _SUM_ROWS):
                 at = order[lo : lo + _SUM_ROWS]
                 rows = first + at

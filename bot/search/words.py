@@ -51,21 +51,31 @@ def deletes(word: str) -> set[str]:
 
 
 @cache
-def english_words(min_frequency: int = MIN_FREQUENCY) -> frozenset[str]:
-    """English words (lower case) seen at least ``min_frequency`` times in the word
-    list; empty if the list is not installed."""
+def _word_lists() -> tuple[frozenset[str], frozenset[str]]:
+    """The common English words, and the rarer ones (read from the list in one pass)."""
     try:
         data = resources.files("spellchecker").joinpath("resources/en.json.gz").read_bytes()
     except (ModuleNotFoundError, FileNotFoundError, OSError):
         log.warning("pyspellchecker's English word list is missing; typo correction is blind")
-        return frozenset()
+        return frozenset(), frozenset()
     counts: dict[str, int] = json.loads(gzip.decompress(data))
-    return frozenset(w for w, n in counts.items() if n >= min_frequency and w.isalpha())
+    common = frozenset(w for w, n in counts.items() if n >= MIN_FREQUENCY and w.isalpha())
+    rarer = frozenset(
+        w for w, n in counts.items() if RARE_FREQUENCY <= n < MIN_FREQUENCY and w.isalpha()
+    )
+    return common, rarer
+
+
+def english_words() -> frozenset[str]:
+    """Common English words (lower case); empty if the word list is not installed.
+    Loads the rarer ones too (:func:`is_english` with ``rare=True``)."""
+    return _word_lists()[0]
 
 
 def is_english(word: str, *, rare: bool = False) -> bool:
     """True when ``word`` (normalised, lower case) is a common English word or its plural
     (or a plural-folded one: ``lunche`` from "lunches"); ``rare=True`` also accepts the
     rarer dictionary words (:data:`RARE_FREQUENCY`)."""
-    words = english_words(RARE_FREQUENCY if rare else MIN_FREQUENCY)
-    return word in words or stem(word) in words or word + "s" in words
+    common, rarer = _word_lists()
+    forms = (word, stem(word), word + "s")
+    return any(f in common for f in forms) or (rare and any(f in rarer for f in forms))
