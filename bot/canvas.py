@@ -85,7 +85,7 @@ def build_brief(services: Any, text: str, *, limit: int = TOPIC_CLAUSES) -> Brie
         raise QueryError("Name a document or a topic: /brief canvas <document or topic>.")
     doc = resolve_document(services.corpus.documents, wanted)
     if doc is not None:
-        clauses = [(c, None) for c in services.index.clauses if c.doc_id == doc.doc_id]
+        clauses = [(c, None) for c in services.index.clauses_of(doc.doc_id)]
         rows = [r for r in services.commitment_rows() if r["doc_id"] == doc.doc_id]
         return Brief(title=doc.title, clauses=clauses, items=rows, doc_id=doc.doc_id)
     result = services.index.search(wanted, limit=limit)

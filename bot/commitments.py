@@ -7,7 +7,7 @@ Extraction lives here; statuses (with history) live in the database
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -437,7 +437,7 @@ def _as_kind(value: object, where: str, default: str) -> str:
 
 def apply_curation(
     extracted: list[Commitment],
-    clauses: dict[str, Clause],
+    clauses: Mapping[str, Clause],
     path: Path,
     warnings: list[str],
     *,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import logging
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -89,21 +89,19 @@ def build_snapshot(
     index = ClauseIndex.from_documents(corpus.documents, cache_dir=index_cache)
     if prepare is not None:
         prepare(index)
-    by_doc: dict[str, list[Clause]] = {}
-    for clause in index.clauses:
-        by_doc.setdefault(clause.doc_id, []).append(clause)
     cache = previous.extracted if previous is not None else {}
     extracted: dict[Document, tuple[Commitment, ...]] = {}
     for doc in corpus.documents if with_dated_items else ():
+        # Only a changed document's clauses are made, one document at a time.
         found = cache.get(doc)
         extracted[doc] = (
-            found if found is not None else tuple(extract(doc, by_doc.get(doc.doc_id, [])))
+            found if found is not None else tuple(extract(doc, index.clauses_of(doc.doc_id)))
         )
     found_all = [c for doc in extracted for c in extracted[doc]]
     if curated is not None and with_dated_items:
         found_all = apply_curation(
             found_all,
-            {c.clause_id: c for c in index.clauses},
+            _ClausesById(index),
             curated,
             corpus.warnings,
             parties={d.doc_id: d.parties for d in corpus.documents},
@@ -118,6 +116,26 @@ def build_snapshot(
         build_seconds=time.perf_counter() - started,
         extracted=extracted,
     )
+
+
+class _ClausesById(Mapping[str, Clause]):
+    """The index's clauses by id, each made when asked for (not a million at once)."""
+
+    def __init__(self, index: ClauseIndex) -> None:
+        self._index = index
+
+    def __getitem__(self, clause_id: str) -> Clause:
+        clause = self._index.get(clause_id)
+        if clause is None:
+            raise KeyError(clause_id)
+        return clause
+
+    def __iter__(self) -> Iterator[str]:
+        ids = getattr(self._index.clauses, "ids", None)
+        return iter(ids) if ids is not None else (c.clause_id for c in self._index.clauses)
+
+    def __len__(self) -> int:
+        return len(self._index)
 
 
 class CorpusWatcher:

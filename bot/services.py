@@ -353,9 +353,7 @@ def document_rows(
 ) -> list[dict[str, Any]]:
     """One row per indexed document: id, title, date, clause and commitment counts, and
     ``origin``: ``bundled`` (a corpus file) or ``added`` (stored in the database)."""
-    clause_counts: dict[str, int] = {}
-    for c in index.clauses:
-        clause_counts[c.doc_id] = clause_counts.get(c.doc_id, 0) + 1
+    clause_counts = index.clause_counts()
     commit_counts: dict[str, int] = {}
     for c in commitments:
         commit_counts[c.doc_id] = commit_counts.get(c.doc_id, 0) + 1

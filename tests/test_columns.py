@@ -96,3 +96,18 @@ def test_a_document_whose_clauses_disagree_on_its_title_is_not_cached(docs, tmp_
     assert any("disagree on their title" in r.message for r in caplog.records)
     assert not [p for p in tmp_path.iterdir() if not p.name.startswith(".")]
     assert index.get(clauses[1].clause_id) == clauses[1]  # answered, just not cached
+
+
+def test_per_document_lookups_make_only_that_documents_clauses(docs):
+    clauses = list(segment_all(docs))
+    for index in (
+        ClauseIndex(clauses, documents=docs, semantic=False),
+        ClauseIndex(ClauseColumns.of(clauses), documents=docs, semantic=False),
+    ):
+        for doc in docs:
+            assert index.clauses_of(doc.doc_id) == [c for c in clauses if c.doc_id == doc.doc_id]
+        assert index.clauses_of("no-such-document") == []
+        expected: dict[str, int] = {}
+        for c in clauses:
+            expected[c.doc_id] = expected.get(c.doc_id, 0) + 1
+        assert index.clause_counts() == expected

@@ -153,6 +153,7 @@ class ClauseIndex:
         )
         self.candidates = candidates
         self._ids: dict[str, int] | None = None
+        self._doc_rows: Any = None
         self._aliases = alias_words()
         # Sentence vectors (bot.search.sentences) are attached when built: they take
         # tens of seconds for a new corpus, so a server attaches them in the
@@ -291,6 +292,7 @@ class ClauseIndex:
         self.clauses = state["clauses"]
         self.candidates = state["candidates"]
         self._ids = None
+        self._doc_rows = None
         self._norm = state["norm"]
         self._docs = state["docs"]
         self._clause_doc = state["clause_doc"]
@@ -617,6 +619,24 @@ class ClauseIndex:
         """The clause with this id, or None."""
         i = self._by_id.get(clause_id)
         return self.clauses[i] if i is not None else None
+
+    def clause_counts(self) -> dict[str, int]:
+        """How many clauses each document has (without making the clauses)."""
+        counts = np.bincount(np.asarray(self._clause_doc), minlength=len(self._docs))
+        return {m.doc_id: int(n) for m, n in zip(self._docs, counts.tolist(), strict=True)}
+
+    def clauses_of(self, doc_id: str) -> list[Clause]:
+        """One document's clauses, in order (only those are made, for an index over
+        columns: a caller going document by document never holds them all)."""
+        if self._doc_rows is None:
+            order = np.argsort(self._clause_doc, kind="stable")
+            cuts = np.searchsorted(self._clause_doc[order], np.arange(len(self._docs) + 1))
+            self._doc_rows = (order, cuts, {m.doc_id: k for k, m in enumerate(self._docs)})
+        order, cuts, pos = self._doc_rows
+        k = pos.get(doc_id)
+        if k is None:
+            return []
+        return [self.clauses[int(i)] for i in order[cuts[k] : cuts[k + 1]]]
 
     def context(self, clause_id: str, *, radius: int = 1) -> list[Clause]:
         """The clause with its neighbours in the same document (in order)."""
