@@ -69,7 +69,12 @@ class Clause:
     @property
     def search_text(self) -> str:
         """What search matches: the section heading, then the verbatim clause."""
-        return f"{self.section}\n{self.text}" if self.section else self.text
+        return search_text(self.section, self.text)
+
+
+def search_text(section: str, text: str) -> str:
+    """What search matches for a clause: its section heading (if any), then its text."""
+    return f"{section}\n{text}" if section else text
 
 
 # Abbreviations after which a full stop does not end a sentence.

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.clauses import Clause, segment_all
+from bot.clauses import Clause, search_text, segment_all
 from bot.documents import load_corpus
 from bot.search import ClauseIndex
 from bot.search.columns import ClauseColumns, StringColumn, StringsBuilder
@@ -51,7 +51,10 @@ def test_columns_give_back_every_clause_exactly():
     assert list(cols) == clauses
     assert [cols[i] for i in range(len(clauses))] == clauses
     assert cols[-1] == clauses[-1] and cols[1:3] == clauses[1:3]
-    assert list(cols.search_texts()) == [c.search_text for c in clauses]
+    sections, texts = cols.column("section"), cols.column("text")
+    assert [search_text(s, t) for s, t in zip(sections, texts, strict=True)] == [
+        c.search_text for c in clauses
+    ]
     assert len(cols.doc_rows) == 3
     with pytest.raises(IndexError):
         cols[len(clauses)]

@@ -240,11 +240,6 @@ class ClauseColumns(Sequence[Clause]):
     def bullets(self) -> np.ndarray:
         return self._bullet
 
-    def search_texts(self) -> Iterator[str]:
-        """Each clause's :attr:`Clause.search_text`, without making the clauses."""
-        for section, text in zip(self._s["section"], self._s["text"], strict=True):
-            yield f"{section}\n{text}" if section else text
-
     def __len__(self) -> int:
         return len(self._doc)
 

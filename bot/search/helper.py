@@ -26,6 +26,7 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, TypeVar
 
+from bot.clauses import search_text
 from bot.clean import fold_words
 from bot.search.columns import StringColumn
 from bot.search.flags import clause_flags
@@ -46,9 +47,8 @@ HELPER_SHARE = 0.4
 
 
 def fold_texts(sections: Sequence[str], texts: Sequence[str]) -> tuple[StringColumn, WordTokens]:
-    """Each clause's search text (its section heading, a newline, its text: as
-    :attr:`bot.clauses.Clause.search_text`) folded by :func:`bot.clean.normalise`, as a
-    column, and its words as ids (each text split once for both)."""
+    """Each clause's :func:`bot.clauses.search_text` folded by :func:`bot.clean.normalise`,
+    as a column, and its words as ids (each text split once for both)."""
     if len(sections) != len(texts):
         raise ValueError(f"{len(sections)} sections for {len(texts)} texts")
     folded: list[str] = []
@@ -56,7 +56,7 @@ def fold_texts(sections: Sequence[str], texts: Sequence[str]) -> tuple[StringCol
 
     def words() -> Iterator[list[str]]:
         for s, t in zip(sections, texts, strict=True):
-            w = fold_words(f"{s}\n{t}" if s else t)
+            w = fold_words(search_text(s, t))
             keep(" ".join(w))
             yield w
 
