@@ -104,11 +104,6 @@ class _DocMeta:
     words: frozenset[str]
 
 
-def _part(strings: Sequence[str], lo: int, hi: int) -> Sequence[str]:
-    """``strings[lo:hi]``; a view when they are a column (cheap to send to a helper)."""
-    return strings.window(lo, hi) if isinstance(strings, StringColumn) else strings[lo:hi]
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a build allocates millions of objects
@@ -178,22 +173,15 @@ class ClauseIndex:
         """Documents, folded texts and postings. Returns the texts' word ids (for the
         embeddings) and the flags' result, which ``helper`` works out meanwhile if it
         runs: before them, the last part of the folding (:data:`HELPER_SHARE`)."""
-        cols = self.clauses if isinstance(self.clauses, ClauseColumns) else None
-        # Each distinct (doc_id, title, date) in order of first appearance, and each
-        # clause's row among them.
-        if cols is not None:
-            rows, clause_row = cols.doc_rows, np.asarray(cols.clause_doc)
-        else:
-            row_of: dict[tuple[str, str, date | None], int] = {}
-            clause_row = np.fromiter(
-                (
-                    row_of.setdefault((c.doc_id, c.doc_title, c.doc_date), len(row_of))
-                    for c in self.clauses
-                ),
-                dtype=np.int32,
-                count=len(self.clauses),
-            )
-            rows = list(row_of)
+        # The clauses as columns (a list of clause objects is copied into some): each
+        # distinct (doc_id, title, date) in order of first appearance, each clause's row
+        # among them, and the string fields.
+        cols = (
+            self.clauses
+            if isinstance(self.clauses, ClauseColumns)
+            else ClauseColumns.of(self.clauses)
+        )
+        rows, clause_row = cols.doc_rows, np.asarray(cols.clause_doc)
         full = {d.doc_id: d for d in documents}
         doc_pos: dict[str, int] = {}
         row_pos = np.zeros(len(rows), dtype=np.int32)
@@ -231,18 +219,13 @@ class ClauseIndex:
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
         n = len(self.clauses)
-        if cols is not None:
-            sections: Sequence[str] = cols.column("section")
-            texts: Sequence[str] = cols.column("text")
-        else:
-            sections = [c.section for c in self.clauses]
-            texts = [c.text for c in self.clauses]
+        sections, texts = cols.column("section"), cols.column("text")
         row_year = np.array([when.year if when else 0 for _, _, when in rows], dtype=np.int32)
         years = row_year[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
         mine = n - int(n * HELPER_SHARE) if helper.active else n
-        tail = helper.submit(fold_texts, _part(sections, mine, n), _part(texts, mine, n))
+        tail = helper.submit(fold_texts, sections.window(mine, n), texts.window(mine, n))
         flags = helper.submit(clause_flags, texts, years)
-        norm, tokens = fold_texts(_part(sections, 0, mine), _part(texts, 0, mine))
+        norm, tokens = fold_texts(sections.window(0, mine), texts.window(0, mine))
         if mine < n:
             more, more_tokens = tail()
             norm = StringColumn.concat([norm, more])
@@ -368,12 +351,13 @@ class ClauseIndex:
 
         docs = list(documents)
         on = _semantic_on(semantic)
-        key = persist.clauses_key(clauses, docs, candidates=candidates, semantic=on)
+        cols = persist.as_columns(clauses)  # keyed, built and saved as these columns
+        key = persist.clauses_key(cols, docs, candidates=candidates, semantic=on)
         return persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
-                clauses, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
+                cols, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
             ),
         )
 

@@ -68,9 +68,7 @@ class WordTokens:
         return cls.of_words((t.split() for t in texts), len(texts))
 
     @classmethod
-    def of_words(
-        cls, texts: Iterable[list[str]], count: int, chunk: int = 1 << 20
-    ) -> WordTokens:
+    def of_words(cls, texts: Iterable[list[str]], count: int, chunk: int = 1 << 20) -> WordTokens:
         """The same from ``count`` texts given as their lists of words."""
         ids = _Ids()
         lookup = ids.__getitem__

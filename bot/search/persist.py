@@ -36,6 +36,7 @@ __all__ = [
     "INDEX_FORMAT",
     "ClauseColumns",
     "StringColumn",
+    "as_columns",
     "clauses_key",
     "code_version",
     "documents_key",
@@ -99,46 +100,25 @@ def documents_key(docs: Iterable[Any], **params: Any) -> str:
     return digest.hexdigest()
 
 
-def clauses_key(clauses: Sequence[Clause], documents: Iterable[Any] = (), **params: Any) -> str:
-    """Key over every clause (and the documents' metadata), plus build parameters.
+def as_columns(clauses: Sequence[Clause]) -> ClauseColumns:
+    """``clauses`` as columns (the same object when they already are)."""
+    return clauses if isinstance(clauses, ClauseColumns) else ClauseColumns.of(clauses)
 
-    Clauses given as :class:`ClauseColumns` are keyed by their columns: the same
-    clauses as a list get another key (a cache miss, never a wrong hit)."""
+
+def clauses_key(clauses: Sequence[Clause], documents: Iterable[Any] = (), **params: Any) -> str:
+    """Key over every clause (and the documents' metadata), plus build parameters: a
+    hash of the clauses' columns (:func:`as_columns`)."""
     digest = hashlib.sha256(documents_key(documents, **params).encode())
-    if isinstance(clauses, ClauseColumns):  # the columns themselves (another key)
-        digest.update(b"columns\0")
-        for name in STRING_FIELDS:
-            col = clauses.column(name)
-            digest.update(np.ascontiguousarray(col.offsets, dtype=np.int64))
-            digest.update(np.ascontiguousarray(col.buf))
-        for arr in (clauses.clause_doc, clauses.blocks, clauses.sentences, clauses.bullets):
-            digest.update(str(np.asarray(arr).dtype).encode())
-            digest.update(np.ascontiguousarray(arr))
-        rows = [[d, t, _iso(w)] for d, t, w in clauses.doc_rows]
-        digest.update(json.dumps(rows, ensure_ascii=False).encode())
-        return digest.hexdigest()
-    step = 4096
-    for lo in range(0, len(clauses), step):
-        parts = []
-        for c in clauses[lo : lo + step]:
-            parts.append(
-                "\x1f".join(
-                    (
-                        c.clause_id,
-                        c.doc_id,
-                        c.doc_title,
-                        _iso(c.doc_date),
-                        c.text,
-                        c.paragraph,
-                        str(c.block),
-                        str(c.sentence),
-                        c.lead_in,
-                        "1" if c.is_bullet else "",
-                        c.section,
-                    )
-                )
-            )
-        digest.update(("\x1e".join(parts) + "\x1e").encode())
+    cols = as_columns(clauses)
+    for name in STRING_FIELDS:
+        col = cols.column(name)
+        digest.update(np.ascontiguousarray(col.offsets, dtype=np.int64))
+        digest.update(np.ascontiguousarray(col.buf))
+    for arr in (cols.clause_doc, cols.blocks, cols.sentences, cols.bullets):
+        digest.update(str(np.asarray(arr).dtype).encode())
+        digest.update(np.ascontiguousarray(arr))
+    rows = [[d, t, _iso(w)] for d, t, w in cols.doc_rows]
+    digest.update(json.dumps(rows, ensure_ascii=False).encode())
     return digest.hexdigest()
 
 
@@ -163,24 +143,15 @@ def _put_strings(folder: Path, name: str, col: StringColumn, sizes: dict[str, in
     _put(folder, f"{name}.off", col.offsets, sizes)
 
 
-def _titles(index: Any) -> list[tuple[str, date | None]] | None:
+def _titles(cols: ClauseColumns, index: Any) -> list[tuple[str, date | None]] | None:
     """Each indexed document's (title, date) as its clauses give it; None when two
     clauses of one document disagree (such an index is not cached)."""
-    clauses = index.clauses
     docs_meta = index._docs
     titles: list[tuple[str, date | None] | None] = [None] * len(docs_meta)
-    if isinstance(clauses, ClauseColumns):
-        pairs: Iterable[tuple[tuple[str, str, date | None], int]] = zip(
-            clauses.doc_rows,
-            index._clause_doc[np.unique(clauses.clause_doc, return_index=True)[1]].tolist(),
-            strict=True,
-        )
-    else:
-        pairs = (
-            ((c.doc_id, c.doc_title, c.doc_date), k)
-            for c, k in zip(clauses, index._clause_doc.tolist(), strict=True)
-        )
-    for (doc_id, title, when), k in pairs:
+    first = np.unique(np.asarray(cols.clause_doc), return_index=True)[1]
+    for (doc_id, title, when), k in zip(
+        cols.doc_rows, index._clause_doc[first].tolist(), strict=True
+    ):
         seen = titles[k]
         if seen is None:
             titles[k] = (title, when)
@@ -192,30 +163,19 @@ def _titles(index: Any) -> list[tuple[str, date | None]] | None:
 
 def save(index: Any, folder: Path, key: str) -> bool:
     """Write ``index`` into ``folder``; False (nothing usable written) if it cannot be."""
-    clauses = index.clauses
-    titles = _titles(index)
+    cols = as_columns(index.clauses)
+    titles = _titles(cols, index)
     if titles is None:
         return False
     sizes: dict[str, int] = {}
-    n = len(clauses)
-    if isinstance(clauses, ClauseColumns):
-        for name in STRING_FIELDS:
-            _put_strings(folder, name, clauses.column(name), sizes)
-        block, sentence, bullet = clauses.blocks, clauses.sentences, clauses.bullets
-    else:
-        for name in STRING_FIELDS:
-            _put_strings(folder, name, StringColumn.of(getattr(c, name) for c in clauses), sizes)
-        block = np.fromiter((c.block for c in clauses), dtype=np.int64, count=n)
-        sentence = np.fromiter((c.sentence for c in clauses), dtype=np.int64, count=n)
-        bullet = np.fromiter((c.is_bullet for c in clauses), bool, count=n)
-    norm = index._norm
-    _put_strings(
-        folder, "norm", norm if isinstance(norm, StringColumn) else StringColumn.of(norm), sizes
-    )
+    n = len(cols)
+    for name in STRING_FIELDS:
+        _put_strings(folder, name, cols.column(name), sizes)
+    _put_strings(folder, "norm", index._norm, sizes)
     _put(folder, "clause_doc", np.asarray(index._clause_doc, dtype=np.int32), sizes)
-    _put(folder, "block", np.asarray(block, dtype=np.int64), sizes)
-    _put(folder, "sentence", np.asarray(sentence, dtype=np.int64), sizes)
-    _put(folder, "bullet", np.asarray(bullet, dtype=bool), sizes)
+    _put(folder, "block", np.asarray(cols.blocks, dtype=np.int64), sizes)
+    _put(folder, "sentence", np.asarray(cols.sentences, dtype=np.int64), sizes)
+    _put(folder, "bullet", np.asarray(cols.bullets, dtype=bool), sizes)
     for name in ("ahead", "dated", "place"):
         _put(folder, name, getattr(index, f"_{name}"), sizes)
     lex = index.lexical
