@@ -18,7 +18,7 @@ import yaml
 from bot.clauses import Clause, segment
 from bot.documents import Document, as_parties
 from bot.safeio import MAX_CURATION_BYTES, RefusedFile, load_yaml, read_text_file
-from bot.timeexpr import TimeExpression, forward_expressions
+from bot.timeexpr import FULL_MONTHS, TimeExpression, forward_expressions
 
 __all__ = [
     "CLOSED_STATUSES",
@@ -294,8 +294,7 @@ def _is_yearless(expr: TimeExpression) -> bool:
     return (
         re.search(r"\d{4}|year|decade", expr.text, re.I) is None
         and re.search(
-            r"(?-i:January|February|March|April|May|June|July|August|September|October|November"
-            r"|December)",
+            rf"(?-i:{FULL_MONTHS})",
             expr.text,
         )
         is not None
@@ -306,7 +305,7 @@ def _is_yearless(expr: TimeExpression) -> bool:
 # test that spares the full rule set most clauses.
 _MAY_HAVE_TIME = re.compile(
     r"\d|year|decade|month|week|\bdays?\b|quarter|half|spring|summer|autumn|fall|winter|"
-    r"January|February|March|April|May|June|July|August|September|October|November|December|"
+    rf"{FULL_MONTHS}|"
     r"\b(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept?|Oct|Nov|Dec)\b|date|soon|possible|practicable|"
     r"feasible|future|term|timely|course|delay|century|early|mid|late|end",
     re.I,

@@ -96,16 +96,18 @@ _MONTH_NUMBERS = {
     )
 }
 # Spelled out rather than taken from calendar.month_name, which follows the locale.
-_FULL_MONTHS = (
+#: The month names as one regular-expression alternation (case matters: use it inside
+#: ``(?-i:...)`` under re.I where "May" must not match "may").
+FULL_MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
 )
 # Month names are case-sensitive so that the modal "may" and the verb "march"
 # are never read as months.
 _MONTH = (
-    rf"(?-i:(?P<mon>(?:{_FULL_MONTHS})\b"
+    rf"(?-i:(?P<mon>(?:{FULL_MONTHS})\b"
     r"|(?:Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?))"
 )
-_MONTH_FULL = rf"(?-i:(?P<mon>(?:{_FULL_MONTHS})\b))"
+_MONTH_FULL = rf"(?-i:(?P<mon>(?:{FULL_MONTHS})\b))"
 _DAY = r"(?<![\w./-])(?P<d>3[01]|[12]\d|0?[1-9])(?:st|nd|rd|th)?(?!\d)"
 
 # "this year", "next year", ... used inside half-year and quarter expressions.
@@ -476,7 +478,6 @@ _EVENT_OR_GOAL_NOUN = (
     r"|meetings?|forum|dialogue|exercises?|games|expo|presidency|chair(?:manship)?|elections?"
     r"|gathering|session|ministerial|workshop|olympics|world\s+cup|review)\b"
 )
-_FULL_MONTH_ALT = _FULL_MONTHS
 
 _QUARTER_NUMBERS = {
     "first": 1, "1st": 1, "1": 1, "second": 2, "2nd": 2, "2": 2, "third": 3, "3rd": 3, "3": 3,
@@ -837,8 +838,8 @@ _RULES: tuple[_Rule, ...] = (
     # "September 30 – October 3, 2024", "15-16 November 2022"
     _rule(
         "day-range",
-        rf"{_OPT_PREFIX}(?-i:(?P<mon>{_FULL_MONTH_ALT}))\s+(?P<d>\d{{1,2}})\s*[-–—]\s*"
-        rf"(?:(?-i:(?P<mon2>{_FULL_MONTH_ALT}))\s+)?(?P<d2>\d{{1,2}}),?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
+        rf"{_OPT_PREFIX}(?-i:(?P<mon>{FULL_MONTHS}))\s+(?P<d>\d{{1,2}})\s*[-–—]\s*"
+        rf"(?:(?-i:(?P<mon2>{FULL_MONTHS}))\s+)?(?P<d2>\d{{1,2}}),?\s+(?P<y>{_YEAR}){_DIGIT_TAIL}",
         _h_day_range,
     ),
     # Vague future references.  "by or around mid-century" is vague on purpose: the

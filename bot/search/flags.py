@@ -14,6 +14,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from bot.timeexpr import FULL_MONTHS
+
 __all__ = ["FORWARD", "MONTH", "PLACE", "YEAR", "clause_flags", "looks_ahead"]
 
 # A clause that looks ahead: names a later year, or says something will be held /
@@ -25,15 +27,11 @@ FORWARD = re.compile(
 )
 YEAR = re.compile(r"\b(19\d\d|20\d\d)\b")
 MONTH = re.compile(
-    r"\b(?:January|February|March|April|May|June|July|August|September|October|November"
-    r"|December)\b|\b(?:\d+|coming|next|few|several) (?:days|weeks|months|years)\b"
+    rf"\b(?:{FULL_MONTHS})\b|\b(?:\d+|coming|next|few|several) (?:days|weeks|months|years)\b"
     r"|\b(?:this|next|later this) year\b|\bat an early date\b|\bsoon\b",
     re.I,
 )
-PLACE = re.compile(
-    r"\b(?:in|at) (?:the )?(?!(?:January|February|March|April|May|June|July|August|September"
-    r"|October|November|December)\b)[A-Z][a-z]+"
-)
+PLACE = re.compile(rf"\b(?:in|at) (?:the )?(?!(?:{FULL_MONTHS})\b)[A-Z][a-z]+")
 
 
 def looks_ahead(text: str, year: int | None) -> bool:
