@@ -148,7 +148,7 @@ class ClauseIndex:
         )
         self.candidates = candidates
         self._ids: dict[str, int] | None = None
-        self._doc_rows: Any = None
+        self._by_doc: Any = None
         self._aliases = alias_words()
         # Sentence vectors (bot.search.sentences) are attached when built: they take
         # tens of seconds for a new corpus, so a server attaches them in the
@@ -275,7 +275,7 @@ class ClauseIndex:
         self.clauses = state["clauses"]
         self.candidates = state["candidates"]
         self._ids = None
-        self._doc_rows = None
+        self._by_doc = None
         self._norm = state["norm"]
         self._docs = state["docs"]
         self._clause_doc = state["clause_doc"]
@@ -612,11 +612,11 @@ class ClauseIndex:
     def clauses_of(self, doc_id: str) -> list[Clause]:
         """One document's clauses, in order (only those are made, for an index over
         columns: a caller going document by document never holds them all)."""
-        if self._doc_rows is None:
+        if self._by_doc is None:
             order = np.argsort(self._clause_doc, kind="stable")
             cuts = np.searchsorted(self._clause_doc[order], np.arange(len(self._docs) + 1))
-            self._doc_rows = (order, cuts, {m.doc_id: k for k, m in enumerate(self._docs)})
-        order, cuts, pos = self._doc_rows
+            self._by_doc = (order, cuts, {m.doc_id: k for k, m in enumerate(self._docs)})
+        order, cuts, pos = self._by_doc
         k = pos.get(doc_id)
         if k is None:
             return []
