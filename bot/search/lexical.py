@@ -373,11 +373,19 @@ class LexicalIndex:
         unknown: list[str] = []
         related: dict[str, list[tuple[str, float]]] = {}
         for w in dict.fromkeys(content):
-            options = self.correct(w)
-            if options and options[0] != w:
+            weight: dict[str, float] = {}
+            # A name the corpus only uses in another form ("bombay" -> "mumbai", "kyiv"
+            # -> "ukraine") is read as that form, not as a typo of some other word.
+            named: list[str] = []
+            if aliases and w not in self._vocab:
+                named = [a for a in aliases.get(w, ()) if a in self._vocab]
+            options = named or self.correct(w)
+            if named:
+                weight = dict.fromkeys(named, 1.0)
+                related[w] = [(a, 1.0) for a in named]
+            elif options and options[0] != w:
                 corrections[w] = options[0]
             meta_docs = self._meta.get(w)
-            weight: dict[str, float] = {}
             if not options and meta_docs is None and expand is not None:
                 near = [(t, s) for t, s in expand(w) if t in self._vocab]
                 if near:

@@ -24,6 +24,13 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from bot.clean import normalise
+from bot.search.gazetteer import (
+    CAPITALS,
+    FORMER_NAMES,
+    NAMED_AFTER,
+    capital_words,
+    capitals_of,
+)
 from bot.search.words import STOP_WORDS
 
 __all__ = ["Reading", "read_query"]
@@ -113,12 +120,21 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 
 def alias_words() -> dict[str, tuple[str, ...]]:
     """Word -> words naming the same thing: country names and adjectives ("china" <->
-    "chinese") and :data:`SYNONYMS`, both ways."""
+    "chinese"), :data:`SYNONYMS` and former place names ("bombay" <-> "mumbai"), both
+    ways; and a capital -> its country ("kyiv" -> "ukraine"), one way only (a country
+    is not its capital)."""
     out: dict[str, set[str]] = {}
     groups = [[n, *f] if " " not in n else list(f) for n, f in ALIASES.items()]
-    for words in [*groups, *SYNONYMS]:
+    renamed = [[old, new] for old, new in FORMER_NAMES.items() if " " not in new]
+    for words in [*groups, *SYNONYMS, *renamed]:
         for w in words:
             out.setdefault(w, set()).update(x for x in words if x != w and " " not in x)
+    renamed_capitals = [(old, new) for old, new in FORMER_NAMES.items() if new in CAPITALS]
+    for capital, country in [*CAPITALS.items(), *renamed_capitals]:
+        country = CAPITALS.get(country, country)  # "kiev" -> "kyiv" -> "ukraine"
+        if " " not in capital:
+            names = [country] if " " not in country else []
+            out.setdefault(capital, set()).update([*names, *ALIASES.get(country, ())[:1]])
     return {k: tuple(sorted(v)) for k, v in out.items() if v}
 
 
@@ -136,6 +152,7 @@ def metadata_words(title: str, parties: Iterable[str], when: date | None = None)
         key = normalise(party)
         words.update(key.split())
         words.update(ALIASES.get(key, ()))
+        words.update(capital_words(key))
     return frozenset(words)
 
 
@@ -154,7 +171,7 @@ class Reading:
 
     def describe(self, corrections: Mapping[str, str] | None = None) -> str:
         """One line: 'Syria · parties China, Russia · next' (empty when nothing was read)."""
-        words = [w for w in self.content.split() if w not in self.party_words]
+        words = _without_parties(self.content.split(), self.party_words)
         if corrections:
             words = [corrections.get(w, w) for w in words]
         words = [self.typed.get(w, w) for w in words]
@@ -174,7 +191,26 @@ class Reading:
         return " · ".join(parts)
 
 
+_NAMED_AFTER = "|".join(sorted(NAMED_AFTER))
+
+
+def _without_parties(words: list[str], party_words: frozenset[str]) -> list[str]:
+    """``words`` less party names and the small words that joined them: "armies of
+    Moscow and Beijing" -> "armies"."""
+
+    def party(i: int) -> bool:
+        return 0 <= i < len(words) and words[i] in party_words
+
+    return [
+        w
+        for i, w in enumerate(words)
+        if not party(i) and not (w in STOP_WORDS and (party(i - 1) or party(i + 1)))
+    ]
+
+
 def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
+    """A pattern per party: its names and adjectives, and (group ``capital``) its
+    capital."""
     out = []
     for party in sorted(set(parties), key=len, reverse=True):
         key = normalise(party)
@@ -182,6 +218,10 @@ def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]
             continue
         names = {key, *ALIASES.get(key, ())}
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        capitals = "|".join(re.escape(c) for c in capitals_of(key))
+        if capitals:
+            # "Paris Agreement" names a text, not France.
+            alt += f"|(?P<capital>(?:{capitals})(?! (?:{_NAMED_AFTER})(?!\\S)))"
         # "North Korea" is not the Republic of Korea.
         out.append((party, re.compile(rf"(?<!\S)(?<!north )(?:the )?(?:{alt})(?!\S)")))
     return out

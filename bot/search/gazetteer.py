@@ -1,0 +1,232 @@
+"""Places people name instead of a country: capitals, and names a place no longer uses.
+
+Journalists and analysts write "Moscow and Beijing" for Russia and China, "Seoul"
+for the Republic of Korea, "Kyiv" for Ukraine; older sources and older readers say
+"Bombay", "Burma", "Kiev". Statements name the country, and today's name. These
+tables let a query say it either way:
+
+* :data:`CAPITALS` — a capital, read as its country: a soft boost for documents
+  that country is a party to (see :mod:`bot.search.understand`), and, in the
+  lexical match, a clause naming the country counts a little for the capital.
+* :data:`FORMER_NAMES` — an earlier English name and today's, each matching the
+  other as if it were the same word ("Bombay" finds "Mumbai" and back).
+
+General knowledge, keyed by normalised text (:func:`bot.clean.normalise`) and
+not tied to any statement. Capitals that are also the name of an agreement or a
+process people search for by name ("Paris Agreement", "Doha Round", "Minsk
+agreements", "Oslo Accords") stay words: a capital never replaces what was typed,
+it only adds its country. Contested capitals are left out on purpose: the
+gazetteer takes no side.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import cache
+
+__all__ = ["CAPITALS", "FORMER_NAMES", "NAMED_AFTER", "capital_words", "capitals_of"]
+
+# Country keys are normalised party names, as in bot.parties and understand.ALIASES.
+CAPITALS: Mapping[str, str] = {
+    "kabul": "afghanistan",
+    "tirana": "albania",
+    "algiers": "algeria",
+    "luanda": "angola",
+    "buenos aires": "argentina",
+    "yerevan": "armenia",
+    "canberra": "australia",
+    "vienna": "austria",
+    "baku": "azerbaijan",
+    "nassau": "bahamas",
+    "manama": "bahrain",
+    "dhaka": "bangladesh",
+    "bridgetown": "barbados",
+    "minsk": "belarus",
+    "belmopan": "belize",
+    "thimphu": "bhutan",
+    "gaborone": "botswana",
+    "brasilia": "brazil",
+    "bandar seri begawan": "brunei",
+    "sofia": "bulgaria",
+    "gitega": "burundi",
+    "phnom penh": "cambodia",
+    "yaounde": "cameroon",
+    "ottawa": "canada",
+    "santiago": "chile",
+    "beijing": "china",
+    "bogota": "colombia",
+    "zagreb": "croatia",
+    "havana": "cuba",
+    "copenhagen": "denmark",
+    "quito": "ecuador",
+    "cairo": "egypt",
+    "asmara": "eritrea",
+    "tallinn": "estonia",
+    "addis ababa": "ethiopia",
+    "suva": "fiji",
+    "helsinki": "finland",
+    "paris": "france",
+    "libreville": "gabon",
+    "banjul": "gambia",
+    "tbilisi": "georgia",
+    "berlin": "germany",
+    "accra": "ghana",
+    "athens": "greece",
+    "conakry": "guinea",
+    "georgetown": "guyana",
+    "port au prince": "haiti",
+    "tegucigalpa": "honduras",
+    "budapest": "hungary",
+    "reykjavik": "iceland",
+    "new delhi": "india",
+    "delhi": "india",
+    "jakarta": "indonesia",
+    "tehran": "iran",
+    "baghdad": "iraq",
+    "dublin": "ireland",
+    "rome": "italy",
+    "kingston": "jamaica",
+    "tokyo": "japan",
+    "amman": "jordan",
+    "astana": "kazakhstan",
+    "nairobi": "kenya",
+    "bishkek": "kyrgyzstan",
+    "vientiane": "laos",
+    "riga": "latvia",
+    "beirut": "lebanon",
+    "maseru": "lesotho",
+    "monrovia": "liberia",
+    "tripoli": "libya",
+    "vilnius": "lithuania",
+    "antananarivo": "madagascar",
+    "lilongwe": "malawi",
+    "kuala lumpur": "malaysia",
+    "bamako": "mali",
+    "valletta": "malta",
+    "nouakchott": "mauritania",
+    "port louis": "mauritius",
+    "mexico city": "mexico",
+    "chisinau": "moldova",
+    "ulaanbaatar": "mongolia",
+    "podgorica": "montenegro",
+    "rabat": "morocco",
+    "maputo": "mozambique",
+    "naypyidaw": "myanmar",
+    "windhoek": "namibia",
+    "kathmandu": "nepal",
+    "amsterdam": "netherlands",
+    "wellington": "new zealand",
+    "managua": "nicaragua",
+    "niamey": "niger",
+    "abuja": "nigeria",
+    "pyongyang": "north korea",
+    "skopje": "north macedonia",
+    "oslo": "norway",
+    "muscat": "oman",
+    "islamabad": "pakistan",
+    "port moresby": "papua new guinea",
+    "asuncion": "paraguay",
+    "lima": "peru",
+    "manila": "philippines",
+    "warsaw": "poland",
+    "lisbon": "portugal",
+    "doha": "qatar",
+    "seoul": "republic of korea",
+    "bucharest": "romania",
+    "moscow": "russia",
+    "kigali": "rwanda",
+    "riyadh": "saudi arabia",
+    "dakar": "senegal",
+    "belgrade": "serbia",
+    "freetown": "sierra leone",
+    "bratislava": "slovakia",
+    "ljubljana": "slovenia",
+    "honiara": "solomon islands",
+    "mogadishu": "somalia",
+    "pretoria": "south africa",
+    "juba": "south sudan",
+    "madrid": "spain",
+    "colombo": "sri lanka",
+    "khartoum": "sudan",
+    "paramaribo": "suriname",
+    "stockholm": "sweden",
+    "bern": "switzerland",
+    "damascus": "syria",
+    "taipei": "taiwan",
+    "dushanbe": "tajikistan",
+    "dodoma": "tanzania",
+    "bangkok": "thailand",
+    "dili": "east timor",
+    "lome": "togo",
+    "nuku alofa": "tonga",
+    "tunis": "tunisia",
+    "ankara": "turkey",
+    "ashgabat": "turkmenistan",
+    "kampala": "uganda",
+    "kyiv": "ukraine",
+    "abu dhabi": "united arab emirates",
+    "london": "united kingdom",
+    "washington": "united states",
+    "montevideo": "uruguay",
+    "tashkent": "uzbekistan",
+    "port vila": "vanuatu",
+    "caracas": "venezuela",
+    "hanoi": "vietnam",
+    "sanaa": "yemen",
+    "lusaka": "zambia",
+    "harare": "zimbabwe",
+}
+
+# An earlier English name -> the one in use now (single words: matched word for word).
+FORMER_NAMES: Mapping[str, str] = {
+    "bombay": "mumbai",
+    "calcutta": "kolkata",
+    "madras": "chennai",
+    "peking": "beijing",
+    "canton": "guangzhou",
+    "kiev": "kyiv",
+    "rangoon": "yangon",
+    "burma": "myanmar",
+    "ceylon": "sri lanka",
+    "siam": "thailand",
+    "persia": "iran",
+    "swaziland": "eswatini",
+    "saigon": "ho chi minh city",
+    "dacca": "dhaka",
+    "kampuchea": "cambodia",
+}
+
+# A capital before one of these nouns names a text or a process ("Paris Agreement",
+# "Doha Round", "Oslo Accords", "Rome Statute"), not its country.
+NAMED_AFTER = frozenset(
+    """
+    agreement agreements accord accords declaration declarations protocol convention
+    conventions round process format club pact statute charter principles consensus
+    framework group final plan programme program action rules treaty document documents
+    initiative commitments code mandate roadmap formula communique guidelines memorandum
+    """.split()
+)
+
+# Words of a multi-word capital that say nothing on their own ("new" in New Delhi).
+_GENERIC = frozenset("new city port san saint st la el de of the bandar seri".split())
+
+
+@cache
+def _by_country() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for capital, country in CAPITALS.items():
+        out.setdefault(country, []).append(capital)
+    return {k: tuple(v) for k, v in out.items()}
+
+
+def capitals_of(country: str) -> tuple[str, ...]:
+    """The capital names (normalised) of a country given by its normalised name."""
+    return _by_country().get(country, ())
+
+
+def capital_words(country: str) -> frozenset[str]:
+    """Words that name ``country`` through its capital ("delhi" for India; "new" is left
+    out), for matching a document's metadata."""
+    return frozenset(
+        w for capital in capitals_of(country) for w in capital.split() if w not in _GENERIC
+    )
