@@ -499,6 +499,8 @@ def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             "--as-of is in the future: posting now would mark reminders that are not due yet "
             "as done; use --dry-run to preview"
         )
+    if settings.oauth:
+        return _remind_workspaces(args, settings, now, out, err)
     services = _services(settings, err)
     poster = None
     if not args.dry_run:
@@ -516,10 +518,74 @@ def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     if args.json:
         out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
         return 0
+    _print_reminders(report, now, settings, out, dry_run=args.dry_run)
+    return _print_outcome(report, out, err) if not args.dry_run else 0
+
+
+def _remind_workspaces(
+    args: argparse.Namespace, settings: Settings, now: datetime, out: TextIO, err: TextIO
+) -> int:
+    """``briefbot remind`` when installed into many workspaces (OAuth): each workspace's
+    due reminders, to its own channel with its own token, as the scheduler posts them."""
+    from bot.reminders import default_owner
+    from bot.workspaces import effective_settings, load, run_workspaces
+    from handlers.install import installed_workspaces, open_stores, workspace_posters
+
+    services = _services(settings, err)
+    stores = open_stores(settings, services)
+    teams = [team for team, _ in installed_workspaces(stores)]
+    posters = (
+        ((team, _NoPoster()) for team in teams)
+        if args.dry_run
+        else workspace_posters(settings, services, stores)
+    )
+    reports = run_workspaces(
+        services.store,
+        services.commitments,
+        posters,
+        now=now,
+        settings=settings,
+        owner=default_owner(),
+        dry_run=args.dry_run,
+    )
+    own = {team: effective_settings(settings, load(services.store, team)) for team in teams}
+    # A workspace with a channel but no report: its run failed (run_workspaces logged it).
+    broken = [t for t in teams if own[t].reminder_channel and t not in reports]
+    failed = bool(broken) or any(r.failed for r in reports.values())
+
+    def why_not(team: str) -> str:
+        if team in broken:
+            return "its run failed (the log says why); the next run tries again"
+        return "no reminder channel: an admin sets one in App Home"
+
+    if args.json:
+        data = {
+            team: reports[team].to_json() if team in reports else {"skipped": why_not(team)}
+            for team in teams
+        }
+        out.write(json.dumps({"workspaces": data}, ensure_ascii=False, indent=2) + "\n")
+        return 1 if failed else 0
+    if not teams:
+        print("No workspace has installed briefbot yet: no reminders.", file=out)
+    for team in teams:
+        channel = own[team].reminder_channel
+        print(f"Workspace {team}" + (f" (channel {channel})" if channel else ""), file=out)
+        if team not in reports:
+            print(f"   skipped: {why_not(team)}", file=out)
+            continue
+        _print_reminders(reports[team], now, own[team], out, dry_run=args.dry_run)
+        if not args.dry_run:
+            _print_outcome(reports[team], out, err)
+    return 1 if failed else 0
+
+
+def _print_reminders(
+    report: Any, now: datetime, settings: Settings, out: TextIO, *, dry_run: bool
+) -> None:
     tz = settings.timezone
     print(
         f"Reminders due at {now.astimezone(tz):%Y-%m-%d %H:%M %Z}"
-        + (" (dry run: nothing posted or recorded)" if args.dry_run else ""),
+        + (" (dry run: nothing posted or recorded)" if dry_run else ""),
         file=out,
     )
     if not report.plan.post and not report.plan.summarize:
@@ -544,16 +610,18 @@ def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
             "posted; they show as overdue in 'briefbot commitments overdue')",
             file=out,
         )
-    if not args.dry_run:
-        print(
-            f"posted {len(report.posted)}, summarized {len(report.summarized)}, "
-            f"failed {len(report.failed)}",
-            file=out,
-        )
-        for key, reason in report.failed:
-            print(f"   failed: {key}: {reason}", file=err)
-        return 1 if report.failed else 0
-    return 0
+
+
+def _print_outcome(report: Any, out: TextIO, err: TextIO) -> int:
+    """The posted / summarized / failed counts; 1 when something failed."""
+    print(
+        f"posted {len(report.posted)}, summarized {len(report.summarized)}, "
+        f"failed {len(report.failed)}",
+        file=out,
+    )
+    for key, reason in report.failed:
+        print(f"   failed: {key}: {reason}", file=err)
+    return 1 if report.failed else 0
 
 
 def _lead(reminder: Any) -> str:

@@ -136,13 +136,14 @@ def run_workspaces(
     now: datetime,
     settings: Settings,
     owner: str,
+    dry_run: bool = False,
 ) -> dict[str, RunReport]:
     """Post each installed workspace's due reminders to its own channel with its own
     poster (its token), once per workspace: ledger keys and watermarks carry the team id.
 
     ``workspaces`` yields (team id, poster). A workspace without a reminder channel (its
     own or ``BRIEFBOT_REMINDER_CHANNEL``) is left out, and so is one whose run fails; the
-    others still run.
+    others still run. ``dry_run`` only plans (see :func:`bot.reminders.run_due`).
     """
     commitments = list(commitments)
     reports: dict[str, RunReport] = {}
@@ -160,6 +161,7 @@ def run_workspaces(
                 poster=poster,
                 owner=owner,
                 scope=team_id,
+                dry_run=dry_run,
             )
         except Exception:  # one workspace's failure must not stop the others' reminders
             log.exception("workspace %s: reminder run failed", team_id)

@@ -34,6 +34,7 @@ __all__ = [
     "oauth_settings",
     "open_stores",
     "register",
+    "workspace_posters",
     "workspaces_tick",
 ]
 
@@ -137,27 +138,32 @@ def workspaces_tick(
 ) -> Callable[[], Any]:
     """The scheduler's job with OAuth: every installed workspace's due reminders, posted
     to its channel with its own token (:func:`bot.workspaces.run_workspaces`)."""
-    from bot.app import build_client
     from bot.workspaces import run_workspaces
-    from handlers.reminders import SlackPoster
-
-    def posters() -> Iterator[tuple[str, Any]]:
-        for team_id, token in installed_workspaces(stores):
-            client = build_client(settings, idempotent=True)
-            client.token = token
-            yield team_id, SlackPoster(client, status_of=services.store.current_status)
 
     def tick() -> Any:
         return run_workspaces(
             services.store,
             services.commitments,
-            posters(),
+            workspace_posters(settings, services, stores),
             now=clock(),
             settings=settings,
             owner=owner,
         )
 
     return tick
+
+
+def workspace_posters(
+    settings: Settings, services: Services, stores: OAuthStores
+) -> Iterator[tuple[str, Any]]:
+    """(team id, reminder poster with that workspace's bot token), per installed workspace."""
+    from bot.app import build_client
+    from handlers.reminders import SlackPoster
+
+    for team_id, token in installed_workspaces(stores):
+        client = build_client(settings, idempotent=True)
+        client.token = token
+        yield team_id, SlackPoster(client, status_of=services.store.current_status)
 
 
 def register(app: Any, services: Services, stores: OAuthStores) -> None:
