@@ -50,6 +50,20 @@ def test_a_capital_is_read_as_its_country(query, parties, read_as):
     assert r.describe().split(" · ")[0].lower() == read_as.split(" · ")[0]
 
 
+@pytest.mark.parametrize(
+    ("query", "parties"),
+    [
+        ("what did Washington and Manila say about the South China Sea?", ("United States",)),
+        ("peace on the Korean Peninsula", ()),
+        ("Indian Ocean security", ()),
+        ("the Sea of Japan", ()),
+        ("the Chinese side on the Korean question", ("China", "Republic of Korea")),
+    ],
+)
+def test_a_country_name_inside_a_place_name_is_no_party(query, parties):
+    assert read_query(query, PARTIES).parties == parties
+
+
 def test_read_as_drops_the_small_words_that_joined_party_names():
     r = read_query("what did China and Russia say about trade with the US?", PARTIES)
     assert r.describe() == "trade · parties China, Russia, United States"

@@ -192,6 +192,8 @@ class Reading:
 
 
 _NAMED_AFTER = "|".join(sorted(NAMED_AFTER))
+# A country's name or adjective before these names a place: "South China Sea".
+_PLACE_NOUNS = "sea|seas|ocean|peninsula|strait|straits|gulf|bay|river|basin|archipelago"
 
 
 def _without_parties(words: list[str], party_words: frozenset[str]) -> list[str]:
@@ -222,8 +224,17 @@ def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]
         if capitals:
             # "Paris Agreement" names a text, not France.
             alt += f"|(?P<capital>(?:{capitals})(?! (?:{_NAMED_AFTER})(?!\\S)))"
-        # "North Korea" is not the Republic of Korea.
-        out.append((party, re.compile(rf"(?<!\S)(?<!north )(?:the )?(?:{alt})(?!\S)")))
+        # "North Korea" is not the Republic of Korea, and the South China Sea, the Korean
+        # Peninsula, the Indian Ocean and the Gulf of Mexico are places, not parties.
+        out.append(
+            (
+                party,
+                re.compile(
+                    rf"(?<!\S)(?<!north )(?<!sea of )(?<!gulf of )(?:the )?(?:{alt})(?!\S)"
+                    rf"(?! (?:{_PLACE_NOUNS})(?!\S))"
+                ),
+            )
+        )
     return out
 
 
