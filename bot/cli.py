@@ -517,7 +517,7 @@ def _cmd_remind(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     )
     if args.json:
         out.write(json.dumps(report.to_json(), ensure_ascii=False, indent=2) + "\n")
-        return 0
+        return 1 if report.failed else 0
     _print_reminders(report, now, settings, out, dry_run=args.dry_run)
     return _print_outcome(report, out, err) if not args.dry_run else 0
 
@@ -532,12 +532,13 @@ def _remind_workspaces(
     from handlers.install import installed_workspaces, open_stores, workspace_posters
 
     services = _services(settings, err)
-    stores = open_stores(settings, services)
-    teams = [team for team, _ in installed_workspaces(stores)]
+    installed = list(installed_workspaces(open_stores(settings, services)))
+    teams = [team for team, _ in installed]
+    own = {team: effective_settings(settings, load(services.store, team)) for team in teams}
     posters = (
         ((team, _NoPoster()) for team in teams)
         if args.dry_run
-        else workspace_posters(settings, services, stores)
+        else workspace_posters(settings, services, installed)
     )
     reports = run_workspaces(
         services.store,
@@ -548,7 +549,6 @@ def _remind_workspaces(
         owner=default_owner(),
         dry_run=args.dry_run,
     )
-    own = {team: effective_settings(settings, load(services.store, team)) for team in teams}
     # A workspace with a channel but no report: its run failed (run_workspaces logged it).
     broken = [t for t in teams if own[t].reminder_channel and t not in reports]
     failed = bool(broken) or any(r.failed for r in reports.values())

@@ -164,5 +164,7 @@ def run_workspaces(
                 dry_run=dry_run,
             )
         except Exception:  # one workspace's failure must not stop the others' reminders
+            if dry_run:
+                raise  # a dry run posts and records nothing: a failure there is a bug
             log.exception("workspace %s: reminder run failed", team_id)
     return reports

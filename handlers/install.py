@@ -11,7 +11,7 @@ installation and its settings. The bot scopes are read from ``manifest.yml``.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -144,7 +144,7 @@ def workspaces_tick(
         return run_workspaces(
             services.store,
             services.commitments,
-            workspace_posters(settings, services, stores),
+            workspace_posters(settings, services, installed_workspaces(stores)),
             now=clock(),
             settings=settings,
             owner=owner,
@@ -154,13 +154,14 @@ def workspaces_tick(
 
 
 def workspace_posters(
-    settings: Settings, services: Services, stores: OAuthStores
+    settings: Settings, services: Services, installed: Iterable[tuple[str, str]]
 ) -> Iterator[tuple[str, Any]]:
-    """(team id, reminder poster with that workspace's bot token), per installed workspace."""
+    """(team id, reminder poster with its bot token) for each (team id, token) installed
+    (:func:`installed_workspaces`)."""
     from bot.app import build_client
     from handlers.reminders import SlackPoster
 
-    for team_id, token in installed_workspaces(stores):
+    for team_id, token in installed:
         client = build_client(settings, idempotent=True)
         client.token = token
         yield team_id, SlackPoster(client, status_of=services.store.current_status)

@@ -6,17 +6,19 @@ for the Republic of Korea, "Kyiv" for Ukraine; older sources and older readers s
 tables let a query say it either way:
 
 * :data:`CAPITALS` — a capital, read as its country: a soft boost for documents
-  that country is a party to (see :mod:`bot.search.understand`), and, in the
-  lexical match, a clause naming the country counts a little for the capital.
+  that country is a party to (see :mod:`bot.search.understand`), and, when the
+  corpus never names the capital, a clause naming the country counts a little less
+  than the capital itself would.
 * :data:`FORMER_NAMES` — an earlier English name and today's, each matching the
   other as if it were the same word ("Bombay" finds "Mumbai" and back).
 
 General knowledge, keyed by normalised text (:func:`bot.clean.normalise`) and
 not tied to any statement. Capitals that are also the name of an agreement or a
 process people search for by name ("Paris Agreement", "Doha Round", "Minsk
-agreements", "Oslo Accords") stay words: a capital never replaces what was typed,
-it only adds its country. Contested capitals are left out on purpose: the
-gazetteer takes no side.
+agreements", "Oslo Accords", "Washington Post") stay words: a capital never replaces
+what was typed, it only adds its country. Capitals that are as often a person's or
+another place's name (Sofia, Santiago, Kingston, Georgetown) and contested capitals
+are left out on purpose: the gazetteer takes no side.
 """
 
 from __future__ import annotations
@@ -24,7 +26,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from functools import cache
 
-__all__ = ["CAPITALS", "FORMER_NAMES", "NAMED_AFTER", "capital_words", "capitals_of"]
+__all__ = [
+    "CAPITALS",
+    "FORMER_NAMES",
+    "NAMED_AFTER",
+    "capital_of",
+    "capital_words",
+    "capitals_of",
+]
 
 # Country keys are normalised party names, as in bot.parties and understand.ALIASES.
 CAPITALS: Mapping[str, str] = {
@@ -47,12 +56,10 @@ CAPITALS: Mapping[str, str] = {
     "gaborone": "botswana",
     "brasilia": "brazil",
     "bandar seri begawan": "brunei",
-    "sofia": "bulgaria",
     "gitega": "burundi",
     "phnom penh": "cambodia",
     "yaounde": "cameroon",
     "ottawa": "canada",
-    "santiago": "chile",
     "beijing": "china",
     "bogota": "colombia",
     "zagreb": "croatia",
@@ -73,7 +80,6 @@ CAPITALS: Mapping[str, str] = {
     "accra": "ghana",
     "athens": "greece",
     "conakry": "guinea",
-    "georgetown": "guyana",
     "port au prince": "haiti",
     "tegucigalpa": "honduras",
     "budapest": "hungary",
@@ -85,7 +91,6 @@ CAPITALS: Mapping[str, str] = {
     "baghdad": "iraq",
     "dublin": "ireland",
     "rome": "italy",
-    "kingston": "jamaica",
     "tokyo": "japan",
     "amman": "jordan",
     "astana": "kazakhstan",
@@ -204,24 +209,35 @@ NAMED_AFTER = frozenset(
     conventions round process format club pact statute charter principles consensus
     framework group final plan programme program action rules treaty document documents
     initiative commitments code mandate roadmap formula communique guidelines memorandum
+    agenda platform naval peace ii iii post university
     """.split()
 )
 
 # Words of a multi-word capital that say nothing on their own ("new" in New Delhi).
-_GENERIC = frozenset("new city port san saint st la el de of the bandar seri".split())
+_GENERIC = frozenset(
+    "new city port san saint st la el de of the bandar seri".split()
+    + "au prince abu louis vila nuku alofa".split()  # Port-au-Prince, Abu Dhabi, ...
+)
 
 
 @cache
 def _by_country() -> dict[str, tuple[str, ...]]:
     out: dict[str, list[str]] = {}
-    for capital, country in CAPITALS.items():
-        out.setdefault(country, []).append(capital)
+    old_names = [(old, new) for old, new in FORMER_NAMES.items() if new in CAPITALS]
+    for capital, country in [*CAPITALS.items(), *old_names]:
+        out.setdefault(CAPITALS.get(country, country), []).append(capital)
     return {k: tuple(v) for k, v in out.items()}
 
 
 def capitals_of(country: str) -> tuple[str, ...]:
-    """The capital names (normalised) of a country given by its normalised name."""
+    """The capital's names (normalised, former names too: "kiev") of a country given by
+    its normalised name."""
     return _by_country().get(country, ())
+
+
+def capital_of(name: str) -> str | None:
+    """The country (normalised) whose capital ``name`` is, under a current or former name."""
+    return CAPITALS.get(FORMER_NAMES.get(name, name))
 
 
 def capital_words(country: str) -> frozenset[str]:

@@ -41,7 +41,13 @@ from bot.search.filters import (
 from bot.search.flags import clause_flags
 from bot.search.helper import HELPER_SHARE, BuildHelper, fold_texts
 from bot.search.lexical import LexicalIndex, WordTokens, rerank
-from bot.search.understand import QueryReader, Reading, alias_words, metadata_words
+from bot.search.understand import (
+    QueryReader,
+    Reading,
+    alias_words,
+    metadata_words,
+    place_words,
+)
 from bot.search.words import STOP_WORDS, is_english, stem
 from bot.slacktext import plain_text
 
@@ -150,6 +156,7 @@ class ClauseIndex:
         self._ids: dict[str, int] | None = None
         self._by_doc: Any = None
         self._aliases = alias_words()
+        self._places = place_words()
         # Sentence vectors (bot.search.sentences) are attached when built: they take
         # tens of seconds for a new corpus, so a server attaches them in the
         # background and answers on words and word vectors meanwhile.
@@ -287,6 +294,7 @@ class ClauseIndex:
         self._parties = state["parties"]
         self.reader = QueryReader(set(self._parties))
         self._aliases = alias_words()
+        self._places = place_words()
         self.semantic = state["semantic"]
         self.sentences = None  # attached by the caller (bot.search.sentences has its cache)
         return self
@@ -466,7 +474,7 @@ class ClauseIndex:
             return [], {}
         content = [stem(w) for w in words if w not in STOP_WORDS] or [stem(w) for w in words]
         expand = self.semantic.neighbours if self.semantic is not None else None
-        match = self.lexical.match(content, expand, self._aliases)
+        match = self.lexical.match(content, expand, self._aliases, self._places)
         coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
         # A word the corpus does not use is read as its nearest corpus word in meaning
         # for the rerank too ("tumours" -> "cancer"); shown as "tumours ≈ cancer".

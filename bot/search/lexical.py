@@ -350,6 +350,7 @@ class LexicalIndex:
         content: Sequence[str],
         expand: Callable[[str], list[tuple[str, float]]] | None = None,
         aliases: Mapping[str, Sequence[str]] | None = None,
+        places: Mapping[str, Sequence[tuple[str, float]]] | None = None,
     ) -> LexicalMatch:
         """Coverage and BM25 of every clause for the (stemmed) content words.
 
@@ -358,7 +359,9 @@ class LexicalIndex:
         that similarity, as if the word had been found. ``aliases`` maps a word to
         other words that name the same thing ("china" -> "chinese"); those, and
         longer forms of the word ("represent" -> "representative"), count a little
-        less than the word itself."""
+        less than the word itself. ``places`` maps a place word the corpus may not use
+        to (word, weight) pairs to read it as ("bombay" -> "mumbai", "kyiv" ->
+        "ukraine"), before any typo correction."""
         n = self.n
         bm25 = np.zeros(n, dtype=np.float32)
         # Soft coverage: IDF-weighted share of query words found in the clause, a
@@ -376,13 +379,13 @@ class LexicalIndex:
             weight: dict[str, float] = {}
             # A name the corpus only uses in another form ("bombay" -> "mumbai", "kyiv"
             # -> "ukraine") is read as that form, not as a typo of some other word.
-            named: list[str] = []
-            if aliases and w not in self._vocab:
-                named = [a for a in aliases.get(w, ()) if a in self._vocab]
-            options = named or self.correct(w)
+            named: list[tuple[str, float]] = []
+            if places and w not in self._vocab:
+                named = [(t, s) for t, s in places.get(w, ()) if t in self._vocab]
+            options = [t for t, _ in named] or self.correct(w)
             if named:
-                weight = dict.fromkeys(named, 1.0)
-                related[w] = [(a, 1.0) for a in named]
+                weight = dict(named)
+                related[w] = named
             elif options and options[0] != w:
                 corrections[w] = options[0]
             meta_docs = self._meta.get(w)

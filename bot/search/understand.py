@@ -28,6 +28,7 @@ from bot.search.gazetteer import (
     CAPITALS,
     FORMER_NAMES,
     NAMED_AFTER,
+    capital_of,
     capital_words,
     capitals_of,
 )
@@ -121,21 +122,38 @@ SYNONYMS: tuple[tuple[str, ...], ...] = (
 def alias_words() -> dict[str, tuple[str, ...]]:
     """Word -> words naming the same thing: country names and adjectives ("china" <->
     "chinese"), :data:`SYNONYMS` and former place names ("bombay" <-> "mumbai"), both
-    ways; and a capital -> its country ("kyiv" -> "ukraine"), one way only (a country
-    is not its capital)."""
+    ways."""
     out: dict[str, set[str]] = {}
     groups = [[n, *f] if " " not in n else list(f) for n, f in ALIASES.items()]
     renamed = [[old, new] for old, new in FORMER_NAMES.items() if " " not in new]
     for words in [*groups, *SYNONYMS, *renamed]:
         for w in words:
             out.setdefault(w, set()).update(x for x in words if x != w and " " not in x)
-    renamed_capitals = [(old, new) for old, new in FORMER_NAMES.items() if new in CAPITALS]
-    for capital, country in [*CAPITALS.items(), *renamed_capitals]:
-        country = CAPITALS.get(country, country)  # "kiev" -> "kyiv" -> "ukraine"
-        if " " not in capital:
-            names = [country] if " " not in country else []
-            out.setdefault(capital, set()).update([*names, *ALIASES.get(country, ())[:1]])
     return {k: tuple(sorted(v)) for k, v in out.items() if v}
+
+
+#: How much a clause naming the country counts for a capital the corpus never uses.
+CAPITAL_WEIGHT = 0.85
+
+
+def place_words() -> dict[str, tuple[tuple[str, float], ...]]:
+    """Place word -> (word, weight) to read it as when the corpus never uses it: a former
+    or current name of the same place at full weight ("bombay" <-> "mumbai"), and a
+    capital's country (and its adjective) at :data:`CAPITAL_WEIGHT` ("kyiv" ->
+    "ukraine"; not for countries whose name is several words: "seoul" is not "korea")."""
+    out: dict[str, dict[str, float]] = {}
+    for old, new in FORMER_NAMES.items():
+        if " " not in new:
+            out.setdefault(old, {})[new] = 1.0
+            out.setdefault(new, {})[old] = 1.0
+    names = [*CAPITALS, *(old for old, new in FORMER_NAMES.items() if new in CAPITALS)]
+    for capital in names:
+        country = capital_of(capital)
+        if " " in capital or not country or " " in country:
+            continue
+        for w in (country, *ALIASES.get(country, ())[:1]):
+            out.setdefault(capital, {}).setdefault(w, CAPITAL_WEIGHT)
+    return {k: tuple(v.items()) for k, v in out.items()}
 
 
 def expand_abbreviations(text: str) -> str:
@@ -193,7 +211,7 @@ class Reading:
 
 _NAMED_AFTER = "|".join(sorted(NAMED_AFTER))
 # A country's name or adjective before these names a place: "South China Sea".
-_PLACE_NOUNS = "sea|seas|ocean|peninsula|strait|straits|gulf|bay|river|basin|archipelago"
+_PLACE_NOUNS = "sea|ocean|peninsula|strait|gulf"
 
 
 def _without_parties(words: list[str], party_words: frozenset[str]) -> list[str]:
@@ -280,8 +298,10 @@ class QueryReader:
         parties: list[str] = []
         party_words: set[str] = set()
         found: list[tuple[int, str]] = []
+        # Parties are read from the whole text: "what did Chile say about ocean
+        # protection?" names Chile, though its content is "chile ocean protection".
         for party, pattern in self._patterns:
-            spans = list(pattern.finditer(rest))
+            spans = list(pattern.finditer(norm))
             if spans and not any(party in p for _, p in found):
                 found.append((spans[0].start(), party))
                 party_words.update(m.group(0).removeprefix("the ") for m in spans)

@@ -34,6 +34,26 @@ TEAMS = {
 }
 
 
+def oauth_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str]:
+    """The command's environment: OAuth settings (no bot token), the fake Slack, the
+    bundled corpus; at the most talkative log level, where no token may show either."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    env.update(
+        {
+            "SLACK_CLIENT_ID": CLIENT_ID,
+            "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "SLACK_SIGNING_SECRET": SECRET,
+            "SLACK_API_URL": fake.url,
+            "DATABASE_URL": database_url,
+            "BRIEFBOT_CORPUS": str(CORPUS),
+            "BRIEFBOT_ENV_FILE": os.devnull,
+            "BRIEFBOT_LOG_LEVEL": "DEBUG",
+            **extra,
+        }
+    )
+    return env
+
+
 @pytest.fixture
 def installed(tmp_path):
     """Three workspaces installed in one database, two with a reminder channel; yields
@@ -55,21 +75,7 @@ def installed(tmp_path):
             if channel:
                 save(store, WorkspaceSettings(team, channel), actor="UADMIN")
         store.close()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-        env.update(
-            {
-                "SLACK_CLIENT_ID": CLIENT_ID,
-                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
-                "SLACK_SIGNING_SECRET": SECRET,
-                "SLACK_API_URL": fake.url,
-                "DATABASE_URL": url,
-                "BRIEFBOT_CORPUS": str(CORPUS),
-                "BRIEFBOT_REMINDER_LEADS": "7d",
-                "BRIEFBOT_GRACE": "2d",
-                "BRIEFBOT_ENV_FILE": os.devnull,
-                "BRIEFBOT_LOG_LEVEL": "DEBUG",
-            }
-        )
+        env = oauth_env(fake, url, BRIEFBOT_REMINDER_LEADS="7d", BRIEFBOT_GRACE="2d")
         yield fake, env
 
 
@@ -93,9 +99,7 @@ def test_dry_run_lists_each_workspaces_reminders_and_posts_nothing(installed):
     fake, env = installed
     proc = remind(env, "--dry-run")
     assert proc.returncode == 0, proc.stderr
-    sections = {
-        chunk.split("\n", 1)[0]: chunk for chunk in proc.stdout.split("Workspace ")[1:]
-    }
+    sections = {chunk.split("\n", 1)[0]: chunk for chunk in proc.stdout.split("Workspace ")[1:]}
     assert set(sections) == {"T0BARE", "T0ONE (channel C1REMIND)", "T0TWO (channel C2REMIND)"}
     for head in ("T0ONE (channel C1REMIND)", "T0TWO (channel C2REMIND)"):
         assert "(dry run: nothing posted or recorded)" in sections[head]
@@ -111,6 +115,7 @@ def test_dry_run_lists_each_workspaces_reminders_and_posts_nothing(installed):
 
 def test_each_workspace_is_reminded_once_in_its_own_channel_with_its_own_token(installed):
     fake, env = installed
+    assert remind(env, "--dry-run").returncode == 0  # records nothing: the run still posts
     first = remind(env)
     assert first.returncode == 0, first.stderr
     assert first.stdout.count("posted 1, summarized 0, failed 0") == 2
@@ -133,10 +138,13 @@ def test_each_workspace_is_reminded_once_in_its_own_channel_with_its_own_token(i
 def test_a_workspace_whose_channel_refuses_the_bot_fails_alone(installed):
     fake, env = installed
     fake.fail_next("chat.postMessage", error="not_in_channel")
-    proc = remind(env)
+    proc = remind(env, "--json")
     assert proc.returncode == 1
-    assert proc.stdout.count("failed 1") == 1 and proc.stdout.count("posted 1,") == 1
-    assert "not_in_channel" in proc.stderr
+    reports = json.loads(proc.stdout)["workspaces"]
+    failed = {team: r["failed"] for team, r in reports.items() if r.get("failed")}
+    (team,) = failed
+    assert failed[team] == [{"key": f"{team}|{NAV_KEY}", "reason": "not_in_channel"}]
+    assert all(r["posted"] for t, r in reports.items() if t not in (team, "T0BARE"))
     # A day later (failures are not retried within the hour) the failed one is posted,
     # and the one already posted is not repeated.
     retry = remind(env, as_of="2013-06-24T09:00")
@@ -144,3 +152,14 @@ def test_a_workspace_whose_channel_refuses_the_bot_fails_alone(installed):
     assert retry.stdout.count("posted 1,") == 1 and retry.stdout.count("posted 0,") == 1
     ok = [c for c in fake.calls_to("chat.postMessage") if c.ok]
     assert sorted(c.token_team for c in ok) == ["T0ONE", "T0TWO"]
+
+
+def test_no_workspace_installed_yet_is_said_and_is_no_error(tmp_path):
+    url = f"sqlite:///{tmp_path / 'empty.db'}"
+    with FakeSlack(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as fake:
+        env = oauth_env(fake, url)
+        proc = remind(env)
+        assert proc.returncode == 0, proc.stderr
+        assert proc.stdout == "No workspace has installed briefbot yet: no reminders.\n"
+        assert json.loads(remind(env, "--json").stdout) == {"workspaces": {}}
+        assert fake.calls == []
