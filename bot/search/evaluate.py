@@ -18,7 +18,15 @@ from typing import Any
 from bot.clean import normalise
 from bot.search.words import STOP_WORDS, stem
 
-__all__ = ["Case", "Report", "evaluate", "load_cases", "prepare_corpus", "shared_words"]
+__all__ = [
+    "Case",
+    "Report",
+    "evaluate",
+    "is_right",
+    "load_cases",
+    "prepare_corpus",
+    "shared_words",
+]
 
 
 @dataclass(frozen=True)
@@ -76,7 +84,8 @@ def shared_words(query: str, text: str) -> set[str]:
     return words(query) & words(text)
 
 
-def _right(case: Case, clause: Any) -> bool:
+def is_right(case: Case, clause: Any) -> bool:
+    """True when ``clause`` answers ``case`` (a paraphrase also shares no content word)."""
     if clause is None or not case.accepts(clause):
         return False
     return not (case.kind == "paraphrase" and shared_words(case.query, clause.text))
@@ -91,10 +100,10 @@ def evaluate(index: Any, cases: Iterable[Case]) -> Report:
         top = result.hits[0].clause if result.hits else None
         first = top or (result.suggestion.clause if result.suggestion else None)
 
-        ok = _right(case, top)
+        ok = is_right(case, top)
         if ok:
             report.hits[case.kind] = report.hits.get(case.kind, 0) + 1
-        if _right(case, first):
+        if is_right(case, first):
             report.shown[case.kind] = report.shown.get(case.kind, 0) + 1
         else:
             shown = f"{top.clause_id}: {top.text[:90]}" if top else "(no good match)"
