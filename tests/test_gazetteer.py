@@ -8,7 +8,13 @@ import pytest
 from bot.clean import normalise
 from bot.parties import _ALIASES, _STATES
 from bot.search import read_query
-from bot.search.gazetteer import CAPITALS, FORMER_NAMES, capital_words, capitals_of
+from bot.search.gazetteer import (
+    CAPITALS,
+    FORMER_NAMES,
+    capital_words,
+    capitals_of,
+    same_name_variants,
+)
 from bot.search.lexical import LexicalIndex
 from bot.search.understand import CAPITAL_WEIGHT, alias_words, metadata_words, place_words
 
@@ -128,3 +134,44 @@ def test_bundled_corpus_answers_a_capital_and_a_former_name(index):
     assert kyiv.corrections == {}
     peking = index.search("Peking summit")
     assert peking.hits and "Beijing Summit" in peking.hits[0].clause.text
+
+
+def test_same_name_variants_swap_one_form_for_the_others():
+    assert same_name_variants("north korea missile launches".split()) == [
+        ["dprk", "missile", "launches"]
+    ]
+    assert same_name_variants("the rok and the un".split()) == [
+        ["the", "republic", "of", "korea", "and", "the", "un"],
+        ["the", "south", "korea", "and", "the", "un"],
+        ["the", "rok", "and", "the", "united", "nations"],
+    ]
+    assert same_name_variants("unclos and the korean peninsula".split()) == []
+
+
+def test_a_query_naming_a_state_one_way_finds_a_clause_naming_it_the_other_way():
+    from datetime import date
+
+    from bot.documents import Document
+    from bot.search import ClauseIndex
+
+    docs = [
+        Document(
+            "2024-01-01_a",
+            "A statement",
+            date(2024, 1, 1),
+            "We condemn the DPRK's ballistic missile launches.\n\nWe welcome trade.\n",
+        ),
+        Document(
+            "2024-02-01_b",
+            "B statement",
+            date(2024, 2, 1),
+            "We discussed fisheries with North Korea's neighbours.\n\nWe support the UN.\n",
+        ),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False)
+    top = index.search("North Korea ballistic missile launches").hits[0].clause
+    assert "DPRK" in top.text
+    top = index.search("DPRK fisheries").hits[0].clause
+    assert "North Korea" in top.text
+    top = index.search("support for the United Nations").hits[0].clause
+    assert "the UN" in top.text

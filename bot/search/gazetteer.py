@@ -23,16 +23,18 @@ are left out on purpose: the gazetteer takes no side.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from functools import cache
 
 __all__ = [
     "CAPITALS",
     "FORMER_NAMES",
     "NAMED_AFTER",
+    "SAME_NAMES",
     "capital_of",
     "capital_words",
     "capitals_of",
+    "same_name_variants",
 ]
 
 # Country keys are normalised party names, as in bot.parties and understand.ALIASES.
@@ -201,6 +203,20 @@ FORMER_NAMES: Mapping[str, str] = {
     "kampuchea": "cambodia",
 }
 
+# Names statements use for the same state or body, as normalised text: one statement
+# says "North Korea", the next "the DPRK". A query naming one also searches the others.
+# Long official forms are left out: a statement that spells one out gives its short form
+# beside it ("Democratic People's Republic of Korea (DPRK)"), and a five-word form
+# would weigh the rest of the query too little.
+SAME_NAMES: tuple[tuple[str, ...], ...] = (
+    ("north korea", "dprk"),
+    ("republic of korea", "rok", "south korea"),
+    ("united nations", "un"),
+    ("european union", "eu"),
+    ("united kingdom", "uk"),
+    ("united arab emirates", "uae"),
+)
+
 # A capital before one of these nouns names a text or a process ("Paris Agreement",
 # "Doha Round", "Oslo Accords", "Rome Statute"), not its country.
 NAMED_AFTER = frozenset(
@@ -246,3 +262,21 @@ def capital_words(country: str) -> frozenset[str]:
     return frozenset(
         w for capital in capitals_of(country) for w in capital.split() if w not in _GENERIC
     )
+
+
+def same_name_variants(words: Sequence[str], limit: int = 3) -> list[list[str]]:
+    """``words`` with a name in :data:`SAME_NAMES` swapped for another form of it
+    (["north", "korea", "missiles"] -> [["dprk", "missiles"], ...]); at most ``limit``."""
+    out: list[list[str]] = []
+    for group in SAME_NAMES:
+        forms = [form.split() for form in group]
+        for form in forms:
+            n = len(form)
+            at = next((i for i in range(len(words) - n + 1) if list(words[i : i + n]) == form), -1)
+            if at < 0:
+                continue
+            for other in forms:
+                if other != form and len(out) < limit:
+                    out.append([*words[:at], *other, *words[at + n :]])
+            break
+    return out

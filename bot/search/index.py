@@ -39,8 +39,9 @@ from bot.search.filters import (
     parse_query,
 )
 from bot.search.flags import clause_flags
+from bot.search.gazetteer import same_name_variants
 from bot.search.helper import HELPER_SHARE, BuildHelper, fold_texts
-from bot.search.lexical import LexicalIndex, WordTokens, rerank
+from bot.search.lexical import LexicalIndex, LexicalMatch, WordTokens, rerank
 from bot.search.understand import (
     QueryReader,
     Reading,
@@ -472,12 +473,22 @@ class ClauseIndex:
             else:
                 notes.append("add words to search for, not only filters")
             return [], {}
-        content = [stem(w) for w in words if w not in STOP_WORDS] or [stem(w) for w in words]
         expand = self.semantic.neighbours if self.semantic is not None else None
-        match = self.lexical.match(content, expand, self._aliases, self._places)
+
+        def match_words(ws: list[str]) -> LexicalMatch:
+            content = [stem(w) for w in ws if w not in STOP_WORDS] or [stem(w) for w in ws]
+            return self.lexical.match(content, expand, self._aliases, self._places)
+
+        match = match_words(words)
         coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
+        # The same query with a name in its other forms ("North Korea" / "DPRK"): a
+        # clause is matched by whichever form it uses.
+        same_names = same_name_variants(words)
+        others = [match_words(alt) for alt in same_names]
+        for other in others:
+            coverage, bm25 = np.maximum(coverage, other.coverage), np.maximum(bm25, other.bm25)
         # A word the corpus does not use is read as its nearest corpus word in meaning
-        # for the rerank too ("tumours" -> "cancer"); shown as "tumours ≈ cancer".
+        # for the rerank too ("tumours" -> "cancer").
         related = {w: near[0][0] for w, near in match.related.items()}
         key = coverage + bm25 * 0.01
         if reading.order or reading.asks:
@@ -492,7 +503,7 @@ class ClauseIndex:
         # Rerank on the content as read, misspelt words corrected: stop words and word
         # order kept for the phrase score, unstemmed content words for keywords. Party
         # names are left to the metadata when the query has other words.
-        topic = [w for w in words if w not in reading.party_words] or words
+        topic = reading.topic.split() or words
 
         def fixed(w: str) -> str:
             return corrections.get(stem(w)) or related.get(stem(w)) or w
@@ -505,7 +516,9 @@ class ClauseIndex:
 
         # The same query with a word swapped for a synonym the corpus uses ("summit"
         # -> "meeting"), so a clause that words it that way is reranked fairly too.
-        variants = []
+        variants = [
+            (" ".join(alt), " ".join(x for x in alt if x not in STOP_WORDS)) for alt in same_names
+        ]
         for k, w in enumerate(fixed_words):
             for alt in self._aliases.get(w, ())[:4]:
                 if self.lexical.knows(stem(alt)) and w not in reading.party_words:
@@ -529,7 +542,8 @@ class ClauseIndex:
         # A misspelt query (words fixed, or unknown words that are no English word) is
         # the lexical path's job: meaning cannot read a typo. Both meaning signals add
         # candidates only for a query the words did not answer well (see fusion).
-        typo = bool(corrections) or any(not is_english(w, rare=True) for w in match.unknown)
+        unknown = [w for w in match.unknown if all(w in o.unknown for o in others)]
+        typo = bool(corrections) or any(not is_english(w, rare=True) for w in unknown)
 
         def weak() -> bool:
             return len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE

@@ -183,13 +183,16 @@ class Reading:
     is_question: bool = False
     parties: tuple[str, ...] = ()  # document parties named in the query, as in the metadata
     party_words: frozenset[str] = field(default_factory=frozenset)  # their normalised words
+    # the content less the party names and the small words that joined them ("war drills
+    # between the armies of Moscow and Beijing" -> "war drills between the armies")
+    topic: str = ""
     order: str | None = None  # "next", "latest" or "first"
     asks: str | None = None  # "when" or "where"
     typed: Mapping[str, str] = field(default_factory=dict)  # normalised word -> as typed
 
     def describe(self, corrections: Mapping[str, str] | None = None) -> str:
         """One line: 'Syria · parties China, Russia · next' (empty when nothing was read)."""
-        words = _without_parties(self.content.split(), self.party_words)
+        words = self.topic.split()
         if corrections:
             words = [corrections.get(w, w) for w in words]
         words = [self.typed.get(w, w) for w in words]
@@ -212,20 +215,6 @@ class Reading:
 _NAMED_AFTER = "|".join(sorted(NAMED_AFTER))
 # A country's name or adjective before these names a place: "South China Sea".
 _PLACE_NOUNS = "sea|ocean|peninsula|strait|gulf"
-
-
-def _without_parties(words: list[str], party_words: frozenset[str]) -> list[str]:
-    """``words`` less party names and the small words that joined them: "armies of
-    Moscow and Beijing" -> "armies"."""
-
-    def party(i: int) -> bool:
-        return 0 <= i < len(words) and words[i] in party_words
-
-    return [
-        w
-        for i, w in enumerate(words)
-        if not party(i) and not (w in STOP_WORDS and (party(i - 1) or party(i + 1)))
-    ]
 
 
 def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
@@ -277,8 +266,24 @@ class QueryReader:
             return Reading(text=text, content="")
         is_question = text.rstrip().endswith("?") or words[0] in _OPENERS
         asks = words[0] if is_question and words[0] in {"when", "where"} else None
+        # Parties are read from the whole text: "what did Chile say about ocean
+        # protection?" names Chile, though its content is "chile ocean protection".
+        starts = [m.start() for m in re.finditer(r"\S+", norm)]
+        in_party = [False] * len(words)
+        party_words: set[str] = set()
+        found: list[tuple[int, str]] = []
+        for party, pattern in self._patterns:
+            spans = list(pattern.finditer(norm))
+            if not spans or any(party in p for _, p in found):
+                continue
+            found.append((spans[0].start(), party))
+            for m in spans:
+                party_words.update(m.group(0).removeprefix("the ").split())
+                for i, start in enumerate(starts):
+                    in_party[i] = in_party[i] or m.start() <= start < m.end()
+        parties = [p for _, p in sorted(found)]
         order = None
-        kept: list[str] = []
+        kept: list[int] = []  # positions of the words kept as content
         for i, w in enumerate(words):
             following = words[i + 1] if i + 1 < len(words) else ""
             if (
@@ -289,29 +294,29 @@ class QueryReader:
             ):
                 order = ORDER_WORDS[w]
                 continue
-            kept.append(w)
+            kept.append(i)
         if is_question:
-            content = [w for w in kept if w not in SCAFFOLD and w not in STOP_WORDS]
+            content = [i for i in kept if words[i] not in SCAFFOLD and words[i] not in STOP_WORDS]
             # "is there anything on it" -> nothing left: keep what was typed
             kept = content or kept
-        rest = " ".join(kept)
-        parties: list[str] = []
-        party_words: set[str] = set()
-        found: list[tuple[int, str]] = []
-        # Parties are read from the whole text: "what did Chile say about ocean
-        # protection?" names Chile, though its content is "chile ocean protection".
-        for party, pattern in self._patterns:
-            spans = list(pattern.finditer(norm))
-            if spans and not any(party in p for _, p in found):
-                found.append((spans[0].start(), party))
-                party_words.update(m.group(0).removeprefix("the ") for m in spans)
-        parties = [p for _, p in sorted(found)]
+        rest = " ".join(words[i] for i in kept)
+
+        def party_at(k: int) -> bool:
+            return 0 <= k < len(kept) and in_party[kept[k]]
+
+        topic = [
+            words[i]
+            for k, i in enumerate(kept)
+            if not party_at(k)
+            and not (words[i] in STOP_WORDS and (party_at(k - 1) or party_at(k + 1)))
+        ]
         return Reading(
             text=text,
             content=rest,
             is_question=is_question,
             parties=tuple(parties),
-            party_words=frozenset(w for pw in party_words for w in pw.split()),
+            party_words=frozenset(party_words),
+            topic=" ".join(topic),
             order=order,
             asks=asks,
             typed=typed,
