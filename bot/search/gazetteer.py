@@ -30,7 +30,7 @@ __all__ = [
     "CAPITALS",
     "FORMER_NAMES",
     "NAMED_AFTER",
-    "SAME_NAMES",
+    "OTHER_NAMES",
     "capital_of",
     "capital_words",
     "capitals_of",
@@ -204,18 +204,21 @@ FORMER_NAMES: Mapping[str, str] = {
 }
 
 # Names statements use for the same state or body, as normalised text: one statement
-# says "North Korea", the next "the DPRK". A query naming one also searches the others.
-# Long official forms are left out: a statement that spells one out gives its short form
-# beside it ("Democratic People's Republic of Korea (DPRK)"), and a five-word form
-# would weigh the rest of the query too little.
-SAME_NAMES: tuple[tuple[str, ...], ...] = (
-    ("north korea", "dprk"),
-    ("republic of korea", "rok", "south korea"),
-    ("united nations", "un"),
-    ("european union", "eu"),
-    ("united kingdom", "uk"),
-    ("united arab emirates", "uae"),
-)
+# says "North Korea", the next "the DPRK". A query naming it the first way also
+# searches the second. Mostly one way, long name -> short: a short name read as its
+# long form would be matched word by word ("eu" -> "european" + "union" finds the
+# European Investment Bank), and "korea" alone cannot tell North from South.
+OTHER_NAMES: Mapping[str, str] = {
+    "north korea": "dprk",
+    "democratic people republic of korea": "dprk",
+    "dprk": "north korea",
+    "republic of korea": "rok",
+    "south korea": "rok",
+    "united nations": "un",
+    "european union": "eu",
+    "united kingdom": "uk",
+    "united arab emirates": "uae",
+}
 
 # A capital before one of these nouns names a text or a process ("Paris Agreement",
 # "Doha Round", "Oslo Accords", "Rome Statute"), not its country.
@@ -264,19 +267,22 @@ def capital_words(country: str) -> frozenset[str]:
     )
 
 
-def same_name_variants(words: Sequence[str], limit: int = 3) -> list[list[str]]:
-    """``words`` with a name in :data:`SAME_NAMES` swapped for another form of it
-    (["north", "korea", "missiles"] -> [["dprk", "missiles"], ...]); at most ``limit``."""
+def same_name_variants(words: Sequence[str], limit: int = 2) -> list[list[str]]:
+    """``words`` with a name in :data:`OTHER_NAMES` swapped for its other form
+    (["north", "korea", "missiles"] -> [["dprk", "missiles"]]); at most ``limit``.
+
+    A question's content has lost its small words, so "republic korea" is found too;
+    "republic of korea" inside "democratic people republic of korea" is not."""
     out: list[list[str]] = []
-    for group in SAME_NAMES:
-        forms = [form.split() for form in group]
-        for form in forms:
-            n = len(form)
-            at = next((i for i in range(len(words) - n + 1) if list(words[i : i + n]) == form), -1)
-            if at < 0:
-                continue
-            for other in forms:
-                if other != form and len(out) < limit:
-                    out.append([*words[:at], *other, *words[at + n :]])
-            break
+    forms = [(name.split(), other) for name, other in OTHER_NAMES.items()]
+    forms += [([w for w in name if w not in ("of", "the")], other) for name, other in forms]
+    i = 0
+    while i < len(words) and len(out) < limit:
+        for name, other in forms:
+            n = len(name)
+            if list(words[i : i + n]) == name and not (i and words[i - 1] == "people"):
+                out.append([*words[:i], *other.split(), *words[i + n :]])
+                i += n - 1
+                break
+        i += 1
     return out
