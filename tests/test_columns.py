@@ -114,3 +114,22 @@ def test_per_document_lookups_make_only_that_documents_clauses(docs):
         for c in clauses:
             expected[c.doc_id] = expected.get(c.doc_id, 0) + 1
         assert index.clause_counts() == expected
+
+
+def test_a_search_makes_clause_objects_only_for_what_it_shows(docs, monkeypatch):
+    """Dozens of clauses are ranked and grouped for a query; only the hits on the page
+    (and what is folded into them) become Clause objects."""
+    index = ClauseIndex(ClauseColumns.of(segment_all(docs)), documents=docs, semantic=False)
+    made: list[int] = []
+    real = ClauseColumns.__getitem__
+
+    def counting(self, i):
+        made.append(i)
+        return real(self, i)
+
+    monkeypatch.setattr(ClauseColumns, "__getitem__", counting)
+    result = index.search("cooperation", limit=2)
+    monkeypatch.undo()
+    assert result.total > 10 and len(result.hits) == 2
+    shown = [h.clause for h in result.hits] + [c for h in result.hits for c in h.also_in]
+    assert [index.clauses[i].clause_id for i in made] == [c.clause_id for c in shown]

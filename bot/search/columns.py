@@ -87,6 +87,13 @@ class StringColumn(Sequence[str]):
     def __init__(self, buf: np.ndarray, offsets: np.ndarray) -> None:
         self.buf = buf
         self.offsets = offsets
+        # One string at a time (a search shows a few): plain views, because slicing a
+        # np.memmap costs a Python-level subclass round trip per access.
+        self._bytes = memoryview(np.ascontiguousarray(buf).view(np.ndarray)).cast("B")
+        self._starts = offsets.view(np.ndarray)
+
+    def __reduce__(self) -> tuple[type[StringColumn], tuple[np.ndarray, np.ndarray]]:
+        return (StringColumn, (self.buf, self.offsets))  # the views are made again
 
     @classmethod
     def of(cls, strings: Iterable[str]) -> StringColumn:
@@ -125,7 +132,8 @@ class StringColumn(Sequence[str]):
             i += len(self)
         if not 0 <= i < len(self):
             raise IndexError(i)
-        return self.buf[int(self.offsets[i]) : int(self.offsets[i + 1])].tobytes().decode()
+        starts = self._starts
+        return str(self._bytes[starts[i] : starts[i + 1]], "utf-8")
 
     def __iter__(self) -> Iterator[str]:
         return self.iter_range(0, len(self))

@@ -440,23 +440,23 @@ class ClauseIndex:
         # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
         near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
         grouped = self._group(near)
-        good = [h for h in grouped if h.score >= min_score]
+        good = [g for g in grouped if g[1] >= min_score]
         if mask is not None and not good and reading.content:
             everywhere, _ = self._rank(reading, [], None)
-            hidden = [h for h in self._group(everywhere[:20]) if h.score >= min_score]
+            hidden = [g for g in self._group(everywhere[:20]) if g[1] >= min_score]
             if hidden:
-                best = hidden[0].clause
+                best = self.clauses[hidden[0][0]]
                 many = "es" if len(hidden) > 1 else ""
                 notes.append(
                     f"the filters hid {len(hidden)} good match{many} (best: {best.citation})"
                 )
         common = {"corrections": corrections, "notes": notes, "read_as": read_as, "dates": dates}
         if not good:
-            best_hit = grouped[0] if grouped else None
+            best_hit = self._hit(*grouped[0]) if grouped else None
             return SearchResult(query=query, hits=[], suggestion=best_hit, **common)
         return SearchResult(
             query=query,
-            hits=good[offset : offset + limit],
+            hits=[self._hit(*g) for g in good[offset : offset + limit]],
             total=len(good),
             offset=offset,
             **common,
@@ -602,22 +602,27 @@ class ClauseIndex:
             bonus += fusion.DATE_POINTS * (recency if late else 1 - recency)
         return bonus
 
-    def _group(self, ranked: list[tuple[int, float]]) -> list[Hit]:
-        """Fold near-identical clauses (from other documents) into the first one."""
+    def _group(self, ranked: list[tuple[int, float]]) -> list[tuple[int, float, list[int]]]:
+        """Fold near-identical clauses (from other documents) into the first one:
+        (clause, score, folded clauses), best first. Clause objects are made only for
+        the hits shown (:meth:`_hit`): a query ranks dozens, a page shows three."""
         if not ranked:
             return []
         texts = [self._norm[i] for i, _ in ranked]
         # One C-level pass over all pairs (ratio >= 95 means near-identical).
         same = process.cdist(texts, texts, scorer=fuzz.ratio, score_cutoff=95, workers=1) > 0
-        heads: list[tuple[int, int, float, list[Clause]]] = []  # (position, clause, score, extra)
+        heads: list[tuple[int, int, float, list[int]]] = []  # (position, clause, score, extra)
         for pos, (i, score) in enumerate(ranked):
             for head_pos, _, _, extra in heads:
                 if same[pos, head_pos]:
-                    extra.append(self.clauses[i])
+                    extra.append(i)
                     break
             else:
                 heads.append((pos, i, score, []))
-        return [Hit(self.clauses[i], round(s, 1), tuple(x)) for _, i, s, x in heads]
+        return [(i, s, x) for _, i, s, x in heads]
+
+    def _hit(self, i: int, score: float, extra: list[int]) -> Hit:
+        return Hit(self.clauses[i], round(score, 1), tuple(self.clauses[k] for k in extra))
 
     # ------------------------------------------------------------------ lookup
 
