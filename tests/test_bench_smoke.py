@@ -5,27 +5,16 @@ No timing assertions; only a quality floor for briefbot on typo'd phrases.
 
 from __future__ import annotations
 
-import importlib.util
 import json
-import sys
-from pathlib import Path
 
 import pytest
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "search_bench.py"
+from benchscripts import bench_script
 
 
 @pytest.fixture(scope="module")
 def search_bench():
-    spec = importlib.util.spec_from_file_location("search_bench", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["search_bench"] = module  # dataclasses look their module up by name
-    try:
-        spec.loader.exec_module(module)
+    with bench_script("search_bench") as module:
         yield module
-    finally:
-        sys.modules.pop("search_bench", None)
 
 
 def test_small_run_prints_table_and_finds_typod_phrases(
@@ -76,16 +65,9 @@ def test_small_run_prints_table_and_finds_typod_phrases(
 
 def test_load_bench_quick_run_prints_its_table(tmp_path, capsys):
     """bench/load_bench.py --quick: a real server, a fake Slack, signed requests."""
-    spec = importlib.util.spec_from_file_location("load_bench", BENCH.parent / "load_bench.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["load_bench"] = module
-    try:
-        spec.loader.exec_module(module)
-        out_json = tmp_path / "load.json"
+    out_json = tmp_path / "load.json"
+    with bench_script("load_bench") as module:
         assert module.main(["--quick", "--json", str(out_json)]) == 0
-    finally:
-        sys.modules.pop("load_bench", None)
     lines = capsys.readouterr().out.splitlines()
     assert module.HEADER in lines
     cells = json.loads(out_json.read_text())["cells"]

@@ -2,28 +2,16 @@
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from benchscripts import bench_script
 
 from bot.commitments import KINDS
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "dated_eval.py"
 
 
 @pytest.fixture(scope="module")
 def dated_eval():
-    spec = importlib.util.spec_from_file_location("dated_eval", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["dated_eval"] = module  # dataclasses look their module up by name
-    try:
-        spec.loader.exec_module(module)
+    with bench_script("dated_eval") as module:
         yield module
-    finally:
-        sys.modules.pop("dated_eval", None)
 
 
 @pytest.fixture(scope="module")

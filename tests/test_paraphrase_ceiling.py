@@ -2,30 +2,19 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
-import sys
-from pathlib import Path
 
 import pytest
+from benchscripts import bench_script
 
 from bot.search.evaluate import Case
-
-BENCH = Path(__file__).resolve().parents[1] / "bench" / "paraphrase_ceiling.py"
 
 
 @pytest.fixture(scope="module")
 def ceiling():
-    spec = importlib.util.spec_from_file_location("paraphrase_ceiling", BENCH)
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["paraphrase_ceiling"] = module
-    try:
-        spec.loader.exec_module(module)
+    with bench_script("paraphrase_ceiling") as module:
         yield module
-    finally:
-        sys.modules.pop("paraphrase_ceiling", None)
 
 
 @pytest.fixture(scope="module")
@@ -42,9 +31,7 @@ def encoded(corpus, sentence_cache):
     return index
 
 
-def test_a_clause_s_own_words_rank_it_first_and_an_absent_phrase_ranks_nowhere(
-    ceiling, encoded
-):
+def test_a_clause_s_own_words_rank_it_first_and_an_absent_phrase_ranks_nowhere(ceiling, encoded):
     clause = next(c for c in encoded.clauses if "Heixiazi" in c.text)
     assert ceiling.encoder_rank(encoded, Case("question", clause.text, "*", "Heixiazi")) == 1
     absent = Case("question", "navigation pact", "*", "no clause says this")
