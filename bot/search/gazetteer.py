@@ -31,7 +31,7 @@ __all__ = [
     "FORMER_NAMES",
     "NAMED_AFTER",
     "OTHER_NAMES",
-    "capital_of",
+    "capital_names",
     "capital_words",
     "capitals_of",
     "same_name_variants",
@@ -240,7 +240,8 @@ _GENERIC = frozenset(
 
 
 @cache
-def _by_country() -> dict[str, tuple[str, ...]]:
+def capital_names() -> Mapping[str, tuple[str, ...]]:
+    """Country (normalised) -> the names of its capital, former names too ("kiev")."""
     out: dict[str, list[str]] = {}
     old_names = [(old, new) for old, new in FORMER_NAMES.items() if new in CAPITALS]
     for capital, country in [*CAPITALS.items(), *old_names]:
@@ -251,12 +252,7 @@ def _by_country() -> dict[str, tuple[str, ...]]:
 def capitals_of(country: str) -> tuple[str, ...]:
     """The capital's names (normalised, former names too: "kiev") of a country given by
     its normalised name."""
-    return _by_country().get(country, ())
-
-
-def capital_of(name: str) -> str | None:
-    """The country (normalised) whose capital ``name`` is, under a current or former name."""
-    return CAPITALS.get(FORMER_NAMES.get(name, name))
+    return capital_names().get(country, ())
 
 
 def capital_words(country: str) -> frozenset[str]:

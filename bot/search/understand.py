@@ -25,10 +25,9 @@ from datetime import date
 
 from bot.clean import normalise
 from bot.search.gazetteer import (
-    CAPITALS,
     FORMER_NAMES,
     NAMED_AFTER,
-    capital_of,
+    capital_names,
     capital_words,
     capitals_of,
 )
@@ -146,13 +145,12 @@ def place_words() -> dict[str, tuple[tuple[str, float], ...]]:
         if " " not in new:
             out.setdefault(old, {})[new] = 1.0
             out.setdefault(new, {})[old] = 1.0
-    names = [*CAPITALS, *(old for old, new in FORMER_NAMES.items() if new in CAPITALS)]
-    for capital in names:
-        country = capital_of(capital)
-        if " " in capital or not country or " " in country:
-            continue
-        for w in (country, *ALIASES.get(country, ())[:1]):
-            out.setdefault(capital, {}).setdefault(w, CAPITAL_WEIGHT)
+    for country, capitals in capital_names().items():
+        for capital in capitals:
+            if " " in capital or " " in country:
+                continue
+            for w in (country, *ALIASES.get(country, ())[:1]):
+                out.setdefault(capital, {}).setdefault(w, CAPITAL_WEIGHT)
     return {k: tuple(v.items()) for k, v in out.items()}
 
 
@@ -218,8 +216,7 @@ _PLACE_NOUNS = "sea|ocean|peninsula|strait|gulf"
 
 
 def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
-    """A pattern per party: its names and adjectives, and (group ``capital``) its
-    capital."""
+    """A pattern per party: its names and adjectives, and its capital."""
     out = []
     for party in sorted(set(parties), key=len, reverse=True):
         key = normalise(party)
@@ -230,7 +227,7 @@ def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]
         capitals = "|".join(re.escape(c) for c in capitals_of(key))
         if capitals:
             # "Paris Agreement" names a text, not France.
-            alt += f"|(?P<capital>(?:{capitals})(?! (?:{_NAMED_AFTER})(?!\\S)))"
+            alt += f"|(?:(?:{capitals})(?! (?:{_NAMED_AFTER})(?!\\S)))"
         # "North Korea" is not the Republic of Korea, and the South China Sea, the Korean
         # Peninsula, the Indian Ocean and the Gulf of Mexico are places, not parties.
         out.append(
