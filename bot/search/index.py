@@ -514,8 +514,9 @@ class ClauseIndex:
         fixed_keywords = " ".join(w for w in fixed_topic if w not in STOP_WORDS) or fixed_phrase
         typed = " ".join(words)
 
-        # The same query with a word swapped for a synonym the corpus uses ("summit"
-        # -> "meeting"), so a clause that words it that way is reranked fairly too.
+        # The same query with a name in its other form ("dprk"), or a word swapped for a
+        # synonym the corpus uses ("summit" -> "meeting"), so a clause that words it that
+        # way is reranked fairly too.
         variants = [
             (" ".join(alt), " ".join(x for x in alt if x not in STOP_WORDS)) for alt in same_names
         ]
