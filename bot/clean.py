@@ -18,7 +18,7 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 
-__all__ = ["CleanResult", "clean_raw", "fold_words", "normalise", "tokens"]
+__all__ = ["CleanResult", "Removal", "clean_raw", "fold_words", "normalise", "tokens"]
 
 # --------------------------------------------------------------------------- matching
 
@@ -81,13 +81,45 @@ def tokens(text: str) -> list[str]:
 # --------------------------------------------------------------------------- cleaning
 
 
+@dataclass(frozen=True, slots=True)
+class Removal:
+    """A piece of a page's visible text that is not the statement, and why it went.
+
+    ``text`` is the removed text as it stood (after markup was read), ``reason`` a
+    short label such as "end marker" or "share widget". Every word a reader sees on
+    the page is either in a clause or in one of these: nothing goes silently.
+    """
+
+    text: str
+    reason: str
+
+    def to_json(self) -> dict[str, str]:
+        """``{"text", "reason"}``."""
+        return {"text": self.text, "reason": self.reason}
+
+
 @dataclass
 class CleanResult:
-    """What :func:`clean_raw` produced: the body, metadata found on the way, and removals."""
+    """What :func:`clean_raw` produced: the body, metadata found on the way, and removals.
+
+    ``removals`` holds the visible text removed (with its reason); ``notes`` counts the
+    markup that was read as formatting (emphasis markers, link targets, tags), which
+    carries no words.
+    """
 
     body: str
     meta: dict[str, str] = field(default_factory=dict)
-    removed: list[str] = field(default_factory=list)
+    removals: list[Removal] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def removed(self) -> list[str]:
+        """Human-readable lines: the markup notes, then each removal with its reason."""
+        return [*self.notes, *(f"{r.reason}: {r.text!r}" for r in self.removals)]
+
+    def remove(self, text: str, reason: str) -> None:
+        """Record ``text`` as removed for ``reason``."""
+        self.removals.append(Removal(text, reason))
 
 
 _TAG = re.compile(r"<[^>]+>")
@@ -189,7 +221,7 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return [re.sub(r"[ \t]{2,}", " ", p) for p in paras]
 
 
-def _strip_markup(text: str, removed: list[str]) -> str:
+def _strip_markup(text: str, notes: list[str]) -> str:
     """Markdown/HTML debris that is formatting, not words."""
     counts: dict[str, int] = {}
 
@@ -230,7 +262,7 @@ def _strip_markup(text: str, removed: list[str]) -> str:
     text = text.replace("\u00a0", " ").replace("\u202f", " ")
     count("no-break spaces", n)
     for label, n in counts.items():
-        removed.append(f"{label}: {n}")
+        notes.append(f"{label}: {n}")
     return text
 
 
@@ -296,15 +328,15 @@ def clean_raw(raw: str) -> CleanResult:
     if re.search(r"<(p|div|br|html|body)\b", raw, re.I):
         raw = re.sub(r"<(script|style)\b.*?</\1>", "", raw, flags=re.I | re.S)
         raw = re.sub(r"<br\s*/?>|</(p|div|h\d|li)>", "\n\n", raw, flags=re.I)
-        result.removed.append("HTML layout converted to paragraphs")
-    text = _strip_markup(raw, result.removed)
+        result.notes.append("HTML layout converted to paragraphs")
+    text = _strip_markup(raw, result.notes)
     lines = text.split("\n")
 
     # The comment form runs to the end of the page.
     for i, line in enumerate(lines):
         if _COMMENT_FORM_START.match(line.strip()):
             tail = [x.strip() for x in lines[i:] if x.strip()]
-            result.removed.append(f"blog comment form ({len(tail)} lines from {tail[0]!r})")
+            result.remove("\n".join(tail), "blog comment form")
             lines = lines[:i]
             break
 
@@ -322,26 +354,26 @@ def clean_raw(raw: str) -> CleanResult:
             continue
         if m := _SOURCE_LINE.match(s):
             result.meta.setdefault("source", m.group(1).strip())
-            result.removed.append(f"source line: {s!r}")
+            result.remove(s, "source line")
             continue
         if _TEXT_MARKER.match(s):
-            result.removed.append(f"begin/end text marker: {s!r}")
+            result.remove(s, "begin/end text marker")
             continue
         if _END_MARKER.match(s):
-            result.removed.append(f"end marker: {s!r}")
+            result.remove(s, "end marker")
             continue
         if _WIDGET.match(s):
-            result.removed.append(f"share widget: {s!r}")
+            result.remove(s, "share widget")
             continue
         if _BREADCRUMB.match(s):
-            result.removed.append(f"site breadcrumb: {s!r}")
+            result.remove(s, "site breadcrumb")
             continue
         if _BYLINE.match(s):
-            result.removed.append(f"site byline: {s!r}")
+            result.remove(s, "site byline")
             continue
         kept.append(line)
 
-    kept = _drop_headline_list(kept, result.removed)
+    kept = _drop_headline_list(kept, result)
     paras = _paragraphs(kept)
     paras = _take_title_and_dateline(paras, result)
     result.body = "\n\n".join(paras).strip() + "\n"
@@ -365,7 +397,7 @@ def _looks_like_headline(p: str, limit: int = 120) -> bool:
     return len(p) < limit and not re.search(r"[.,;:!?\"”)]$", p) and not p.startswith(("-", "—"))
 
 
-def _drop_headline_list(lines: list[str], removed: list[str]) -> list[str]:
+def _drop_headline_list(lines: list[str], result: CleanResult) -> list[str]:
     """Drop a trailing run of headline lines ("Most Popular", unrelated news titles)."""
     start = len(lines)
     run: list[str] = []
@@ -377,8 +409,7 @@ def _drop_headline_list(lines: list[str], removed: list[str]) -> list[str]:
             run.insert(0, lines[start].strip())
     has_marker = any(_HEADLINE_LIST_MARKER.match(p) for p in run)
     if run and (has_marker or len(run) >= 3):
-        shown = ", ".join(repr(p) for p in run[:3])
-        removed.append(f"headline list ({len(run)} lines: {shown}…)")
+        result.remove("\n".join(run), "headline list")
         return lines[:start]
     return lines
 
@@ -389,16 +420,16 @@ def _take_title_and_dateline(paras: list[str], result: CleanResult) -> list[str]
     has_front_matter = "front_matter" in result.meta
     if not has_front_matter and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
         result.meta.setdefault("title", _MD_HEADING.sub(r"\2", out[0]))
-        result.removed.append(f"title line moved to front matter: {out[0]!r}")
+        result.remove(out[0], "title line (moved to the title)")
         out.pop(0)
         # A second headline (the article's own) right after a site header.
         if out and _looks_like_headline(out[0]) and len(out) > 1:
             result.meta["headline"] = out[0]
-            result.removed.append(f"headline line: {out[0]!r}")
+            result.remove(out[0], "headline line")
             out.pop(0)
     if out and (m := _DATELINE.match(out[0])) and len(out[0]) < 400 and "Full Text" in out[0]:
         result.meta["dateline"] = m.group(0)
-        result.removed.append(f"dateline header: {out[0][:80]!r}…")
+        result.remove(out[0], "dateline header")
         out.pop(0)
     elif out and (m := _DATELINE.match(out[0])):
         result.meta["dateline"] = m.group(0)

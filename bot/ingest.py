@@ -15,7 +15,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.clean import clean_raw
+from bot.clean import Removal, clean_raw
 from bot.documents import as_parties, infer_date, parse_document, render_document
 from bot.parties import infer_parties, propose_short_title, slugify
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
@@ -107,6 +107,8 @@ class Prepared:
     removed: list[str]
     warnings: list[str]
     inferred: list[str]
+    #: The visible text removed as debris, each with its reason.
+    removals: list[Removal] = field(default_factory=list)
 
     @property
     def title(self) -> str:
@@ -208,7 +210,9 @@ def prepare_text(
     meta["parties"] = doc_parties
     meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
     text = render_document(meta, cleaned.body)
-    return Prepared(meta, cleaned.body.strip() + "\n", text, cleaned.removed, warnings, inferred)
+    body = cleaned.body.strip() + "\n"
+    removals = list(cleaned.removals)
+    return Prepared(meta, body, text, cleaned.removed, warnings, inferred, removals=removals)
 
 
 def read_raw(path: Path) -> str:
