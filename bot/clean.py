@@ -13,10 +13,12 @@ Two very different jobs live here, on purpose side by side so nobody mixes them 
 
 from __future__ import annotations
 
-import html
 import re
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass, field
+
+from bot.reading.inline import render_inline
 
 __all__ = ["CleanResult", "Removal", "clean_raw", "fold_words", "normalise", "tokens"]
 
@@ -122,33 +124,24 @@ class CleanResult:
         self.removals.append(Removal(text, reason))
 
 
-_TAG = re.compile(r"<[^>]+>")
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
-_SUP = re.compile(r"<sup>\s*([^<]*?)\s*</sup>", re.I)
-# "25<sup>th</sup>": an ordinal suffix, part of the word, not a footnote.
-_SUP_ORDINAL = re.compile(r"(?<=\d)<sup>\s*(st|nd|rd|th)\s*</sup>", re.I)
-# Emphasis that may wrap over lines of one paragraph (never across a blank line).
-# Bounded, so that unpaired markers in hostile input cannot make matching quadratic.
-_SPAN = r"(?=\S)((?:[^\n]|\n(?![ \t]*\n)){1,600}?)(?<=\S)"
-_EMPHASIS = re.compile(
-    rf"(?<![\w*])(\*{{1,3}}){_SPAN}\1(?![\w*])|(?<![\w_])(_{{1,3}}){_SPAN}\3(?![\w_])"
+# Invisible characters that are no part of any word: zero-width space, word joiner,
+# byte-order mark, soft hyphen. (Zero-width joiners stay inside emoji and scripts
+# that need them; beside a space or ASCII they are debris too.)
+_INVISIBLE = re.compile(
+    r"[\u200b\u2060\ufeff\u00ad]|(?<=[\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f])"
 )
-_EMPTY_EMPHASIS = re.compile(r"(?<!\S)\*{4,}(?!\S)|(?<!\S)_{4,}(?!\S)")
-# "Agriculture**.**": emphasis around a lone punctuation mark.
-_EMPHASISED_MARK = re.compile(r"\*{1,3}([.,;:!?])\*{1,3}")
-_IMAGE = re.compile(r"!\[[^\]\n]{0,300}\]\([^)\s]{0,500}(?:\s+\"[^\"]{0,300}\")?\)")
-_LINK = re.compile(
-    r"(?<!\\)\[((?:[^\[\]\n]|\n(?![ \t]*\n)){1,300})\]"
-    r"\((?:[^)\s]{1,500})(?:\s+\"[^\"]{0,300}\")?\)"
-)
-# A paragraph that is nothing but emphasised words is a heading: "**Energy**".
-_PARAGRAPH = re.compile(r"[^\n]*\S[^\n]*(?:\n[^\n]*\S[^\n]*)*")
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
-_TEXT_MARKER = re.compile(r"^[#*\s]*(?:Begin|End)\s+text[*\s]*$", re.I)
-_ESCAPED = re.compile(r"\\([\\`*_{}\[\]()#+\-.!|])")
+_TEXT_MARKER = re.compile(r"^[#*\\\s]*(?:Begin|End)\s+text[*\\\s]*$", re.I)
+# What starts a list item in a paragraph: "- ", a dash bullet, "12. " (or "12\\. ").
+_LIST_PREFIX = re.compile(r"^(?:- |[—–]\s*|\d{1,3}\\?\.\s+)")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s{1,4}(?=\S)")
 _DASH_BULLET = re.compile(r"^\s*[—–]\s*(?=\S)")
-_END_MARKER = re.compile(r"^\s*(\\?#{3,}|-{0,2}\s*30\s*-{0,2}|—–|–—|\*\s*\*\s*\*|END)\s*$")
+_WORDY = re.compile(r"[^\W_]")
+_END_MARKER = re.compile(
+    r"^\s*[*_]{0,3}(\\?#{3,}|\\?#(?:\s+\\?#){2,}|-{0,2}\s*30\s*-{0,2}|—–|–—|\*\s*\*\s*\*|END)"
+    r"[*_]{0,3}\s*$"
+)
 _UPDATED = re.compile(r"Updated:\s*(\d{4}-\d{2}-\d{2})")
 _SOURCE_LINE = re.compile(r"^Source:\s*(.+)$")
 
@@ -221,88 +214,53 @@ def _paragraphs(lines: list[str]) -> list[str]:
     return [re.sub(r"[ \t]{2,}", " ", p) for p in paras]
 
 
-def _strip_markup(text: str, notes: list[str]) -> str:
-    """Markdown/HTML debris that is formatting, not words."""
-    counts: dict[str, int] = {}
-
-    def count(label: str, n: int) -> None:
-        if n:
-            counts[label] = counts.get(label, 0) + n
-
+def _strip_invisible(text: str, notes: list[str]) -> str:
+    """HTML comments, no-break and zero-width spaces: no words, only layout."""
     text, n = _COMMENT.subn("", text)
-    count("HTML comments", n)
-    text, n = _SUP_ORDINAL.subn(r"\1", text)
-    count("<sup> ordinal suffixes joined (25th)", n)
-    text, n = _SUP.subn(lambda m: f"[{m.group(1)}] " if m.group(1) else "", text)
-    count("<sup> footnote tags (kept as [n])", n)
-    text, n = _TAG.subn("", text)
-    count("HTML tags", n)
-    unescaped = html.unescape(text)
-    if unescaped != text:
-        count("HTML entities decoded", 1)
-    text = unescaped
-    # Escaped characters are words, not markup: hide them from the emphasis rules (in a
-    # private-use plane; not when the text itself uses that plane, which we must keep).
-    hide = _HIDDEN_RANGE.search(text) is None
-    text, n = _ESCAPED.subn(lambda m: chr(_HIDDEN + ord(m.group(1))) if hide else m.group(1), text)
-    count("Markdown escapes (e.g. '1\\.')", n)
-    text, n = _IMAGE.subn("", text)
-    count("Markdown images", n)
-    text, n = _LINK.subn(r"\1", text)
-    count("Markdown links (label kept)", n)
-    headings = len(re.findall(r"^## ", text, re.M))
-    text = _PARAGRAPH.sub(_heading_or_same, text)
-    count("emphasised headings marked as '## '", len(re.findall(r"^## ", text, re.M)) - headings)
-    before = text
-    text = _unemphasise(text)  # nested too: "***<u>x</u>***", "**a *b* c**"
-    count("Markdown emphasis markers", int(text != before))
-    if hide:
-        text = _HIDDEN_RANGE.sub(lambda m: chr(ord(m.group(0)) - _HIDDEN), text)
+    if n:
+        notes.append(f"HTML comments: {n}")
     n = text.count("\u00a0") + text.count("\u202f")
-    text = text.replace("\u00a0", " ").replace("\u202f", " ")
-    count("no-break spaces", n)
-    for label, n in counts.items():
-        notes.append(f"{label}: {n}")
+    if n:
+        text = text.replace("\u00a0", " ").replace("\u202f", " ")
+        notes.append(f"no-break spaces: {n}")
+    text, n = _INVISIBLE.subn("", text)
+    if n:
+        notes.append(f"zero-width characters: {n}")
     return text
 
 
-_HIDDEN = 0xF0000
-_HIDDEN_RANGE = re.compile("[\U000f0000-\U000f00ff]")
+def _render(paras: list[str], result: CleanResult) -> list[str]:
+    """Each paragraph's inline markup read (bot.reading.inline); headings marked '## '."""
+    counts: Counter[str] = Counter()
+    out: list[str] = []
+    for para in paras:
+        prefix, rest = "", para
+        if m := _MD_HEADING.match(para):
+            prefix, rest = "## ", m.group(2)
+        elif m := _LIST_PREFIX.match(para):
+            prefix, rest = m.group(0).replace("\\.", "."), para[m.end() :]
+        read = render_inline(rest)
+        counts.update(read.notes)
+        text = read.text.replace("\u00a0", " ").replace("\u202f", " ")
+        if not _WORDY.search(text):
+            # "# # #", "* * *", a rule of dashes: a separator, not a clause
+            result.remove(para, "separator line")
+            continue
+        if not prefix and read.all_emphasis and _is_heading_text(text):
+            prefix = "## "
+            counts["emphasised headings marked as '## '"] += 1
+        if prefix.startswith("#") and not text:
+            continue
+        out.append(prefix + text if text else para if not prefix else prefix.rstrip())
+    result.notes.extend(f"{label}: {n}" for label, n in counts.items() if n > 0)
+    return out
 
 
-def _unemphasise(text: str) -> str:
-    """Emphasis markers removed, paragraph by paragraph (words kept)."""
-    if "*" not in text and "_" not in text:
-        return text
-    return _PARAGRAPH.sub(lambda m: _unemphasise_paragraph(m.group(0)), text)
-
-
-def _unemphasise_paragraph(text: str) -> str:
-    if text.count("*") + text.count("_") > 100:
-        return text  # a run of markers is not emphasis (and would be slow to pair)
-    text = _EMPTY_EMPHASIS.sub("", text)
-    text = _EMPHASISED_MARK.sub(r"\1", text)
-    for _ in range(3):
-        text = _EMPHASIS.sub(lambda m: m.group(2) or m.group(4), text)
-    return _EMPTY_EMPHASIS.sub("", text)
-
-
-def _heading_or_same(m: re.Match[str]) -> str:
-    """A paragraph made only of emphasised words, short and unpunctuated: '## words'."""
-    chunk = m.group(0)
-    if len(chunk) > 400 or not re.match(r"\s*[*_]", chunk):
-        return chunk  # headings are short
-    rest = _EMPTY_EMPHASIS.sub("", chunk)
-    for _ in range(3):
-        rest = _EMPHASIS.sub("", rest)
-    if _EMPTY_EMPHASIS.sub("", rest).strip():
-        return chunk
-    inner = " ".join(_unemphasise(chunk).split())
+def _is_heading_text(inner: str) -> bool:
+    """A short, unpunctuated line of words: "Energy and Environment"; not a dateline."""
     if not re.search(r"[^\W\d_]", inner) or len(inner) > 150 or inner[-1] in ".,;:!?":
-        return chunk
-    if re.search(r"\b(?:19|20)\d\d\b", inner):  # a dateline, "Bali, 15-16 November 2022"
-        return chunk
-    return "## " + inner
+        return False
+    return not re.search(r"\b(?:19|20)\d\d\b", inner)  # "Bali, 15-16 November 2022"
 
 
 def _split_front_matter(raw: str) -> tuple[str | None, str]:
@@ -329,7 +287,7 @@ def clean_raw(raw: str) -> CleanResult:
         raw = re.sub(r"<(script|style)\b.*?</\1>", "", raw, flags=re.I | re.S)
         raw = re.sub(r"<br\s*/?>|</(p|div|h\d|li)>", "\n\n", raw, flags=re.I)
         result.notes.append("HTML layout converted to paragraphs")
-    text = _strip_markup(raw, result.notes)
+    text = _strip_invisible(raw, result.notes)
     lines = text.split("\n")
 
     # The comment form runs to the end of the page.
@@ -374,7 +332,7 @@ def clean_raw(raw: str) -> CleanResult:
         kept.append(line)
 
     kept = _drop_headline_list(kept, result)
-    paras = _paragraphs(kept)
+    paras = _render(_paragraphs(kept), result)
     paras = _take_title_and_dateline(paras, result)
     result.body = "\n\n".join(paras).strip() + "\n"
     return result

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from paths import SHARED
 
-from bot.clean import clean_raw, normalise
+from bot.clean import Removal, clean_raw, normalise
 
 SEEDS = SHARED / "seeds"
 SAMPLES = SHARED / "corpus-samples"
@@ -56,7 +56,8 @@ def test_markdown_debris_and_hard_wraps():
         "- Protect stability.",
         "33. [1] We are committed.\n",
     ]
-    assert "end marker: '###'" in out.removed
+    assert Removal("\\###", "end marker") in out.removals
+    assert "end marker: '\\\\###'" in out.removed
 
 
 @needs_shared

@@ -49,7 +49,7 @@ from fakeslack import (
 from helpers import assert_valid_blocks
 from paths import CORPUS
 
-from bot.clean import clean_raw
+from bot.clean import _INVISIBLE, clean_raw
 from bot.cli import main as cli_main
 from bot.documents import Document, parse_document
 from bot.safeio import MAX_FRONT_MATTER_BYTES, load_yaml
@@ -955,6 +955,7 @@ _NO_MARKUP = st.characters(blacklist_categories=("Cs",), blacklist_characters=_M
 @example(raw="BOTh sides agreed.\nLeave a comment\nspam")
 @example(raw="\U000f0030")  # once turned into "0" (the escape-hiding plane)
 @example(raw="World / Asia\nBeijing, 6 June 2012 - text\u00a0more")
+@example(raw="0\xad0")  # a soft hyphen is invisible: "00"
 def test_clean_raw_never_invents_words(raw):
     """Every word of the cleaned body is a word of the input, at most as often, with
     the same spelling and case: cleaning only removes and re-wraps.
@@ -965,10 +966,12 @@ def test_clean_raw_never_invents_words(raw):
     (``&#65;`` -> ``A``), a Markdown escape joins a word (``a\\_b`` -> ``a_b``) and
     emphasis markers around words are dropped (``__a__`` -> ``a``). ``_`` is a word
     character, ``*`` and ``\\`` only matter next to it or to letters, hence the list.
+    Invisible characters (zero-width space, soft hyphen, …) are no part of a word:
+    a reader sees "0\u00ad0" as "00", so the input's words are read without them.
     """
     result = clean_raw(raw)
     body_words = Counter(_WORD.findall(result.body))
-    input_words = Counter(_WORD.findall(raw))
+    input_words = Counter(_WORD.findall(_INVISIBLE.sub("", raw)))
     invented = body_words - input_words
     assert not invented, dict(invented)
 

@@ -1,0 +1,278 @@
+"""Fidelity check: read every statement of an archive and account for every word.
+
+For each Markdown statement this renders the source as a reader sees it (a
+CommonMark renderer, markdown-it-py, then the HTML's text) and compares its words,
+in order, with what briefbot keeps: the clauses, the section headings and the
+title, plus the pieces it removed as debris (each with a reason). It counts:
+
+* **lost**: statements with a source word in neither a clause nor a removal;
+* **added**: statements with a word in a clause that the source does not have;
+* **markup**: statements with Markdown or HTML syntax (``**``, ``](``, ``\\*``,
+  tags, entities, zero-width characters) in a quote or a section name;
+* **empty**: clauses with no word in them;
+* **numbering**: statements that number their paragraphs (an ordered list or
+  "N." paragraphs) where a clause's paragraph number differs from the source's.
+
+Usage::
+
+    python bench/check_archive.py [--archive PATH] [--limit N] [--show N]
+
+``--archive`` is the ``.tar.xz`` in ``../shared/archive/`` (the default) or a
+directory of ``.md`` files. Exit status 1 when any count is not zero.
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+import tarfile
+import tempfile
+import time
+import unicodedata
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from markdown_it import MarkdownIt
+from rapidfuzz.distance import Indel
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from bot.clauses import heading_text, segment  # noqa: E402
+from bot.documents import parse_document  # noqa: E402
+from bot.ingest import IngestError, prepare_text  # noqa: E402
+
+DEFAULT_ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar.xz"
+
+_WORD = re.compile(r"\w+")
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+#: Markup that must never reach a quote or a section name.
+MARKUP = re.compile(
+    r"\*\*|(?<!\w)\*(?=\w)|(?<=[\w.,;:!?])\*(?!\w)|\]\(|\\[\\`*_{}\[\]()#+.!|-]"
+    r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);"
+    r"|[\u200b\u200c\u200d\u2060\ufeff]|^#{1,6}\s|(?<!\w)__|__(?!\w)",
+    re.I,
+)
+_MD = MarkdownIt("commonmark", {"html": True}).enable("table")
+_NUMBERED_PARA = re.compile(r"^\s{0,3}(\d{1,3})[.)]\s+\S")
+
+
+def words(text: str) -> list[str]:
+    """The words of ``text`` as compared here: NFKC, invisible characters dropped, lower case."""
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return [w.lower() for w in _WORD.findall(text.replace("_", " "))]
+
+
+def _inline_text(token) -> str:
+    out: list[str] = []
+    for child in token.children or []:
+        if child.type in ("text", "code_inline"):
+            out.append(child.content)
+        elif child.type in ("softbreak", "hardbreak"):
+            out.append("\n")
+        elif child.type == "html_inline":
+            # "21<sup>st</sup>" reads "21st"; a line break separates words
+            out.append("\n" if re.match(r"<br\b", child.content, re.I) else "")
+        elif child.type == "image":
+            out.append(" ")
+    return "".join(out)
+
+
+def source_text(markdown: str) -> list[str]:
+    """The source's visible text, block by block, as a CommonMark reader renders it."""
+    blocks: list[str] = []
+    for token in _MD.parse(markdown):
+        if token.type == "inline":
+            blocks.append(_inline_text(token))
+        elif token.type == "html_block":
+            blocks.append(re.sub(r"<[^>]*>", " ", token.content))
+        elif token.type in ("code_block", "fence"):
+            blocks.append(token.content)
+    return blocks
+
+
+def source_numbers(markdown: str) -> list[tuple[int, str]]:
+    """``(number, first words)`` of each numbered paragraph the source shows."""
+    found: list[tuple[int, str]] = []
+    stack: list[list[int]] = []  # [next number] per open ordered list
+    depth_open = False
+    tokens = _MD.parse(markdown)
+    for i, token in enumerate(tokens):
+        if token.type == "ordered_list_open":
+            start = token.attrGet("start")
+            stack.append([int(start) if start is not None else 1])
+        elif token.type == "ordered_list_close":
+            stack.pop()
+        elif token.type == "list_item_open" and stack and tokens[i - 1 : i] and True:
+            depth_open = token.level == _level_of_current_ordered(tokens, i)
+            if depth_open and len(stack) == 1:
+                # the item's first inline token
+                for later in tokens[i + 1 : i + 4]:
+                    if later.type == "inline":
+                        found.append((stack[-1][0], " ".join(words(_inline_text(later))[:8])))
+                        break
+                stack[-1][0] += 1
+            elif depth_open:
+                stack[-1][0] += 1
+        elif token.type == "inline" and token.level <= 1 and not stack:
+            m = _NUMBERED_PARA.match(token.content)
+            if m:
+                found.append((int(m.group(1)), " ".join(words(_inline_text(token))[1:9])))
+    return found
+
+
+def _level_of_current_ordered(tokens, i: int) -> int:
+    for j in range(i - 1, -1, -1):
+        if tokens[j].type == "ordered_list_open":
+            return tokens[j].level
+        if tokens[j].type == "bullet_list_open":
+            return -1
+    return -1
+
+
+@dataclass
+class Finding:
+    """What the check found in one statement."""
+
+    name: str
+    lost: list[str] = field(default_factory=list)
+    added: list[str] = field(default_factory=list)
+    markup: list[str] = field(default_factory=list)
+    empty: list[str] = field(default_factory=list)
+    numbering: list[str] = field(default_factory=list)
+    error: str = ""
+
+    @property
+    def clean(self) -> bool:
+        return not (
+            self.lost or self.added or self.markup or self.empty or self.numbering or self.error
+        )
+
+
+def _context(seq: list[str], start: int, end: int) -> str:
+    return " ".join(seq[max(0, start - 4) : start]) + " [" + " ".join(seq[start:end]) + "] " + (
+        " ".join(seq[end : end + 4])
+    )
+
+
+def check(raw: str, name: str) -> Finding:
+    """Check one raw Markdown statement (with front matter) as briefbot ingests it."""
+    finding = Finding(name)
+    try:
+        prepared = prepare_text(raw, name)
+    except IngestError as exc:
+        finding.error = str(exc)
+        return finding
+    warnings: list[str] = []
+    doc = parse_document(prepared.text, name, warnings)
+    if doc is None:
+        finding.error = "; ".join(warnings) or "did not load"
+        return finding
+    clauses = segment(doc)
+    body = re.sub(r"\A---\n.*?\n---\n", "", raw.replace("\r\n", "\n"), count=1, flags=re.S)
+
+    # What briefbot shows: headings and clauses, in order.
+    kept: list[str] = []
+    headings_seen: set[str] = set()
+    blocks = [b.strip() for b in re.split(r"\n\s*\n", doc.body) if b.strip()]
+    for block in blocks:
+        heading = heading_text(block)
+        if heading is not None:
+            headings_seen.add(heading)
+    by_block: dict[int, list] = {}
+    for clause in clauses:
+        by_block.setdefault(clause.block, []).append(clause)
+    for bi, block in enumerate(blocks, start=1):
+        if bi in by_block:
+            for clause in by_block[bi]:
+                kept.extend(words(clause.text))
+        else:
+            kept.extend(words(heading_text(block) or block))
+    removed: list[str] = []
+    for removal in prepared.removals:
+        removed.extend(words(removal.text))
+
+    source = words("\n".join(source_text(body)))
+    pool: dict[str, int] = {}
+    for w in removed:
+        pool[w] = pool.get(w, 0) + 1
+    for op in Indel.opcodes(source, kept):
+        if op.tag in ("delete", "replace"):
+            for w in source[op.src_start : op.src_end]:
+                if pool.get(w, 0) > 0:
+                    pool[w] -= 1
+                else:
+                    finding.lost.append(_context(source, op.src_start, op.src_end))
+                    break
+        if op.tag in ("insert", "replace"):
+            finding.added.append(_context(kept, op.dest_start, op.dest_end))
+
+    for clause in clauses:
+        if not _WORD.search(clause.text):
+            finding.empty.append(f"{clause.clause_id}: {clause.text!r}")
+        for label, text in (("quote", clause.text), ("section", clause.section)):
+            if m := MARKUP.search(text):
+                where = f"{label} {clause.clause_id}"
+                finding.markup.append(f"{where}: {m.group(0)!r} in {text[:90]!r}")
+
+    numbers = source_numbers(body)
+    if len(numbers) >= 3:
+        for number, head in numbers:
+            if not head:
+                continue
+            match = next(
+                (c for c in clauses if " ".join(words(c.text)).startswith(head[:40])), None
+            )
+            if match is None:
+                continue
+            if match.paragraph != str(number):
+                finding.numbering.append(
+                    f"source ¶{number} cited as {match.paragraph!r}: {match.text[:70]!r}"
+                )
+    return finding
+
+
+def iter_archive(path: Path) -> Iterator[tuple[str, str]]:
+    """``(name, text)`` of each ``.md`` statement in a directory or a tar archive."""
+    if path.is_dir():
+        for f in sorted(path.rglob("*.md")):
+            if f.name.upper() != "SOURCES.MD":
+                yield f.name, f.read_text("utf-8")
+        return
+    with tempfile.TemporaryDirectory() as tmp, tarfile.open(path) as tar:
+        tar.extractall(tmp, filter="data")
+        yield from iter_archive(Path(tmp))
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--archive", type=Path, default=DEFAULT_ARCHIVE)
+    parser.add_argument("--limit", type=int, default=0, help="check only the first N statements")
+    parser.add_argument("--show", type=int, default=5, help="examples to print per kind")
+    args = parser.parse_args(argv)
+    if not args.archive.exists():
+        print(f"no archive at {args.archive}", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    findings: list[Finding] = []
+    for i, (name, text) in enumerate(iter_archive(args.archive)):
+        if args.limit and i >= args.limit:
+            break
+        findings.append(check(text, name))
+    elapsed = time.perf_counter() - started
+    kinds = ("lost", "added", "markup", "empty", "numbering", "error")
+    print(f"statements checked: {len(findings)} in {elapsed:.1f} s")
+    for kind in kinds:
+        bad = [f for f in findings if getattr(f, kind)]
+        print(f"{kind:>10}: {len(bad)} statements")
+        for f in bad[: args.show]:
+            items = getattr(f, kind)
+            first = items if isinstance(items, str) else items[0]
+            print(f"{'':>12}{f.name[:70]}: {first}")
+    return 0 if all(f.clean for f in findings) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
