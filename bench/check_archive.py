@@ -24,6 +24,7 @@ directory of ``.md`` files. Exit status 1 when any count is not zero.
 from __future__ import annotations
 
 import argparse
+import html.entities
 import re
 import sys
 import tarfile
@@ -48,10 +49,11 @@ DEFAULT_ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar
 
 _WORD = re.compile(r"\w+")
 _INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad"), None)
+_ENTITIES = sorted(name for name in html.entities.name2codepoint if len(name) > 1)
 #: Markup that must never reach a quote or a section name.
 MARKUP = re.compile(
     r"\*\*|(?<!\w)\*(?=\w)|(?<=[\w.,;:!?])\*(?!\w)|\]\(|\\[\\`*_{}\[\]()#+.!|-]"
-    r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:[a-z]+|#\d+|#x[0-9a-f]+);"
+    r"|</?[A-Za-z][A-Za-z0-9]*(?:\s[^<>]*)?/?>|&(?:" + "|".join(_ENTITIES) + r"|#\d+|#x[0-9a-f]+);"
     r"|[\u200b\u200c\u200d\u2060\ufeff]|^#{1,6}\s|(?<!\w)__|__(?!\w)",
     re.I,
 )
@@ -67,14 +69,19 @@ def words(text: str) -> list[str]:
 
 def _inline_text(token) -> str:
     out: list[str] = []
-    for child in token.children or []:
+    children = token.children or []
+    for i, child in enumerate(children):
         if child.type in ("text", "code_inline"):
             out.append(child.content)
         elif child.type in ("softbreak", "hardbreak"):
             out.append("\n")
         elif child.type == "html_inline":
-            # "21<sup>st</sup>" reads "21st"; a line break separates words
-            out.append("\n" if re.match(r"<br\b", child.content, re.I) else "")
+            # "21<sup>st</sup>" reads "21st", a footnote "<sup>1</sup>" is a word of
+            # its own, and a line break separates words
+            tag = child.content.lower()
+            nxt = children[i + 1].content.strip() if i + 1 < len(children) else ""
+            footnote = tag.startswith("<sup") and nxt.isdigit()
+            out.append("\n" if tag.startswith("<br") or footnote else "")
         elif child.type == "image":
             out.append(" ")
     return "".join(out)
@@ -83,8 +90,20 @@ def _inline_text(token) -> str:
 def source_text(markdown: str) -> list[str]:
     """The source's visible text, block by block, as a CommonMark reader renders it."""
     blocks: list[str] = []
+    numbers: list[int] = []  # the next number of each open ordered list
     for token in _MD.parse(markdown):
-        if token.type == "inline":
+        if token.type == "ordered_list_open":
+            numbers.append(int(token.attrGet("start") or 1))
+        elif token.type == "ordered_list_close":
+            numbers.pop()
+        elif token.type == "bullet_list_open":
+            numbers.append(0)
+        elif token.type == "bullet_list_close":
+            numbers.pop()
+        elif token.type == "list_item_open" and numbers and numbers[-1]:
+            blocks.append(f"{numbers[-1]}.")  # a reader sees the item's number
+            numbers[-1] += 1
+        elif token.type == "inline":
             blocks.append(_inline_text(token))
         elif token.type == "html_block":
             blocks.append(re.sub(r"<[^>]*>", " ", token.content))

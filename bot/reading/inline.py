@@ -31,7 +31,6 @@ _ADDRESS = re.compile(
     r"|^[\w-]+(?:\.[\w-]+)+/",
     re.I,
 )
-_SUP_ORDINAL = re.compile(r"^\s*(?:st|nd|rd|th)\s*$", re.I)
 _TAG_NAME = re.compile(r"^<\s*(/?)\s*([a-z][a-z0-9]*)", re.I)
 # A run of emphasis markers left as text by CommonMark.
 _STARS = re.compile(r"\*+")
@@ -118,12 +117,14 @@ def _inline_tag(tag: str, out: list[str], sup: list[int], notes: Counter[str]) -
         return
     elif name == "sup" and sup:
         start = sup.pop()
-        inner = "".join(out[start:]).strip()
+        raw = "".join(out[start:])
+        inner = raw.strip()
         del out[start:]
         before = "".join(out)
-        if _SUP_ORDINAL.match(inner) and before[-1:].isdigit():
-            out.append(inner)  # "25<sup>th</sup>": part of the word
-            notes["<sup> ordinal suffixes joined (25th)"] += 1
+        if inner and not inner.isdigit() and before[-1:].isalnum():
+            # "25<sup>th</sup>", "1<sup>er</sup>", "Start<sup>TM</sup>": part of the word
+            out.append(inner + (" " if raw[-1:].isspace() else ""))
+            notes["<sup> suffixes joined (25th)"] += 1
         elif inner:
             out.append(f"[{inner}] ")  # a footnote mark, kept as [n]
             notes["<sup> footnote tags (kept as [n])"] += 1
@@ -167,6 +168,9 @@ def _unpair_stars(text: str, notes: Counter[str]) -> str:
             i += 1
     kept = [r for r in runs if r not in drop]
     for run in kept:
+        if len(run.group(0)) >= 2:
+            drop.append(run)  # "**" left over is never prose (a lone "*" may be: "All* Above")
+            continue
         left, right = text[: run.start()].strip(), text[run.end() :].strip()
         empty = len(run.group(0)) > 3 and not _visible(text, run.end())  # "****"
         if not left or not right or empty:
