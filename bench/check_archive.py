@@ -91,11 +91,28 @@ def source_text(markdown: str) -> list[str]:
     """The source's visible text, block by block, as a CommonMark reader renders it."""
     blocks: list[str] = []
     numbers: list[int] = []  # the next number of each open ordered list
+    # Pandoc ends a list with "<!-- -->" before the next one; lists that follow each
+    # other that way, each starting "1.", read as one list numbered on (auto-numbering).
+    closed: tuple[int, int, int] | None = None  # (level, first number, next number)
+    starts: list[int] = []
     for token in _MD.parse(markdown):
+        if token.type == "html_block" and token.content.strip().startswith("<!--"):
+            continue
         if token.type == "ordered_list_open":
-            numbers.append(int(token.attrGet("start") or 1))
-        elif token.type == "ordered_list_close":
-            numbers.pop()
+            first = int(token.attrGet("start") or 1)
+            starts.append(first)
+            if closed and closed[0] == token.level and closed[1] == first:
+                numbers.append(closed[2])
+            else:
+                numbers.append(first)
+            closed = None
+            continue
+        if token.type == "ordered_list_close":
+            closed = (token.level, starts.pop(), numbers.pop())
+            continue
+        closed = None
+        if token.type == "ordered_list_open":
+            pass
         elif token.type == "bullet_list_open":
             numbers.append(0)
         elif token.type == "bullet_list_close":

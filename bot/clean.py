@@ -206,6 +206,13 @@ def _paragraphs(lines: list[str]) -> list[str]:
             current.append("- " + _MD_BULLET.sub("", line).strip())
             continue
         if _DASH_BULLET.match(line):
+            if current and not current[0].startswith(("—", "–", "- ")) and not (
+                _SENTENCE_END.search(current[-1])
+            ):
+                # "…launched a new initiative\n— the COMPACT — to drive …": a dash
+                # that opens a wrapped line of a sentence is punctuation, not a bullet
+                current.append(stripped)
+                continue
             flush()
             current.append(stripped)
             continue
@@ -253,6 +260,29 @@ def _render(paras: list[str], result: CleanResult) -> list[str]:
             continue
         out.append(prefix + text if text else para if not prefix else prefix.rstrip())
     result.notes.extend(f"{label}: {n}" for label, n in counts.items() if n > 0)
+    return out
+
+
+_ITEM_NUMBER = re.compile(r"^(\d{1,3})\. ")
+
+
+def _renumber(paras: list[str], result: CleanResult) -> list[str]:
+    """A list written "1." on every item (Markdown auto-numbering) numbered as it renders."""
+    out = list(paras)
+    i = 0
+    while i < len(out):
+        first = _ITEM_NUMBER.match(out[i])
+        j = i + 1
+        while first and j < len(out) and (m := _ITEM_NUMBER.match(out[j])) and (
+            m.group(1) == first.group(1)
+        ):
+            j += 1
+        if first and j - i >= 2:
+            start = int(first.group(1))
+            for k in range(i + 1, j):
+                out[k] = f"{start + k - i}. " + out[k][_ITEM_NUMBER.match(out[k]).end() :]
+            result.notes.append(f"list numbered as rendered ({j - i} items)")
+        i = j
     return out
 
 
@@ -332,7 +362,7 @@ def clean_raw(raw: str) -> CleanResult:
         kept.append(line)
 
     kept = _drop_headline_list(kept, result)
-    paras = _render(_paragraphs(kept), result)
+    paras = _renumber(_render(_paragraphs(kept), result), result)
     paras = _take_title_and_dateline(paras, result)
     result.body = "\n\n".join(paras).strip() + "\n"
     return result
@@ -355,6 +385,20 @@ def _looks_like_headline(p: str, limit: int = 120) -> bool:
     return len(p) < limit and not re.search(r"[.,;:!?\"”)]$", p) and not p.startswith(("-", "—"))
 
 
+def _wraps_prose(lines: list[str], start: int) -> bool:
+    """True when the trailing run from ``start`` holds a hard-wrapped paragraph.
+
+    A headline list is one title per line; a paragraph goes on from the text line
+    before the run, or a line of it goes on in lower case ("…and\nwelcomed…").
+    """
+    if start > 0 and lines[start - 1].strip():
+        return True
+    return any(
+        lines[i].strip()[:1].islower() and lines[i - 1].strip()
+        for i in range(start + 1, len(lines))
+    )
+
+
 def _drop_headline_list(lines: list[str], result: CleanResult) -> list[str]:
     """Drop a trailing run of headline lines ("Most Popular", unrelated news titles)."""
     start = len(lines)
@@ -366,6 +410,8 @@ def _drop_headline_list(lines: list[str], result: CleanResult) -> list[str]:
         if lines[start].strip():
             run.insert(0, lines[start].strip())
     has_marker = any(_HEADLINE_LIST_MARKER.match(p) for p in run)
+    if not has_marker and _wraps_prose(lines, start):
+        return lines
     if run and (has_marker or len(run) >= 3):
         result.remove("\n".join(run), "headline list")
         return lines[:start]

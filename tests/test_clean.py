@@ -192,3 +192,81 @@ def test_ascii_fast_path_folds_exactly_like_the_unicode_route():
         assert normalise(text) == _normalise_slow(text)
 
     check()
+
+
+# ---------------------------------------------------------------- issue 17 regressions
+
+
+@pytest.mark.parametrize(
+    ("raw", "kept"),
+    [
+        # plain text is never markup: '<' and '>' are prose
+        (
+            "Both sides will keep warming <1.5 degrees and cut emissions >45 percent by 2030.\n",
+            "keep warming <1.5 degrees and cut emissions >45 percent by 2030.",
+        ),
+        ("Tariffs < 10% and > 2% apply.\n", "Tariffs < 10% and > 2% apply."),
+        # brackets with no address inside are the statement's own
+        ("Exports rose [up 5%](est.) last year.\n", "Exports rose [up 5%](est.) last year."),
+        # an autolink's address is what the reader sees
+        ("Register at <https://www.disasterassistance.gov> now.\n", "https://www."),
+        # zero-width spaces never reach a quote
+        ("We met on 1 May.\u200b The talks\u200b went well.\n", "The talks went well."),
+        # web exports that close emphasis after a space
+        (
+            "**Keep families together. **The bill reforms the system.\n",
+            "Keep families together. The bill reforms the system.",
+        ),
+        ("It is a plan for the 21st Century. *\n", "It is a plan for the 21st Century."),
+    ],
+)
+def test_prose_is_not_markup(raw, kept):
+    body = clean_raw("---\ntitle: T\n---\n" + raw).body
+    assert kept in body
+    assert "\u200b" not in body and "**" not in body
+
+
+def test_a_last_paragraph_without_a_full_stop_is_kept():
+    """From a 2024 joint statement: its final sentence has no full stop; it was cut
+    as a 'headline list' with the sentence before it."""
+    raw = (
+        "---\ntitle: T\n---\n"
+        "The leaders reaffirmed their commitment to a free and open Indo-Pacific and\n"
+        "welcomed the progress made since their last meeting in Washington in the\n"
+        "spring of 2023. They look forward to meeting again in Manila next year and\n"
+        "to carrying the partnership forward together with their peoples\n"
+    )
+    out = clean_raw(raw)
+    assert out.body.rstrip().endswith("together with their peoples")
+    assert "meeting again in Manila" in out.body
+    assert not out.removals
+
+
+def test_a_dash_that_continues_a_wrapped_sentence_is_no_bullet():
+    """From the U.S.-India statement of February 2025: em dashes opened wrapped lines."""
+    raw = (
+        "---\ntitle: T\n---\n"
+        "The leaders launched a new initiative\n"
+        "— the “U.S.-India COMPACT (Catalyzing Opportunities for Military Partnership,\n"
+        "Accelerated Commerce & Technology) for the 21st Century” — to drive\n"
+        "transformative change across key pillars of cooperation.\n\n"
+        "To this end the two sides agreed the following:\n\n"
+        "— To maintain close high-level exchanges;\n"
+        "— To deepen trade.\n"
+    )
+    paras = clean_raw(raw).body.strip().split("\n\n")
+    assert paras[0].startswith("The leaders launched a new initiative — the “U.S.-India")
+    assert paras[0].endswith("key pillars of cooperation.")
+    assert paras[2:] == ["— To maintain close high-level exchanges;", "— To deepen trade."]
+
+
+def test_a_list_that_repeats_one_is_numbered_as_it_renders():
+    raw = "---\ntitle: T\n---\n1. First item.\n\n1. Second item.\n\n1. Third item.\n"
+    assert clean_raw(raw).body == "1. First item.\n\n2. Second item.\n\n3. Third item.\n"
+
+
+def test_separator_lines_are_recorded_not_kept():
+    out = clean_raw("---\ntitle: T\n---\nWe agree.\n\n—\n\n# # #\n\n* * *\n\nWe act.\n")
+    assert out.body == "We agree.\n\nWe act.\n"
+    assert {r.reason for r in out.removals} <= {"separator line", "end marker"}
+    assert len(out.removals) == 3

@@ -870,7 +870,7 @@ _WORD = re.compile(r"\w+")
 
 # Markup that clean_raw documents as "formatting, not words" and removes or decodes;
 # each can make a token that is not a token of the input (see the property below).
-_MARKUP_CHARS = "<>&\\*_"
+_MARKUP_CHARS = "<>&\\*_`"
 
 _CLEAN_BITS = st.sampled_from(
     [
@@ -960,7 +960,7 @@ def test_clean_raw_never_invents_words(raw):
     """Every word of the cleaned body is a word of the input, at most as often, with
     the same spelling and case: cleaning only removes and re-wraps.
 
-    Stated for input without ``< > & \\ * _``: clean_raw's documented markup
+    Stated for input without ``< > & \\ * _ ` ``: clean_raw's documented markup
     removal joins or creates words there, so the stricter property is false for it:
     a tag between letters joins them (``a<b>c`` -> ``ac``), an entity decodes to a letter
     (``&#65;`` -> ``A``), a Markdown escape joins a word (``a\\_b`` -> ``a_b``) and
