@@ -136,7 +136,8 @@ _ABBREVIATIONS = {
     "p.m",
 }
 _BOUNDARY = re.compile(r"(?<=[.!?])[\"”’)\]]*\s+(?=[\"“(\[]?[A-Z0-9])")
-_NUMBERED = re.compile(r"^(\d{1,3})\.\s+")
+# "14. " and "14.\u200b" (an invisible space after the number, as some pages write it)
+_NUMBERED = re.compile(r"^(\d{1,3})\.[\s\u200b\u2060]+")
 _BULLET = re.compile(r"^(?:[—–]|-(?=\s))\s*")
 _HEADING = re.compile(r"^#{1,6}\s+(?P<text>\S.*?)\s*#*$")
 _SMALL_WORDS = frozenset("a an and as at by for from in into of on or the to with – - & vs".split())
@@ -204,6 +205,7 @@ def segment(doc: Document) -> list[Clause]:
     current_number = ""
     lead_in = ""
     section = ""
+    paragraph = 0  # body paragraphs only: headings are not counted
     for bi, block in enumerate(blocks, start=1):
         # Headings are not quotes: they name the section of the clauses under them.
         # They keep their block number, so the ids of the clauses after them are stable.
@@ -212,12 +214,13 @@ def segment(doc: Document) -> list[Clause]:
             lead_in = ""
             continue
         bullet = _BULLET.match(block)
+        paragraph += 1
         if numbered:
             if m := _NUMBERED.match(block):
                 current_number = m.group(1)
             label = current_number or PREAMBLE
         else:
-            label = str(bi)
+            label = str(paragraph)
         if bullet:
             text = block[bullet.end() :].strip()
             clauses.append(

@@ -116,7 +116,10 @@ def test_headings_become_sections_not_clauses():
         ("d#p3.2", "Energy and Environment", "It helps."),
         ("d#p5.1", "Regional Integration and Political Cooperation", "They met."),
     ]
-    assert clauses[1].citation == "Title, 15 Apr 2024, Energy and Environment, ¶3"
+    # Paragraphs are counted as a reader counts them: headings are not paragraphs
+    # (ids keep their block numbers, so they do not move).
+    assert clauses[1].citation == "Title, 15 Apr 2024, Energy and Environment, ¶2"
+    assert [c.paragraph for c in clauses] == ["1", "2", "2", "3"]
     assert "Energy and Environment" in clauses[1].search_text
 
 
@@ -151,3 +154,10 @@ def test_search_finds_a_clause_by_its_section():
     )
     hits = ClauseIndex.from_documents([doc]).search("decarbonizing steel", limit=1)
     assert hits.hits and hits.hits[0].clause.text == "They will cooperate closely."
+
+
+def test_a_number_followed_by_an_invisible_space_is_the_paragraph_number():
+    """'14.\u200b' was cited as the paragraph before it, and '1.\u200b' as 'preamble'."""
+    body = "".join(f"{n}.\u200bThe sides agreed on point {n}.\n\n" for n in range(1, 15))
+    clauses = segment(_doc(body))
+    assert [c.paragraph for c in clauses] == [str(n) for n in range(1, 15)]
