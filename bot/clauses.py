@@ -213,6 +213,8 @@ def segment(doc: Document) -> list[Clause]:
             section = heading
             lead_in = ""
             continue
+        if bi == len(blocks) and (m := _HEADING.match(block)):
+            block = m.group("text")  # a last line marked as a heading is text, not "## "
         bullet = _BULLET.match(block)
         paragraph += 1
         if numbered:

@@ -136,6 +136,7 @@ _TEXT_MARKER = re.compile(r"^[#*\\\s]*(?:Begin|End)\s+text[*\\\s]*$", re.I)
 # What starts a list item in a paragraph: "- ", a dash bullet, "12. " (or "12\\. ").
 _LIST_PREFIX = re.compile(r"^(?:- |[—–]\s*|\d{1,3}\\?\.\s+)")
 _MD_BULLET = re.compile(r"^\s*[-*+]\s{1,4}(?=\S)")
+_NUMBERED_LINE = re.compile(r"^\s{0,3}\d{1,3}\\?\.\s+\S")
 _DASH_BULLET = re.compile(r"^\s*[—–]\s*(?=\S)")
 _WORDY = re.compile(r"[^\W_]")
 _END_MARKER = re.compile(
@@ -204,6 +205,13 @@ def _paragraphs(lines: list[str]) -> list[str]:
         if _MD_BULLET.match(line):
             flush()
             current.append("- " + _MD_BULLET.sub("", line).strip())
+            continue
+        if current and _NUMBERED_LINE.match(line) and (
+            _NUMBERED_LINE.match(current[0]) or _SENTENCE_END.search(current[-1])
+        ):
+            # "1. Mayor A\n2. Mayor B": each numbered line is an item of its own
+            flush()
+            current.append(stripped)
             continue
         if _DASH_BULLET.match(line):
             if current and not current[0].startswith(("—", "–", "- ")) and not (

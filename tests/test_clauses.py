@@ -161,3 +161,9 @@ def test_a_number_followed_by_an_invisible_space_is_the_paragraph_number():
     body = "".join(f"{n}.\u200bThe sides agreed on point {n}.\n\n" for n in range(1, 15))
     clauses = segment(_doc(body))
     assert [c.paragraph for c in clauses] == [str(n) for n in range(1, 15)]
+
+
+def test_a_heading_as_the_last_line_is_quoted_without_its_marker():
+    """From an archive fact sheet ending '## To view this fact sheet in your browser…'."""
+    clauses = segment(_doc("They met.\n\n## To view this fact sheet, click here\n"))
+    assert [c.text for c in clauses] == ["They met.", "To view this fact sheet, click here"]

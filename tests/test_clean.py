@@ -270,3 +270,14 @@ def test_separator_lines_are_recorded_not_kept():
     assert out.body == "We agree.\n\nWe act.\n"
     assert {r.reason for r in out.removals} <= {"separator line", "end marker"}
     assert len(out.removals) == 3
+
+
+def test_numbered_lines_without_blank_lines_are_items():
+    """From 2022 readouts listing participants '1. A' / '2. B' on consecutive lines."""
+    raw = "---\ntitle: T\n---\nParticipants:\n\n"
+    raw += "1. Mayor Lightfoot (D-Chicago)\n2. Mayor B\n3. Mayor C\n"
+    assert clean_raw(raw).body.split("\n\n")[1:] == [
+        "1. Mayor Lightfoot (D-Chicago)",
+        "2. Mayor B",
+        "3. Mayor C\n",
+    ]
