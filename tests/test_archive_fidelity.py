@@ -42,3 +42,15 @@ def test_no_more_statements_lose_or_mark_up_words_than_today(check_archive):
     counts = {kind: sum(1 for f in findings if getattr(f, kind)) for kind in CEILINGS}
     over = {k: (counts[k], CEILINGS[k]) for k in CEILINGS if counts[k] > CEILINGS[k]}
     assert not over, {k: [f.name for f in findings if getattr(f, k)][:5] for k in over}
+
+
+def test_the_readme_states_the_ceilings():
+    """The README's figures are the ones this file holds the archive to."""
+    from paths import ROOT
+
+    text = " ".join((ROOT / "README.md").read_text("utf-8").split())
+    c = CEILINGS
+    assert f"Today: {c['lost']} statements with a word neither quoted" in text
+    assert f"{c['added']} with a word the source does not show" in text
+    assert f"{c['markup']} with markup left in a quote, {c['empty']} empty clauses" in text
+    assert f"{c['numbering']} numbered differently from the source" in text
