@@ -24,6 +24,7 @@ directory of ``.md`` files. Exit status 1 when any count is not zero.
 from __future__ import annotations
 
 import argparse
+import html
 import html.entities
 import re
 import sys
@@ -92,26 +93,13 @@ def _walk(markdown: str) -> list[tuple[str, int | None]]:
     ``(text, number)``, where ``number`` is an ordered-list item's number as shown."""
     blocks: list[tuple[str, int | None]] = []
     numbers: list[int] = []  # the next number of each open list (0: a bullet list)
-    # Pandoc ends a list with "<!-- -->" before the next one; lists that follow each
-    # other that way, each starting "1.", read as one list numbered on (auto-numbering).
-    closed: tuple[int, int, int] | None = None  # (level, first number, next number)
-    starts: list[int] = []
     pending: int | None = None  # the number of the item whose first text comes next
     for token in _MD.parse(markdown):
-        if token.type == "html_block" and token.content.strip().startswith("<!--"):
-            continue
         if token.type == "ordered_list_open":
-            first = int(token.attrGet("start") or 1)
-            starts.append(first)
-            same = closed and closed[0] == token.level and closed[1] == first
-            numbers.append(closed[2] if same else first)
-            closed = None
-            continue
-        if token.type == "ordered_list_close":
-            closed = (token.level, starts.pop(), numbers.pop())
-            continue
-        closed = None
-        if token.type == "bullet_list_open":
+            numbers.append(int(token.attrGet("start") or 1))
+        elif token.type == "ordered_list_close":
+            numbers.pop()
+        elif token.type == "bullet_list_open":
             numbers.append(0)
         elif token.type == "bullet_list_close":
             numbers.pop()
@@ -123,7 +111,8 @@ def _walk(markdown: str) -> list[tuple[str, int | None]]:
             blocks.append((_inline_text(token), pending))
             pending = None
         elif token.type == "html_block":
-            blocks.append((re.sub(r"<[^>]*>", " ", token.content), None))
+            text = html.unescape(re.sub(r"<[^>]*>", " ", token.content))
+            blocks.append((text, None))
         elif token.type in ("code_block", "fence"):
             blocks.append((token.content, None))
     return blocks

@@ -125,6 +125,8 @@ class CleanResult:
 
 
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
+_LONE_COMMENT = re.compile(r"^[ \t]*<!--[^\n]*?-->[ \t]*$", re.M)
+_LIST_BREAK = "\ue000"
 # Invisible characters that are no part of any word: zero-width space, word joiner,
 # byte-order mark, soft hyphen. (Zero-width joiners stay inside emoji and scripts
 # that need them; beside a space or ASCII they are debris too.)
@@ -231,6 +233,10 @@ def _paragraphs(lines: list[str]) -> list[str]:
 
 def _strip_invisible(text: str, notes: list[str]) -> str:
     """HTML comments, no-break and zero-width spaces: no words, only layout."""
+    if _LIST_BREAK not in text:
+        # Pandoc ends a list with a lone "<!-- -->" before the next one: two lists, each
+        # numbered on its own, so the break is kept (as a mark) until lists are numbered.
+        text = _LONE_COMMENT.sub(f"\n\n{_LIST_BREAK}\n\n", text)
     text, n = _COMMENT.subn("", text)
     if n:
         notes.append(f"HTML comments: {n}")
@@ -249,6 +255,9 @@ def _render(paras: list[str], result: CleanResult) -> list[str]:
     counts: Counter[str] = Counter()
     out: list[str] = []
     for para in paras:
+        if para == _LIST_BREAK:
+            out.append(para)
+            continue
         prefix, rest = "", para
         if m := _MD_HEADING.match(para):
             prefix, rest = "## ", m.group(2)
@@ -291,7 +300,7 @@ def _renumber(paras: list[str], result: CleanResult) -> list[str]:
                 out[k] = f"{start + k - i}. " + out[k][_ITEM_NUMBER.match(out[k]).end() :]
             result.notes.append(f"list numbered as rendered ({j - i} items)")
         i = j
-    return out
+    return [p for p in out if p != _LIST_BREAK]
 
 
 def _is_heading_text(inner: str) -> bool:
@@ -390,6 +399,8 @@ def _inside_sentence(lines: list[str], i: int) -> bool:
 
 
 def _looks_like_headline(p: str, limit: int = 120) -> bool:
+    if p == _LIST_BREAK:
+        return False
     return len(p) < limit and not re.search(r"[.,;:!?\"”)]$", p) and not p.startswith(("-", "—"))
 
 
@@ -429,8 +440,10 @@ def _drop_headline_list(lines: list[str], result: CleanResult) -> list[str]:
 def _take_title_and_dateline(paras: list[str], result: CleanResult) -> list[str]:
     """A leading headline becomes the title; a dateline line gives the date hint."""
     out = list(paras)
-    has_front_matter = "front_matter" in result.meta
-    if not has_front_matter and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
+    # Front matter with a title names the statement; without one (a PDF's record of
+    # removed running headers, say) the leading headline still does.
+    titled = re.search(r"^title:", result.meta.get("front_matter", ""), re.M) is not None
+    if not titled and out and _looks_like_headline(out[0], limit=240) and len(out) > 1:
         result.meta.setdefault("title", _MD_HEADING.sub(r"\2", out[0]))
         result.remove(out[0], "title line (moved to the title)")
         out.pop(0)

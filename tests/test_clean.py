@@ -281,3 +281,14 @@ def test_numbered_lines_without_blank_lines_are_items():
         "2. Mayor B",
         "3. Mayor C\n",
     ]
+
+
+def test_lists_pandoc_keeps_apart_are_numbered_apart():
+    """Pandoc ends a list with '<!-- -->' before the next: two lists, each from 1."""
+    raw = "---\ntitle: T\n---\n1. A.\n2. B.\n\n<!-- -->\n\n1. C.\n\n1. D.\n"
+    assert clean_raw(raw).body == "1. A.\n\n2. B.\n\n1. C.\n\n2. D.\n"
+
+
+def test_an_empty_superscript_keeps_its_space():
+    raw = "---\ntitle: T\n---\nThe Recovery Framework<sup> </sup>also supports it.\n"
+    assert clean_raw(raw).body == "The Recovery Framework also supports it.\n"

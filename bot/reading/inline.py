@@ -127,6 +127,8 @@ def _inline_tag(tag: str, out: list[str], sup: list[int], notes: Counter[str]) -
             notes["<sup> suffixes joined (25th)"] += 1
         elif inner:
             out.append(f"[{inner}] ")  # a footnote mark, kept as [n]
+        elif raw:
+            out.append(" ")  # "Framework<sup> </sup>also": the space stays
             notes["<sup> footnote tags (kept as [n])"] += 1
         return
     if name or tag.startswith("<!--"):
