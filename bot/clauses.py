@@ -193,13 +193,18 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return [(s, e) for s, e in spans if text[s:e].strip()]
 
 
+# Invisible characters are no part of a quote (a body stored before they were cleaned
+# may still hold them): zero-width space, word joiner, byte-order mark, soft hyphen.
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
+
+
 def _blocks(body: str) -> list[str]:
     return [b.strip() for b in re.split(r"\n\s*\n", body) if b.strip()]
 
 
 def segment(doc: Document) -> list[Clause]:
     """Split one document into clauses, in reading order."""
-    blocks = _blocks(doc.body)
+    blocks = _blocks(doc.body.translate(_INVISIBLE))
     numbered = sum(1 for b in blocks if _NUMBERED.match(b)) >= 3
     clauses: list[Clause] = []
     current_number = ""

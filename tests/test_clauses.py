@@ -167,3 +167,9 @@ def test_a_heading_as_the_last_line_is_quoted_without_its_marker():
     """From an archive fact sheet ending '## To view this fact sheet in your browser…'."""
     clauses = segment(_doc("They met.\n\n## To view this fact sheet, click here\n"))
     assert [c.text for c in clauses] == ["They met.", "To view this fact sheet, click here"]
+
+
+def test_invisible_characters_of_a_stored_body_never_reach_a_quote():
+    """Bodies stored before cleaning removed them still held zero-width spaces."""
+    clauses = segment(_doc("The talks\u200b went well.\u00ad\n\nBoth\u2060 sides agreed.\n"))
+    assert [c.text for c in clauses] == ["The talks went well.", "Both sides agreed."]
