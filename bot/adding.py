@@ -12,7 +12,8 @@ pasted text, URL or downloaded file into a :class:`bot.fetch.RawSource`, and cal
   or a PDF, and the save may reach another process than the preview did (several HTTP
   workers on PostgreSQL), so only a random token travels in the modal; the text waits
   in ``pending_statements`` for :data:`PENDING_TTL`, for the user who previewed it.
-- :func:`duplicate_of`: the id that already has the same text, before anything is saved.
+- :func:`duplicate_of`: the id that already has the same statement (the same text, or the
+  same words in another layout), before anything is saved.
 
 Every refusal is a :class:`FormProblem` naming the form field it belongs to, with a
 one-line message for the user.
@@ -31,7 +32,7 @@ from sqlalchemy import delete, insert, select
 from bot.config import Settings
 from bot.fetch import RawSource, is_url, read_source
 from bot.ingest import IngestError
-from bot.library import Draft, Library, checksum, preview_source
+from bot.library import Draft, Library, preview_source
 from bot.store import Store, pending_statements_table
 
 __all__ = [
@@ -150,14 +151,11 @@ def draft_of(raw: RawSource, form: Form, *, field: str = SOURCE) -> Draft:
 
 
 def duplicate_of(library: Library, draft: Draft) -> str | None:
-    """The id of a bundled or stored statement with the same cleaned text, if any."""
-    for doc in library.bundled.documents:
-        if checksum(doc.body) == draft.checksum:
-            return doc.doc_id
-    for stored in library.list_statements():
-        if stored.checksum == draft.checksum:
-            return stored.doc_id
-    return None
+    """The id of the bundled or stored statement ``draft`` repeats, if any: the same
+    cleaned text, or the same words in another layout or with other boilerplate (a
+    page saved as a file, then added from its URL); see :meth:`Library.duplicate_of`."""
+    same = library.duplicate_of(draft)
+    return same.existing_id if same is not None else None
 
 
 def stash(store: Store, raw: RawSource, *, user: str) -> str:

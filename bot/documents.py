@@ -1,7 +1,8 @@
 """Loading statement files from the corpus directory.
 
 A corpus file is UTF-8 ``.md`` or ``.txt`` with YAML front matter (``title``,
-``date``, ``source``, ``parties``, optional ``kind`` and ``short_title``) and the
+``date``, ``source``, ``parties``, optional ``kind``, ``short_title`` and ``removed``:
+what ``briefbot ingest`` removed as debris, each a ``text`` and a ``reason``) and the
 statement body. Files without front matter still load: the title and date are
 inferred and a warning says what was guessed. A bad file is skipped with a
 warning naming it; it never stops the other documents from loading.
@@ -12,14 +13,15 @@ from __future__ import annotations
 import hashlib
 import logging
 import re
-from collections.abc import Iterable
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
 import yaml
 
-from bot.clean import clean_raw
+from bot.clean import Removal, clean_raw
+from bot.identity import DuplicateFinder, doc_id_for, is_doc_id, name_stem
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
 
 log = logging.getLogger(__name__)
@@ -31,8 +33,10 @@ __all__ = [
     "Document",
     "as_parties",
     "infer_date",
+    "legacy_doc_id",
     "load_corpus",
     "parse_document",
+    "removals_from",
     "render_document",
 ]
 
@@ -77,6 +81,8 @@ class Document:
     kind: str = "statement"
     short_title: str = ""
     path: str = ""
+    #: What cleaning removed from the page as debris (not the statement), with reasons.
+    removed: tuple[Removal, ...] = ()
 
     @property
     def cite_title(self) -> str:
@@ -90,6 +96,10 @@ class Corpus:
 
     documents: list[Document] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    #: Ids that changed when ids came to follow one rule: ``{id from the file name as
+    #: before: id now}`` for files not named ``YYYY-MM-DD_slug`` (a migration of the
+    #: statuses and reminders that name the old ids can use it).
+    renamed: dict[str, str] = field(default_factory=dict)
 
     def get(self, doc_id: str) -> Document | None:
         """The document with this id, or None."""
@@ -161,7 +171,9 @@ def _infer_title(body: str, filename: str) -> str:
     return stem.replace("_", " ").replace("-", " ").strip().title() or Path(filename).stem
 
 
-def _doc_id(path: Path) -> str:
+def legacy_doc_id(path: Path) -> str:
+    """The id a corpus file got from its file name alone, before ids followed one rule
+    (:func:`bot.identity.doc_id_for`); the same as today's for ``YYYY-MM-DD_slug`` files."""
     stem = path.name
     for suffix in CORPUS_SUFFIXES:
         if stem.lower().endswith(suffix):
@@ -213,6 +225,7 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
     text = text.replace("\r\n", "\n").lstrip("\ufeff")
     meta: dict[str, object] = {}
     body = text
+    removed: tuple[Removal, ...] = ()
     if text.startswith("---\n") or text.startswith("---\r"):
         end = re.search(r"^---\s*$", text[4:], re.M)
         if not end:
@@ -237,13 +250,15 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
             warnings.append(f"{name}: line 2: front matter is not a mapping of fields; skipped")
             return None
         meta = loaded
+        removed = removals_from(meta.get("removed"), where=f"{name}: 'removed'", warnings=warnings)
         body = body.strip("\n")
         if _looks_raw(body):
             # Front matter over a raw web export: clean the body, keep the metadata.
-            body = clean_raw(body).body
+            cleaned = clean_raw(body)
+            body, removed = cleaned.body, (*removed, *cleaned.removals)
     else:
         cleaned = clean_raw(text)
-        body = cleaned.body
+        body, removed = cleaned.body, tuple(cleaned.removals)
         guessed_title = cleaned.meta.get("title") or _infer_title(body, filename)
         d, how = infer_date(text, filename)
         meta = {"title": guessed_title, "date": d, "source": cleaned.meta.get("source", "")}
@@ -263,7 +278,9 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
             f"{d.isoformat() if d else 'none'} ({how})"
         )
     return Document(
-        doc_id=_doc_id(Path(filename)),
+        doc_id=doc_id_for(
+            d, _clean_meta_text(meta.get("short_title")) or title, Path(filename).name
+        ),
         title=title,
         date=d,
         body=body.strip() + "\n",
@@ -272,6 +289,7 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
         kind=_clean_meta_text(meta.get("kind")) or "statement",
         short_title=_clean_meta_text(meta.get("short_title")),
         path=str(filename),
+        removed=removed,
     )
 
 
@@ -287,6 +305,12 @@ def _looks_raw(body: str) -> bool:
 def load_corpus(directory: str | Path) -> Corpus:
     """Load every ``.md``/``.txt`` statement in ``directory`` (sorted by file name).
 
+    A file named ``YYYY-MM-DD_slug`` has that id; any other gets one from its date and
+    title (:func:`bot.identity.doc_id_for`; ``-2``, ``-3`` when taken). Two files holding
+    the same statement (:mod:`bot.identity`: the same words but for layout and
+    boilerplate) load once: the first, files named by their id before the others, is
+    kept, with a warning naming both.
+
     Raises :class:`CorpusError` when the directory is missing or holds no
     loadable statement; individual bad files only produce warnings.
     """
@@ -298,7 +322,12 @@ def load_corpus(directory: str | Path) -> Corpus:
         )
     corpus = Corpus()
     files = sorted(p for p in root.iterdir() if p.is_file() and p.suffix.lower() in CORPUS_SUFFIXES)
+    # Files named by their id first: theirs are the ids users hold, never taken by another.
+    named = {name_stem(p.name) for p in files if is_doc_id(name_stem(p.name))}
+    order = {p: n for n, p in enumerate(files)}
+    files.sort(key=lambda p: name_stem(p.name) not in named)
     seen: dict[str, str] = {}
+    same = DuplicateFinder()
     for path in files:
         if path.name.lower() in {"readme.md", "commitments.yml"} or path.name.startswith("."):
             continue
@@ -319,13 +348,29 @@ def load_corpus(directory: str | Path) -> Corpus:
         doc = parse_document(text, str(path), corpus.warnings)
         if doc is None:
             continue
-        if doc.doc_id in seen:
+        first = same.find(doc.body, doc.date)
+        if first is not None:
             corpus.warnings.append(
-                f"{path.name}: same document id {doc.doc_id!r} as {seen[doc.doc_id]}; skipped"
+                f"{path.name}: the same statement as {seen[first]} ({first}); "
+                f"skipped, {seen[first]} is kept"
             )
             continue
+        if doc.doc_id in seen or (doc.doc_id in named and name_stem(path.name) != doc.doc_id):
+            if name_stem(path.name) == doc.doc_id:  # e.g. X.md and X.txt
+                corpus.warnings.append(
+                    f"{path.name}: same document id {doc.doc_id!r} as {seen[doc.doc_id]}; skipped"
+                )
+                continue
+            n = 2
+            while f"{doc.doc_id}-{n}" in seen or f"{doc.doc_id}-{n}" in named:
+                n += 1
+            doc = replace(doc, doc_id=f"{doc.doc_id}-{n}")
         seen[doc.doc_id] = path.name
+        same.add(doc.doc_id, doc.body, doc.date)
+        if (former := legacy_doc_id(path)) != doc.doc_id:
+            corpus.renamed[former] = doc.doc_id
         corpus.documents.append(doc)
+    corpus.documents.sort(key=lambda d: order[Path(d.path)])
     for w in corpus.warnings:
         log.debug("%s", w)
     if not corpus.documents:
@@ -337,7 +382,94 @@ def load_corpus(directory: str | Path) -> Corpus:
     return corpus
 
 
-def render_document(meta: dict[str, object], body: str) -> str:
-    """A corpus file's text: YAML front matter then the body."""
-    fm = yaml.safe_dump(meta, sort_keys=False, allow_unicode=True, width=1000).strip()
-    return f"---\n{fm}\n---\n\n{body.strip()}\n"
+def removals_from(value: object, *, where: str, warnings: list[str]) -> tuple[Removal, ...]:
+    """Removals read back from front matter or the database: a list of ``{text, reason}``.
+
+    Entries that are not a text and a reason are left out, each with a warning naming
+    ``where``; anything but a list is ignored with one warning."""
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        warnings.append(f"{where} is not a list of {{text, reason}}; ignored")
+        return ()
+    out: list[Removal] = []
+    for n, entry in enumerate(value, start=1):
+        text = entry.get("text") if isinstance(entry, dict) else None
+        reason = entry.get("reason") if isinstance(entry, dict) else None
+        if isinstance(text, int | float) and not isinstance(text, bool):
+            text = str(text)  # "2013" written without quotes by hand
+        if not (isinstance(text, str) and text.strip() and isinstance(reason, str)):
+            warnings.append(f"{where}: entry {n} is not a text and a reason; ignored")
+            continue
+        out.append(Removal(text, " ".join(reason.split()) or "removed"))
+    return tuple(out)
+
+
+class _Dumper(yaml.SafeDumper):
+    """Safe YAML, with multi-line strings (removed debris) as readable ``|`` blocks."""
+
+
+def _str(dumper: yaml.SafeDumper, value: str) -> yaml.Node:
+    style = "|" if "\n" in value else None
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+
+
+_Dumper.add_representer(str, _str)
+
+
+def _front_matter(meta: dict[str, object]) -> str:
+    return yaml.dump(meta, Dumper=_Dumper, sort_keys=False, allow_unicode=True, width=1000).strip()
+
+
+#: The reason of the entry that stands for removals left out of a full front matter.
+NOT_RECORDED = "not recorded"
+
+
+def _fitting(
+    meta: dict[str, object], removed: Sequence[Removal], limit: int
+) -> list[dict[str, str]]:
+    """The ``removed`` entries that keep the front matter within ``limit`` bytes: all of
+    them when they fit; else, in order, each that still fits (leaving room for a last
+    entry that says how many were left out)."""
+
+    def size(entries: list[dict[str, str]]) -> int:
+        # +1: the newline between the front matter and the closing "---" is part of it
+        return len(_front_matter({**meta, "removed": entries}).encode("utf-8")) + 1
+
+    entries = [r.to_json() for r in removed]
+    if not entries or size(entries) <= limit:
+        return entries
+
+    def note(dropped: int) -> dict[str, str]:
+        return {
+            "text": f"{dropped} more removed piece(s) not recorded here: the front matter "
+            f"is limited to {limit // 1024} KiB",
+            "reason": NOT_RECORDED,
+        }
+
+    room = limit - size([note(len(entries))])
+    kept: list[dict[str, str]] = []
+    for entry in entries:
+        cost = len(_front_matter({"removed": [entry]}).encode("utf-8")) - len("removed:")
+        if cost <= room:
+            kept.append(entry)
+            room -= cost
+    # The estimate is close, not exact (line breaks between items): check, and give
+    # back entries until it fits.
+    while kept and size([*kept, note(len(entries) - len(kept))]) > limit:
+        kept.pop()
+    result = [*kept, note(len(entries) - len(kept))]
+    return result if size(result) <= limit else []
+
+
+def render_document(meta: dict[str, object], body: str, *, removed: Sequence[Removal] = ()) -> str:
+    """A corpus file's text: YAML front matter then the body.
+
+    ``removed`` (what cleaning dropped) is kept under the ``removed`` key, as much of it
+    as the front matter's size limit allows (then an entry says how much was left out).
+    """
+    meta = dict(meta)
+    entries = _fitting(meta, removed, MAX_FRONT_MATTER_BYTES)
+    if entries:
+        meta["removed"] = entries
+    return f"---\n{_front_matter(meta)}\n---\n\n{body.strip()}\n"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import re
 import tempfile
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -16,8 +17,17 @@ from pathlib import Path
 import yaml
 
 from bot.clean import Removal, clean_raw
-from bot.documents import as_parties, infer_date, parse_document, render_document
-from bot.parties import infer_parties, propose_short_title, slugify
+from bot.documents import (
+    CORPUS_SUFFIXES,
+    Document,
+    as_parties,
+    infer_date,
+    parse_document,
+    removals_from,
+    render_document,
+)
+from bot.identity import SAME_DAYS, doc_id_for, find_same
+from bot.parties import infer_parties, propose_short_title
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
 
 __all__ = [
@@ -87,14 +97,42 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
 
 
 def _target_name(src: Path, when: date | None = None, title: str = "") -> str:
-    """``YYYY-MM-DD_slug-of-short-title.md``; a source already named that way keeps its name."""
-    name = src.name
-    for suffix in (*INGEST_SUFFIXES, ".raw"):
-        if name.lower().endswith(suffix):
-            name = name[: -len(suffix)]
-    if when is not None and title and not re.match(r"\d{4}-\d{2}-\d{2}[_-]\w", name):
-        return f"{when.isoformat()}_{slugify(title)}.md"
-    return re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") + ".md"
+    """``<doc id>.md``: ``YYYY-MM-DD_slug-of-short-title`` whatever ``src`` is called,
+    unless it is already named that way (:func:`bot.identity.doc_id_for`)."""
+    return f"{doc_id_for(when, title, src.name)}.md"
+
+
+def _same_statement_in(out_dir: Path, doc: Document) -> Path | None:
+    """The corpus file in ``out_dir`` that holds the same statement as ``doc``
+    (:mod:`bot.identity`), or None. Files whose name dates them far from ``doc`` are
+    not read."""
+    if not out_dir.is_dir():
+        return None
+    found = find_same(doc.body, doc.date, _corpus_texts(out_dir, doc.date))
+    return Path(found[0]) if found else None
+
+
+def _corpus_texts(out_dir: Path, near: date | None) -> Iterator[tuple[str, str, date | None]]:
+    """``(path, text, date)`` of the corpus files in ``out_dir`` (not those whose name
+    dates them more than a few days from ``near``)."""
+    for p in sorted(out_dir.iterdir()):
+        if p.suffix.lower() not in CORPUS_SUFFIXES or p.name.startswith(".") or not p.is_file():
+            continue
+        if p.name.lower() == "readme.md":
+            continue
+        named = re.match(r"(\d{4})-(\d{2})-(\d{2})", p.name)
+        if near and named:
+            try:
+                if abs((date(*map(int, named.groups())) - near).days) > SAME_DAYS:
+                    continue
+            except ValueError:
+                pass
+        try:
+            other = parse_document(read_text_file(p), str(p), [])
+        except (RefusedFile, UnicodeDecodeError, OSError):
+            continue
+        if other is not None:
+            yield str(p), other.body, other.date
 
 
 @dataclass
@@ -209,9 +247,11 @@ def prepare_text(
     )
     meta["parties"] = doc_parties
     meta["kind"] = kind or text_of(meta_in.get("kind")) or "statement"
-    text = render_document(meta, cleaned.body)
+    # A corpus file ingested again (an export, say) keeps what was removed the first time.
+    earlier = removals_from(meta_in.get("removed"), where="'removed'", warnings=warnings)
+    removals = [*earlier, *cleaned.removals]
+    text = render_document(meta, cleaned.body, removed=removals)
     body = cleaned.body.strip() + "\n"
-    removals = list(cleaned.removals)
     return Prepared(meta, body, text, cleaned.removed, warnings, inferred, removals=removals)
 
 
@@ -274,6 +314,15 @@ def write_prepared(
     doc = parse_document(text, str(target), check)
     if doc is None:
         raise IngestError(f"{path.name}: the cleaned file would not load ({'; '.join(check)})")
+    same = _same_statement_in(Path(out_dir), doc)
+    if same is not None and same.name != target.name:
+        if not force:
+            raise IngestError(
+                f"{path.name}: the same statement is already in {same} (layout or "
+                "boilerplate aside); use --force to replace that file"
+            )
+        target = same  # replaced in place: it keeps its name, so its id
+        doc = parse_document(text, str(target), check) or doc
     write_atomic(target, text, force=force)
     from bot.clauses import segment
 

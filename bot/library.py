@@ -13,8 +13,9 @@ source=None, kind=None, name="statement", allow_private=False) -> Draft``
     given, and describe the result without saving: ``draft.title``, ``short_title``,
     ``date``, ``parties``, ``inferred`` (which of those were guessed), ``clauses``
     (count), ``dated_items`` (:class:`bot.commitments.Commitment`, with ``due`` and
-    ``kind``), ``warnings``, ``removed`` (what cleaning dropped), ``doc_id`` (proposed)
-    and ``checksum``. :func:`preview_source` does the same for a
+    ``kind``), ``warnings``, ``removed`` (what cleaning dropped, as lines for people),
+    ``removals`` (the same as :class:`bot.clean.Removal` text and reason, stored with the
+    statement), ``doc_id`` (proposed) and ``checksum``. :func:`preview_source` does the same for a
     :class:`bot.fetch.RawSource` (a file, an uploaded PDF via :func:`bot.fetch.raw_from_bytes`).
     Raises :class:`bot.ingest.IngestError` (one-line reason) for unusable input, and
     for a URL on a loopback or private network unless ``allow_private`` (so a URL
@@ -25,8 +26,10 @@ store and bundled corpus:
 
 - ``add(draft, *, added_by) -> StoredStatement``: saves it under a stable doc id that
   collides with no bundled or earlier stored id (a ``-2`` suffix when needed). Raises
-  :class:`DuplicateStatement` (``.existing_id``) when the same cleaned text (checksum)
-  is live already, bundled or stored.
+  :class:`DuplicateStatement` (``.existing_id``) when the same statement is live
+  already, bundled or stored: the same cleaned text (checksum), or the same words in
+  another layout or with other boilerplate (``.near``; :mod:`bot.identity`).
+  ``duplicate_of(draft)`` returns that refusal (or None) without saving.
 - ``replace(doc_id, draft, *, added_by) -> StoredStatement``: a corrected version (text
   or metadata) under the same doc id (so clause ids, statuses and reminders of unchanged
   clauses carry over); the old row is kept with ``superseded_by``. Refused when nothing
@@ -52,7 +55,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -62,9 +65,11 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
+from bot.clean import Removal
 from bot.commitments import Commitment, extract
-from bot.documents import Corpus, Document, parse_document, render_document
+from bot.documents import Corpus, Document, parse_document, removals_from, render_document
 from bot.fetch import RawSource, is_url, read_source
+from bot.identity import find_same
 from bot.ingest import IngestError, _target_name, prepare_text, write_atomic
 from bot.store import Store, corpus_version_table, statements_table
 
@@ -89,13 +94,26 @@ class LibraryError(Exception):
 
 
 class DuplicateStatement(LibraryError):
-    """The same cleaned text is already in the served corpus under ``existing_id``."""
+    """The same statement is already in the served corpus under ``existing_id``: the
+    same cleaned text, or (``near``) the same words but for layout and boilerplate
+    (:mod:`bot.identity`)."""
 
-    def __init__(self, existing_id: str, *, bundled: bool = False) -> None:
+    def __init__(self, existing_id: str, *, bundled: bool = False, near: bool = False) -> None:
         self.existing_id = existing_id
         self.bundled = bundled
-        where = "bundled in the corpus directory" if bundled else "stored"
-        super().__init__(f"the same text is already {where} as {existing_id}")
+        self.near = near
+        what = (
+            "the same statement (other layout or boilerplate aside)" if near else "the same text"
+        )
+        if bundled:
+            super().__init__(f"{what} is already bundled in the corpus directory as {existing_id}")
+        elif near:
+            super().__init__(
+                f"{what} is already stored as {existing_id}; to store this text as its new "
+                f"version, replace it (briefbot ingest --replace {existing_id})"
+            )
+        else:
+            super().__init__(f"{what} is already stored as {existing_id}")
 
 
 class UnknownStatement(LibraryError):
@@ -135,6 +153,9 @@ class Draft:
     inferred: tuple[str, ...] = ()
     #: The URL it was fetched from, "" for pasted text or a file.
     url: str = ""
+    #: What cleaning removed as debris, each with its reason (``removed`` shows them to
+    #: people); stored with the statement, shown by ``briefbot show``.
+    removals: tuple[Removal, ...] = ()
 
     @property
     def doc_id(self) -> str:
@@ -220,7 +241,9 @@ def preview_source(
         parties=[p for p in parties if p.strip()] if parties else None,
         kind=kind,
     )
-    filename = _target_name(Path(raw.name), prepared.date, prepared.short_title or prepared.title)
+    # The id rule names it; a URL's last segment is no file name to keep.
+    named = Path("statement" if raw.url else raw.name)
+    filename = _target_name(named, prepared.date, prepared.short_title or prepared.title)
     problems: list[str] = []
     doc = parse_document(prepared.text, filename, problems)
     if doc is None:
@@ -237,6 +260,7 @@ def preview_source(
         warnings=tuple(prepared.warnings),
         inferred=tuple(prepared.inferred),
         url=raw.url,
+        removals=tuple(prepared.removals),
     )
 
 
@@ -260,6 +284,9 @@ class StoredStatement:
     superseded_by: int | None = None
     removed_at: datetime | None = None
     removed_by: str | None = None
+    #: What cleaning removed as debris when it was added (not to be confused with
+    #: ``removed_at``, the withdrawal of the statement itself).
+    removed: tuple[Removal, ...] = ()
 
     @property
     def live(self) -> bool:
@@ -278,6 +305,7 @@ class StoredStatement:
             kind=self.kind,
             short_title=self.short_title,
             path=f"db:{self.doc_id}",
+            removed=self.removed,
         )
 
     def render(self) -> str:
@@ -289,7 +317,7 @@ class StoredStatement:
         meta["source"] = self.source
         meta["parties"] = list(self.parties)
         meta["kind"] = self.kind
-        return render_document(meta, self.body)
+        return render_document(meta, self.body, removed=self.removed)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -307,6 +335,18 @@ class StoredStatement:
             "removed_at": self.removed_at.isoformat() if self.removed_at else None,
             "removed_by": self.removed_by,
         }
+
+
+def _removals(r: Any) -> tuple[Removal, ...]:
+    problems: list[str] = []
+    try:
+        value = json.loads(r.removed or "[]")
+    except (ValueError, TypeError):
+        value = "not JSON"
+    found = removals_from(value, where=f"statement {r.doc_id} 'removed'", warnings=problems)
+    for p in problems:
+        log.warning("%s", p)
+    return found
 
 
 def _statement(r: Any) -> StoredStatement:
@@ -331,6 +371,7 @@ def _statement(r: Any) -> StoredStatement:
         superseded_by=r.superseded_by,
         removed_at=r.removed_at,
         removed_by=r.removed_by,
+        removed=_removals(r),
     )
 
 
@@ -397,8 +438,10 @@ class Library:
     # -- changing -----------------------------------------------------------------------
 
     def add(self, draft: Draft, *, added_by: str) -> StoredStatement:
-        """Store a new statement; raises DuplicateStatement when its text is served already."""
-        self._refuse_bundled_duplicate(draft)
+        """Store a new statement; raises DuplicateStatement when it is served already (the
+        same text, or the same statement in another layout: :meth:`duplicate_of`)."""
+        if (same := self.duplicate_of(draft)) is not None:
+            raise same
         base = draft.doc_id
         t = statements_table
         for _attempt in range(self._ID_ATTEMPTS):
@@ -425,7 +468,8 @@ class Library:
         """Store ``draft`` as the new version of ``doc_id``; the old version is kept."""
         if self.bundled.get(doc_id) is not None:
             raise BundledStatement(doc_id)
-        self._refuse_bundled_duplicate(draft)
+        if (same := self.duplicate_of(draft, skip=(doc_id,))) is not None:
+            raise same
         t = statements_table
         try:
             with self.store.engine.begin() as conn:
@@ -491,10 +535,33 @@ class Library:
 
     # -- helpers ------------------------------------------------------------------------
 
-    def _refuse_bundled_duplicate(self, draft: Draft) -> None:
-        for doc in self.bundled.documents:
+    def duplicate_of(
+        self, draft: Draft, *, skip: Collection[str] = ()
+    ) -> DuplicateStatement | None:
+        """The refusal for a draft that is served already (bundled, or stored and live):
+        the same cleaned text, else the same statement in another layout or with other
+        boilerplate (:func:`bot.identity.find_same`); None when it is new. Statements
+        whose id is in ``skip`` do not count."""
+        bundled = [d for d in self.bundled.documents if d.doc_id not in skip]
+        stored = [s for s in self.list_statements() if s.doc_id not in skip]
+        for doc in bundled:
             if checksum(doc.body) == draft.checksum:
-                raise DuplicateStatement(doc.doc_id, bundled=True)
+                return DuplicateStatement(doc.doc_id, bundled=True)
+        for s in stored:
+            if s.checksum == draft.checksum:
+                return DuplicateStatement(s.doc_id)
+        found = find_same(
+            draft.body,
+            draft.date,
+            [
+                *((d.doc_id, d.body, d.date) for d in bundled),
+                *((s.doc_id, s.body, s.date) for s in stored),
+            ],
+        )
+        if found is None:
+            return None
+        in_bundle = self.bundled.get(found[0]) is not None
+        return DuplicateStatement(found[0], bundled=in_bundle, near=True)
 
     @staticmethod
     def _refuse_stored_duplicate(conn: Connection, digest: str) -> None:
@@ -531,6 +598,9 @@ class Library:
                 body=doc.body,
                 added_by=by[:200],
                 added_at=datetime.now(UTC),
+                removed=json.dumps(
+                    [r.to_json() for r in draft.removals or doc.removed], ensure_ascii=False
+                ),
             )
         )
         return int(result.inserted_primary_key[0])

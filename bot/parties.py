@@ -132,33 +132,63 @@ def _found(text: str) -> list[str]:
     return out
 
 
+# Who attends without signing. A label ("Witnessed by:", "In the presence of", "Observers:"
+# ending its line) heads a block that runs to the next signatory block ("For the ...") or
+# the end; inline ("... was witnessed by the Prime Minister of Malaysia.") it runs to the
+# end of its clause.
+_WITNESS = re.compile(
+    r"\b(?:witnessed\s+by|in\s+the\s+presence\s+of|observers?(?=\s*:))"
+    r"(?P<label>\s*:|[ \t]*(?:\n|$))?",
+    re.I,
+)
+# "..., with the United States and China as observers": the clause before the phrase.
+_AS_WITNESS = re.compile(
+    r"(?P<who>[^,;:\n]*?)\s+(?:attend(?:ed|ing|s)?\s+|present\s+)?as\s+(?:an?\s+)?"
+    r"(?:observers?|witness(?:es)?)\b",
+    re.I,
+)
+_NEXT_SIGNATORY = re.compile(r"^\s*(?:For|On\s+behalf\s+of)\b", re.M)
+_CLAUSE_END = re.compile(r"[,;:\n]|\.(?=\s|$)")
+
+
+def _witness_text(text: str) -> str:
+    """The parts of ``text`` that name those who witnessed or observed, not signed."""
+    parts = []
+    for m in _WITNESS.finditer(text):
+        rest = text[m.end() :]
+        end = (_NEXT_SIGNATORY if m.group("label") else _CLAUSE_END).search(rest)
+        parts.append(rest[: end.start() if end else len(rest)])
+    for m in _AS_WITNESS.finditer(text):
+        parts.append(re.split(r"\s(?:with|while|whereas)\s", m.group("who"))[-1])
+    return "\n".join(parts)
+
+
 def infer_parties(title: str, body: str) -> list[str]:
     """The signatories a statement names: in its title, else in its first paragraph.
 
     "U.S.-Canada Joint Statement ..." -> ["United States", "Canada"]; "Joint Statement
-    from Quad Leaders" -> the four Quad members; [] when nothing is recognised.
+    from Quad Leaders" -> the four Quad members; [] when nothing is recognised. States
+    the title or text names as witnesses or observers ("Witnessed by:", "in the presence
+    of", "Observers:", "as observers") are not parties, wherever else they are named
+    (the venue: "meeting in Kuala Lumpur, Malaysia").
     """
-    parties = _found(title)
+    witnesses = set(_found(_witness_text(title) + "\n" + _witness_text(body)))
+    parties = [p for p in _found(title) if p not in witnesses]
     if not parties:
         for m in _GROUP_RE.finditer(title):
             parties.extend(p for p in _GROUPS[m.group("group")] if p not in parties)
     if not parties:
         first = body.strip().split("\n\n", 1)[0]
-        parties = _found(first)
+        parties = [p for p in _found(first) if p not in witnesses]
     return parties
 
 
 def slugify(text: str, *, limit: int = 60) -> str:
-    """Lower-case ASCII words joined by '-' (at most ``limit`` characters, whole words)."""
-    text = text.replace("U.S.", "US").replace("’", "").replace("'", "")
-    words = re.findall(r"[A-Za-z0-9]+", text)
-    slug = ""
-    for word in words:
-        candidate = f"{slug}-{word.lower()}" if slug else word.lower()
-        if len(candidate) > limit:
-            break
-        slug = candidate
-    return slug or "statement"
+    """Lower-case ASCII words joined by '-' (at most ``limit`` characters, whole words):
+    the slug of a doc id, :func:`bot.identity.id_slug`."""
+    from bot.identity import id_slug
+
+    return id_slug(text, limit=limit)
 
 
 _DOC_NOUN = re.compile(

@@ -31,7 +31,7 @@ def test_front_matter_fields(tmp_path):
     write(tmp_path, "a.md", GOOD)
     doc = load_corpus(tmp_path).documents[0]
     assert (doc.doc_id, doc.title, doc.date, doc.parties) == (
-        "a",
+        "2020-05-01_a-statement",
         "A Statement",
         date(2020, 5, 1),
         ("A", "B"),
@@ -67,7 +67,7 @@ def test_bad_file_is_skipped_with_a_warning_naming_it(tmp_path, name, content, w
     write(tmp_path, "good.md", GOOD)
     write(tmp_path, name, content)
     corpus = load_corpus(tmp_path)
-    assert [d.doc_id for d in corpus.documents] == ["good"]
+    assert [d.doc_id for d in corpus.documents] == ["2020-05-01_a-statement"]
     assert any(w.startswith(warning) for w in corpus.warnings), corpus.warnings
 
 
@@ -119,4 +119,4 @@ def test_readme_and_hidden_files_are_not_statements(tmp_path):
     write(tmp_path, "good.md", GOOD)
     write(tmp_path, "README.md", "# About this corpus\n")
     write(tmp_path, ".draft.md", GOOD)
-    assert [d.doc_id for d in load_corpus(tmp_path).documents] == ["good"]
+    assert [d.doc_id for d in load_corpus(tmp_path).documents] == ["2020-05-01_a-statement"]

@@ -35,12 +35,13 @@ def test_existing_file_is_not_overwritten_without_force(tmp_path):
     src.write_text(RAW, "utf-8")
     out = tmp_path / "out"
     out.mkdir()
-    (out / "s.md").write_text("precious", "utf-8")
+    target = out / "undated_leaders-issue-statement.md"  # no date in RAW: pass --date
+    target.write_text("precious", "utf-8")
     with pytest.raises(IngestError, match="already exists; use --force"):
         ingest_file(src, out, when=None)
-    assert (out / "s.md").read_text("utf-8") == "precious"
+    assert target.read_text("utf-8") == "precious"
     ingest_file(src, out, force=True)
-    assert "The two sides will meet" in (out / "s.md").read_text("utf-8")
+    assert "The two sides will meet" in target.read_text("utf-8")
 
 
 def test_failed_write_leaves_no_partial_file(tmp_path, monkeypatch):
@@ -83,7 +84,7 @@ def test_cli_ingest_reports_and_exits_2_on_failure(tmp_path):
     assert code == 2
     assert "removed:" in out.getvalue() and "headline list" in out.getvalue()
     assert "missing.txt: no such file" in err.getvalue()
-    assert (tmp_path / "c" / "good.md").exists()
+    assert (tmp_path / "c" / "undated_leaders-issue-statement.md").exists()
 
 
 @pytest.mark.skipif(not (SHARED / "seeds").is_dir(), reason="../shared is not beside this checkout")

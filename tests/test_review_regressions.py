@@ -167,8 +167,10 @@ def test_unreachable_database_exits_2_without_the_password():
 
 
 def test_non_ascii_file_names_get_distinct_ids(tmp_path):
-    for name in ("日本語.md", "中文.md"):
-        (tmp_path / name).write_text("---\ntitle: T\ndate: 2020-01-01\n---\n\nThe parties met.\n")
+    for stem in ("日本語", "中文"):  # ids come from the title now: a non-Latin one too
+        (tmp_path / f"{stem}.md").write_text(
+            f"---\ntitle: {stem}\ndate: 2020-01-01\n---\n\nThe parties met in {stem}.\n"
+        )
     ids = [d.doc_id for d in load_corpus(tmp_path).documents]
     assert len(set(ids)) == 2 and all(ids)
 
