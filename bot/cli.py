@@ -132,6 +132,14 @@ def build_parser() -> argparse.ArgumentParser:
     docs = sub.add_parser("docs", parents=[common], help="indexed documents")
     docs.add_argument("--json", action="store_true")
 
+    show = sub.add_parser(
+        "show",
+        parents=[common],
+        help="one statement as briefbot reads it: clauses, citations, what was removed",
+    )
+    show.add_argument("doc_id", metavar="DOC_ID", help="a document id (see 'briefbot docs')")
+    show.add_argument("--json", action="store_true", help="machine-readable output")
+
     ing = sub.add_parser(
         "ingest",
         parents=[common],
@@ -390,6 +398,61 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
             file=out,
         )
     return 0
+
+
+def _cmd_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    services = _services(
+        settings,
+        err,
+        with_store=library_cli.database_in_use(settings),
+        lazy_store=True,
+        with_dated_items=False,
+    )
+    view = services.statement(args.doc_id)
+    if view is None:
+        import difflib
+
+        ids = [d.doc_id for d in services.corpus.documents]
+        close = difflib.get_close_matches(args.doc_id, ids, n=1, cutoff=0.6)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise UsageError(f"no statement {args.doc_id!r}; {hint}'briefbot docs' lists the ids")
+    if args.json:
+        out.write(json.dumps(view, ensure_ascii=False, indent=2) + "\n")
+        return 0
+    format_statement(view, out)
+    return 0
+
+
+def format_statement(view: dict[str, Any], out: TextIO) -> None:
+    """``briefbot show``: the heading, each clause under its citation, then what was
+    removed as debris, each with its reason."""
+    width = _width()
+    print(view["doc_id"], file=out)
+    print(textwrap.fill(view["title"], width), file=out)
+    facts = [view["date"] or "undated"]
+    if view["parties"]:
+        facts.append(", ".join(view["parties"]))
+    facts.append(f"{len(view['clauses'])} clauses")
+    print(" · ".join(facts), file=out)
+    for c in view["clauses"]:
+        print(file=out)
+        print(f"— {c['citation']}", file=out)
+        print(
+            textwrap.fill(f"“{c['text']}”", width, initial_indent="   ", subsequent_indent="    "),
+            file=out,
+        )
+    print(file=out)
+    removed = view["removed"]
+    if not removed:
+        print("Removed as debris: nothing", file=out)
+        return
+    print(f"Removed as debris ({len(removed)}):", file=out)
+    pad = "    "
+    for r in removed:
+        print(f"- {r['reason']}:", file=out)
+        lines = [ln for ln in r["text"].splitlines() if ln.strip()]
+        for line in lines:
+            print(textwrap.fill(line, width, initial_indent=pad, subsequent_indent=pad), file=out)
 
 
 def _cmd_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
@@ -741,6 +804,8 @@ def main(
             return _cmd_ask(args, settings, out, err, inp)
         if args.command == "docs":
             return _cmd_docs(args, settings, out, err)
+        if args.command == "show":
+            return _cmd_show(args, settings, out, err)
         if args.command == "ingest":
             return _cmd_ingest(args, settings, out, err)
         if args.command == "export":

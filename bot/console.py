@@ -20,6 +20,8 @@ __all__ = ["Session", "render_blocks", "run_console"]
 log = logging.getLogger(__name__)
 
 PROMPT = "briefbot> "
+#: A document id as ``briefbot ingest`` names them (``show`` takes these, or any id served).
+_DOC_ID = re.compile(r"\d{4}-\d{2}-\d{2}_\S+")
 INTRO = (
     "briefbot console (no Slack needed). Type what you would type in Slack:\n"
     "  /brief navgation talks heixiazi\n"
@@ -28,6 +30,7 @@ INTRO = (
     "or just words (same as /brief). The buttons are words here:\n"
     "  more                 the next page of the last answer or list\n"
     "  context N / share N  the Context / Share button of result N\n"
+    "  show DOC_ID          the Full text button: a whole statement, and what was removed\n"
     "  status ID VALUE      record a commitment's outcome (met, partial, missed, ...)\n"
     "  home                 the App Home tab\n"
     "'help' for help, 'quit' or Ctrl-D to leave."
@@ -44,6 +47,13 @@ def _rich_text_lines(block: dict[str, Any], width: int) -> list[str]:
     """A rich_text block as text: its words as written (rich text is never mrkdwn)."""
     lines: list[str] = []
     for part in block.get("elements") or []:
+        if part.get("type") == "rich_text_list":  # a bullet list: one line per item
+            for item in part.get("elements") or []:
+                words = "".join(e.get("text", "") for e in item.get("elements") or [])
+                lines.append(
+                    textwrap.fill(words, width, initial_indent="  • ", subsequent_indent="    ")
+                )
+            continue
         words = "".join(e.get("text", "") for e in part.get("elements") or [])
         quoted = part.get("type") == "rich_text_quote"
         indent = "  │ " if quoted else ""
@@ -69,6 +79,9 @@ def _hint(block: dict[str, Any]) -> str:
             for action, word in ((B.ACTION_SHARE, "share"), (B.ACTION_CONTEXT, "context"))
             if action in ids
         )
+    if B.ACTION_FULL_TEXT in ids:
+        button = next(el for el in block["elements"] if el.get("action_id") == B.ACTION_FULL_TEXT)
+        return f"show {B.decode(button.get('value')).get('d', 'DOC_ID')}"
     if B.ACTION_STATUS in ids:
         cid, _ = B.status_choice(block_id, "")
         return f"status {cid} VALUE"
@@ -150,9 +163,15 @@ class Session:
         cid = self.last.get(f"clause {number}")
         return self.services.index.get(cid) if isinstance(cid, str) else None
 
+    def _names_statement(self, arg: str) -> bool:
+        """Whether ``show ARG`` is the Full text button (else it is a search for "show …")."""
+        return bool(arg) and (
+            _DOC_ID.fullmatch(arg) is not None or self.services.corpus.get(arg) is not None
+        )
+
     def press(self, word: str, arg: str) -> str:
-        """A typed button press: ``more``, ``context N``, ``share N``, ``status ID VALUE``
-        or ``home``."""
+        """A typed button press: ``more``, ``context N``, ``share N``, ``show DOC_ID``,
+        ``status ID VALUE`` or ``home``."""
         from handlers import blocks as B
         from handlers.commands import brief_reply
         from handlers.commitments import commitments_reply
@@ -179,6 +198,11 @@ class Session:
                 return render_blocks(B.shared_message(clause, "console"))
             around = self.services.index.context(clause.clause_id, radius=2)
             return render_blocks(B.context_message(around, clause))
+        if word == "show":
+            statement = self.services.statement(arg)
+            if statement is None:
+                return f"No statement {arg!r}: try /brief, or `briefbot docs` for the ids."
+            return render_blocks(B.full_text_view(statement))
         if word == "status":
             parts = arg.split()
             try:
@@ -213,6 +237,7 @@ class Session:
             (word in ("more", "home") and not arg)
             or (word in ("context", "share") and arg.isdigit())
             or (word == "status" and len(arg.split()) == 2)
+            or (word == "show" and self._names_statement(arg))
         ):
             return self.press(word, arg)
         if text.startswith("/brief"):

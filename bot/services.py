@@ -16,6 +16,7 @@ from bot.commitments import Commitment
 from bot.config import Settings
 from bot.documents import Corpus, Document, load_corpus
 from bot.live import Snapshot, build_snapshot, describe
+from bot.reading.view import statement_view
 from bot.search import ClauseIndex
 from bot.tracking import CommitmentQuery, check_status, rows
 
@@ -216,6 +217,13 @@ class Services:
         """Indexed documents with clause and commitment counts."""
         snap = self.snapshot
         return document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
+
+    def statement(self, doc_id: str) -> dict[str, Any] | None:
+        """One served statement as briefbot reads it (:func:`bot.reading.view.statement_view`:
+        clauses with citations, what was removed as debris), or None for an unknown id."""
+        snap = self.snapshot  # the document and its clauses from one snapshot
+        doc = snap.corpus.get(doc_id)
+        return statement_view(doc, snap.index.clauses_of(doc_id)) if doc is not None else None
 
     def statuses(self) -> dict[str, str]:
         """Current status of every rated commitment (unrated ones are absent)."""

@@ -39,6 +39,7 @@ from sqlalchemy import (
     event,
     func,
     insert,
+    inspect,
     or_,
     select,
     text,
@@ -226,7 +227,16 @@ statements_table = Table(
     Column("superseded_by", Integer, nullable=True),
     Column("removed_at", UTCDateTime, nullable=True),
     Column("removed_by", String(200), nullable=True),
+    #: What cleaning removed as debris: a JSON list of {"text", "reason"}.
+    Column("removed", Text, nullable=False, default="[]", server_default="[]"),
     UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
+)
+
+#: Columns added to existing tables since they were first created, as (table, column,
+#: SQL type and default): ``Store`` adds any that is missing when it starts, so a
+#: database made by an older briefbot keeps working. Append only; never reorder.
+ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
+    ("statements", "removed", "TEXT NOT NULL DEFAULT '[]'"),
 )
 
 #: One row (id 1): bumped in the same transaction as every change to ``statements``, so
@@ -308,6 +318,19 @@ def _row(r: Any) -> ReminderRow:
     )
 
 
+def _add_missing_columns(conn: Connection) -> None:
+    """``ALTER TABLE … ADD COLUMN`` for each of :data:`ADDED_COLUMNS` the database lacks
+    (SQLite and PostgreSQL both add a NOT NULL column with a constant default in place).
+    Two processes racing on SQLite: the loser's "duplicate column" is retried by
+    :meth:`Store._create_all`, and the retry finds the column."""
+    inspector = inspect(conn)
+    for table, column, ddl in ADDED_COLUMNS:
+        if column in {c["name"] for c in inspector.get_columns(table)}:
+            continue
+        log.info("database: adding column %s.%s (made by an older briefbot)", table, column)
+        conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+
+
 class Store:
     """The briefbot database. ``Store(url)`` connects and creates missing tables.
 
@@ -373,6 +396,7 @@ class Store:
                     if conn.dialect.name == "postgresql":
                         conn.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": _DDL_LOCK})
                     metadata.create_all(conn, checkfirst=True)
+                    _add_missing_columns(conn)
                 return
             except (OperationalError, ProgrammingError, IntegrityError):
                 if attempt == 3:

@@ -1,4 +1,4 @@
-"""Buttons and shortcuts: Share, More, Context, Find source."""
+"""Buttons and shortcuts: Share, More, Context, Full text, Find source."""
 
 from __future__ import annotations
 
@@ -65,6 +65,12 @@ def register(app: Any, services: Services, later: Any) -> None:
         ack()
         after_ack("context", respond, lambda: _context(services, action, respond))
 
+    @app.action(blocks.ACTION_FULL_TEXT)
+    def full_text(ack, body, action, client, respond):
+        ack()
+        trigger = body.get("trigger_id")
+        after_ack("full text", respond, lambda: _full_text(services, action, client, trigger))
+
     @app.shortcut(blocks.SHORTCUT_FIND_SOURCE)
     def find_source(ack, shortcut, respond):
         ack()
@@ -110,6 +116,14 @@ def _context(services: Services, action: Any, respond: Any) -> None:
         replace_original=False,
         **blocks.context_message(around, clause),
     )
+
+
+def _full_text(services: Services, action: Any, client: Any, trigger_id: Any) -> None:
+    """The whole statement in a modal: its clauses and what was removed as debris."""
+    doc_id = _value(action).get("d")
+    statement = services.statement(doc_id) if isinstance(doc_id, str) else None
+    view = blocks.full_text_view(statement) if statement else blocks.full_text_gone_view()
+    client.views_open(trigger_id=trigger_id, view=view)
 
 
 def _find_source(services: Services, shortcut: Any, respond: Any) -> None:

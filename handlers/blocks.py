@@ -19,6 +19,8 @@ from bot.search import Hit, SearchResult, Timeline
 ACTION_SHARE = "brief_share"
 ACTION_MORE = "brief_more"
 ACTION_CONTEXT = "brief_context"
+ACTION_FULL_TEXT = "brief_full_text"
+VIEW_FULL_TEXT = "brief_full_text"
 ACTION_STATUS = "commitment_status"
 ACTION_CANVAS = "brief_canvas"
 ACTION_COMMITMENTS_MORE = "commitments_more"
@@ -216,7 +218,8 @@ def shared_message(clause: Clause, user_id: str) -> Message:
 
 
 def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
-    """The clause with its neighbours and its lead-in; the clause itself in bold."""
+    """The clause with its neighbours and its lead-in; the clause itself in bold; a
+    *Full text* button opens the whole statement (:func:`full_text_view`)."""
     blocks: list[dict] = [_context(f"Context for {escape(focus.citation)}")]
     if focus.lead_in:
         blocks.append(_section(f"_{escape(cut(focus.lead_in, 500)[0])}_"))
@@ -231,7 +234,122 @@ def context_message(clauses: Sequence[Clause], focus: Clause) -> Message:
         else:
             blocks.append(quote_block(c.text, 900)[0])
         blocks.append(_context(escape(c.citation)))
-    return {"text": f"Context for {escape(focus.citation)}", "blocks": blocks[:MAX_BLOCKS]}
+    button = _button("Full text", ACTION_FULL_TEXT, encode(d=focus.doc_id))
+    actions = {"type": "actions", "block_id": "full-text", "elements": [button]}
+    return {
+        "text": f"Context for {escape(focus.citation)}",
+        "blocks": [*blocks[: MAX_BLOCKS - 1], actions],
+    }
+
+
+#: A Full text modal's blocks stay under this many JSON characters: Slack documents no
+#: size limit for views beyond 100 blocks, so they are held to what messages may carry.
+FULL_TEXT_BUDGET = 12_000
+#: Removed pieces listed in a Full text modal, and the characters shown of each.
+FULL_TEXT_REMOVED = 12
+REMOVED_CHARS = 200
+
+
+def _plain_text(text: str) -> dict[str, Any]:
+    return {"type": "plain_text", "text": text, "emoji": True}
+
+
+def _paragraph_label(clause: dict[str, Any]) -> str:
+    """'Economy and Finance, ¶12' (a clause's citation without title and date)."""
+    para = clause["paragraph"]
+    label = para if para == "preamble" else f"¶{para}"
+    return f"{clause['section']}, {label}" if clause["section"] else label
+
+
+def _rich(text: str, **style: bool) -> dict[str, Any]:
+    return {"type": "text", "text": text or " ", **({"style": style} if style else {})}
+
+
+def _full_text_removed(view: dict[str, Any]) -> list[dict]:
+    """The "Removed as debris" part: each piece's reason and (the start of) its text."""
+    removed = view["removed"]
+    out: list[dict] = [{"type": "header", "text": _plain_text("Removed as debris")}]
+    if not removed:
+        return [*out, _context("Nothing removed as debris is on record for this statement.")]
+    shown = [(r["reason"], " / ".join(r["text"].splitlines())) for r in removed]
+    lines = [
+        [(f"{reason}: ", True), (cut(text, REMOVED_CHARS)[0], False)]
+        for reason, text in shown[:FULL_TEXT_REMOVED]
+    ]
+    out.append(_rich_list(lines))
+    if len(removed) > FULL_TEXT_REMOVED:
+        more = len(removed) - FULL_TEXT_REMOVED
+        doc_id = escape(view["doc_id"])
+        out.append(_context(f"… {more} more removed: use `briefbot show {doc_id}`"))
+    return out
+
+
+def full_text_view(view: dict[str, Any]) -> dict[str, Any]:
+    """The *Full text* modal of a statement (:func:`bot.reading.view.statement_view`'s
+    shape): title, date and parties, the clauses verbatim under their paragraph labels
+    (rich text: shown as written, never parsed as mrkdwn), then what was removed as
+    debris, with reasons.
+
+    Within Slack's limits (100 blocks, :data:`FULL_TEXT_BUDGET` characters): clauses that
+    do not fit are counted in a last line that points to ``briefbot show DOC_ID``."""
+    when = format_date(date.fromisoformat(view["date"])) if view["date"] else ""
+    facts = [when or "undated", f"{len(view['clauses'])} clauses"]
+    if view["parties"]:
+        facts.insert(1, cut(", ".join(view["parties"]), 300)[0])
+    cited = ", ".join(x for x in (view.get("short_title") or view["title"], when) if x)
+    blocks: list[dict] = [
+        {"type": "header", "text": _plain_text(cut(view["title"], 150)[0])},
+        _context(escape(" · ".join(facts)), f"quoted as “{escape(cut(cited, 300)[0])}, ¶…”"),
+    ]
+    tail = _full_text_removed(view)
+    room = FULL_TEXT_BUDGET - _size(blocks) - _size(tail) - 300  # 300: the "… more" line
+    shown, label, group = 0, "", None
+    for c in view["clauses"]:
+        quote = {"type": "rich_text_quote", "elements": [_rich(cut(c["text"], QUOTE_LIMIT)[0])]}
+        if group is not None and _paragraph_label(c) == label:
+            part, cost = quote, _size([quote]) + 1
+        else:  # a new paragraph: a new block, headed by its label
+            label = _paragraph_label(c)
+            heading = {"type": "rich_text_section", "elements": [_rich(label, bold=True)]}
+            part = {"type": "rich_text", "elements": [heading, quote]}
+            cost = _size([part])
+            if len(blocks) + len(tail) + 2 > MAX_HOME_BLOCKS:
+                break
+        if cost > room:
+            break
+        if part is quote:
+            group["elements"].append(quote)  # type: ignore[index]
+        else:
+            blocks.append(part)
+            group = part
+        room -= cost
+        shown += 1
+    if shown < len(view["clauses"]):
+        more = len(view["clauses"]) - shown
+        blocks.append(
+            _context(f"… {more} more clauses: use `briefbot show {escape(view['doc_id'])}`")
+        )
+    return {
+        "type": "modal",
+        "callback_id": VIEW_FULL_TEXT,
+        "title": _plain_text("Full text"),
+        "close": _plain_text("Close"),
+        "blocks": [*blocks, *tail][:MAX_HOME_BLOCKS],
+    }
+
+
+FULL_TEXT_GONE = "That statement is no longer in the corpus; search again with /brief."
+
+
+def full_text_gone_view() -> dict[str, Any]:
+    """The *Full text* modal for a statement no longer served."""
+    return {
+        "type": "modal",
+        "callback_id": VIEW_FULL_TEXT,
+        "title": _plain_text("Full text"),
+        "close": _plain_text("Close"),
+        "blocks": [_section(f":warning: {FULL_TEXT_GONE}")],
+    }
 
 
 HELP_EXAMPLES = (
