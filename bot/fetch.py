@@ -4,7 +4,8 @@
   :data:`MAX_FETCH_BYTES`, redirects followed up to 5 times, http/https only) and reduced
   to their main text by trafilatura, whose title and date become front matter; briefbot's
   own cleaning (:mod:`bot.clean`) runs after, as for any paste.
-- PDF text comes from pypdf, page by page.
+- PDF text comes from pypdf, page by page, less running headers, footers and page
+  numbers (:mod:`bot.reading.pdfpages`); the PDF's /Title is its title.
 - ``.txt`` / ``.md`` files are read as they are; an ``.html`` file that is a whole page
   (``<html>`` or ``<body>``) goes through trafilatura, a fragment through the cleaner.
 
@@ -18,9 +19,12 @@ import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
+from bot.clauses import heading_text
 from bot.documents import render_document
 from bot.ingest import INGEST_SUFFIXES, IngestError, read_raw
+from bot.reading.pdfpages import strip_running_lines
 from bot.safeio import MAX_STATEMENT_BYTES, RefusedFile
 
 __all__ = [
@@ -31,6 +35,9 @@ __all__ = [
     "raw_from_bytes",
     "read_source",
 ]
+
+if TYPE_CHECKING:
+    from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
@@ -177,6 +184,8 @@ def _html_source(html: str, name: str, *, url: str, fallback: bool) -> RawSource
 
 
 def _pdf_text(data: bytes, name: str) -> str:
+    """A PDF's statement text: running lines out (recorded in front matter as
+    ``removed``), paragraphs rebuilt, and the PDF's own /Title as the title."""
     from pypdf import PdfReader
     from pypdf.errors import PyPdfError
 
@@ -185,49 +194,79 @@ def _pdf_text(data: bytes, name: str) -> str:
         if reader.is_encrypted:
             raise IngestError(f"{name}: the PDF is encrypted")
         pages = [page.extract_text() or "" for page in reader.pages]
+        title = _pdf_title(reader)
     except IngestError:
         raise
     except (PyPdfError, ValueError, KeyError, TypeError, OSError, RecursionError) as exc:
         # PyPdfError covers LimitReachedError (a decompression bomb) and read errors.
         raise IngestError(f"{name}: not a readable PDF ({type(exc).__name__})") from None
-    text = _pdf_paragraphs(pages)
+    read = strip_running_lines(pages)
+    text = _pdf_paragraphs(read.pages)
     if not text.strip():
         raise IngestError(f"{name}: the PDF has no text layer (scanned?); paste the text instead")
-    return text
+    meta: dict[str, object] = {}
+    if title:
+        meta["title"] = title
+    if read.removals:
+        meta["removed"] = [r.to_json() for r in read.removals]
+    return render_document(meta, text) if meta else text
+
+
+def _pdf_title(reader: PdfReader) -> str:
+    """The PDF's /Title when it names the document (not "Microsoft Word - x.docx")."""
+    from pypdf.errors import PyPdfError
+
+    try:
+        raw = reader.metadata.title if reader.metadata else None
+    except (PyPdfError, ValueError, KeyError, TypeError, AttributeError):
+        return ""  # a broken info dictionary is no title, not an error
+    title = " ".join(str(raw or "").split())
+    if not title or len(title) > 300 or not re.search(r"[^\W\d_]{3}", title):
+        return ""
+    if re.search(r"^(?:microsoft \w+ - |untitled)|\.(?:docx?|pdf|indd|rtf)$", title, re.I):
+        return ""
+    return title
 
 
 _NEW_POINT = re.compile(r"(\d{1,3}[.)]|\([a-z0-9]{1,3}\)|[-•–—])\s")
+_ENDS_SENTENCE = re.compile(r"[.;:!?”\"]$")
 
 
-def _pdf_paragraphs(pages: list[str]) -> str:
+def _pdf_paragraphs(pages: list[list[str]]) -> str:
     """PDF text has line ends but no paragraph marks: a line much shorter than the page's
     usual width (a heading, a dateline, a paragraph's last line) or ending in a colon
-    closes a paragraph; a blank line, a page end or a new numbered point after a full stop
-    does too. The words are untouched."""
-    lines = [ln.rstrip() for page in pages for ln in page.splitlines()]
+    closes a paragraph; a blank line or a new numbered point after a full stop does too.
+    A page break closes one only when the sentence before it is finished: a sentence
+    broken across pages is one paragraph. The words are untouched."""
+    lines = [ln.rstrip() for page in pages for ln in page]
     lengths = sorted(len(ln) for ln in lines if ln.strip())
     if not lengths:
         return ""
     width = max(40, lengths[int(len(lengths) * 0.9) - 1 if len(lengths) > 1 else 0])
     paras: list[str] = []
+    current: list[str] = []
     for page in pages:
-        current: list[str] = []
-        for line in page.splitlines():
+        if current and _ENDS_SENTENCE.search(current[-1]):
+            paras.append(" ".join(current))
+            current = []
+        for line in page:
             line = " ".join(line.split())
             if not line:
                 if current:
                     paras.append(" ".join(current))
                     current = []
                 continue
-            if current and _NEW_POINT.match(line) and re.search(r"[.;:!?”\"]$", current[-1]):
+            if current and _NEW_POINT.match(line) and (
+                _ENDS_SENTENCE.search(current[-1]) or heading_text(current[-1]) is not None
+            ):
                 paras.append(" ".join(current))  # a numbered or bulleted point starts
                 current = []
             current.append(line)
             if len(line) < 0.7 * width or line.endswith(":"):
                 paras.append(" ".join(current))
                 current = []
-        if current:
-            paras.append(" ".join(current))
+    if current:
+        paras.append(" ".join(current))
     return "\n\n".join(paras)
 
 

@@ -10,25 +10,42 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import ClassVar
 
 
-def make_pdf(lines: list[str]) -> bytes:
-    """A minimal valid PDF 1.4 with one page showing ``lines`` (ASCII) in Helvetica."""
+def make_pdf(lines: list[str], *, pages: list[list[str]] | None = None, title: str = "") -> bytes:
+    """A minimal valid PDF 1.4 showing ``lines`` (ASCII) in Helvetica on one page, or
+    each of ``pages`` on a page of its own; ``title`` goes in the /Info dictionary."""
 
     def esc(s: str) -> str:
         return s.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
-    ops = ["BT", "/F1 10 Tf", "12 TL", "40 800 Td"]
-    for line in lines:
-        ops.append(f"({esc(line)}) Tj T*")
-    ops.append("ET")
-    stream = "\n".join(ops).encode("latin-1")
+    def content(page: list[str]) -> bytes:
+        ops = ["BT", "/F1 10 Tf", "12 TL", "40 800 Td"]
+        ops += [f"({esc(line)}) Tj T*" for line in page]
+        ops.append("ET")
+        stream = "\n".join(ops).encode("latin-1")
+        return b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + (
+            b"\nendstream"
+        )
+
+    texts = pages if pages is not None else [lines]
+    first_page = 4  # objects: 1 catalog, 2 pages, 3 font, then page + content pairs
+    kids = " ".join(f"{first_page + 2 * i} 0 R" for i in range(len(texts)))
     objects = [
         b"<< /Type /Catalog /Pages 2 0 R >>",
-        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
-        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
-        b"/Resources << /Font << /F1 4 0 R >> >> /Contents 5 0 R >>",
+        f"<< /Type /Pages /Kids [{kids}] /Count {len(texts)} >>".encode(),
         b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
-        b"<< /Length " + str(len(stream)).encode() + b" >>\nstream\n" + stream + b"\nendstream",
     ]
+    for i, page in enumerate(texts):
+        objects.append(
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] "
+            b"/Resources << /Font << /F1 3 0 R >> >> /Contents "
+            + str(first_page + 2 * i + 1).encode()
+            + b" 0 R >>"
+        )
+        objects.append(content(page))
+    info = ""
+    if title:
+        objects.append(f"<< /Title ({esc(title)}) >>".encode("latin-1"))
+        info = f" /Info {len(objects)} 0 R"
     out = bytearray(b"%PDF-1.4\n")
     offsets = []
     for n, body in enumerate(objects, start=1):
@@ -39,7 +56,7 @@ def make_pdf(lines: list[str]) -> bytes:
     for off in offsets:
         out += f"{off:010d} 00000 n \n".encode()
     size = len(objects) + 1
-    out += f"trailer\n<< /Size {size} /Root 1 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
+    out += f"trailer\n<< /Size {size} /Root 1 0 R{info} >>\nstartxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
 
 
