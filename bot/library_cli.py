@@ -208,7 +208,9 @@ def _to_directory(
         source=meta["source"] or raw.url or None,
         parties=meta["parties"],
     )
-    rep = write_prepared(prepared, Path(raw.name), out_dir, force=args.force)
+    # A URL's last segment names nothing: the id comes from the date and the title.
+    named = Path("statement") if raw.url else Path(raw.name)
+    rep = write_prepared(prepared, named, out_dir, force=args.force)
     print_report(
         out,
         head=f"{rep.source if not raw.url else raw.url} -> {rep.target}",

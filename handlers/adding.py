@@ -149,7 +149,7 @@ def _previewed(services: Services, raw: RawSource, form: Form, user: str, **m: s
     draft = draft_of(raw, form)
     existing = duplicate_of(services.library, draft)
     if existing:
-        raise FormProblem(SOURCE, f"The same text is already stored as {existing}.")
+        raise FormProblem(SOURCE, f"The same statement is already stored as {existing}.")
     token = stash(services.store, raw, user=user)
     origin = raw.url or ("pasted text" if raw.name == "statement" else raw.name)
     return V.preview_view(draft, origin=origin, p=token, **m), None
@@ -216,7 +216,9 @@ def _save(services: Services, client: Any, view: dict[str, Any], user: str, team
     try:
         stored = services.library.add(draft, added_by=user)
     except DuplicateStatement as exc:
-        raise FormProblem(TITLE, f"The same text is already stored as {exc.existing_id}.") from None
+        what = "statement" if exc.near else "text"
+        message = f"The same {what} is already stored as {exc.existing_id}."
+        raise FormProblem(TITLE, message) from None
     except LibraryError as exc:
         raise FormProblem(TITLE, str(exc)) from None
     forget(services.store, token)

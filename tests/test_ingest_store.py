@@ -206,6 +206,14 @@ def test_out_dir_keeps_writing_files_and_takes_urls(env, web, tmp_path):
     assert "stored as" not in out and not (env / "store.db").exists()
 
 
+def test_a_url_whose_last_segment_looks_like_an_id_is_still_named_by_the_rule(env, web, tmp_path):
+    page = web.add("/2026-03-03_old-page", STATEMENT_PAGE)
+    code, _, err = run("ingest", page, "--out", str(tmp_path / "files"))
+    assert code == 0, err
+    (written,) = (tmp_path / "files").iterdir()
+    assert written.name == "2026-03-03_joint-statement-on-undersea-cables.md"
+
+
 def test_a_bad_url_is_one_line_and_exit_2(env, web):
     code, out, err = run("ingest", web.add("/missing", "x", status=404))
     assert code == 2 and out == ""

@@ -304,7 +304,7 @@ def test_the_same_text_twice_is_refused_with_its_id(bot, fake):
     (stored,) = services.library.list_statements()
     again = submit(app, V.VIEW_INPUT, {"source": STATEMENT})
     assert again["response_action"] == "errors"
-    assert again["errors"]["source"] == f"The same text is already stored as {stored.doc_id}."
+    assert again["errors"]["source"] == f"The same statement is already stored as {stored.doc_id}."
     late = submit(
         app, V.VIEW_PREVIEW, initial_values(second), private_metadata=second["private_metadata"]
     )
