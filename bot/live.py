@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from bot.clauses import Clause
 from bot.commitments import Commitment, apply_curation, extract
+from bot.dated.cache import DatedCache
 from bot.documents import Corpus, Document
 from bot.search import ClauseIndex
 
@@ -90,13 +91,18 @@ def build_snapshot(
     if prepare is not None:
         prepare(index)
     cache = previous.extracted if previous is not None else {}
+    kept = DatedCache(index_cache)  # what earlier processes read, by document content
     extracted: dict[Document, tuple[Commitment, ...]] = {}
     for doc in corpus.documents if with_dated_items else ():
-        # Only a changed document's clauses are made, one document at a time.
+        # Only a document never read before is read for dates, one at a time.
         found = cache.get(doc)
-        extracted[doc] = (
-            found if found is not None else tuple(extract(doc, index.clauses_of(doc.doc_id)))
-        )
+        if found is None:
+            found = kept.get(doc)
+        if found is None:
+            found = tuple(extract(doc, index.clauses_of(doc.doc_id)))
+            kept.put(doc, found)
+        extracted[doc] = found
+    kept.save()
     found_all = [c for doc in extracted for c in extracted[doc]]
     if curated is not None and with_dated_items:
         found_all = apply_curation(
