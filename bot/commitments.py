@@ -143,7 +143,8 @@ _TARGET = re.compile(
 )
 _EXTRA_BINDING = re.compile(
     r"\b(?:commitment\s+to|intent(?:ion)?\s+to|renew(?:al|ed|s)?|extension|look(?:s|ing)?\s+"
-    r"forward|upcoming|forthcoming|welcome[sd]?|plan(?:s|ned)?)\b",
+    r"forward|upcoming|forthcoming|welcome[sd]?|plan(?:s|ned)?|expect(?:s|ed)?\s+to|"
+    r"announc(?:e|es|ed|ing)|would)\b",
     re.I,
 )
 # Words that make what follows them future (or ongoing), even after a past verb.
@@ -151,9 +152,13 @@ _FUTURE_CUE = re.compile(
     r"\b(?:will|shall|plans?|planned|intends?|intent(?:ion)?|look(?:s|ing)?\s+forward|upcoming|"
     r"forthcoming|next|welcomes?|renewal|extension|current|continues?|ongoing|commitment|"
     r"committed|pledge[ds]?|agreed?|decided|resolved?)\b"
-    r"|\bto\s+(?!(?:the|a|an|our|their|its|this|these|those|all|date)\b)(?-i:[a-z]+)\b",
+    r"|\bto\s+(?!(?:the|a|an|our|their|its|this|these|those|all|date)\b)(?-i:[a-z]+)\b"
+    r"|\b(?:towards?|with\s+a\s+view\s+to)\s+(?-i:[a-z]+ing)\b",
     re.I,
 )
+# Reported speech: "announced that, by summer, it would launch" is future in the past.
+_THAT_BEFORE = re.compile(r"\bthat\W*$", re.I)
+_MODAL_AFTER = re.compile(r"\W*(?:[\w’'-]+\s+){0,3}?(?:will|would|shall)\b", re.I)
 # Stronger cues, needed before a month named without a year ("in May").
 _STRICT_FUTURE_CUE = re.compile(
     r"\b(?:will|shall|plans?|intends?|intent(?:ion)?|look(?:s|ing)?\s+forward|upcoming|"
@@ -174,7 +179,8 @@ _PAST_CUE = re.compile(
 _NOT_PAST = frozenset(
     "pleased committed concerned interested united limited based related dedicated detailed "
     "expected proposed planned scheduled renewed enhanced increased sustained shared "
-    "integrated coordinated advanced determined prepared led need red".split()
+    "integrated coordinated advanced determined prepared led need red pledged promised "
+    "vowed".split()
 )
 _ACTOR_WORD = (
     r"(?:(?-i:[A-Z])[\w.’'&-]*|the|and|of|our|their|both|two|three|four|five|all|each|"
@@ -211,6 +217,8 @@ def _narrated_as_past(text: str, begin: int, end: int) -> bool:
     before = text[:begin]
     past = _past_cues(before)
     if past:
+        if _THAT_BEFORE.search(before) and _MODAL_AFTER.match(text, end):
+            return False
         return _FUTURE_CUE.search(before, past[-1].end()) is None
     if _FUTURE_CUE.search(before):
         return False
@@ -344,6 +352,8 @@ def dated_items(clause: Clause, anchor: date) -> list[tuple[TimeExpression, str]
             continue
         seen.add(key)
         dated = expr.due is not None or expr.start is not None
+        if expr.start == anchor and expr.due == anchor and not _STRICT_FUTURE_CUE.search(text):
+            continue  # "On this historic occasion of March 12, 2021": the statement's own day
         if dated:
             # Only a window around the statement's date can be told as past: "this year",
             # "in July"; a deadline years ahead ("protected by 2030") cannot.
@@ -376,6 +386,9 @@ def dated_items(clause: Clause, anchor: date) -> list[tuple[TimeExpression, str]
                 _CALL.search(text[: expr.start_char])
                 or _EXTRA_BINDING.search(text)
                 or kind in ("event", "target")
+                # A forward deadline, or a period from a stated day, dates something itself.
+                or expr.kind == "deadline"
+                or (expr.kind == "duration" and expr.start is not None and expr.start != anchor)
             )
             if not cued:
                 continue

@@ -21,6 +21,44 @@ Design, in short:
   documents ("Resolution 2043", "No. 4 of 2025") and quantities ("2000 villages",
   "2020 tonnes") are rejected on purpose.
 
+Counting and calendar conventions (one rule each, applied everywhere):
+
+* Periods.  A period of N days (weeks, months, years) starting on day D ends on
+  D + N: the start day counts as day 1, the period covers D .. D + N - 1 and runs
+  out on D + N, which is the date the parties' own orders give as its end ("an
+  additional period of 90 days, starting on August 12, 2025" runs "until 12:01
+  a.m. ... on November 10, 2025", so ``due`` is 2025-11-10).  Weeks are 7 days;
+  months and years are calendar months (Aug 31 + 6 months = Feb 28/29).  A period
+  with a stated start ("for 90 days, starting on ...", "for a continuous period of
+  30 days beginning June 24, 2021") is one expression whose ``start`` is that day,
+  never a duration counted from the document plus a separate start.  Without a
+  stated start it is counted from the document's date ("within six months").  A
+  period counted from an event the text does not date ("within 100 days of a
+  future pandemic threat being identified", "for 30 days from the start of the
+  incident period") has no date and is not reported.
+* Durations that look back are past, never due dates: "for the first time in 50
+  years", "the lowest level in over 52 years", "the first such exchange in four
+  years", "over the past 30 years", "has been a partner for 75 years".  "Over 60
+  years of joint activities" is a quantity and not an expression at all.
+* Seasons are the northern meteorological ones: spring March-May, summer
+  June-August, fall/autumn September-November (so "by fall of 2025" is due
+  2025-11-30), winter December-February (of the next year).  A season without a
+  year ("by summer") is the next one that has not ended at the document's date.
+  "early" is January-April, "mid" June, "late" September-December.
+* "this year", "later this year", "by the end of (this|the) year" are the
+  document's year, due 31 December.
+* Fiscal years are the country's: Japan's runs April-March and is named after the
+  year it starts in (JFY 2027 = 2027-04-01 .. 2028-03-31); the United States'
+  runs October-September and is named after the year it ends in (FY 2024 =
+  2023-10-01 .. 2024-09-30).  The country is the one named in the expression
+  ("Japanese Fiscal Year (JFY) 2027", "U.S. fiscal year") or, failing that, the
+  nearest one named around it in the same text (Japan/Japanese, or U.S./United
+  States/American/federal/Congress and US federal agencies such as EPA, USAID or
+  DFC).  The name of a budget ("the FY 2023 Budget Request") is not a date.  An
+  unknown fiscal year is read as the calendar year (FY 2026 = 2026-01-01 ..
+  2026-12-31).  "this/next fiscal year" is resolved the same way from the
+  document's date.
+
 Only the standard library is used.
 """
 
@@ -142,6 +180,9 @@ _PREFIX = (
 )
 _OPT_PREFIX = rf"(?:\b{_PREFIX})?"
 _REQ_PREFIX = rf"\b{_PREFIX}"
+
+# The country before "fiscal year": "Japanese Fiscal Year", "the U.S. fiscal year".
+_FY_COUNTRY = r"(?-i:Japan(?:ese|['’]s)?|U\.\s?S\.|USA?|United\s+States['’]?|American|[Ff]ederal)"
 
 _QUOTES = "\"'\u201c\u201d\u2018\u2019\u00ab\u00bb"
 # A bare year followed by a noun phrase that ends in "year", possibly quoted:
@@ -427,17 +468,33 @@ _PART_WINDOWS: dict[str, tuple[tuple[int, int], tuple[int, int], str]] = {
 }
 
 
+def _part_window(year: int, part: str) -> _Window:
+    """The window of a part of ``year``; winter runs from December into the next year."""
+    if part == "winter":
+        return _Window(date(year, 12, 1), month_end(year + 1, 2), f"{year}-WI")
+    (m1, d1), (m2, d2), tag = _PART_WINDOWS[part]
+    return _Window(date(year, m1, d1), date(year, m2, d2), f"{year}-{tag}")
+
+
 def _h_part_of_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
     """ "by the beginning of 2014", "in mid-2013", "in the spring of 2013"."""
     part = m["part"].lower()
     groups = m.groupdict()
     year = int(groups["y"]) if groups.get("y") else _relative_year(groups["rel"], anchor)
-    if part == "winter":
-        window = _Window(date(year, 12, 1), month_end(year + 1, 2), f"{year}-WI")
+    return _dated(source, m, anchor, _part_window(year, part))
+
+
+def _h_bare_season(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "by summer", "before the fall": the next such season that has not ended at the
+    anchor (the last one that has begun when the sentence looks back)."""
+    part = m["part"].lower()
+    back = _marked_past(source, m.start(), m.end())
+    windows = [_part_window(year, part) for year in range(anchor.year - 1, anchor.year + 2)]
+    if back:
+        window = [w for w in windows if w.start <= anchor][-1]
     else:
-        (m1, d1), (m2, d2), tag = _PART_WINDOWS[part]
-        window = _Window(date(year, m1, d1), date(year, m2, d2), f"{year}-{tag}")
-    return _dated(source, m, anchor, window)
+        window = next(w for w in windows if w.end >= anchor)
+    return _dated(source, m, anchor, window, force_past=back)
 
 
 def _h_iso_day(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
@@ -559,6 +616,61 @@ def _h_past_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpress
     return _make(source, m.span(), anchor, value, start, anchor, "duration", force_past=True)
 
 
+# Before "in N years": a superlative or "first" makes the span look back from the
+# statement ("for the first time in 50 years", "the lowest level in 50 years", "the
+# first such exchange from the SPR in four years").  No comma may intervene.
+_LOOK_BACK_BEFORE = re.compile(
+    r"\b(?:first|only|last|most|least|best|worst|record|ever|never"
+    r"|(?:low|high|fast|larg|bigg|strong|long|great|small|slow|steep|sharp|deep|warm|hott"
+    r"|cold|wid|hard|cheap|short|clos|weak|rich|poor)est)\b[^.;:!?,]{0,80}$",
+    re.IGNORECASE,
+)
+# Before "for N years": a perfect or past tense with no future-looking verb after it
+# ("has been a partner for 75 years", "she was a staff attorney ... for twelve years");
+# "have agreed to suspend tariffs for five years" looks forward.
+_PERFECT_BEFORE = re.compile(
+    r"\b(?:has|have|had|was|were)\b(?!\s+(?:also\s+|jointly\s+)?(?:committed|pledged|agreed"
+    r"|promised|decided|announced|approved|allocated|resolved|undertaken)\b)"
+    r"(?:(?!\b(?:will|shall|would)\b|\bto\s+(?!(?:the|a|an|our|their|its|this|these|those|all)\b)"
+    r"(?-i:[a-z]))[^.;:!?]){0,100}$",
+    re.IGNORECASE,
+)
+# "over 60 years of joint space activities", "fifteen years of experience": a quantity.
+_QUANTITY_OF = re.compile(r"\s+of\s+(?!the\s+date\b)", re.IGNORECASE)
+
+
+def _h_in_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "in five years' time" (forward), or "for the first time in 50 years" (back)."""
+    text = m.group(0)
+    if not text.rstrip().lower().endswith("time") and (
+        _LOOK_BACK_BEFORE.search(source, max(0, m.start() - 100), m.start())
+        or re.match(r"\s+since\b", source[m.end() : m.end() + 12], re.IGNORECASE)
+    ):
+        return _h_past_duration(m, source, anchor)
+    return _h_duration(m, source, anchor)
+
+
+def _h_for_duration(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    """ "for 90 days", "over five years", "for an additional period of 90 days".
+
+    "over 60 years of joint activities" is a quantity (no expression); "in over 10
+    years" and "has been a partner for 75 years" look back.
+    """
+    if _QUANTITY_OF.match(source, m.end()):
+        return None
+    lead = m.group(0).split(None, 1)[0].lower()
+    if lead == "over" and re.search(r"\bin\s+$", source[max(0, m.start() - 5) : m.start()]):
+        return _h_past_duration(m, source, anchor)  # "the biggest progress in over 10 years"
+    long_span = m["u"].lower().startswith(("year", "decade"))
+    if (
+        lead == "for"
+        and long_span
+        and _PERFECT_BEFORE.search(source, max(0, m.start() - 120), m.start())
+    ):
+        return _h_past_duration(m, source, anchor)
+    return _h_duration(m, source, anchor)
+
+
 def _h_decade(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
     """ "in the 2030s", "during the 2020s": the ten calendar years."""
     first = int(m["dec"])
@@ -581,6 +693,90 @@ def _h_one_more(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
     unit = m["u"]
     due = _shift(anchor, 1, unit)
     return _make(source, m.span(), anchor, _duration_value(1, unit), anchor, due, "duration")
+
+
+# Fiscal years: the country named in the expression, else the nearest one named
+# around it (case matters: "US" is not "us").
+_FY_MARK = re.compile(
+    r"(?P<jp>\bJapan(?:ese)?\b|\bJFY)"
+    r"|(?P<us>\bU\.\s?S\.|\bUSA?\b|\bUSFY|\bUnited\s+States\b|\bAmericans?\b|\bAmerica\b"
+    r"|\b[Ff]ederal\b|\bCongress(?:ional)?\b"
+    # US federal departments and agencies, which budget by the US fiscal year
+    r"|\b(?:USAID|USDA|EPA|DOE|DOT|DOD|DoD|DHS|DOJ|DOL|HHS|HUD|DFC|MCC|FEMA|NASA|NOAA|OMB|SBA)\b)"
+)
+
+
+def _fiscal_country(m: re.Match[str], source: str) -> str:
+    """ "JP", "US" or "" (unknown) for a fiscal-year expression."""
+    own = _FY_MARK.search(m.group(0))
+    if own is None:
+        before = list(_FY_MARK.finditer(source, max(0, m.start() - 150), m.start()))
+        own = before[-1] if before else _FY_MARK.search(source, m.end(), m.end() + 60)
+    if own is None:
+        return ""
+    return "JP" if own["jp"] else "US"
+
+
+def _fiscal_window(year: int, country: str) -> _Window:
+    """Fiscal year ``year`` of ``country``.  The value is the year as named, as it was
+    before fiscal years were read (commitment ids are made from values)."""
+    if country == "JP":  # April to March, named after the year it starts in
+        return _Window(date(year, 4, 1), date(year + 1, 3, 31), str(year))
+    if country == "US":  # October to September, named after the year it ends in
+        return _Window(date(year - 1, 10, 1), date(year, 9, 30), str(year))
+    return _Window(date(year, 1, 1), date(year, 12, 31), str(year))  # unknown: the year
+
+
+def _fiscal_year_of(day: date, country: str) -> int:
+    if country == "JP":
+        return day.year if day.month >= 4 else day.year - 1
+    if country == "US":
+        return day.year + 1 if day.month >= 10 else day.year
+    return day.year
+
+
+# "the FY 2023 Budget Request", "over FY 2021 enacted levels": the name of a budget.
+_FY_BUDGET_AFTER = re.compile(
+    r"\s+(?:\(\w+\)\s+)?(?:President['’]s\s+)?(?:[Bb]udget|[Aa]ppropriations?|[Ee]nacted"
+    r"|[Dd]iscretionary|[Rr]equest|NDAA|[Nn]otice)\b"
+)
+
+
+def _h_fiscal_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression | None:
+    """ "in Japanese Fiscal Year (JFY) 2027", "by FY2024", "in fiscal year 2022"."""
+    if _FY_BUDGET_AFTER.match(source, m.end()):
+        return None
+    if len(m["y"]) == 2 and not re.search(r"FY\s?\d\d$", m.group(0)):
+        return None  # "fiscal 20 percent": only "FY22" abbreviates the year
+    year = int(m["y"]) if len(m["y"]) == 4 else 2000 + int(m["y"])
+    return _dated(source, m, anchor, _fiscal_window(year, _fiscal_country(m, source)))
+
+
+def _h_fiscal_rel(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "this fiscal year" (the rest of it), "next fiscal year", "the coming fiscal year"."""
+    country = _fiscal_country(m, source)
+    rel = m["rel"].lower()
+    year = _fiscal_year_of(anchor, country)
+    if rel in ("next", "coming", "upcoming", "following"):
+        year += 1
+    elif rel in ("last", "previous"):
+        year -= 1
+    window = _fiscal_window(year, country)
+    if rel in ("this", "current"):
+        window = _Window(max(anchor, window.start), window.end, window.value)
+    return _dated(source, m, anchor, window)
+
+
+def _h_rel_month(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
+    """ "this September" (of the anchor's year), "next March" (the next one after the
+    anchor's month), "last May" (the last one before it)."""
+    month, rel = _month_number(m["mon"]), m["rel"].lower()
+    year = anchor.year
+    if rel == "next" and month <= anchor.month:
+        year += 1
+    elif rel == "last" and month >= anchor.month:
+        year -= 1
+    return _dated(source, m, anchor, _month_window(year, month), force_past=rel == "last")
 
 
 def _h_month_rel_year(m: re.Match[str], source: str, anchor: date) -> TimeExpression:
@@ -623,10 +819,47 @@ class _Rule:
     name: str
     pattern: re.Pattern[str]
     handler: Handler
+    #: A cheap pattern every match of the rule contains; a text without it skips the rule.
+    need: re.Pattern[str] | None = None
+
+
+# What each rule's matches must contain.  Most clauses lack most of these, so testing
+# them once per text spares the rules (whose optional prefix makes them try every
+# position) most of the work.
+_NEED_YEAR = re.compile(r"19\d\d|20\d\d|2100")
+_NEED_YEAR_OR_REL = re.compile(r"19\d\d|20\d\d|2100|year", re.IGNORECASE)
+_NEED_MONTH = re.compile(rf"{FULL_MONTHS}")
+_NEED_UNIT = re.compile(r"day|week|month|year|decade", re.IGNORECASE)
+_NEED_SEASON = re.compile(r"spring|summer|autumn|fall|winter", re.IGNORECASE)
+_NEED_FISCAL = re.compile(r"(?i:fiscal)|FY")
+_RULE_NEEDS: dict[str, re.Pattern[str]] = {
+    **dict.fromkeys(
+        "year year-noun iso-day of-year range range-words h-half q-quarter month-year "
+        "month-day-year day-month-year decade year-season-meeting year-the-year host-year "
+        "year-adjective name-year day-range".split(),
+        _NEED_YEAR,
+    ),
+    **dict.fromkeys(
+        "part-of-year early-mid-late-year half relative-year end-of-year".split(),
+        _NEED_YEAR_OR_REL,
+    ),
+    **dict.fromkeys(
+        "yearless-month-day yearless-day-month relative-month month-relative-year".split(),
+        _NEED_MONTH,
+    ),
+    **dict.fromkeys(
+        "next-duration within-duration for-duration in-duration past-duration one-more".split(),
+        _NEED_UNIT,
+    ),
+    **dict.fromkeys("season-relative season-year season-bare".split(), _NEED_SEASON),
+    **dict.fromkeys("fiscal-year fiscal-relative".split(), _NEED_FISCAL),
+    "quarter": re.compile("quarter", re.IGNORECASE),
+    "relative-decade": re.compile("decade", re.IGNORECASE),
+}
 
 
 def _rule(name: str, pattern: str, handler: Handler) -> _Rule:
-    return _Rule(name, re.compile(pattern, re.IGNORECASE), handler)
+    return _Rule(name, re.compile(pattern, re.IGNORECASE), handler, _RULE_NEEDS.get(name))
 
 
 _RULES: tuple[_Rule, ...] = (
@@ -746,18 +979,20 @@ _RULES: tuple[_Rule, ...] = (
         rf"\bwithin\s+(?:a\s+period\s+of\s+)?{_NUMBER_OR_A}\s+{_UNIT}",
         _h_duration,
     ),
-    # "for 90 days", "for an initial period of 90 days", "for a further six months"
+    # "for 90 days", "for an initial period of 90 days", "for a further six months",
+    # "for a continuous period of 30 days"
     _rule(
         "for-duration",
-        r"\b(?:for|over)\s+(?:an?\s+(?:initial\s+|additional\s+|further\s+|transitional\s+)?"
+        r"\b(?:for|over)\s+(?:an?\s+(?:(?:initial|additional|further|transitional|continuous"
+        r"|consecutive|single|limited|maximum|minimum|total|extended|renewable|new)\s+){0,2}"
         rf"period\s+of\s+|another\s+|a\s+further\s+|an\s+additional\s+)?{_NUMBER_OR_A}\s+{_UNIT}",
-        _h_duration,
+        _h_for_duration,
     ),
-    # "in five years", "in 10 years' time"
+    # "in five years", "in 10 years' time"; "for the first time in 50 years" looks back
     _rule(
         "in-duration",
         rf"\bin\s+{_NUMBER}\s+{_UNIT}(?:['’]s?(?=\s+time\b))?(?:\s+time\b)?",
-        _h_duration,
+        _h_in_duration,
     ),
     # "over the past five years", "in the last two decades"
     _rule(
@@ -805,11 +1040,40 @@ _RULES: tuple[_Rule, ...] = (
         r"(?=\s+(?:Meetings?|Sessions?|Summit|Forum)\b)",
         _h_part_of_year,
     ),
+    # "by summer", "before the fall": a deadline at a season without a year ("in the
+    # summer" is too often any summer: "food during the summer")
+    _rule(
+        "season-bare",
+        r"\b(?P<pre>(?:by|before|until|till)\s+)(?:the\s+)?"
+        r"(?P<part>spring|summer|autumn|fall|winter)\b(?!\s+(?:of|in)\b|[\s-]*\d)",
+        _h_bare_season,
+    ),
+    # "in Japanese Fiscal Year (JFY) 2027", "by FY2024", "during FY 2022", "fiscal 2027"
+    _rule(
+        "fiscal-year",
+        rf"{_OPT_PREFIX}(?:the\s+)?(?:{_FY_COUNTRY}\s+)?(?:fiscal(?:\s+year)?|(?-i:J?FY|USFY))"
+        r"\s*(?:\((?-i:J?FY|USFY)\)\s*)?(?P<y>(?:19|20)\d{2}|\d{2})(?![\w.,]\d|\w)"
+        r"(?!\s*[-–—/]\s*\d)",
+        _h_fiscal_year,
+    ),
+    # "this fiscal year", "next fiscal year", "for the coming fiscal year"
+    _rule(
+        "fiscal-relative",
+        rf"{_OPT_PREFIX}(?:the\s+)?(?:{_FY_COUNTRY}\s+)?(?P<rel>this|next|last|previous|current"
+        r"|coming|upcoming|following)\s+(?:fiscal\s+year|(?-i:J?FY|USFY))\b",
+        _h_fiscal_rel,
+    ),
     # "in October this year", "by March next year"
     _rule(
         "month-relative-year",
         rf"{_OPT_PREFIX}{_MONTH_FULL}\s+(?:of\s+)?(?P<rel>this|next)\s+year\b",
         _h_month_rel_year,
+    ),
+    # "this September", "next March", "later this October"
+    _rule(
+        "relative-month",
+        rf"{_OPT_PREFIX}\b(?:later\s+)?(?P<rel>this|next|last)\s+{_MONTH_FULL}",
+        _h_rel_month,
     ),
     # "make 2024 the year of implementation" -> "2024"
     _rule(
@@ -872,7 +1136,14 @@ def find_time_expressions(text: str, anchor: date) -> list[TimeExpression]:
     longest wins (ties go to the earlier start, then to the earlier rule).
     """
     candidates: list[tuple[int, int, int, TimeExpression]] = []
+    present: dict[re.Pattern[str], bool] = {}
     for order, rule in enumerate(_RULES):
+        if rule.need is not None:
+            found = present.get(rule.need)
+            if found is None:
+                found = present[rule.need] = rule.need.search(text) is not None
+            if not found:
+                continue  # the rule cannot match here
         for match in rule.pattern.finditer(text):
             try:
                 expr = rule.handler(match, text, anchor)
@@ -890,7 +1161,119 @@ def find_time_expressions(text: str, anchor: date) -> list[TimeExpression]:
             continue
         taken[begin:end] = b"\x01" * (end - begin)
         chosen.append(expr)
-    return sorted(chosen, key=lambda e: e.start_char)
+    chosen.sort(key=lambda e: e.start_char)
+    if any(e.kind == "duration" for e in chosen):
+        chosen = _settle_periods(text, chosen, anchor)
+    return chosen
+
+
+# Between a period and the day it starts: "for 90 days, starting on August 12, 2025",
+# "for a continuous period of 30 days beginning June 24, 2021", "within 30 days of
+# 1 January 2025".  The day's own prefix ("starting on") may be part of either.
+_PERIOD_THEN_START = re.compile(
+    r"[\s,]*(?:(?:starting|beginning|commencing|effective|running)(?:\s+(?:on|from|in))?"
+    r"|as\s+of|with\s+effect\s+from|from|of|after|following)?\s*",
+    re.IGNORECASE,
+)
+# ...and the other way round: "starting on August 12, 2025, for 90 days".
+_START_THEN_PERIOD = re.compile(r"[\s,]*(?:and\s+)?", re.IGNORECASE)
+_START_PREFIX = re.compile(r"(?:starting|beginning|commencing|from)\b", re.IGNORECASE)
+# A day that starts a period when nothing links it: "..., starting on 12 August",
+# "from 1 May"; but not "for 90 days in 2025" (a period inside 2025, start unknown).
+_STARTING_DAY = re.compile(
+    r"(?:starting|beginning|commencing|from|on|effective|as\s+of)\b", re.IGNORECASE
+)
+# A period counted from something else: "within 100 days of a future pandemic threat
+# being identified", "for a period of 30 days from the start of the incident period".
+_COUNTED_FROM = re.compile(
+    r"\s*(?:(?:of|after|following|prior\s+to|before)\s+(?!(?:now|today|this|these)\b"
+    r"|the\s+date\s+(?:hereof|of\s+(?:this|the\s+(?:order|memorandum|proclamation)))\b)"
+    # "from" also names a source ("$120 million over five years from the Law"), so only
+    # a point in time counts: "from the start of the incident period"
+    r"|from\s+the\s+(?:date|day|start|beginning|end|entry|time|moment|launch|signing"
+    r"|signature|receipt|submission|adoption|publication|completion|conclusion)\b)",
+    re.IGNORECASE,
+)
+_PERIOD_UNITS = {"D": "day", "W": "week", "M": "month", "Y": "year"}
+
+
+def _from_anchor(expr: TimeExpression, anchor: date) -> bool:
+    """A forward period counted from the document's date ("for 90 days", "within a year")."""
+    return (
+        expr.kind == "duration"
+        and not expr.past
+        and expr.start == anchor
+        and re.fullmatch(r"P\d+[DWMY]", expr.value) is not None
+    )
+
+
+def _can_start(expr: TimeExpression) -> bool:
+    """A day that can be the start of a period ("starting on 12 August").  A month or
+    a year is not: "over 3 years, from 2023" does not say which day it starts."""
+    return (
+        expr.start is not None
+        and expr.kind in ("start", "during")
+        and re.fullmatch(r"\d{4}-\d{2}-\d{2}", expr.value) is not None
+        and not expr.text.lower().startswith("since")
+    )
+
+
+def _period_from(
+    source: str, span: tuple[int, int], anchor: date, period: TimeExpression, first: date
+) -> TimeExpression:
+    """``period`` counted from ``first`` instead of the anchor: it ends on first + N."""
+    amount, unit = int(period.value[1:-1]), _PERIOD_UNITS[period.value[-1]]
+    due = _shift(first, amount, unit)
+    return _make(source, span, anchor, period.value, first, due, "duration")
+
+
+def _settle_periods(
+    source: str, chosen: list[TimeExpression], anchor: date
+) -> list[TimeExpression]:
+    """Give periods their stated start, and drop periods counted from an undated event.
+
+    "for an additional period of 90 days, starting on August 12, 2025" is one period
+    (start 2025-08-12, due 2025-11-10), not a period from the document's date plus a
+    start-only date; "within 100 days of a future pandemic threat" has no date.
+    """
+    out: list[TimeExpression] = []
+    i = 0
+    while i < len(chosen):
+        expr = chosen[i]
+        nxt = chosen[i + 1] if i + 1 < len(chosen) else None
+        if _from_anchor(expr, anchor):
+            gap = source[expr.end_char : nxt.start_char] if nxt is not None else ""
+            if (
+                nxt is not None
+                and _can_start(nxt)
+                and _PERIOD_THEN_START.fullmatch(gap)
+                and (gap.strip(" ,\n\t") or _STARTING_DAY.match(nxt.text))
+            ):
+                span = (expr.start_char, nxt.end_char)
+                out.append(_period_from(source, span, anchor, expr, nxt.start))  # type: ignore[arg-type]
+                i += 2
+                continue
+            counted = _COUNTED_FROM.match(source, expr.end_char)
+            if counted and counted.group(0).split()[0].lower() == "of":
+                # only "within N days of <event>"; "the coming year of action" is a year
+                counted = counted if expr.text.lower().startswith("within") else None
+            if counted and not (nxt is not None and nxt.start_char <= counted.end() + 1):
+                i += 1  # counted from an event the text does not date
+                continue
+        elif (
+            nxt is not None
+            and _can_start(expr)
+            and _START_PREFIX.match(expr.text)
+            and _from_anchor(nxt, anchor)
+            and _START_THEN_PERIOD.fullmatch(source, expr.end_char, nxt.start_char)
+        ):
+            span = (expr.start_char, nxt.end_char)
+            out.append(_period_from(source, span, anchor, nxt, expr.start))  # type: ignore[arg-type]
+            i += 2
+            continue
+        out.append(expr)
+        i += 1
+    return out
 
 
 def forward_expressions(text: str, anchor: date) -> list[TimeExpression]:

@@ -129,3 +129,79 @@ def test_json_has_kind_and_actor():
     doc = Document("d", "T", ANCHOR, "We call on the IMF to report back in 2025.\n")
     data = extract(doc)[0].to_json()
     assert data["kind"] == "call" and data["actor"] == "the IMF"
+
+
+# --- Issue 17 item 6: one item per commitment, with dates a reader agrees with -----------
+
+
+def _dated(sentence: str, anchor: date) -> list[tuple[str, str | None, str | None]]:
+    doc = Document(f"{anchor.isoformat()}_d", "T", anchor, sentence + "\n")
+    return [(c.expression, _iso(c.start), _iso(c.due)) for c in extract(doc) if c.due or c.start]
+
+
+def test_the_stockholm_period_is_one_item_ending_on_the_parties_date():
+    # Joint Statement on U.S.-China Economic and Trade Meeting in Stockholm (11 August 2025):
+    # briefbot gave "for an additional period of 90 days" due 9 November (counted from the
+    # statement) and a second, start-only item for "starting on August 12, 2025".
+    sentence = (
+        "The United States will continue to modify the application of the additional ad "
+        "valorem rate of duty on articles of China (including articles of the Hong Kong Special "
+        "Administrative Region and the Macau Special Administrative Region) set forth in "
+        "Executive Order 14257 of April 2, 2025, by suspending 24 percentage points of that rate "
+        "for an additional period of 90 days, starting on August 12, 2025, while retaining the "
+        "remaining ad valorem rate of 10 percent on those articles pursuant to the terms of said "
+        "Order."
+    )
+    doc = Document("2025-08-11_stockholm", "T", date(2025, 8, 11), sentence + "\n")
+    (item,) = extract(doc)
+    assert (item.expression, item.start, item.due) == (
+        "for an additional period of 90 days, starting on August 12, 2025",
+        date(2025, 8, 12),
+        date(2025, 11, 10),
+    )
+    assert item.id.endswith("/p90d")  # the id the period had before: statuses stay attached
+
+
+@pytest.mark.parametrize(
+    ("anchor", "sentence", "expected"),
+    [
+        # "for the first time in 50 years" used to be a commitment due 2074.
+        (date(2024, 11, 12), "The leaders will meet in Jakarta for the first time in 50 years.",
+         []),
+        # "For many, this will mark the first time in three years that families and friends
+        # will be able to gather around the Seder table" (15 April 2022)
+        (date(2022, 4, 15), "For many, this will mark the first time in three years that "
+         "families and friends will be able to gather around the Seder table.", []),
+        (date(2024, 11, 12), "We will celebrate the 75th anniversary of our relations with a "
+         "series of events.", []),
+        # "On this historic occasion of March 12, 2021, the first-ever leader-level summit of
+        # the Quad, we pledge to strengthen our cooperation": the statement's own day.
+        (date(2021, 3, 12), "On this historic occasion of March 12, 2021, the first-ever "
+         "leader-level summit of the Quad, we pledge to strengthen our cooperation on the "
+         "defining challenges of our time.", []),
+        # ...but an event announced for the same day is kept.
+        (date(2022, 5, 16), "On May 16, 2022, President Joseph R. Biden, Jr., will award the "
+         "Medal of Valor to fifteen public safety officers.",
+         [("On May 16, 2022", "2022-05-16", "2022-05-16")]),
+        (date(2023, 1, 11), "Japan will increase its defense spending to two percent of GDP in "
+         "Japanese Fiscal Year (JFY) 2027.",
+         [("in Japanese Fiscal Year (JFY) 2027", "2027-04-01", "2028-03-31")]),
+        (date(2024, 4, 15), "The leaders welcomed the progress made towards opening "
+         "negotiations this year.", [("this year", "2024-04-15", "2024-12-31")]),
+        (date(2025, 2, 7), "The new plant is expected to open by fall of 2025.",
+         [("by fall of 2025", None, "2025-11-30")]),
+        # "And the Department announced that, by summer, it would launch a pilot program for
+        # VA Medical Centers" (24 March 2022)
+        (date(2022, 3, 24), "And the Department announced that, by summer, it would launch a "
+         "pilot program for VA Medical Centers and other offices in six states.",
+         [("by summer", None, "2022-08-31")]),
+        # "In the fall of 2022, HHS expects to award over $225 million in training programs"
+        (date(2022, 3, 1), "In the fall of 2022, HHS expects to award over $225 million in "
+         "training programs.", [("In the fall of 2022", "2022-09-01", "2022-11-30")]),
+        # "...that will help close America’s housing supply shortfall in 5 years" (16 May 2022)
+        (date(2022, 5, 16), "His plan includes actions that will help close America’s housing "
+         "supply shortfall in 5 years.", [("in 5 years", "2022-05-16", "2027-05-16")]),
+    ],
+)  # fmt: skip
+def test_dated_items_a_reader_agrees_with(anchor, sentence, expected):
+    assert _dated(sentence, anchor) == expected

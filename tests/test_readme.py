@@ -42,7 +42,12 @@ def test_ci_runs_the_readme_make_commands():
 
 
 def test_every_readme_command_is_known():
-    known = {"make run", "cp .env.example .env", "python bench/dated_eval.py"} | RUN_BY_CI
+    known = {
+        "make run",
+        "cp .env.example .env",
+        "python bench/dated_eval.py",
+        "python bench/dated_fresh.py",
+    } | RUN_BY_CI
     unknown = [c for c in commands() if c not in known and not c.startswith("briefbot ")]
     assert unknown == []
 
@@ -135,3 +140,20 @@ def test_readme_dated_eval_command_prints_the_readme_figures():
     wrong = figures["wrong dates"].strip()
     assert f"| {recall} (" in README and f"| {precision} (" in README
     assert f"| {wrong} |" in README
+
+
+def test_readme_dated_fresh_command_prints_the_readme_figures():
+    proc = subprocess.run(
+        [sys.executable, "bench/dated_fresh.py"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    lines = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    tuned = re.search(r"recall (\S+ \(\d+/\d+\)) +wrong dates (\d+)", lines["tuned"])
+    held = re.search(r"recall (\S+ \(\d+/\d+\)) +wrong dates (\d+)", lines["held-out"])
+    assert tuned and held, proc.stdout
+    assert f"| tuned (35 rows) | {tuned.group(1)} | {tuned.group(2)} |" in README
+    assert f"| held out, now | {held.group(1)} | {held.group(2)} |" in README

@@ -475,3 +475,211 @@ def test_issue8_not_forward(text):
 
 def _iso(d):
     return d.isoformat() if d else None
+
+
+# --- Issue 17 item 6: dated items a reader would agree with ------------------------------
+# Real sentences (or, where only a phrase was reported, the phrase as quoted in the issue).
+
+# The U.S.-China joint statement of 11 August 2025 (Stockholm), paragraph 1, verbatim.
+STOCKHOLM = (
+    "The United States will continue to modify the application of the additional ad valorem "
+    "rate of duty on articles of China (including articles of the Hong Kong Special "
+    "Administrative Region and the Macau Special Administrative Region) set forth in Executive "
+    "Order 14257 of April 2, 2025, by suspending 24 percentage points of that rate for an "
+    "additional period of 90 days, starting on August 12, 2025, while retaining the remaining "
+    "ad valorem rate of 10 percent on those articles pursuant to the terms of said Order."
+)
+
+
+def test_a_period_with_a_stated_start_is_one_expression_counted_from_that_day() -> None:
+    # The parties' orders end the suspension "at 12:01 a.m. ... on November 10, 2025":
+    # a period of N days starting on D ends on D + N.  Briefbot used to count the 90 days
+    # from the statement (9 November) and add a start-only item for 12 August.
+    found = forward_expressions(STOCKHOLM, date(2025, 8, 11))
+    assert [_row(e) for e in found] == [
+        (
+            "for an additional period of 90 days, starting on August 12, 2025",
+            "P90D",
+            "2025-08-12",
+            "2025-11-10",
+            "duration",
+            False,
+        )
+    ]
+
+
+@pytest.mark.parametrize(
+    ("anchor", "text", "expected"),
+    [
+        # the other order
+        (date(2025, 8, 11), "starting on August 12, 2025, for an additional 90 days",
+         ("starting on August 12, 2025, for an additional 90 days", "2025-08-12", "2025-11-10")),
+        # "under the Public Assistance program has been increased to 100 percent of the total
+        # eligible costs for a continuous period of 30 days beginning June 24, 2021."
+        (date(2021, 7, 2), "eligible costs for a continuous period of 30 days beginning June 24, "
+         "2021.", ("for a continuous period of 30 days beginning June 24, 2021", "2021-06-24",
+                   "2021-07-24")),
+        (date(2024, 11, 1), "notify within 30 days of 1 January 2025",
+         ("within 30 days of 1 January 2025", "2025-01-01", "2025-01-31")),
+        (date(2024, 11, 1), "for six months from 1 March 2025",
+         ("for six months from 1 March 2025", "2025-03-01", "2025-09-01")),
+        # without a stated start the period is counted from the statement, as before
+        (date(2025, 5, 12), "for an initial period of 90 days",
+         ("for an initial period of 90 days", "2025-05-12", "2025-08-10")),
+    ],
+)  # fmt: skip
+def test_periods_and_their_starts(anchor, text, expected) -> None:
+    assert [(e.text, _iso(e.start), _iso(e.due)) for e in forward_expressions(text, anchor)] == [
+        expected
+    ]
+
+
+@pytest.mark.parametrize(
+    ("anchor", "text"),
+    [
+        # "...vaccines, therapeutics and diagnostics within 100 days of a future pandemic
+        # threat being identified." (UK-US joint statement, 10 June 2021)
+        (date(2021, 6, 10), "diagnostics within 100 days of a future pandemic threat being "
+         "identified."),
+        # Louisiana disaster declaration, 29 August 2021
+        (date(2021, 8, 29), "For a period of 30 days from the start of the incident period, "
+         "assistance for debris removal"),
+        (date(2021, 4, 9), "complete its report within 180 days of its first public meeting."),
+    ],
+)  # fmt: skip
+def test_a_period_counted_from_an_undated_event_has_no_date(anchor, text) -> None:
+    assert forward_expressions(text, anchor) == []
+
+
+@pytest.mark.parametrize(
+    ("anchor", "text", "looked_back"),
+    [
+        (date(2024, 11, 12), "for the first time in 50 years", "in 50 years"),
+        # "Today, for the first time in 40 years, the United Nations Security Council
+        # convened an Emergency Special Session" (2 March 2022)
+        (date(2022, 3, 2), "Today, for the first time in 40 years, the United Nations Security "
+         "Council convened", "in 40 years"),
+        (date(2021, 7, 9), "to return the summer Olympic Games to American soil for the first "
+         "time in three decades.", "in three decades"),
+        (date(2021, 9, 2), "This is the first such exchange from the SPR in four years and",
+         "in four years"),
+        (date(2022, 2, 7), "it will probably be the biggest industrial modernization project in "
+         "Germany in 100 years, with", "in 100 years"),
+        (date(2021, 10, 28), "make the biggest progress in lowering the cost of health care in "
+         "over 10 years.", "over 10 years"),
+        (date(2022, 1, 14), "She was one of the original co-hosts of ABC’s “The View” for nine "
+         "years", "for nine years"),
+        (date(2024, 11, 12), "the two countries have been partners for 75 years", "for 75 years"),
+        (date(2022, 11, 16), "trade has doubled over the past 30 years", "over the past 30 years"),
+    ],
+)  # fmt: skip
+def test_durations_that_look_back_are_past(anchor, text, looked_back) -> None:
+    found = find_time_expressions(text, anchor)
+    assert [(e.text, e.kind, e.past, e.due) for e in found] == [
+        (looked_back, "duration", True, anchor)
+    ]
+    assert forward_expressions(text, anchor) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Today marks the 48th anniversary of the U.S. Supreme Court’s landmark ruling",
+        "We celebrate the 75th anniversary of our diplomatic relations.",
+        "Based on this shared vision and over 60 years of joint space activities, the United "
+        "States and France will seek greater cooperation",
+        "Coes brings over fifteen years of experience in domestic policy",
+        "for the first time in decades",
+    ],
+)
+def test_anniversaries_and_quantities_of_years_are_not_dates(text) -> None:
+    assert forward_expressions(text, date(2021, 11, 10)) == []
+
+
+def test_a_forward_duration_is_still_a_due_date() -> None:
+    # "...close America’s housing supply shortfall in 5 years" (16 May 2022)
+    text = "actions that will help close America’s housing supply shortfall in 5 years"
+    assert [(e.text, _iso(e.due)) for e in forward_expressions(text, date(2022, 5, 16))] == [
+        ("in 5 years", "2027-05-16")
+    ]
+    text = "Both the U.S. and EU have agreed to suspend our tariffs for five years"
+    assert [_iso(e.due) for e in forward_expressions(text, date(2021, 6, 15))] == ["2026-06-15"]
+
+
+@pytest.mark.parametrize(
+    ("anchor", "text", "expression", "start", "due"),
+    [
+        # Japan's fiscal year runs April to March: JFY 2027 ends on 31 March 2028.
+        (date(2023, 1, 11), "two percent of GDP in Japanese Fiscal Year (JFY) 2027",
+         "in Japanese Fiscal Year (JFY) 2027", "2027-04-01", "2028-03-31"),
+        (date(2023, 1, 11), "Japan will reach two percent of GDP by JFY2027",
+         "by JFY2027", None, "2028-03-31"),
+        # The US fiscal year runs October to September and is named after its end.
+        (date(2021, 6, 30), "The U.S. government will seek to continue this increased level of "
+         "support during FY2022, pending Congressional notification",
+         "during FY2022", "2021-10-01", "2022-09-30"),
+        (date(2021, 11, 1), "The President will work with Congress to provide $3 billion in "
+         "adaptation finance annually for PREPARE by FY2024", "by FY2024", None, "2024-09-30"),
+        (date(2021, 5, 3), "to expand the United States’ capacity to admit refugees ... that I "
+         "intend to set for the coming fiscal year.", "for the coming fiscal year", "2021-10-01",
+         "2022-09-30"),
+        # Unknown fiscal year: the calendar year.
+        (date(2024, 3, 1), "The budget will be adopted in FY2026.", "in FY2026", "2026-01-01",
+         "2026-12-31"),
+        (date(2024, 3, 1), "to be adopted next fiscal year", "next fiscal year", "2025-01-01",
+         "2025-12-31"),
+        (date(2024, 5, 1), "by the end of this fiscal year, Japan will", "by the end of this "
+         "fiscal year", None, "2025-03-31"),
+    ],
+)  # fmt: skip
+def test_fiscal_years(anchor, text, expression, start, due) -> None:
+    found = forward_expressions(text, anchor)
+    assert [(e.text, _iso(e.start), _iso(e.due)) for e in found] == [(expression, start, due)]
+
+
+def test_the_name_of_a_budget_is_not_a_date() -> None:
+    text = "the Biden-Harris Administration’s FY 2023 Budget Request included over $800 million"
+    assert forward_expressions(text, date(2022, 5, 12)) == []
+
+
+@pytest.mark.parametrize(
+    ("anchor", "text", "expression", "start", "due"),
+    [
+        # fall is September to November
+        (date(2025, 2, 7), "to conclude the agreement by fall of 2025", "by fall of 2025", None,
+         "2025-11-30"),
+        (date(2022, 5, 12), "Will vaccinate 70% of eligible Tanzanians by fall 2022.",
+         "by fall 2022", None, "2022-11-30"),
+        # "And the Department announced that, by summer, it would launch a pilot program"
+        (date(2022, 3, 24), "the Department announced that, by summer, it would launch",
+         "by summer", None, "2022-08-31"),
+        (date(2022, 10, 3), "to be completed by spring", "by spring", None, "2023-05-31"),
+        (date(2022, 10, 3), "to be completed before winter", "before winter", None,
+         "2022-11-30"),
+        (date(2024, 4, 15), "opening negotiations this year", "this year", "2024-04-15",
+         "2024-12-31"),
+        (date(2024, 4, 15), "to conclude them by the end of this year", "by the end of this year",
+         None, "2024-12-31"),
+        (date(2024, 4, 15), "a second round later this year", "later this year", "2024-04-15",
+         "2024-12-31"),
+        (date(2025, 3, 1), "to conclude it by early 2026", "by early 2026", None, "2026-04-30"),
+        (date(2022, 5, 4), "will host a Conference on Hunger, Nutrition and Health this "
+         "September.", "this September", "2022-09-01", "2022-09-30"),
+        (date(2022, 10, 4), "to meet again next March", "next March", "2023-03-01", "2023-03-31"),
+    ],
+)  # fmt: skip
+def test_seasons_and_this_year(anchor, text, expression, start, due) -> None:
+    found = forward_expressions(text, anchor)
+    assert [(e.text, _iso(e.start), _iso(e.due)) for e in found] == [(expression, start, due)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "helping families purchase food during the summer.",
+        "conditions resulting from a severe winter storm",
+        "in the fall of the regime",
+    ],
+)
+def test_seasons_that_are_not_dates(text) -> None:
+    assert forward_expressions(text, date(2021, 3, 1)) == []
