@@ -195,7 +195,8 @@ def prepare_text(
             meta_in = loaded
 
     def text_of(value: object) -> str:
-        return " ".join(str(value or "").replace("\u00a0", " ").split())
+        text = str(value or "").replace("\u00a0", " ")
+        return " ".join(re.sub("[\u200b\u2060\ufeff\u00ad]", "", text).split())
 
     inferred: list[str] = []
     doc_title = title or text_of(meta_in.get("title")) or cleaned.meta.get("title") or ""

@@ -204,6 +204,14 @@ _BARE_DOC = re.compile(
 )
 
 
+#: A page's label before its title ("FACT SHEET: …", "ICYMI: …"): never a title itself.
+_LABEL = re.compile(
+    r"^(?:fact\s*sheet|icymi|readout|what they are saying|media advisory|press release"
+    r"|background press call|update|factsheet)\s*:\s+",
+    re.I,
+)
+
+
 def propose_short_title(title: str, parties: list[str], *, limit: int = 70) -> str | None:
     """A short title for citations when ``title`` is long, else None.
 
@@ -212,6 +220,10 @@ def propose_short_title(title: str, parties: list[str], *, limit: int = 70) -> s
     "A–B Joint Statement" when the parties are known and few.
     """
     title = " ".join(title.split())
+    if (label := _LABEL.match(title)) and len(title) > label.end() + 3:
+        # "FACT SHEET: New Strategy Outlines …": the label names no statement
+        rest = title[label.end() :]
+        return propose_short_title(rest, parties, limit=limit) or rest
     if len(title) <= limit:
         return None
     short = re.split(
@@ -231,4 +243,5 @@ def propose_short_title(title: str, parties: list[str], *, limit: int = 70) -> s
                 break
             words.append(word)
         short = " ".join(words)
+    short = re.sub(r"(?:\s+(?:for|of|to|and|the|a|an|in|on|with|by|at))+$", "", short, flags=re.I)
     return short if short and short != title else None

@@ -122,6 +122,16 @@ def test_infer_parties_from_titles(title, parties):
             ["Australia", "India", "Japan", "United States"],
             "The Wilmington Declaration",
         ),
+        # a page's label is never the title (it named every archive fact sheet
+        # "FACT SHEET" in citations, and gave them ids like 2021-11-02_fact-sheet)
+        (
+            "FACT SHEET: New Strategy Outlines Five Priorities for Reducing Military and "
+            "Veteran Suicide",
+            [],
+            "New Strategy Outlines Five Priorities",
+        ),
+        ("ICYMI: Communities Welcome New Portal", [], "Communities Welcome New Portal"),
+        ("Readout: A short one", [], "A short one"),
     ],
 )
 def test_short_titles(title, parties, short):
