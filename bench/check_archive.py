@@ -88,9 +88,15 @@ def _inline_text(token) -> str:
     return "".join(out)
 
 
+# A link label a web export broke with a hard line break and a blank line
+# ("[**Title.”  \n  \n**](https://…)") was one link on the page.
+_SPLIT_LINK = re.compile(r"(\[[^\[\]]*?)\n[ \t]*\n([ \t]*[*_]{0,3}\]\(\S+\))")
+
+
 def _walk(markdown: str) -> list[tuple[str, int | None]]:
     """The source's visible blocks as a CommonMark reader renders them, in order:
     ``(text, number)``, where ``number`` is an ordered-list item's number as shown."""
+    markdown = _SPLIT_LINK.sub(r"\1\n\2", markdown)
     blocks: list[tuple[str, int | None]] = []
     numbers: list[int] = []  # the next number of each open list (0: a bullet list)
     pending: int | None = None  # the number of the item whose first text comes next

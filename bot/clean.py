@@ -378,7 +378,7 @@ def clean_raw(raw: str) -> CleanResult:
             continue
         kept.append(line)
 
-    kept = _drop_headline_list(kept, result)
+    kept = _drop_headline_list(_join_split_links(kept), result)
     paras = _renumber(_render(_paragraphs(kept), result), result)
     paras = _take_title_and_dateline(paras, result)
     result.body = "\n\n".join(paras).strip() + "\n"
@@ -402,6 +402,30 @@ def _looks_like_headline(p: str, limit: int = 120) -> bool:
     if p == _LIST_BREAK:
         return False
     return len(p) < limit and not re.search(r"[.,;:!?\"”)]$", p) and not p.startswith(("-", "—"))
+
+
+_LINK_TAIL = re.compile(r"^\s*[*_]{0,3}\]\(\S+\)")
+
+
+def _join_split_links(lines: list[str]) -> list[str]:
+    """A link whose label a web export broke with a hard line break ("[**Title.”  \n
+    \n**](https://…)") is one link: the blank line inside it is no paragraph end."""
+    out: list[str] = []
+    for line in lines:
+        if _LINK_TAIL.match(line) and out and not out[-1].strip():
+            while out and not out[-1].strip():
+                out.pop()
+            para: list[str] = []
+            for previous in reversed(out):
+                if not previous.strip():
+                    break
+                para.append(previous)
+            if "[" in "".join(para):
+                out.append(line)
+                continue
+            out.append("")
+        out.append(line)
+    return out
 
 
 def _wraps_prose(lines: list[str], start: int) -> bool:

@@ -292,3 +292,17 @@ def test_lists_pandoc_keeps_apart_are_numbered_apart():
 def test_an_empty_superscript_keeps_its_space():
     raw = "---\ntitle: T\n---\nThe Recovery Framework<sup> </sup>also supports it.\n"
     assert clean_raw(raw).body == "The Recovery Framework also supports it.\n"
+
+
+def test_a_link_label_broken_by_a_hard_line_break_is_one_link():
+    """From a 2021 fact sheet: the label ended '…Approach.”  ' and a blank line."""
+    raw = (
+        "---\ntitle: T\n---\nThese goals are outlined in a new national\nstrategy, "
+        "[**“Reducing Military and\nVeteran Suicide.”  \n  \n**](https://example.gov/s.pdf)"
+        "The key components follow.\n"
+    )
+    body = clean_raw(raw).body
+    assert body == (
+        "These goals are outlined in a new national strategy, “Reducing Military and "
+        "Veteran Suicide.” The key components follow.\n"
+    )
