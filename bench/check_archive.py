@@ -93,6 +93,11 @@ def _inline_text(token) -> str:
 _SPLIT_LINK = re.compile(r"(\[[^\[\]]*?)\n[ \t]*\n([ \t]*[*_]{0,3}\]\(\S+\))")
 
 
+# A link the parser leaves as text because of its address ("#:~:text=…(RTC,…)") was
+# a link on the page: its label shows, its address does not.
+_LEFT_LINK = re.compile(r"\[([^\[\]]{1,500})\]\((?:https?://|www\.)[^\s]{1,2000}?\)")
+
+
 def _walk(markdown: str) -> list[tuple[str, int | None]]:
     """The source's visible blocks as a CommonMark reader renders them, in order:
     ``(text, number)``, where ``number`` is an ordered-list item's number as shown."""
@@ -100,28 +105,52 @@ def _walk(markdown: str) -> list[tuple[str, int | None]]:
     blocks: list[tuple[str, int | None]] = []
     numbers: list[int] = []  # the next number of each open list (0: a bullet list)
     pending: int | None = None  # the number of the item whose first text comes next
-    for token in _MD.parse(markdown):
+    tokens = _MD.parse(markdown)
+    written: list[bool] = []  # per open list: show each item's number as written
+    for i, token in enumerate(tokens):
         if token.type == "ordered_list_open":
             numbers.append(int(token.attrGet("start") or 1))
+            # A list written "1." on every item is auto-numbered (1, 2, 3); any other
+            # shows the statement's own numbers (CommonMark would number on where a
+            # list restarts at "1." inside another's paragraph).
+            infos = _item_numbers(tokens, i)
+            written.append(len(set(infos)) > 1)
         elif token.type == "ordered_list_close":
             numbers.pop()
+            written.pop()
         elif token.type == "bullet_list_open":
             numbers.append(0)
         elif token.type == "bullet_list_close":
             numbers.pop()
         elif token.type == "list_item_open" and numbers and numbers[-1]:
+            if written and written[-1] and token.info.isdigit():
+                numbers[-1] = int(token.info)
             pending = numbers[-1] if len([n for n in numbers if n]) == 1 else None
             blocks.append((f"{numbers[-1]}.", None))  # a reader sees the item's number
             numbers[-1] += 1
         elif token.type == "inline":
-            blocks.append((_inline_text(token), pending))
+            blocks.append((_LEFT_LINK.sub(r"\1", _inline_text(token)), pending))
             pending = None
         elif token.type == "html_block":
-            text = html.unescape(re.sub(r"<[^>]*>", " ", token.content))
+            # inline tags join what they wrap ("15<sup>th</sup>"); block tags separate
+            inline = re.sub(r"</?(?:sup|sub|span|em|strong|b|i|u|a)\b[^>]*>", "", token.content)
+            text = html.unescape(re.sub(r"<[^>]*>", " ", inline))
             blocks.append((text, None))
         elif token.type in ("code_block", "fence"):
             blocks.append((token.content, None))
     return blocks
+
+
+def _item_numbers(tokens: list, start: int) -> list[str]:
+    """The numbers as written of the items of the ordered list opened at ``start``."""
+    level = tokens[start].level
+    found: list[str] = []
+    for token in tokens[start + 1 :]:
+        if token.type == "ordered_list_close" and token.level == level:
+            break
+        if token.type == "list_item_open" and token.level == level + 1:
+            found.append(token.info)
+    return found
 
 
 def source_text(markdown: str) -> list[str]:
@@ -152,6 +181,8 @@ class Finding:
     empty: list[str] = field(default_factory=list)
     numbering: list[str] = field(default_factory=list)
     error: str = ""
+    #: The statement numbers its paragraphs, so its numbers were compared.
+    numbered: bool = False
 
     @property
     def clean(self) -> bool:
@@ -161,8 +192,12 @@ class Finding:
 
 
 def _context(seq: list[str], start: int, end: int) -> str:
-    return " ".join(seq[max(0, start - 4) : start]) + " [" + " ".join(seq[start:end]) + "] " + (
-        " ".join(seq[end : end + 4])
+    return (
+        " ".join(seq[max(0, start - 4) : start])
+        + " ["
+        + " ".join(seq[start:end])
+        + "] "
+        + (" ".join(seq[end : end + 4]))
     )
 
 
@@ -230,19 +265,31 @@ def check(raw: str, name: str) -> Finding:
     # A statement numbers its paragraphs when most of them carry a number (a short
     # numbered list inside a fact sheet is a list, cited by paragraph).
     if len(numbers) >= 3 and len(numbers) * 2 >= len(blocks):
+        finding.numbered = True
+        at = 0  # numbered paragraphs are matched in order (two may open alike)
         for number, head in numbers:
             if not head:
                 continue
-            match = next(
-                (c for c in clauses if " ".join(words(c.text)).startswith(head[:40])), None
+            found = next(
+                (i for i in range(at, len(clauses)) if _opens_with(clauses[i].text, head)), None
             )
-            if match is None:
+            if found is None:
                 continue
+            at = found + 1
+            match = clauses[found]
             if match.paragraph != str(number):
                 finding.numbering.append(
                     f"source ¶{number} cited as {match.paragraph!r}: {match.text[:70]!r}"
                 )
     return finding
+
+
+def _opens_with(text: str, head: str) -> bool:
+    """True when ``text`` (its own number aside: "32. We …") begins with the words ``head``."""
+    found = words(text)
+    if found and found[0].isdigit():
+        found = found[1:]
+    return (" ".join(found) + " ").startswith(head + " ")
 
 
 def iter_archive(path: Path) -> Iterator[tuple[str, str]]:
@@ -274,7 +321,11 @@ def main(argv: list[str] | None = None) -> int:
         findings.append(check(text, name))
     elapsed = time.perf_counter() - started
     kinds = ("lost", "added", "markup", "empty", "numbering", "error")
-    print(f"statements checked: {len(findings)} in {elapsed:.1f} s")
+    numbered = sum(1 for f in findings if f.numbered)
+    print(
+        f"statements checked: {len(findings)} in {elapsed:.1f} s "
+        f"({numbered} number their paragraphs)"
+    )
     for kind in kinds:
         bad = [f for f in findings if getattr(f, kind)]
         print(f"{kind:>10}: {len(bad)} statements")

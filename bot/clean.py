@@ -209,7 +209,9 @@ def _paragraphs(lines: list[str]) -> list[str]:
             current.append("- " + _MD_BULLET.sub("", line).strip())
             continue
         if current and _NUMBERED_LINE.match(line) and (
-            _NUMBERED_LINE.match(current[0]) or _SENTENCE_END.search(current[-1])
+            _NUMBERED_LINE.match(current[0])
+            or _SENTENCE_END.search(current[-1])
+            or current[-1].endswith(("**", "__"))  # after an emphasised heading
         ):
             # "1. Mayor A\n2. Mayor B": each numbered line is an item of its own
             flush()

@@ -306,3 +306,25 @@ def test_a_link_label_broken_by_a_hard_line_break_is_one_link():
         "These goals are outlined in a new national strategy, “Reducing Military and "
         "Veteran Suicide.” The key components follow.\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("raw", "body"),
+    [
+        # an address the parser cannot take (a text fragment with a parenthesis)
+        (
+            "Adopt a [three-year pilot](https://www.chicago.gov/x.html#:~:text=The%20Right"
+            "%20(RTC,eviction%20in%20Chicago.). The city acts.\n",
+            "Adopt a three-year pilot. The city acts.\n",
+        ),
+        # a percent-encoded target is an address, however broken
+        (
+            "Black borrowers are [twice](%20Selected%20Years,%202003–04) as likely.\n",
+            "Black borrowers are twice as likely.\n",
+        ),
+        # '**' against a word on both sides stays: removing it would join two words
+        ("Six assessment**reports for them.\n", "Six assessment**reports for them.\n"),
+    ],
+)
+def test_links_the_parser_leaves_and_markers_between_words(raw, body):
+    assert clean_raw("---\ntitle: T\n---\n" + raw).body == body

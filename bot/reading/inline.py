@@ -28,9 +28,10 @@ _SYNTAX = re.compile(r"[*_\[\]<>&\\`!]")
 #: A link target that is an address: a scheme, "www.", a path, a fragment or an e-mail.
 _ADDRESS = re.compile(
     r"^(?:[a-z][a-z0-9+.-]{1,20}:|www\.|/|#|\.{1,2}/|[^\s@/]+@[^\s@/]+\.\w+$)"
-    r"|^[\w-]+(?:\.[\w-]+)+/",
+    r"|^[\w-]+(?:\.[\w-]+)+/|%[0-9a-f]{2}",  # a path, or percent-encoded: an address
     re.I,
 )
+_LEFT_LINK = re.compile(r"\[([^\[\]]{1,500})\]\((?:https?://|www\.)[^\s]{1,2000}?\)(?=[\s.,;:!?\]”’\"']|$)")
 _TAG_NAME = re.compile(r"^<\s*(/?)\s*([a-z][a-z0-9]*)", re.I)
 # A run of emphasis markers left as text by CommonMark.
 _STARS = re.compile(r"\*+")
@@ -95,6 +96,11 @@ def render_inline(source: str) -> Inline:
         else:  # anything new in the parser: keep its text
             out.append(child.content)
     text = _unpair_stars("".join(out), notes)
+    if "](" in text:
+        # A link the parser left as text (an address it could not take, e.g. a text
+        # fragment "#:~:text=…(RTC,…)"): an address is still no word of the statement.
+        text, n = _LEFT_LINK.subn(r"\1", text)
+        notes["Markdown link addresses (label kept)"] += n
     text = re.sub(r"[ \t]{2,}", " ", text).strip()
     emphasised = bool(text) and not outside and notes["Markdown emphasis markers"] > 0
     return Inline(text, emphasised, notes)
