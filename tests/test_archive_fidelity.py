@@ -15,7 +15,7 @@ from paths import SHARED
 ARCHIVE = SHARED / "archive" / "statements-2021-2022.tar.xz"
 
 #: Statements with each kind of finding on the archive today (target: 0).
-CEILINGS = {"lost": 0, "added": 0, "markup": 2, "empty": 0, "numbering": 0, "error": 0}
+CEILINGS = {"lost": 0, "added": 0, "markup": 1, "empty": 0, "numbering": 0, "error": 0}
 
 
 @pytest.fixture(scope="module")

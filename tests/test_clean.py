@@ -328,3 +328,14 @@ def test_a_link_label_broken_by_a_hard_line_break_is_one_link():
 )
 def test_links_the_parser_leaves_and_markers_between_words(raw, body):
     assert clean_raw("---\ntitle: T\n---\n" + raw).body == body
+
+
+def test_stray_markers_before_an_emphasised_source_line_go():
+    """From a 2022 ICYMI page: '*  ' then '***Northwest News Network:** [headline](url)'."""
+    raw = (
+        "---\ntitle: T\n---\nRead below:\n\n*  \n***Northwest News Network:** [Biden launches"
+        " a website](https://example.org/a)  \nThe website helps.\n"
+    )
+    assert clean_raw(raw).body == (
+        "Read below:\n\nNorthwest News Network: Biden launches a website The website helps.\n"
+    )

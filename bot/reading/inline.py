@@ -179,7 +179,8 @@ def _unpair_stars(text: str, notes: Counter[str]) -> str:
         if len(run.group(0)) >= 2:
             drop.append(run)  # "**" left over is never prose (a lone "*" may be: "All* Above")
             continue
-        left, right = text[: run.start()].strip(), text[run.end() :].strip()
+        # (other markers beside it are no words: "* ***Title" opens with both)
+        left, right = text[: run.start()].strip(" *"), text[run.end() :].strip(" *")
         empty = len(run.group(0)) > 3 and not _visible(text, run.end())  # "****"
         if not left or not right or empty:
             drop.append(run)  # "…in the 21st Century. *" / a lone "*"
