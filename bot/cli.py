@@ -228,14 +228,19 @@ def _settings(args: argparse.Namespace) -> Settings:
 def _load_index(settings: Settings, err: TextIO) -> Any:
     """The served corpus: the corpus directory plus the statements added to the database
     (when there is one; a plain directory needs none)."""
-    services = _services(
+    services = _served(settings, err)
+    return services.corpus, services.index
+
+
+def _served(settings: Settings, err: TextIO) -> Any:
+    """Services for a one-off read of the served corpus (no dated items)."""
+    return _services(
         settings,
         err,
         with_store=library_cli.database_in_use(settings),
         lazy_store=True,
         with_dated_items=False,
     )
-    return services.corpus, services.index
 
 
 def _width() -> int:
@@ -401,13 +406,7 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
 
 
 def _cmd_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    services = _services(
-        settings,
-        err,
-        with_store=library_cli.database_in_use(settings),
-        lazy_store=True,
-        with_dated_items=False,
-    )
+    services = _served(settings, err)
     view = services.statement(args.doc_id)
     if view is None:
         import difflib

@@ -125,16 +125,18 @@ def test_postgres_extra_exists():
     assert re.search(r'^postgres = \["psycopg\[binary\]', text, re.M)
 
 
-def test_readme_dated_eval_command_prints_the_readme_figures():
+def _bench_output(script: str) -> str:
+    """What ``python bench/<script>`` prints (it must succeed)."""
     proc = subprocess.run(
-        [sys.executable, "bench/dated_eval.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
+        [sys.executable, f"bench/{script}"], cwd=ROOT, capture_output=True, text=True, timeout=300
     )
     assert proc.returncode == 0, proc.stderr
-    figures = dict(line.split(":", 1) for line in proc.stdout.splitlines() if ":" in line)
+    return proc.stdout
+
+
+def test_readme_dated_eval_command_prints_the_readme_figures():
+    output = _bench_output("dated_eval.py")
+    figures = dict(line.split(":", 1) for line in output.splitlines() if ":" in line)
     recall = figures["recall"].split()[0]
     precision = figures["precision"].split()[0]
     wrong = figures["wrong dates"].strip()
@@ -143,17 +145,10 @@ def test_readme_dated_eval_command_prints_the_readme_figures():
 
 
 def test_readme_dated_fresh_command_prints_the_readme_figures():
-    proc = subprocess.run(
-        [sys.executable, "bench/dated_fresh.py"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
-    assert proc.returncode == 0, proc.stderr
-    lines = {line.split()[0]: line for line in proc.stdout.splitlines() if line.strip()}
+    output = _bench_output("dated_fresh.py")
+    lines = {line.split()[0]: line for line in output.splitlines() if line.strip()}
     tuned = re.search(r"recall (\S+ \(\d+/\d+\)) +wrong dates (\d+)", lines["tuned"])
     held = re.search(r"recall (\S+ \(\d+/\d+\)) +wrong dates (\d+)", lines["held-out"])
-    assert tuned and held, proc.stdout
+    assert tuned and held, output
     assert f"| tuned (35 rows) | {tuned.group(1)} | {tuned.group(2)} |" in README
     assert f"| held out, now | {held.group(1)} | {held.group(2)} |" in README

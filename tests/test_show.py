@@ -217,34 +217,15 @@ def test_a_corpus_file_without_a_removed_key_has_none(tmp_path):
 
 
 def _old_statements(metadata):
-    """The statements table as briefbot created it before removals were stored."""
-    from sqlalchemy import Column, Integer, String, Table, Text, UniqueConstraint
+    """The statements table as briefbot created it before removals were stored: today's
+    table less its ``removed`` column."""
+    from sqlalchemy import Table, UniqueConstraint
 
-    from bot.store import UTCDateTime
+    from bot.store import statements_table
 
-    return Table(
-        "statements",
-        metadata,
-        Column("id", Integer, primary_key=True, autoincrement=True),
-        Column("doc_id", String(200), nullable=False, index=True),
-        Column("version", Integer, nullable=False),
-        Column("live_doc_id", String(200), nullable=True, unique=True),
-        Column("live_checksum", String(64), nullable=True, unique=True),
-        Column("checksum", String(64), nullable=False, index=True),
-        Column("title", Text, nullable=False),
-        Column("short_title", Text, nullable=False, default=""),
-        Column("date", String(10), nullable=True),
-        Column("parties", Text, nullable=False, default="[]"),
-        Column("source", Text, nullable=False, default=""),
-        Column("kind", String(40), nullable=False, default="statement"),
-        Column("body", Text, nullable=False),
-        Column("added_by", String(200), nullable=False),
-        Column("added_at", UTCDateTime, nullable=False),
-        Column("superseded_by", Integer, nullable=True),
-        Column("removed_at", UTCDateTime, nullable=True),
-        Column("removed_by", String(200), nullable=True),
-        UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
-    )
+    columns = [c._copy() for c in statements_table.columns if c.name != "removed"]
+    unique = UniqueConstraint("doc_id", "version", name="uq_statements_doc_version")
+    return Table("statements", metadata, *columns, unique)
 
 
 def _old_database_keeps_working(url: str) -> None:
