@@ -10,15 +10,14 @@ version); witnesses and observers are not parties.
 from __future__ import annotations
 
 import dataclasses
-import io
 import json
 
 import pytest
+from clirun import run, use_fresh_env
 from paths import CORPUS
 from webfixtures import STATEMENT_PAGE, web_server
 
 from bot.adding import duplicate_of
-from bot.cli import main
 from bot.documents import load_corpus
 from bot.ingest import IngestError, ingest_file, prepare_text
 from bot.library import DuplicateStatement, Library, preview
@@ -81,17 +80,7 @@ def library(tmp_path):
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    for k in ("BRIEFBOT_CORPUS", "DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("BRIEFBOT_CORPUS", str(CORPUS))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return use_fresh_env(tmp_path, monkeypatch)
 
 
 # ------------------------------------------------------------------------------ ids

@@ -3,14 +3,13 @@ fetching web pages and PDFs from a loopback server."""
 
 from __future__ import annotations
 
-import io
 import json
 
 import pytest
+from clirun import run, use_fresh_env
 from paths import CORPUS
 from webfixtures import PDF_LINES, STATEMENT_PAGE, make_pdf, web_server
 
-from bot.cli import main
 from bot.fetch import raw_from_bytes, read_source
 from bot.ingest import IngestError
 
@@ -23,17 +22,7 @@ def web():
 
 @pytest.fixture
 def env(tmp_path, monkeypatch):
-    for k in ("BRIEFBOT_CORPUS", "DATABASE_URL", "SLACK_BOT_TOKEN", "SLACK_SIGNING_SECRET"):
-        monkeypatch.delenv(k, raising=False)
-    monkeypatch.setenv("BRIEFBOT_CORPUS", str(CORPUS))
-    monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path / 'store.db'}")
-    return tmp_path
-
-
-def run(*args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    code = main(list(args), stdout=out, stderr=err)
-    return code, out.getvalue(), err.getvalue()
+    return use_fresh_env(tmp_path, monkeypatch)
 
 
 # ------------------------------------------------------------------------- fetching
