@@ -45,10 +45,11 @@ def sentence(draw: st.DrawFn) -> str:
 def block(draw: st.DrawFn, first: bool) -> str:
     kinds = ["para", "para", "heading", "bold-heading", "bullets", "list"]
     kind = "para" if first else draw(st.sampled_from(kinds))
+    title = " ".join(w.capitalize() for w in draw(st.lists(WORDS, min_size=1, max_size=5)))
     if kind == "heading":
-        return "## " + " ".join(w.capitalize() for w in draw(st.lists(WORDS, min_size=1, max_size=5)))
+        return "## " + title
     if kind == "bold-heading":
-        return "**" + " ".join(w.capitalize() for w in draw(st.lists(WORDS, min_size=1, max_size=5))) + "**"
+        return f"**{title}**"
     if kind == "bullets":
         return "\n".join(f"- {draw(sentence())}" for _ in range(draw(st.integers(2, 4))))
     if kind == "list":
