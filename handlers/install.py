@@ -39,7 +39,7 @@ __all__ = [
 ]
 
 #: The Slack app manifest: the one place the bot scopes are listed.
-MANIFEST = Path(__file__).resolve().parent.parent / "manifest.yml"
+MANIFEST = Path(__file__).resolve().parent / "manifest.yml"
 #: How long an install link (its OAuth state) stays valid, in seconds.
 STATE_EXPIRATION_SECONDS = 600
 
