@@ -14,6 +14,7 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
+from bot.clean import INVISIBLE_CHARS
 from bot.documents import Document
 
 __all__ = [
@@ -195,7 +196,7 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
 
 # Invisible characters are no part of a quote (a body stored before they were cleaned
 # may still hold them): zero-width space, word joiner, byte-order mark, soft hyphen.
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u2060\ufeff\u00ad"))
+_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 
 
 def _blocks(body: str) -> list[str]:

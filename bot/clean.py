@@ -20,7 +20,15 @@ from dataclasses import dataclass, field
 
 from bot.reading.inline import render_inline
 
-__all__ = ["CleanResult", "Removal", "clean_raw", "fold_words", "normalise", "tokens"]
+__all__ = [
+    "INVISIBLE_CHARS",
+    "CleanResult",
+    "Removal",
+    "clean_raw",
+    "fold_words",
+    "normalise",
+    "tokens",
+]
 
 # --------------------------------------------------------------------------- matching
 
@@ -130,8 +138,11 @@ _LIST_BREAK = "\ue000"
 # Invisible characters that are no part of any word: zero-width space, word joiner,
 # byte-order mark, soft hyphen. (Zero-width joiners stay inside emoji and scripts
 # that need them; beside a space or ASCII they are debris too.)
+#: Characters that are no part of any word, wherever they stand.
+INVISIBLE_CHARS = "\u200b\u2060\ufeff\u00ad"
 _INVISIBLE = re.compile(
-    r"[\u200b\u2060\ufeff\u00ad]|(?<=[\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f])"
+    f"[{INVISIBLE_CHARS}]"
+    r"|(?<=[\x00-\x7f])[\u200c\u200d]|[\u200c\u200d](?=[\x00-\x7f])"
 )
 _MD_HEADING = re.compile(r"^\s{0,3}(#{1,6})\s+(\S.*?)\s*#*\s*$")
 _TEXT_MARKER = re.compile(r"^[#*\\\s]*(?:Begin|End)\s+text[*\\\s]*$", re.I)

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import yaml
 
-from bot.clean import Removal, clean_raw
+from bot.clean import INVISIBLE_CHARS, Removal, clean_raw
 from bot.documents import (
     CORPUS_SUFFIXES,
     Document,
@@ -42,6 +42,9 @@ __all__ = [
 ]
 
 INGEST_SUFFIXES = (".txt", ".md", ".markdown", ".html", ".htm")
+
+
+_NO_INVISIBLE = dict.fromkeys(map(ord, INVISIBLE_CHARS))
 
 
 class IngestError(Exception):
@@ -196,7 +199,7 @@ def prepare_text(
 
     def text_of(value: object) -> str:
         text = str(value or "").replace("\u00a0", " ")
-        return " ".join(re.sub("[\u200b\u2060\ufeff\u00ad]", "", text).split())
+        return " ".join(text.translate(_NO_INVISIBLE).split())
 
     inferred: list[str] = []
     doc_title = title or text_of(meta_in.get("title")) or cleaned.meta.get("title") or ""
