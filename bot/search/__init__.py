@@ -8,7 +8,9 @@ The public surface is small; one module per idea behind it:
   parties and date words;
 * :mod:`bot.search.lexical` — spell-fixed BM25 candidates and rapidfuzz rerank;
 * :mod:`bot.search.semantic` — wordllama static embeddings (offline);
-* :mod:`bot.search.fusion` — one score from those signals;
+* :mod:`bot.search.ranker` — one calibrated score from those signals (fitted by
+  ``bench/fit_ranker.py``; :mod:`bot.search.fusion` keeps the hand-set blend it
+  replaced, as one of its features);
 * :mod:`bot.search.index` — :class:`ClauseIndex`, which runs them;
 * :mod:`bot.search.timeline` — a topic's best clause per statement, with diffs.
 

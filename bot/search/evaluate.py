@@ -3,12 +3,18 @@
 Used by ``tests/test_search_questions.py`` (the targets) and ``bench/search_bench.py``
 (the figures in the README). A row is ``kind<TAB>query<TAB>doc<TAB>phrase``: the top
 hit is right when its document id starts with ``doc`` (``*`` for any) and its text
-contains ``phrase`` (case-insensitive). A ``paraphrase`` counts only when the clause
-found shares no content word with the query.
+contains ``phrase`` (case-insensitive; ``all:w1 w2`` — every one of these normalised
+words). A ``paraphrase`` counts only when the clause
+found shares no content word with the query. A ``nonsense`` row (doc and phrase
+``-``) has no answer: it is right when the search finds no good match.
+
+Rows are split once, by a digest of their query (:func:`split_of`): about a third
+are ``held`` out, and the ranker (``bench/fit_ranker.py``) is fitted on the rest.
 """
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -26,7 +32,11 @@ __all__ = [
     "load_cases",
     "prepare_corpus",
     "shared_words",
+    "split_of",
 ]
+
+#: Share of rows held out of the ranker's fit (by a digest of the query).
+HELD_SHARE = 0.3
 
 
 @dataclass(frozen=True)
@@ -40,7 +50,11 @@ class Case:
 
     def accepts(self, clause: Any) -> bool:
         """True when ``clause`` is an answer this row expects."""
+        if self.kind == "nonsense":
+            return False
         in_doc = self.doc == "*" or clause.doc_id.startswith(self.doc)
+        if self.phrase.startswith("all:"):  # every one of these (normalised) words
+            return in_doc and set(self.phrase[4:].split()) <= set(normalise(clause.text).split())
         return in_doc and self.phrase.lower() in clause.text.lower()
 
 
@@ -50,6 +64,8 @@ class Report:
 
     hits: dict[str, int] = field(default_factory=dict)
     totals: dict[str, int] = field(default_factory=dict)
+    # a right clause among the first three good hits
+    top3: dict[str, int] = field(default_factory=dict)
     # the first clause shown, good match or weak "closest clause" suggestion
     shown: dict[str, int] = field(default_factory=dict)
     misses: list[tuple[Case, str]] = field(default_factory=list)
@@ -57,6 +73,10 @@ class Report:
     def hit1(self, kind: str) -> float:
         """Share of ``kind`` rows whose first hit is right (a good match, ≥ min score)."""
         return self.hits.get(kind, 0) / max(self.totals.get(kind, 0), 1)
+
+    def top3_share(self, kind: str) -> float:
+        """Share of ``kind`` rows with a right clause among the first three good hits."""
+        return self.top3.get(kind, 0) / max(self.totals.get(kind, 0), 1)
 
     def shown1(self, kind: str) -> float:
         """Share of ``kind`` rows whose first clause shown is right, counting the weak
@@ -73,6 +93,13 @@ def load_cases(path: str | Path) -> list[Case]:
         kind, query, doc, phrase = line.split("\t")
         cases.append(Case(kind, query, doc, phrase))
     return cases
+
+
+def split_of(case: Case) -> str:
+    """``held`` for about :data:`HELD_SHARE` of the rows (fixed by the query's digest),
+    else ``fit``."""
+    digest = hashlib.blake2b(case.query.encode(), digest_size=8).digest()
+    return "held" if int.from_bytes(digest) % 1000 < HELD_SHARE * 1000 else "fit"
 
 
 def shared_words(query: str, text: str) -> set[str]:
@@ -92,17 +119,28 @@ def is_right(case: Case, clause: Any) -> bool:
 
 
 def evaluate(index: Any, cases: Iterable[Case]) -> Report:
-    """Run every case against ``index`` and count first-hit answers."""
+    """Run every case against ``index`` and count first-hit answers (and top-3)."""
     report = Report()
     for case in cases:
         report.totals[case.kind] = report.totals.get(case.kind, 0) + 1
-        result = index.search(case.query, limit=1)
+        result = index.search(case.query, limit=3)
+        if case.kind == "nonsense":
+            # Right when nothing is offered as a good match.
+            if not result.hits:
+                for counts in (report.hits, report.top3, report.shown):
+                    counts[case.kind] = counts.get(case.kind, 0) + 1
+            else:
+                top = result.hits[0].clause
+                report.misses.append((case, f"{top.clause_id}: {top.text[:90]}"))
+            continue
         top = result.hits[0].clause if result.hits else None
         first = top or (result.suggestion.clause if result.suggestion else None)
 
         ok = is_right(case, top)
         if ok:
             report.hits[case.kind] = report.hits.get(case.kind, 0) + 1
+        if any(is_right(case, h.clause) for h in result.hits[:3]):
+            report.top3[case.kind] = report.top3.get(case.kind, 0) + 1
         if is_right(case, first):
             report.shown[case.kind] = report.shown.get(case.kind, 0) + 1
         else:

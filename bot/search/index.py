@@ -8,10 +8,13 @@ A search runs in five steps, one module each:
    date words ("next", "latest", "first");
 3. :mod:`bot.search.lexical` — spell-fixed BM25 + coverage candidates, with words
    found only in a document's title or parties counting for its clauses;
-4. :mod:`bot.search.semantic` — static word embeddings (wordllama) add candidates
-   that share no word with the query and a meaning score for every candidate;
-5. :mod:`bot.search.fusion` — one 0–100 score from the lexical rerank, the meaning
-   score and the date intent; below ``min_score`` a result is not a match.
+4. :mod:`bot.search.semantic` and :mod:`bot.search.sentences` — word vectors
+   (wordllama) and the sentence encoder add candidates that share no word with the
+   query and a meaning score for every candidate, when the words alone are not
+   enough;
+5. :mod:`bot.search.ranker` — a fitted model turns each candidate's features into
+   the probability that it answers the query: the score shown (× 100) and the
+   order; under ``min_score`` a result is not a match.
 """
 
 from __future__ import annotations
@@ -29,7 +32,7 @@ from rapidfuzz import fuzz, process
 
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
-from bot.search import fusion
+from bot.search import fusion, ranker
 from bot.search.columns import ClauseColumns, StringColumn
 from bot.search.filters import (
     DateRange,
@@ -52,10 +55,14 @@ from bot.search.understand import (
 from bot.search.words import STOP_WORDS, is_english, stem
 from bot.slacktext import plain_text
 
-__all__ = ["DEFAULT_MIN_SCORE", "ClauseIndex", "Hit", "SearchResult"]
+__all__ = ["DEFAULT_MIN_SCORE", "Candidates", "ClauseIndex", "Hit", "SearchResult"]
 
-DEFAULT_MIN_SCORE = 55.0
-GROUP_MARGIN = 10.0
+#: Scores are the ranker's probability × 100: below this, "no good match".
+DEFAULT_MIN_SCORE = 100.0 * ranker.MIN_PROBABILITY
+#: Clauses this many points under the threshold may still be folded into a shown one.
+GROUP_MARGIN = 5.0
+#: How many of the best candidates are grouped at least (grouping compares every pair).
+GROUP_POOL = 20
 
 
 @dataclass(frozen=True)
@@ -101,6 +108,135 @@ class SearchResult:
     def has_more(self) -> bool:
         """True when further good hits exist after this page."""
         return self.offset + len(self.hits) < self.total
+
+
+@dataclass
+class Candidates:
+    """One query's candidate clauses, the evidence on each and the ranker's estimate.
+
+    ``signals`` holds whole-index arrays (coverage, BM25, distinctive words) that the
+    candidates index into; the other arrays are per candidate, in ``ids`` order."""
+
+    ids: np.ndarray
+    corrections: dict[str, str]
+    signals: dict[str, np.ndarray | None]
+    phrase: np.ndarray
+    keywords: np.ndarray
+    lengths: np.ndarray
+    cosine: np.ndarray | None = None
+    sentence: np.ndarray | None = None
+    features: dict[str, np.ndarray] = field(default_factory=dict)
+    probability: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    model: str = ""
+
+    @property
+    def bm25(self) -> np.ndarray:
+        """BM25 of each candidate (breaks ties in the ranking)."""
+        bm25 = self.signals["bm25"]
+        assert bm25 is not None
+        return bm25[self.ids]
+
+    @property
+    def best(self) -> float:
+        """The highest probability among the candidates (0 when there are none)."""
+        return float(self.probability.max()) if len(self.probability) else 0.0
+
+    def extend(
+        self, extra: np.ndarray, phrase: np.ndarray, keywords: np.ndarray, lengths: np.ndarray
+    ) -> None:
+        """Add candidates (with their fuzzy ratios and word counts)."""
+        self.ids = np.concatenate([self.ids, extra])
+        self.phrase = np.concatenate([self.phrase, phrase])
+        self.keywords = np.concatenate([self.keywords, keywords])
+        self.lengths = np.concatenate([self.lengths, lengths])
+
+    def score(
+        self,
+        index: ClauseIndex,
+        model: ranker.Model,
+        context: tuple[Reading, bool],
+        qvec: np.ndarray | None,
+    ) -> None:
+        """Work out the features of every candidate and the model's estimate."""
+        reading, typo = context
+        ids = self.ids
+        if qvec is not None and index.semantic is not None:
+            done = 0 if self.cosine is None else len(self.cosine)
+            more = index.semantic.similarity(qvec, ids[done:])
+            self.cosine = more if self.cosine is None else np.concatenate([self.cosine, more])
+        coverage = self.signals["coverage"]
+        assert coverage is not None
+        f: dict[str, np.ndarray] = {}
+
+        def with_gap(name: str, values: np.ndarray) -> None:
+            f[name] = values
+            f[f"{name}_gap"] = values - (values.max() if len(values) else 0.0)
+
+        with_gap("coverage", coverage[ids] / 100.0)
+        best = float(f["coverage"].max()) if len(ids) else 0.0
+        f["coverage_gap_best"] = f["coverage_gap"] * best
+        f["cover_best"] = np.full(len(ids), best)
+        # Without distinctive words in the query, no clause lacks any.
+        distinct = self.signals["distinct"]
+        with_gap("distinct", distinct[ids] if distinct is not None else np.ones(len(ids)))
+        # rapidfuzz finds the shorter text inside the longer: a clause shorter than the
+        # query ("Target", a heading) would hold the query's phrase. It counts only as
+        # far as it is as long as the query.
+        asked = max(len(reading.content.split()), 1)
+        whole = np.minimum(self.lengths / asked, 1.0)
+        f["phrase"] = self.phrase / 100.0 * whole
+        f["verbatim"] = (self.phrase >= 99.5) * whole * min(asked, 5) / 5.0
+        f["phrase_best"] = np.full(len(ids), f["phrase"].max() if len(ids) else 0.0)
+        f["keywords"] = self.keywords / 100.0 * whole
+        bm25 = self.bm25
+        top = float(bm25.max()) if len(bm25) else 0.0
+        f["bm25_share"] = bm25 / top if top > 0 else np.zeros(len(ids))
+        if self.cosine is not None:
+            with_gap("cosine", self.cosine)
+        if self.sentence is not None:
+            with_gap("sentence", self.sentence)
+            top2 = np.sort(self.sentence)[-2:] if len(ids) else np.zeros(1)
+            f["sentence_best"] = np.full(len(ids), top2[-1])
+            f["sentence_lead"] = np.full(len(ids), top2[-1] - top2[0])
+            f["sentence_weak"] = f["sentence"] * (1.0 - best)
+            f["sentence_gap_weak"] = f["sentence_gap"] * (1.0 - best)
+            words = 0.55 * f["coverage"] + 0.30 * f["phrase"] + 0.15 * f["keywords"]
+            meaning = np.clip((self.sentence - 0.2) / 0.3, 0.0, 1.0)
+            f["lift"] = np.maximum(meaning - words, 0.0)
+        # Per document: the share of the parties named in the query that it has, and
+        # of the query's content words that its title, parties or year hold.
+        named = reading.party_words
+        content = set(reading.content.split()) - STOP_WORDS
+        if len(ids) and (named or content):
+            docs, back = np.unique(index._clause_doc[ids], return_inverse=True)
+            metas = [index._docs[d].words for d in docs]
+            if named:
+                share = [len(named & m) / len(named) for m in metas]
+                f["party"] = np.asarray(share, dtype=np.float32)[back]
+            if content:
+                share = [len(content & m) / len(content) for m in metas]
+                f["title"] = np.asarray(share, dtype=np.float32)[back]
+        fits_asks, fits_order, recency = index._intent_features(reading, ids)
+        f["fits_when"] = fits_asks if reading.asks == "when" else np.zeros(len(ids))
+        f["fits_where"] = fits_asks if reading.asks == "where" else np.zeros(len(ids))
+        f["fits_order"], f["recency"] = fits_order, recency
+        f["length"] = np.log1p(self.lengths)
+        # The hand-set blend the ranker replaced, as one more piece of evidence.
+        lexical = fusion.lexical_score(coverage[ids], self.phrase, self.keywords)
+        intent = (fits_asks, fits_order, recency)
+        f["fused"] = fusion.blend(lexical, self.cosine, None, *intent)
+        if self.sentence is not None:
+            f["fused_sentence"] = fusion.blend(lexical, self.cosine, self.sentence, *intent)
+        f["question"] = np.full(len(ids), float(reading.is_question))
+        f["corrected"] = np.full(len(ids), float(typo))
+        size = np.clip(np.log10(max(len(index.clauses), 1)), *ranker.CORPUS_SIZES)
+        f["corpus_size"] = np.full(len(ids), size)
+        self.features = f
+        self.model = "sentences" if self.sentence is not None else "words"
+        p = model.probability(f, len(ids))
+        if distinct is not None:
+            p = ranker.words_first(p, f["distinct"], f["coverage"])
+        self.probability = p
 
 
 @dataclass(frozen=True)
@@ -400,6 +536,16 @@ class ClauseIndex:
             notes.append("no document matches the filters")
         return np.isin(self._clause_doc, np.asarray(keep, dtype=np.int32))
 
+    def explain(self, query: str, *, force: bool = False) -> Candidates | None:
+        """The candidates :meth:`search` ranks for ``query`` (typed filters applied),
+        with their features and the ranker's estimate; ``force`` runs every stage (see
+        :meth:`rank_candidates`)."""
+        check_query(query)
+        parsed, reading = self.read(query)
+        dates = DateRange(parsed.after, parsed.before)
+        mask = self._doc_mask(parsed.doc, dates, [])
+        return self.rank_candidates(reading, None, mask, force=force)
+
     def search(
         self,
         query: str,
@@ -438,7 +584,8 @@ class ClauseIndex:
             read_as = reading.describe(corrections)
         # Only clauses near the threshold can be shown or folded into a shown one;
         # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
-        near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
+        pool = ranked[: max(GROUP_POOL, 2 * (offset + limit))]
+        near = [r for r in pool if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
         grouped = self._group(near)
         good = [g for g in grouped if g[1] >= min_score]
         if mask is not None and not good and reading.content:
@@ -450,7 +597,12 @@ class ClauseIndex:
                 notes.append(
                     f"the filters hid {len(hidden)} good match{many} (best: {best.citation})"
                 )
-        common = {"corrections": corrections, "notes": notes, "read_as": read_as, "dates": dates}
+        common = {
+            "corrections": corrections,
+            "notes": notes,
+            "read_as": read_as,
+            "dates": dates,
+        }
         if not good:
             best_hit = self._hit(*grouped[0]) if grouped else None
             return SearchResult(query=query, hits=[], suggestion=best_hit, **common)
@@ -465,14 +617,42 @@ class ClauseIndex:
     def _rank(
         self, reading: Reading, notes: list[str], mask: np.ndarray | None
     ) -> tuple[list[tuple[int, float]], dict[str, str]]:
-        """Candidate clauses with their fused scores, best first; and the corrections."""
+        """Candidate clauses with their scores (the ranker's probability × 100), best
+        first; and the corrections."""
+        found = self.rank_candidates(reading, notes, mask)
+        if found is None or len(found.ids) == 0:
+            return [], found.corrections if found is not None else {}
+        p = found.probability
+        # Ties (a clause capped at the estimate of one with more of the words asked
+        # for) go to the one with more of the words.
+        f = found.features
+        order = np.lexsort((-found.bm25, -f["coverage"], -f["distinct"], -p))
+        return [(int(found.ids[j]), float(100.0 * p[j])) for j in order], found.corrections
+
+    def rank_candidates(
+        self,
+        reading: Reading,
+        notes: list[str] | None = None,
+        mask: np.ndarray | None = None,
+        *,
+        force: bool = False,
+    ) -> Candidates | None:
+        """The query's candidate clauses with their features and the ranker's estimate.
+
+        The words are matched first and scored by the ``words`` model; when that finds
+        nothing it is sure of and the query is not misspelt, the meaning signals add
+        candidates and the sentence encoder (when attached) reads the query, and the
+        ``sentences`` model scores them all. ``force`` runs every stage whatever the
+        first one found (``bench/fit_ranker.py`` learns from both models' features).
+        None when the query has no words to match."""
+        notes = [] if notes is None else notes
         words = reading.content.split()
         if not words:
             if reading.text.strip():
                 notes.append("the query has no words to match")
             else:
                 notes.append("add words to search for, not only filters")
-            return [], {}
+            return None
         expand = self.semantic.neighbours if self.semantic is not None else None
 
         def match_words(ws: list[str]) -> LexicalMatch:
@@ -481,12 +661,17 @@ class ClauseIndex:
 
         match = match_words(words)
         coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
+        distinct = match.distinct
         # The same query with a name in its other forms ("North Korea" / "DPRK"): a
         # clause is matched by whichever form it uses.
         same_names = same_name_variants(words)
         others = [match_words(alt) for alt in same_names]
         for other in others:
             coverage, bm25 = np.maximum(coverage, other.coverage), np.maximum(bm25, other.bm25)
+            if other.distinct is not None:
+                distinct = (
+                    other.distinct if distinct is None else np.maximum(distinct, other.distinct)
+                )
         # A word the corpus does not use is read as its nearest corpus word in meaning
         # for the rerank too ("tumours" -> "cancer").
         related = {w: near[0][0] for w, near in match.related.items()}
@@ -527,60 +712,89 @@ class ClauseIndex:
                     kws = " ".join(x for x in swapped if x not in STOP_WORDS)
                     variants.append((" ".join(swapped), kws or " ".join(swapped)))
 
-        def lexical_of(idx: np.ndarray) -> np.ndarray:
+        def fuzzy_of(idx: np.ndarray) -> tuple[np.ndarray, ...]:
+            """Phrase and keyword ratios (0–100) and word counts of these clauses."""
             if len(idx) == 0:
-                return np.zeros(0, dtype=np.float32)
+                empty = np.zeros(0, dtype=np.float32)
+                return empty, empty, empty
             texts = [self._norm[i] for i in idx]
             phrase, kw = rerank(typed, fixed_phrase, fixed_keywords, texts)
             for alt_phrase, alt_keywords in variants[:6]:
                 p2, k2 = rerank(alt_phrase, alt_phrase, alt_keywords, texts)
                 phrase, kw = np.maximum(phrase, p2), np.maximum(kw, k2)
-            return fusion.lexical_score(coverage[idx], phrase, kw)
+            lengths = np.fromiter((t.count(" ") + 1 for t in texts), np.float32, len(texts))
+            return phrase, kw, lengths
 
-        lexical = lexical_of(cand)
-        cosine = None
-        qvec = None
+        phrase, kw, lengths = fuzzy_of(cand)
         # A misspelt query (words fixed, or unknown words that are no English word) is
         # the lexical path's job: meaning cannot read a typo. Both meaning signals add
-        # candidates only for a query the words did not answer well (see fusion).
+        # candidates only for a query the words did not answer well.
         unknown = [w for w in match.unknown if all(w in o.unknown for o in others)]
         typo = bool(corrections) or any(not is_english(w, rare=True) for w in unknown)
+        found = Candidates(
+            ids=cand,
+            corrections=corrections,
+            signals={"coverage": coverage, "bm25": bm25, "distinct": distinct},
+            phrase=phrase,
+            keywords=kw,
+            lengths=lengths,
+        )
+        models = ranker.load_models()
+        context = (reading, typo)
 
-        def weak() -> bool:
-            return len(lexical) == 0 or float(lexical.max()) < fusion.SEMANTIC_GATE
+        def add(extra: np.ndarray) -> None:
+            extra = np.setdiff1d(extra, found.ids)
+            if len(extra):
+                found.extend(extra, *fuzzy_of(extra))
 
+        qvec = None
         if self.semantic is not None:
             qvec = self.semantic.embed_query(" ".join(fixed_topic))
-            if qvec is not None:
-                if weak() and not typo:
-                    extra = self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask)
-                    extra = np.setdiff1d(extra, cand)
-                    cand = np.concatenate([cand, extra])
-                    lexical = np.concatenate([lexical, lexical_of(extra)])
-                cosine = self.semantic.similarity(qvec, cand)
-        sentence = None
+        found.score(self, models["words"], context, qvec)
+
+        def sure(level: float = ranker.SURE_PROBABILITY) -> bool:
+            return not force and found.best >= level
+
+        if qvec is not None and not typo and not sure(ranker.WEAK_PROBABILITY):
+            add(self.semantic.nearest(qvec, fusion.SEMANTIC_CANDIDATES, mask))
+            found.score(self, models["words"], context, qvec)
         sentences = self.sentences
-        if sentences is not None and len(self.clauses) and weak() and not typo:
+        if sentences is not None and len(self.clauses) and not typo and not sure():
             svec = sentences.embed(reading.text)
             every = sentences.scores(svec)
             if mask is not None:
                 every[~mask] = -1.0
             k = min(fusion.SENTENCE_CANDIDATES, len(every))
             top = np.argpartition(-every, k - 1)[:k] if k < len(every) else np.arange(k)
-            extra = np.setdiff1d(top[every[top] > -1.0], cand)
-            if len(extra):
-                cand = np.concatenate([cand, extra])
-                lexical = np.concatenate([lexical, lexical_of(extra)])
-                if cosine is not None:
-                    cosine = np.concatenate([cosine, self.semantic.similarity(qvec, extra)])
-            sentence = every[cand]
-        if len(cand) == 0:
-            return [], corrections
-        # Rank on the score with the intent bonus; show it capped at 100.
-        final = fusion.fuse(lexical, cosine, sentence) + self._intent_bonus(reading, cand)
-        order = np.lexsort((-bm25[cand], -final))
-        shown = np.clip(final, 0.0, 100.0)
-        return [(int(cand[j]), float(shown[j])) for j in order], corrections
+            add(top[every[top] > -1.0])
+            found.sentence = every[found.ids]
+            found.score(self, models["sentences"], context, qvec)
+        return found
+
+    def _intent_features(
+        self, reading: Reading, cand: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per candidate: fits a "when" / "where" question (names a time / a place),
+        fits "next" (looks ahead), and its document's recency among the candidates'
+        (0–1; reversed for "first", 0 without a date word)."""
+        zero = np.zeros(len(cand), dtype=np.float32)
+        asks, order = zero, zero
+        if reading.asks == "when":
+            asks = (self._ahead[cand] | self._dated[cand]).astype(np.float32)
+        elif reading.asks == "where":
+            asks = self._place[cand].astype(np.float32)
+        if reading.order == "next":
+            order = self._ahead[cand].astype(np.float32)
+        recency = zero
+        if reading.order and len(cand):
+            dates = self._doc_dates[self._clause_doc[cand]]
+            known = dates[dates > 0]
+            span = float(known.max() - known.min()) if len(known) else 0.0
+            recency = (dates - known.min()) / span if span else np.zeros(len(cand))
+            recency = np.where(dates > 0, recency, 0.0)
+            if reading.order == "first":
+                recency = np.where(dates > 0, 1.0 - recency, 0.0)
+        return asks, order, recency.astype(np.float32)
 
     def _intent_bonus(self, reading: Reading, cand: np.ndarray) -> np.ndarray:
         """Points for clauses that fit the date words and when/where questions."""

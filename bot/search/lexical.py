@@ -43,6 +43,20 @@ PREFIX_WEIGHT = 0.85
 PREFIX_MIN = 5
 PREFIX_LIMIT = 6
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
+#: A word in at most this share of the clauses (or in at most :data:`RARE_MIN` of
+#: them) is a rare term: asked for, it is what the answer must contain.
+RARE_SHARE = 0.005
+RARE_MIN = 3
+
+
+def distinctive(word: str, df: float, n: int) -> bool:
+    """True for a query word an answer must contain: a number ("100", "2015"), or a
+    word that is no common English word and that few clauses use (a name, a rare
+    term: "heixiazi", "skolkovo", "caliphate"). A common word the corpus happens to
+    use rarely ("smuggling") is not: a clause may say it another way."""
+    if any(ch.isdigit() for ch in word):
+        return True
+    return df <= max(RARE_MIN, RARE_SHARE * n) and not is_english(word)
 
 
 class _Ids(dict[str, int]):
@@ -126,6 +140,9 @@ class LexicalMatch:
     corrections: dict[str, str] = field(default_factory=dict)
     unknown: list[str] = field(default_factory=list)  # words neither in corpus nor fixed
     related: dict[str, list[tuple[str, float]]] = field(default_factory=dict)  # expansions
+    # 0-1, IDF-weighted share of the query's distinctive words (numbers, rare terms and
+    # names: see :func:`distinctive`) in the clause; None when the query has none.
+    distinct: np.ndarray | None = None
 
 
 class LexicalIndex:
@@ -370,6 +387,8 @@ class LexicalIndex:
         # queries cannot reach the threshold through one common word.
         coverage = np.zeros(n, dtype=np.float32)
         total_idf = 0.0
+        distinct: np.ndarray | None = None
+        distinct_idf = 0.0
         max_idf = float(np.log(1.0 + (max(n, 1) + 0.5) / 0.5))
         seen_terms: set[int] = set()
         corrections: dict[str, str] = {}
@@ -395,6 +414,8 @@ class LexicalIndex:
                     related[w] = near
                     options = [t for t, _ in near]
                     weight = {t: min(1.0, s + EXPANSION_BONUS) for t, s in near}
+            # Typed as the corpus has it: not a typo's correction nor a stand-in.
+            as_typed = bool(options) and options[0] == w and not weight
             if options and not weight:
                 for other in [*(aliases or {}).get(w, ()), *self.longer_forms(options[0])]:
                     if other in self._vocab and other not in options:
@@ -424,8 +445,18 @@ class LexicalIndex:
                     seen_terms.add(tid)
                     bm25[docs] += self._weights[lo:hi] * sim
             coverage += idf_w * found
+            # A document's party or title word counts through the metadata instead.
+            if (
+                as_typed
+                and meta_docs is None
+                and distinctive(w, float(self._df[self._vocab[w]]), n)
+            ):
+                distinct = found * idf_w if distinct is None else distinct + idf_w * found
+                distinct_idf += idf_w
         coverage *= 100.0 / max(total_idf, 1e-9)
-        return LexicalMatch(coverage, bm25, corrections, unknown, related)
+        if distinct is not None:
+            distinct /= distinct_idf
+        return LexicalMatch(coverage, bm25, corrections, unknown, related, distinct)
 
 
 def rerank(

@@ -14,7 +14,7 @@ Cost control (see ``bench/search_bench.py``): the clause vectors are built with
 the index and kept twice — the first 64 dimensions in float32 (the model is
 trained Matryoshka-style, so a prefix is a usable coarse vector) for a full scan,
 and all 256 in float16 for exact scores of a few candidates. The full scan only
-runs when the words found nothing good (see :mod:`bot.search.fusion`).
+runs when the words found nothing the ranker is sure of (see :mod:`bot.search.ranker`).
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ a shard that cannot be read is ignored (and its clauses encoded again).
 
 Queries scan the clause matrix (float32, 384 columns) with one matrix-vector
 product; it runs only when the words found nothing good (see
-:mod:`bot.search.fusion`), so keyword and typo'd queries pay nothing for it.
+:mod:`bot.search.ranker`), so keyword and typo'd queries pay nothing for it.
 """
 
 from __future__ import annotations
