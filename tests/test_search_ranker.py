@@ -123,3 +123,38 @@ def test_the_number_asked_for_wins_over_a_closer_meaning(recent_index):
         if "$500 billion" in text or "$5 billion" in text:
             assert i > wanted, texts
 
+
+def test_a_number_asked_with_its_unit_counts_only_beside_it():
+    """"100 billion" is one quantity: a clause with "$3 billion" and "100%" holds the
+    words but not what was asked for, and it ranks under the one that does."""
+    from bot.documents import Document
+    from bot.search import ClauseIndex
+
+    def doc(slug: str, body: str) -> Document:
+        return Document(f"2022-01-01_{slug}", slug.title(), date(2022, 1, 1), body)
+
+    docs = [
+        doc("fleet", "The plan uses the $3 billion provided to reach the target of 100% "
+            "electric delivery vehicles, a trade-off the agency accepts."),
+        doc("trade", "The sides will strive to increase bilateral trade to $100 billion "
+            "before 2015."),
+        *(doc(f"filler{i}", f"The ministers discussed topic number {i} at length.")
+          for i in range(8)),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False)
+    candidates = index.explain("100 billion trade target", force=True)
+    assert candidates is not None
+    by_text = {
+        index.clauses[i].text[:9]: (c, d)
+        for i, c, d in zip(
+            candidates.ids,
+            candidates.features["coverage"],
+            candidates.features["distinct"],
+            strict=True,
+        )
+    }
+    fleet, trade = by_text["The plan "], by_text["The sides"]
+    assert trade[1] == pytest.approx(1.0)  # both numbers' words, side by side
+    assert fleet[1] < trade[1]  # "100" found, but not as "100 billion"
+    top = index.search("100 billion trade target", limit=2).hits[0].clause
+    assert "$100 billion" in top.text

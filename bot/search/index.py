@@ -20,10 +20,12 @@ A search runs in five steps, one module each:
 from __future__ import annotations
 
 import gc
+import re
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
+from itertools import pairwise
 from pathlib import Path
 from typing import Any
 
@@ -108,6 +110,12 @@ class SearchResult:
     def has_more(self) -> bool:
         """True when further good hits exist after this page."""
         return self.offset + len(self.hits) < self.total
+
+
+#: Words that make a number before them one quantity ("100 billion", "40 percent").
+QUANTITY_UNITS = frozenset(
+    {"thousand", "million", "billion", "trillion", "percent", "cent", "bn", "mn", "tonne", "ton"}
+)
 
 
 @dataclass
@@ -672,6 +680,7 @@ class ClauseIndex:
                 distinct = (
                     other.distinct if distinct is None else np.maximum(distinct, other.distinct)
                 )
+        coverage, distinct = self._quantities_as_asked(words, match, coverage, distinct)
         # A word the corpus does not use is read as its nearest corpus word in meaning
         # for the rerank too ("tumours" -> "cancer").
         related = {w: near[0][0] for w, near in match.related.items()}
@@ -770,6 +779,37 @@ class ClauseIndex:
             found.sentence = every[found.ids]
             found.score(self, models["sentences"], context, qvec)
         return found
+
+    def _quantities_as_asked(
+        self,
+        words: list[str],
+        match: LexicalMatch,
+        coverage: np.ndarray,
+        distinct: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Coverage and distinctive-word share with a number asked for with its unit
+        ("100 billion", "50 percent") counted only where the clause has the two words
+        side by side: "$3 billion ... 100% electric" does not hold "100 billion"."""
+        for num, unit in pairwise(words):
+            if not (num[:1].isdigit() and stem(unit) in QUANTITY_UNITS):
+                continue
+            term = stem(num)
+            holding = self.lexical.clauses_with(term)
+            if not len(holding):
+                continue
+            asked = re.compile(rf"(?<!\S){re.escape(num)} {re.escape(stem(unit))}s?(?!\S)")
+            lacking = holding[[asked.search(self._norm[i]) is None for i in holding]]
+            if not len(lacking):
+                continue
+            if term in match.coverage_share:
+                coverage = coverage.copy()
+                coverage[lacking] = np.maximum(
+                    coverage[lacking] - match.coverage_share[term], 0.0
+                )
+            if distinct is not None and term in match.distinct_share:
+                distinct = distinct.copy()
+                distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
+        return coverage, distinct
 
     def _intent_features(
         self, reading: Reading, cand: np.ndarray

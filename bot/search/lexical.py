@@ -143,6 +143,10 @@ class LexicalMatch:
     # 0-1, IDF-weighted share of the query's distinctive words (numbers, rare terms and
     # names: see :func:`distinctive`) in the clause; None when the query has none.
     distinct: np.ndarray | None = None
+    # Each query word's share of ``coverage`` (0-100) and of ``distinct`` (0-1): what
+    # a clause loses when it is found not to hold the word as asked.
+    coverage_share: dict[str, float] = field(default_factory=dict)
+    distinct_share: dict[str, float] = field(default_factory=dict)
 
 
 class LexicalIndex:
@@ -394,6 +398,8 @@ class LexicalIndex:
         corrections: dict[str, str] = {}
         unknown: list[str] = []
         related: dict[str, list[tuple[str, float]]] = {}
+        idf_of: dict[str, float] = {}
+        distinct_words: list[str] = []
         for w in dict.fromkeys(content):
             weight: dict[str, float] = {}
             # A name the corpus only uses in another form ("bombay" -> "mumbai", "kyiv"
@@ -429,6 +435,7 @@ class LexicalIndex:
                 idf_w = max_idf
                 unknown.append(w)
             total_idf += idf_w
+            idf_of[w] = idf_w
             found = np.zeros(n, dtype=np.float32)
             if meta_docs is not None:
                 found[np.isin(self._clause_doc, meta_docs)] = METADATA_WEIGHT
@@ -453,10 +460,27 @@ class LexicalIndex:
             ):
                 distinct = found * idf_w if distinct is None else distinct + idf_w * found
                 distinct_idf += idf_w
+                distinct_words.append(w)
         coverage *= 100.0 / max(total_idf, 1e-9)
         if distinct is not None:
             distinct /= distinct_idf
-        return LexicalMatch(coverage, bm25, corrections, unknown, related, distinct)
+        return LexicalMatch(
+            coverage,
+            bm25,
+            corrections,
+            unknown,
+            related,
+            distinct,
+            {w: 100.0 * v / max(total_idf, 1e-9) for w, v in idf_of.items()},
+            {w: idf_of[w] / distinct_idf for w in distinct_words},
+        )
+
+    def clauses_with(self, term: str) -> np.ndarray:
+        """The clauses that hold ``term`` (a stemmed word), as positions."""
+        tid = self._vocab.get(term)
+        if tid is None:
+            return np.zeros(0, dtype=np.int64)
+        return np.asarray(self._post_docs[self._offsets[tid] : self._offsets[tid + 1]])
 
 
 def rerank(
