@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import shlex
 import shutil
 import sys
 import textwrap
@@ -259,6 +260,12 @@ def format_result(result: SearchResult, out: TextIO) -> None:
     """Human-readable answer: quote, citation, score."""
     width = _width()
     _print_reading(result.notes, result.read_as, out)
+    if result.timeline_topic:
+        print(
+            "note: every statement on it, oldest first: briefbot ask --timeline "
+            + shlex.quote(result.timeline_topic),
+            file=out,
+        )
     if result.corrections:
         fixes = ", ".join(f"{a} → {b}" for a, b in result.corrections.items())
         print(f"(read as: {fixes})", file=out)
@@ -338,6 +345,7 @@ def result_json(result: SearchResult) -> dict[str, Any]:
         "corrections": result.corrections,
         "notes": result.notes,
         "read_as": result.read_as,
+        "timeline_topic": result.timeline_topic or None,
         "dates": {
             "after": result.dates.start.isoformat() if result.dates.start else None,
             "before": result.dates.end.isoformat() if result.dates.end else None,

@@ -175,6 +175,9 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
         blocks.append(_context(f"Read as: {fixes}"))
     for note in result.notes:
         blocks.append(_context(f"_{escape(note)}_"))
+    if result.timeline_topic:
+        topic = escape(cut(result.timeline_topic, 200)[0])
+        blocks.append(_context(f"Every statement on it, oldest first: `/brief timeline {topic}`"))
     if not result.hits:
         blocks.insert(0, _section(f"No good match for “{q}”."))
         fallback = f"No good match for “{q}”."

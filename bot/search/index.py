@@ -46,6 +46,7 @@ from bot.search.filters import (
 from bot.search.flags import clause_flags
 from bot.search.gazetteer import same_name_variants
 from bot.search.helper import HELPER_SHARE, BuildHelper, fold_texts
+from bot.search.latest import asks_about_now, latest_first
 from bot.search.lexical import LexicalIndex, LexicalMatch, WordTokens, rerank
 from bot.search.understand import (
     QueryReader,
@@ -105,6 +106,9 @@ class SearchResult:
     notes: list[str] = field(default_factory=list)
     read_as: str = ""  # "Syria · parties China, Russia" (empty for a plain keyword query)
     dates: DateRange = field(default_factory=DateRange)
+    # Set when a later statement's clause was put first (:mod:`bot.search.latest`): the
+    # topic whose timeline shows every statement on it.
+    timeline_topic: str = ""
 
     @property
     def has_more(self) -> bool:
@@ -596,6 +600,19 @@ class ClauseIndex:
         near = [r for r in pool if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
         grouped = self._group(near)
         good = [g for g in grouped if g[1] >= min_score]
+        timeline_topic = ""
+        if reading.is_question and not dates and not doc and asks_about_now(reading.text):
+            good, moved = latest_first(
+                good, self._norm.__getitem__, lambda i: self._docs[self._clause_doc[i]].when
+            )
+            if moved is not None:
+                earlier = self.clauses[moved.earlier]
+                notes.append(
+                    f"latest statement first ({moved.later_date:%-d %b %Y}); it follows "
+                    f"{earlier.citation}"
+                )
+                words = reading.topic.split() or reading.content.split()
+                timeline_topic = " ".join(reading.typed.get(w, w) for w in words)
         if mask is not None and not good and reading.content:
             everywhere, _ = self._rank(reading, [], None)
             hidden = [g for g in self._group(everywhere[:20]) if g[1] >= min_score]
@@ -610,6 +627,7 @@ class ClauseIndex:
             "notes": notes,
             "read_as": read_as,
             "dates": dates,
+            "timeline_topic": timeline_topic,
         }
         if not good:
             best_hit = self._hit(*grouped[0]) if grouped else None
