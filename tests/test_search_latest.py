@@ -92,27 +92,45 @@ def test_a_date_filter_keeps_the_ranking(index):
     assert not result.timeline_topic
 
 
+ALPHA_BETA = frozenset({"Alpha", "Beta"})
+
+
+def docs(*dates: date, parties: frozenset[str] = ALPHA_BETA):
+    return [(d, parties) for d in dates].__getitem__
+
+
 def test_an_unrelated_later_clause_is_not_moved_first():
     good = [(0, 80.0, []), (1, 70.0, [])]
     texts = ["alpha will suspend the tariff for 90 days", "fisheries agreement in force"]
-    dates = [date(2025, 5, 12), date(2025, 9, 1)]
-    order, moved = latest_first(good, texts.__getitem__, dates.__getitem__)
+    order, moved = latest_first(good, texts.__getitem__, docs(date(2025, 5, 12), date(2025, 9, 1)))
     assert [i for i, _, _ in order] == [0, 1] and moved is None
 
 
 def test_a_weak_later_clause_is_not_moved_first():
     good = [(0, 80.0, []), (1, 30.0, [])]
     texts = ["alpha will suspend the tariff for 90 days"] * 2
-    dates = [date(2025, 5, 12), date(2025, 9, 1)]
-    order, moved = latest_first(good, texts.__getitem__, dates.__getitem__)
+    order, moved = latest_first(good, texts.__getitem__, docs(date(2025, 5, 12), date(2025, 9, 1)))
+    assert [i for i, _, _ in order] == [0, 1] and moved is None
+
+
+def test_a_later_clause_of_other_parties_is_not_moved_first():
+    # The Quad's commerce ministers "preparing to meet" (September) are not answered
+    # by another group's ministers' "next convening" (November).
+    good = [(0, 97.0, []), (1, 90.0, [])]
+    texts = ["our commerce and industry ministers will meet"] * 2
+    meta = [
+        (date(2024, 9, 21), frozenset({"Australia", "India", "Japan", "United States"})),
+        (date(2024, 11, 15), frozenset({"Japan", "Republic of Korea", "United States"})),
+    ]
+    order, moved = latest_first(good, texts.__getitem__, meta.__getitem__)
     assert [i for i, _, _ in order] == [0, 1] and moved is None
 
 
 def test_the_latest_of_several_restatements_comes_first():
     good = [(0, 80.0, []), (1, 75.0, []), (2, 60.0, [])]
     texts = ["alpha will suspend the tariff for 90 days"] * 3
-    dates = [date(2025, 5, 12), date(2025, 11, 1), date(2025, 8, 11)]
-    order, moved = latest_first(good, texts.__getitem__, dates.__getitem__)
+    dates = docs(date(2025, 5, 12), date(2025, 11, 1), date(2025, 8, 11))
+    order, moved = latest_first(good, texts.__getitem__, dates)
     assert [i for i, _, _ in order] == [1, 0, 2]
     assert moved is not None and moved.earlier == 0 and moved.later_date == date(2025, 11, 1)
 

@@ -257,6 +257,7 @@ class _DocMeta:
     title: str  # normalised
     when: date | None
     words: frozenset[str]
+    parties: frozenset[str] = frozenset()
 
 
 @contextmanager
@@ -356,7 +357,11 @@ class ClauseIndex:
             parties.update(doc_parties)
             title_words.append(metadata_words(titles, ()) - STOP_WORDS)
             party_words.append(metadata_words("", doc_parties, doc_date))
-            metas.append(_DocMeta(doc_id, normalise(doc_title), doc_date, frozenset()))
+            metas.append(
+                _DocMeta(
+                    doc_id, normalise(doc_title), doc_date, frozenset(), frozenset(doc_parties)
+                )
+            )
         # Title words shared by many documents ("joint", "statement") say nothing.
         common = max(2, len(metas) // 3)
         counts: dict[str, int] = {}
@@ -368,7 +373,8 @@ class ClauseIndex:
             for t, p in zip(title_words, party_words, strict=True)
         ]
         self._docs = [
-            _DocMeta(m.doc_id, m.title, m.when, w) for m, w in zip(metas, doc_words, strict=True)
+            _DocMeta(m.doc_id, m.title, m.when, w, m.parties)
+            for m, w in zip(metas, doc_words, strict=True)
         ]
         self._clause_doc = row_pos[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
         self._doc_dates = np.array(
@@ -602,9 +608,7 @@ class ClauseIndex:
         good = [g for g in grouped if g[1] >= min_score]
         timeline_topic = ""
         if reading.is_question and not dates and not doc and asks_about_now(reading.text):
-            good, moved = latest_first(
-                good, self._norm.__getitem__, lambda i: self._docs[self._clause_doc[i]].when
-            )
+            good, moved = latest_first(good, self._norm.__getitem__, self._doc_of)
             if moved is not None:
                 earlier = self.clauses[moved.earlier]
                 notes.append(
@@ -821,9 +825,7 @@ class ClauseIndex:
                 continue
             if term in match.coverage_share:
                 coverage = coverage.copy()
-                coverage[lacking] = np.maximum(
-                    coverage[lacking] - match.coverage_share[term], 0.0
-                )
+                coverage[lacking] = np.maximum(coverage[lacking] - match.coverage_share[term], 0.0)
             if distinct is not None and term in match.distinct_share:
                 distinct = distinct.copy()
                 distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
@@ -893,6 +895,11 @@ class ClauseIndex:
             else:
                 heads.append((pos, i, score, []))
         return [(i, s, x) for _, i, s, x in heads]
+
+    def _doc_of(self, i: int) -> tuple[date | None, frozenset[str]]:
+        """The date and parties of clause ``i``'s document."""
+        meta = self._docs[self._clause_doc[i]]
+        return meta.when, meta.parties
 
     def _hit(self, i: int, score: float, extra: list[int]) -> Hit:
         return Hit(self.clauses[i], round(score, 1), tuple(self.clauses[k] for k in extra))

@@ -57,24 +57,26 @@ def asks_about_now(question: str) -> bool:
 def latest_first(
     good: Sequence[tuple[int, float, list[int]]],
     norm: Callable[[int], str],
-    when: Callable[[int], date | None],
+    doc: Callable[[int], tuple[date | None, frozenset[str]]],
 ) -> tuple[list[tuple[int, float, list[int]]], LatestWord | None]:
     """``good`` (clause, score, folded clauses; best first) with the latest clause on
-    the best one's subject moved first, when a later statement says it; and what was
-    moved (None when the order stands). ``norm`` gives a clause's normalised text and
-    ``when`` its document's date."""
+    the best one's subject moved first, when a later statement of the same parties
+    says it; and what was moved (None when the order stands). ``norm`` gives a
+    clause's normalised text and ``doc`` its document's date and parties."""
     out = list(good)
     if len(out) < 2:
         return out, None
     top, top_score, _ = out[0]
-    top_date = when(top)
+    top_date, top_parties = doc(top)
     if top_date is None:
         return out, None
     best: tuple[int, date] | None = None
     for pos in range(1, min(len(out), LOOK)):
         i, score, _ = out[pos]
-        d = when(i)
+        d, parties = doc(i)
         if d is None or d <= top_date or score < CLOSE_ENOUGH * top_score:
+            continue
+        if parties != top_parties:  # another group of states says something else
             continue
         if fuzz.token_set_ratio(norm(top), norm(i)) < SAME_TOPIC:
             continue

@@ -60,7 +60,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the saved layout changes (the source hash catches most other changes).
-INDEX_FORMAT = 2
+INDEX_FORMAT = 3
 #: Entries kept per cache directory (the most recently used).
 KEEP_ENTRIES = 4
 _SOURCES = ("search/*.py", "clean.py", "clauses.py")
@@ -222,7 +222,7 @@ def save(index: Any, folder: Path, key: str) -> bool:
         "clauses": n,
         "candidates": index.candidates,
         "docs": [
-            [m.doc_id, t[0], m.title, _iso(m.when), sorted(m.words)]
+            [m.doc_id, t[0], m.title, _iso(m.when), sorted(m.words), sorted(m.parties)]
             for m, t in zip(index._docs, titles, strict=True)
         ],
         "parties": list(index._parties),
@@ -300,8 +300,14 @@ def _restore(folder: Path, meta: dict[str, Any]) -> Any:
 
     n = meta["clauses"]
     docs = [
-        _DocMeta(d_id, norm_title, date.fromisoformat(when) if when else None, frozenset(words))
-        for d_id, _, norm_title, when, words in meta["docs"]
+        _DocMeta(
+            d_id,
+            norm_title,
+            date.fromisoformat(when) if when else None,
+            frozenset(words),
+            frozenset(parties),
+        )
+        for d_id, _, norm_title, when, words, parties in meta["docs"]
     ]
     doc_rows = [(m.doc_id, d[1], m.when) for m, d in zip(docs, meta["docs"], strict=True)]
     clause_doc = arr("clause_doc")
