@@ -381,9 +381,9 @@ def _reset_peak_rss() -> bool:
 _WARM = """
 import json, resource, sys, time
 t0 = time.perf_counter()
-from bot.search import persist
+from bot.search import ClauseIndex
 t1 = time.perf_counter()
-index = persist.load(__import__("pathlib").Path(sys.argv[1]), sys.argv[2])
+index = ClauseIndex.load_saved(sys.argv[1], sys.argv[2])
 t2 = time.perf_counter()
 index.search(sys.argv[3], limit=1)
 t3 = time.perf_counter()

@@ -124,7 +124,9 @@ def test_a_corrupt_cache_is_rebuilt_not_crashed_on(docs, fresh, tmp_path, caplog
     assert [r.message for r in caplog.records if "unusable" in r.message]
     assert _answers(index) == _answers(fresh)
     (rebuilt,) = _entries(tmp_path)
-    assert persist.load(rebuilt, persist.documents_key(docs, candidates=60, semantic=True))
+    assert ClauseIndex.load_saved(
+        rebuilt, persist.documents_key(docs, candidates=60, semantic=True)
+    )
 
 
 def _build_in_child(cache: str, corpus: str, out: multiprocessing.Queue) -> None:

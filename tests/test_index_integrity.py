@@ -85,7 +85,9 @@ def test_a_byte_edited_in_place_is_found_logged_and_rebuilt(docs, fresh, tmp_pat
     hits = index.search(text[:60], limit=1).hits
     assert hits and hits[0].clause.text == text
     rebuilt = _entry(tmp_path)  # the damaged entry was set aside and written again
-    assert persist.load(rebuilt, persist.documents_key(docs, candidates=60, semantic=True))
+    assert ClauseIndex.load_saved(
+        rebuilt, persist.documents_key(docs, candidates=60, semantic=True)
+    )
 
 
 def test_a_sound_entry_loads_without_a_warning(docs, tmp_path, caplog):

@@ -14,6 +14,7 @@ its texts and documents straight from the columns.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
 from datetime import date
 from typing import overload
 
@@ -27,6 +28,18 @@ __all__ = ["STRING_FIELDS", "ClauseColumns", "StringColumn", "StringsBuilder"]
 STRING_FIELDS = ("clause_id", "text", "paragraph", "lead_in", "section")
 
 DocRow = tuple[str, str, "date | None"]
+
+
+@dataclass(frozen=True)
+class DocMeta:
+    """What the index keeps of a document: id, normalised title, date, the words of its
+    title and parties that count for all its clauses, and its parties."""
+
+    doc_id: str
+    title: str  # normalised
+    when: date | None
+    words: frozenset[str]
+    parties: frozenset[str] = frozenset()
 
 
 class StringsBuilder:

@@ -35,7 +35,7 @@ from rapidfuzz import fuzz, process
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
 from bot.search import fusion, ranker
-from bot.search.columns import ClauseColumns, StringColumn
+from bot.search.columns import ClauseColumns, DocMeta, StringColumn
 from bot.search.filters import (
     DateRange,
     ParsedQuery,
@@ -251,15 +251,6 @@ class Candidates:
         self.probability = p
 
 
-@dataclass(frozen=True)
-class _DocMeta:
-    doc_id: str
-    title: str  # normalised
-    when: date | None
-    words: frozenset[str]
-    parties: frozenset[str] = frozenset()
-
-
 @contextmanager
 def _collector_paused() -> Iterator[None]:
     """The cyclic garbage collector off while a build allocates millions of objects
@@ -342,7 +333,7 @@ class ClauseIndex:
         full = {d.doc_id: d for d in documents}
         doc_pos: dict[str, int] = {}
         row_pos = np.zeros(len(rows), dtype=np.int32)
-        metas: list[_DocMeta] = []
+        metas: list[DocMeta] = []
         title_words: list[frozenset[str]] = []
         party_words: list[frozenset[str]] = []
         parties: set[str] = set()
@@ -358,9 +349,7 @@ class ClauseIndex:
             title_words.append(metadata_words(titles, ()) - STOP_WORDS)
             party_words.append(metadata_words("", doc_parties, doc_date))
             metas.append(
-                _DocMeta(
-                    doc_id, normalise(doc_title), doc_date, frozenset(), frozenset(doc_parties)
-                )
+                DocMeta(doc_id, normalise(doc_title), doc_date, frozenset(), frozenset(doc_parties))
             )
         # Title words shared by many documents ("joint", "statement") say nothing.
         common = max(2, len(metas) // 3)
@@ -373,7 +362,7 @@ class ClauseIndex:
             for t, p in zip(title_words, party_words, strict=True)
         ]
         self._docs = [
-            _DocMeta(m.doc_id, m.title, m.when, w, m.parties)
+            DocMeta(m.doc_id, m.title, m.when, w, m.parties)
             for m, w in zip(metas, doc_words, strict=True)
         ]
         self._clause_doc = row_pos[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
@@ -496,6 +485,7 @@ class ClauseIndex:
                 semantic=semantic,
                 _alloc=alloc,
             ),
+            cls._restore,
         )
 
     @classmethod
@@ -522,7 +512,15 @@ class ClauseIndex:
             lambda alloc: cls(
                 cols, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
             ),
+            cls._restore,
         )
+
+    @classmethod
+    def load_saved(cls, folder: str | Path, key: str) -> ClauseIndex:
+        """The index saved in ``folder`` for ``key`` (see :func:`bot.search.persist.load`)."""
+        from bot.search import persist
+
+        return persist.load(Path(folder), key, cls._restore)
 
     # ------------------------------------------------------------------ query
 

@@ -42,7 +42,7 @@ from typing import Any
 import numpy as np
 
 from bot.clauses import Clause
-from bot.search.columns import STRING_FIELDS, ClauseColumns, StringColumn
+from bot.search.columns import STRING_FIELDS, ClauseColumns, DocMeta, StringColumn
 
 __all__ = [
     "INDEX_FORMAT",
@@ -237,10 +237,11 @@ def save(index: Any, folder: Path, key: str) -> bool:
     return True
 
 
-def load(folder: Path, key: str) -> Any:
-    """The index saved in ``folder`` (arrays memory-mapped); raises if it is unusable:
-    made for another key or code version, or any file's size or checksum not the one
-    recorded when it was saved."""
+def load(folder: Path, key: str, restore: Callable[[dict[str, Any]], Any]) -> Any:
+    """The index saved in ``folder`` (arrays memory-mapped), made by ``restore`` from
+    its parts (``ClauseIndex._restore``: this module never imports the index, which
+    imports it); raises if it is unusable: made for another key or code version, or any
+    file's size or checksum not the one recorded when it was saved."""
     meta = json.loads((folder / "meta.json").read_text(encoding="utf-8"))
     if meta.get("key") != key or meta.get("format") != INDEX_FORMAT:
         raise ValueError("made for another corpus or code version")
@@ -251,7 +252,7 @@ def load(folder: Path, key: str) -> Any:
             raise ValueError(f"{name} has the wrong size")
     checking = _Verify(folder, meta["files"])  # hashes on a second thread meanwhile
     try:
-        index = _restore(folder, meta)
+        index = restore(_parts(folder, meta))
     finally:
         bad = checking.result()
     if bad:
@@ -286,9 +287,8 @@ class _Verify(threading.Thread):
         return self._bad
 
 
-def _restore(folder: Path, meta: dict[str, Any]) -> Any:
-    """The index of a checked ``meta`` in ``folder``, its arrays memory-mapped."""
-    from bot.search.index import ClauseIndex, _DocMeta
+def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
+    """The parts of the index of a checked ``meta`` in ``folder``, arrays memory-mapped."""
     from bot.search.lexical import LexicalIndex
     from bot.search.words import english_words
 
@@ -300,7 +300,7 @@ def _restore(folder: Path, meta: dict[str, Any]) -> Any:
 
     n = meta["clauses"]
     docs = [
-        _DocMeta(
+        DocMeta(
             d_id,
             norm_title,
             date.fromisoformat(when) if when else None,
@@ -355,7 +355,7 @@ def _restore(folder: Path, meta: dict[str, Any]) -> Any:
         "parties": meta["parties"],
         "semantic": semantic,
     }
-    return ClauseIndex._restore(state)
+    return state
 
 
 # --------------------------------------------------------------------------- cache
@@ -378,8 +378,14 @@ def _prune(root: Path, keep: Path) -> None:
         _set_aside(old)
 
 
-def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any], Any]) -> Any:
-    """The cached index for ``key``, or ``build(alloc)`` saved there and loaded back.
+def load_or_build(
+    cache_dir: Path | str | None,
+    key: str,
+    build: Callable[[Any], Any],
+    restore: Callable[[dict[str, Any]], Any],
+) -> Any:
+    """The cached index for ``key`` (made by ``restore``, see :func:`load`), or
+    ``build(alloc)`` saved there and loaded back.
 
     ``alloc(name, shape, dtype)`` gives arrays that live in the entry being written
     (so the largest arrays are never held twice). Without a usable cache directory
@@ -390,7 +396,7 @@ def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any],
     entry = root / key[:40]
     if entry.is_dir():
         try:
-            index = load(entry, key)
+            index = load(entry, key, restore)
         except Exception as exc:
             log.warning("index cache %s unusable (%s); rebuilding", entry, exc)
             _set_aside(entry)
@@ -422,14 +428,14 @@ def load_or_build(cache_dir: Path | str | None, key: str, build: Callable[[Any],
             os.rename(tmp, entry)
         except OSError:  # another process finished first: use its entry if it is sound
             try:
-                return load(entry, key)
+                return load(entry, key, restore)
             except Exception:
                 _set_aside(entry)
                 try:
                     os.rename(tmp, entry)
                 except OSError:  # still in the way: use ours (mappings outlive the files)
-                    return load(tmp, key)
+                    return load(tmp, key, restore)
         _prune(root, entry)
-        return load(entry, key)
+        return load(entry, key, restore)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
