@@ -25,6 +25,7 @@ second thread while the entry is mapped. Measured at 100k clauses (146 MB on dis
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
 import json
 import logging
@@ -33,7 +34,7 @@ import shutil
 import tempfile
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -376,6 +377,8 @@ def _prune(root: Path, keep: Path) -> None:
     entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
     for old in [p for p in entries if p != keep][KEEP_ENTRIES - 1 :]:
         _set_aside(old)
+        with contextlib.suppress(OSError):
+            (root / f".lock-{old.name}").unlink()
 
 
 def load_or_build(
@@ -394,18 +397,62 @@ def load_or_build(
         return build(None)
     root = Path(cache_dir)
     entry = root / key[:40]
-    if entry.is_dir():
-        try:
-            index = load(entry, key, restore)
-        except Exception as exc:
-            log.warning("index cache %s unusable (%s); rebuilding", entry, exc)
-            _set_aside(entry)
-        else:
-            with contextlib.suppress(OSError):  # a read-only cache is fine
-                os.utime(entry)  # recently used: kept when old entries are pruned
-            return index
+    index = _load_entry(entry, key, restore)
+    if index is not None:
+        return index
     try:
         root.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        log.warning("index cache %s not writable (%s); index kept in memory", root, exc)
+        return build(None)
+    # One process builds a key at a time: the others (every worker refreshing after the
+    # same ingest) wait here, then map what it saved instead of building their own copy.
+    with _build_lock(root, key):
+        index = _load_entry(entry, key, restore)
+        if index is not None:
+            return index
+        return _build_and_save(root, entry, key, build, restore)
+
+
+def _load_entry(entry: Path, key: str, restore: Callable[[dict[str, Any]], Any]) -> Any:
+    """The saved index in ``entry``, or None (a broken entry is set aside)."""
+    if not entry.is_dir():
+        return None
+    try:
+        index = load(entry, key, restore)
+    except Exception as exc:
+        log.warning("index cache %s unusable (%s); rebuilding", entry, exc)
+        _set_aside(entry)
+        return None
+    with contextlib.suppress(OSError):  # a read-only cache is fine
+        os.utime(entry)  # recently used: kept when old entries are pruned
+    return index
+
+
+@contextlib.contextmanager
+def _build_lock(root: Path, key: str) -> Iterator[None]:
+    """An exclusive lock on building ``key`` in ``root`` (flock: released when the
+    holder exits, however it exits). Without a lockable file, no lock."""
+    try:
+        fd = os.open(root / f".lock-{key[:40]}", os.O_RDWR | os.O_CREAT, 0o600)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)  # releases the lock
+
+
+def _build_and_save(
+    root: Path,
+    entry: Path,
+    key: str,
+    build: Callable[[Any], Any],
+    restore: Callable[[dict[str, Any]], Any],
+) -> Any:
+    try:
         tmp = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
     except OSError as exc:
         log.warning("index cache %s not writable (%s); index kept in memory", root, exc)
