@@ -710,7 +710,7 @@ class _NoPoster:
 
 
 def _slack_poster(settings: Settings, services: Any, client: Any = None) -> Any:
-    from bot.app import build_client
+    from handlers.client import build_client
     from handlers.reminders import SlackPoster
 
     return SlackPoster(

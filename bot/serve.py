@@ -23,7 +23,7 @@ from typing import Any
 
 from bot.config import ConfigError, Settings, mask_url
 from bot.services import Services
-from bot.signing import signature_ok
+from handlers.signing import signature_ok
 
 log = logging.getLogger(__name__)
 
@@ -324,7 +324,7 @@ def serve(
 
         start_watcher(services)
         return run_console(services, stdin=stdin, stdout=stdout)
-    from bot.app import build_app
+    from handlers.app import build_app
     from handlers.later import Later
 
     later = Later(settings.answer_threads)
@@ -663,9 +663,9 @@ def _start_scheduler(settings: Settings, services: Services) -> Any:
     if not settings.reminder_channel:
         log.warning("reminders are off: BRIEFBOT_REMINDER_CHANNEL is not set")
         return None
-    from bot.app import build_client
     from bot.reminders import default_owner
     from bot.scheduler import build_scheduler, make_tick
+    from handlers.client import build_client
     from handlers.reminders import SlackPoster
 
     # Not the app's client: reminders must not be re-sent blindly after a 5xx (see

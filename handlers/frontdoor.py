@@ -1,7 +1,7 @@
 """The front door: verify every HTTP request before anything acts on it, and make
 ``respond()`` reliable.
 
-Two Bolt global middlewares, installed by :func:`bot.app.build_app`:
+Two Bolt global middlewares, installed by :func:`handlers.app.build_app`:
 
 * :class:`StrictVerification` replaces Bolt's ``RequestVerification``. It fails closed:
   a missing, non-numeric or stale timestamp, or a missing or wrong signature, is answered
@@ -32,7 +32,7 @@ from slack_bolt.response import BoltResponse
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.webhook import WebhookClient
 
-from bot.signing import signature_ok
+from handlers.signing import signature_ok
 
 log = logging.getLogger(__name__)
 

@@ -158,7 +158,7 @@ def workspace_posters(
 ) -> Iterator[tuple[str, Any]]:
     """(team id, reminder poster with its bot token) for each (team id, token) installed
     (:func:`installed_workspaces`)."""
-    from bot.app import build_client
+    from handlers.client import build_client
     from handlers.reminders import SlackPoster
 
     for team_id, token in installed:

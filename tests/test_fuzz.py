@@ -97,9 +97,9 @@ def slack(tmp_path_factory):
     Real services (corpus, index, commitments, a SQLite store) so that /commitments
     answers for real. ``process_before_response=True`` runs every answer inline.
     """
-    from bot.app import build_app
     from bot.config import Settings
     from bot.services import build_services
+    from handlers.app import build_app
 
     db = tmp_path_factory.mktemp("fuzz-slack") / "bot.db"
     with FakeSlack() as fake:

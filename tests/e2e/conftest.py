@@ -36,7 +36,7 @@ def services(settings, corpus, index):
 
 @pytest.fixture
 def app(settings, services, fake):
-    from bot.app import build_app
+    from handlers.app import build_app
 
     bolt = build_app(settings, services, process_before_response=True)
     fake.reset()  # forget auth.test

@@ -94,9 +94,9 @@ def bolt_app(settings: Any, corpus: Any, index: Any, fake: Any, today: Any) -> t
     ``today`` fixed; the fake Slack's call log cleared."""
     from paths import CORPUS
 
-    from bot.app import build_app
     from bot.commitments import extract_all
     from bot.services import CURATED_FILE, Services
+    from handlers.app import build_app
 
     commitments = extract_all(corpus.documents, index.clauses, CORPUS / CURATED_FILE, [])
     services = Services(

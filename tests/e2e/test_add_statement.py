@@ -59,8 +59,8 @@ def make_settings(fake, tmp_path, **overrides):
 @pytest.fixture
 def bot(fake, tmp_path):
     """(app, services) with a database, editors, and private URLs allowed (tests only)."""
-    from bot.app import build_app
     from bot.services import build_services
+    from handlers.app import build_app
 
     settings = make_settings(fake, tmp_path, allow_private_urls=True)
     services = build_services(settings)
@@ -198,8 +198,8 @@ def test_non_editors_are_refused_everywhere(bot, fake):
 
 
 def test_nobody_edits_when_no_editors_are_set(fake, tmp_path):
-    from bot.app import build_app
     from bot.services import build_services
+    from handlers.app import build_app
 
     settings = make_settings(fake, tmp_path, editors=frozenset())
     assert settings.editors == frozenset()
@@ -240,8 +240,8 @@ def test_a_url_that_fails_is_an_error_on_the_source_field(bot, fake):
 
 
 def test_private_addresses_are_refused_by_default(fake, tmp_path):
-    from bot.app import build_app
     from bot.services import build_services
+    from handlers.app import build_app
 
     settings = make_settings(fake, tmp_path)
     assert settings.allow_private_urls is False
@@ -272,9 +272,9 @@ def test_a_url_is_fetched_and_previewed(bot, fake):
 def test_a_slow_page_answers_with_a_waiting_view_then_the_preview(fake, tmp_path):
     """Slack wants the answer to a submission within 3 s: past the step budget the modal
     shows "Reading…" and views.update brings the preview when the page has come."""
-    from bot.app import build_app
     from bot.services import build_services
     from handlers.adding import STEP_BUDGET
+    from handlers.app import build_app
     from handlers.later import Later
 
     settings = make_settings(fake, tmp_path, allow_private_urls=True)

@@ -47,7 +47,7 @@ def tracked(fake, tmp_path):
 
 @pytest.fixture
 def bolt(tracked, fake):
-    from bot.app import build_app
+    from handlers.app import build_app
 
     settings, services = tracked
     app = build_app(settings, services, process_before_response=True)

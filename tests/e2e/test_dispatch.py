@@ -243,7 +243,7 @@ def test_a_clause_containing_a_special_mention_is_escaped(app, fake, settings, c
         1,
     )
     services = Services(settings=settings, corpus=corpus, index=ClauseIndex([evil]))
-    from bot.app import build_app
+    from handlers.app import build_app
 
     bolt = build_app(settings, services, process_before_response=True)
     fake.reset()
@@ -263,7 +263,7 @@ def test_long_clause_is_cut_at_a_word_boundary_with_context_button(app, fake, se
         corpus=corpus,
         index=ClauseIndex([Clause("l#p1.1", "l", "Long", None, long_text, "1", 1, 1)]),
     )
-    from bot.app import build_app
+    from handlers.app import build_app
 
     bolt = build_app(settings, services, process_before_response=True)
     fake.reset()
@@ -324,8 +324,8 @@ def test_a_retry_landing_on_another_process_is_answered_once(
     fake, settings, corpus, index, tmp_path
 ):
     """Two HTTP instances sharing one database (as behind a load balancer)."""
-    from bot.app import build_app
     from bot.store import Store
+    from handlers.app import build_app
 
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     apps = []

@@ -27,8 +27,8 @@ from fakeslack import (
 )
 from serving import running_server
 
-from bot.signing import signature_ok
 from handlers import blocks as B
+from handlers.signing import signature_ok
 
 FORM = "application/x-www-form-urlencoded"
 JSON = "application/json"

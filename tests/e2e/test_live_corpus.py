@@ -103,10 +103,10 @@ def test_ingest_beside_a_running_server_is_answered_within_15_s(fake, tmp_path, 
 def test_sqlite_in_process_follows_an_ingest_from_another_process(fake, tmp_path):
     """The real Bolt app in this process, its watcher polling SQLite; the ingest is a
     separate `briefbot ingest` process on the same file."""
-    from bot.app import build_app
     from bot.config import Settings
     from bot.live import CorpusWatcher
     from bot.services import build_services
+    from handlers.app import build_app
 
     db = f"sqlite:///{tmp_path / 'live.db'}"
     settings = Settings.from_env(

@@ -49,8 +49,8 @@ def oauth_fake():
 @pytest.fixture
 def bot(oauth_fake, tmp_path, corpus, index):
     """The real app with OAuth settings, served over HTTP; yields (url, services, later)."""
-    from bot.app import build_app
     from bot.serve import start_http_server
+    from handlers.app import build_app
     from handlers.later import Later
 
     settings = Settings.from_env(

@@ -8,10 +8,10 @@ import pytest
 from e2e_conf import TOKEN
 from helpers import parsed_text, quotes
 
-from bot.app import build_client
 from bot.commitments import Commitment
 from bot.config import Settings
 from bot.reminders import PostError, Reminder
+from handlers.client import build_client
 from handlers.reminders import SlackPoster
 
 NAV = Commitment(

@@ -28,7 +28,7 @@ QUERY = "bold parties agree meet talk act"
 
 @pytest.fixture
 def bolt(settings, corpus, fake):
-    from bot.app import build_app
+    from handlers.app import build_app
 
     services = Services(settings=settings, corpus=corpus, index=ClauseIndex([CLAUSE]))
     app = build_app(settings, services, process_before_response=True)
@@ -72,9 +72,9 @@ def test_shortcut_share_and_context_quote_verbatim(bolt, fake):
 
 
 def test_reminder_quotes_verbatim(fake):
-    from bot.app import build_client
     from bot.config import Settings
     from bot.reminders import Reminder
+    from handlers.client import build_client
     from handlers.reminders import SlackPoster
 
     c = Commitment(

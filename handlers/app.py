@@ -1,6 +1,7 @@
 """The Slack app factory: ``build_app(settings, services, client=None) -> slack_bolt.App``.
 
-This module and :mod:`bot.serve` are the only core modules that import Slack.
+It lives beside the handlers it registers; outside ``handlers/`` only :mod:`bot.serve`
+(the HTTP entry point) imports Slack.
 """
 
 from __future__ import annotations
@@ -11,42 +12,14 @@ from typing import Any
 
 from slack_bolt import App, BoltResponse
 from slack_sdk import WebClient
-from slack_sdk.http_retry.builtin_handlers import (
-    ConnectionErrorRetryHandler,
-    RateLimitErrorRetryHandler,
-    ServerErrorRetryHandler,
-)
 
 from bot.config import Settings
 from bot.services import Services
+from handlers.client import build_client
 
 log = logging.getLogger(__name__)
 
-__all__ = ["build_app", "build_client"]
-
-
-def build_client(
-    settings: Settings, *, max_retries: int = 2, idempotent: bool = False
-) -> WebClient:
-    """A WebClient for ``SLACK_API_URL`` that retries 429 (after Retry-After), 5xx and
-    connection errors.
-
-    ``idempotent=True`` retries only 429, where Slack guarantees nothing was done: the
-    reminder poster uses it, because a 5xx or a dropped connection may come *after* the
-    message was posted; the reminder ledger then checks the channel before posting again.
-    """
-    handlers = [RateLimitErrorRetryHandler(max_retry_count=max_retries)]
-    if not idempotent:
-        handlers += [
-            ConnectionErrorRetryHandler(max_retry_count=max_retries),
-            ServerErrorRetryHandler(max_retry_count=max_retries),
-        ]
-    return WebClient(
-        token=settings.bot_token,
-        base_url=settings.api_url,
-        timeout=settings.slack_timeout,
-        retry_handlers=handlers,
-    )
+__all__ = ["build_app"]
 
 
 def build_app(
