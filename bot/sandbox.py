@@ -195,8 +195,9 @@ def _run(
         t.daemon = True
         t.start()
     killed = False
+    watched = _PeakWatch(proc.pid)
     try:
-        status_usage = _wait(proc.pid, deadline_at + _GRACE - time.monotonic())
+        status_usage = _wait(proc.pid, deadline_at + _GRACE - time.monotonic(), watched.look)
         if status_usage is None:
             killed = True
             with contextlib.suppress(ProcessLookupError):
@@ -213,9 +214,16 @@ def _run(
     proc.returncode = os.waitstatus_to_exitcode(status)
     for t in threads:
         t.join(timeout=5)
-    peak = usage.ru_maxrss / 1024  # KiB on Linux
     cpu = usage.ru_utime + usage.ru_stime
     stderr_tail = b"".join(err).decode("utf-8", "replace").strip()
+    answer: dict[str, Any] | None = None
+    with contextlib.suppress(ValueError):
+        answer = json.loads(b"".join(out))
+    # The child's own high-water mark when it answered; else the last one seen while it
+    # ran. (wait4's ru_maxrss would count the parent's pages from before the exec.)
+    peak = watched.peak_mib
+    if isinstance(answer, dict) and isinstance(answer.get("vmhwm"), int):
+        peak = max(peak, answer["vmhwm"] / (1 << 20))
     if killed:
         return Outcome(
             error=f"{what} took longer than {limits.deadline:.0f} s; stopped",
@@ -226,9 +234,6 @@ def _run(
         return Outcome(
             error=f"{what} gave too much text; refused", kind="crashed", peak_rss_mib=peak
         )
-    answer: dict[str, Any] | None = None
-    with contextlib.suppress(ValueError):
-        answer = json.loads(b"".join(out))
     if isinstance(answer, dict) and "why" in answer:
         why = answer["why"]
         if why == "done":
@@ -308,8 +313,26 @@ def _drain(
         pipe.close()
 
 
-def _wait(pid: int, timeout: float | None) -> tuple[int, resource.struct_rusage] | None:
-    """Reap ``pid`` with its resource usage; None when ``timeout`` passed first."""
+class _PeakWatch:
+    """The child's resident high-water mark (VmHWM), read while it runs."""
+
+    def __init__(self, pid: int) -> None:
+        self.path = f"/proc/{pid}/status"
+        self.peak_mib = 0.0
+
+    def look(self) -> None:
+        with contextlib.suppress(OSError, ValueError), open(self.path, encoding="ascii") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    self.peak_mib = max(self.peak_mib, int(line.split()[1]) / 1024)
+                    return
+
+
+def _wait(
+    pid: int, timeout: float | None, tick: Callable[[], None] = lambda: None
+) -> tuple[int, resource.struct_rusage] | None:
+    """Reap ``pid`` with its resource usage; None when ``timeout`` passed first.
+    ``tick`` runs about every 0.1 s while waiting."""
     if timeout is not None:
         try:
             fd = os.pidfd_open(pid)
@@ -321,11 +344,12 @@ def _wait(pid: int, timeout: float | None) -> tuple[int, resource.struct_rusage]
                 pid_done, status, usage = os.wait4(pid, os.WNOHANG)
                 if pid_done:
                     return status, usage
+                tick()
                 left = end - time.monotonic()
                 if left <= 0:
                     return None
                 if fd >= 0:
-                    select.select([fd], [], [], left)
+                    select.select([fd], [], [], min(left, 0.1))
                 else:
                     time.sleep(min(left, 0.02))
         finally:
@@ -355,19 +379,25 @@ def _raise_overcpu(signum: int, frame: object) -> None:
     raise _OverCpu
 
 
-def _address_space() -> int:
+def _status_bytes(field: str) -> int:
     with open("/proc/self/status", encoding="ascii") as fh:
         for line in fh:
-            if line.startswith("VmSize:"):
+            if line.startswith(field + ":"):
                 return int(line.split()[1]) * 1024
     return 0
+
+
+def _near_limit() -> bool:
+    """True when this process's address space came within 32 MiB of its limit."""
+    limit = resource.getrlimit(resource.RLIMIT_AS)[0]
+    return limit != resource.RLIM_INFINITY and _status_bytes("VmPeak") > limit - (32 << 20)
 
 
 def _limit_self(cpu_seconds: int, memory_mib: int) -> None:
     used = resource.getrusage(resource.RUSAGE_SELF)
     cpu = int(used.ru_utime + used.ru_stime) + 1 + cpu_seconds
     resource.setrlimit(resource.RLIMIT_CPU, (cpu, cpu + 2))
-    space = _address_space() + (memory_mib << 20)
+    space = _status_bytes("VmSize") + (memory_mib << 20)
     resource.setrlimit(resource.RLIMIT_AS, (space, space))
     resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write fails (EFBIG) instead
@@ -408,11 +438,17 @@ def main(argv: list[str] | None = None) -> int:
     except MemoryError:
         answer = {"why": "memory"}
     except Exception as exc:
-        if not _is_refusal(exc):
+        if _is_refusal(exc):
+            answer = {"why": "refused", "message": str(exc)}
+        elif _near_limit():
+            # A C library (libxml2 under lxml, zlib) that cannot allocate often says
+            # so with an error of its own, not MemoryError.
+            answer = {"why": "memory"}
+        else:
             raise
-        answer = {"why": "refused", "message": str(exc)}
     finally:
         signal.setitimer(signal.ITIMER_REAL, 0)
+    answer["vmhwm"] = _status_bytes("VmHWM")
     sys.stdout.write(json.dumps(answer))
     sys.stdout.flush()
     return 0
