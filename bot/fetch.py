@@ -109,7 +109,7 @@ def read_source(
     timeout: float = FETCH_TIMEOUT,
     max_bytes: int = MAX_FETCH_BYTES,
     allow_private: bool = False,
-    deadline: float = FETCH_DEADLINE,
+    deadline: float | None = None,
 ) -> RawSource:
     """The raw text of a file path or a URL. Raises IngestError.
 
@@ -117,7 +117,8 @@ def read_source(
     link-local or otherwise non-public address are refused unless ``allow_private``:
     a URL pasted in Slack must not make the bot read the internal network. The CLI,
     run by an operator, allows them. Fetching and parsing run in a limited child
-    process that is stopped after ``deadline`` seconds."""
+    process that is stopped after ``deadline`` seconds (default :data:`FETCH_DEADLINE`)."""
+    deadline = FETCH_DEADLINE if deadline is None else deadline
     if isinstance(spec, str) and is_url(spec):
         url = spec.strip()
         job = {
@@ -153,10 +154,11 @@ def raw_from_bytes(
     content_type: str = "",
     name: str = "statement",
     url: str = "",
-    deadline: float = FETCH_DEADLINE,
+    deadline: float | None = None,
 ) -> RawSource:
     """Raw text from downloaded or uploaded bytes: PDF, HTML or plain UTF-8 text. PDFs
     and pages are parsed in a limited child process (see :func:`read_source`)."""
+    deadline = FETCH_DEADLINE if deadline is None else deadline
     url = redact_url(url) if url else ""
     ctype = content_type.split(";", 1)[0].strip().lower()
     if data[:5] == b"%PDF-" or ctype == "application/pdf":

@@ -94,3 +94,22 @@ def test_too_many_jobs_at_once_wait_for_a_place(monkeypatch):
 def test_the_child_entry_point_checks_its_arguments(argv, capsys):
     assert sandbox.main(argv) == 2
     assert "usage: python -m bot.sandbox MODULE:FUNCTION" in capsys.readouterr().err
+
+
+def test_the_readme_states_the_limits_in_force():
+    import re
+
+    from paths import ROOT
+
+    readme = " ".join((ROOT / "README.md").read_text().split())
+    limits = re.search(
+        r"run in a separate process stopped after (\d+) s, (\d+) CPU seconds "
+        r"or (\d+) MiB",
+        readme,
+    )
+    assert limits is not None
+    assert limits.groups() == (
+        f"{sandbox.DEADLINE:.0f}",
+        str(sandbox.CPU_SECONDS),
+        str(sandbox.MEMORY_MIB),
+    )
