@@ -181,14 +181,15 @@ def _run(
         start_new_session=True,  # a terminal's Ctrl-C goes to the parent, which kills it
     )
     assert proc.stdin is not None and proc.stdout is not None and proc.stderr is not None
+    child = _Child(proc.pid)
     out: list[bytes] = []
     err: list[bytes] = []
     overflow: list[bool] = []
     threads = [
         threading.Thread(
-            target=_feed, args=(proc.stdin, json.dumps(header).encode() + b"\n", data), daemon=True
+            target=_feed, args=(proc.stdin, json.dumps(header).encode() + b"\n", data)
         ),
-        threading.Thread(target=_drain, args=(proc.stdout, out, _MAX_ANSWER, overflow, proc)),
+        threading.Thread(target=_drain, args=(proc.stdout, out, _MAX_ANSWER, overflow, child)),
         threading.Thread(target=_drain, args=(proc.stderr, err, _MAX_ERRORS, [], None)),
     ]
     for t in threads:
@@ -200,17 +201,17 @@ def _run(
         status_usage = _wait(proc.pid, deadline_at + _GRACE - time.monotonic(), watched.look)
         if status_usage is None:
             killed = True
-            with contextlib.suppress(ProcessLookupError):
-                proc.kill()
+            child.kill()
             status_usage = _wait(proc.pid, None)
     except BaseException:
-        with contextlib.suppress(ProcessLookupError):
-            proc.kill()
-        _wait(proc.pid, None)
+        child.kill()
+        child.reaped(_wait(proc.pid, None))
         proc.returncode = -signal.SIGKILL
         raise
     assert status_usage is not None
+    child.reaped(status_usage)
     status, usage = status_usage
+    # Popen never reaps it (its poll() would race with wait4): it only learns the code.
     proc.returncode = os.waitstatus_to_exitcode(status)
     for t in threads:
         t.join(timeout=5)
@@ -281,6 +282,25 @@ def _cpu(what: str, limits: Limits, peak: float) -> Outcome:
     )
 
 
+class _Child:
+    """Kills the child until it is reaped, never after (its pid could be reused)."""
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self._lock = threading.Lock()
+        self._reaped = False
+
+    def kill(self) -> None:
+        with self._lock:
+            if not self._reaped:
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(self.pid, signal.SIGKILL)
+
+    def reaped(self, _: object = None) -> None:
+        with self._lock:
+            self._reaped = True
+
+
 def _feed(pipe: BinaryIO, header: bytes, data: bytes) -> None:
     with contextlib.suppress(OSError):  # BrokenPipeError: the child stopped early
         pipe.write(header)
@@ -296,19 +316,20 @@ def _drain(
     into: list[bytes],
     limit: int,
     overflow: list[bool],
-    proc: subprocess.Popen[bytes] | None,
+    child: _Child | None,
 ) -> None:
+    """Read ``pipe`` to its end, keeping ``limit`` bytes; past them, kill ``child`` (the
+    answer is useless) or, without one, read on and drop the rest (so it never blocks)."""
     size = 0
     with contextlib.suppress(OSError, ValueError):
         while chunk := pipe.read1(1 << 16):  # type: ignore[attr-defined]
             size += len(chunk)
-            if size > limit:
+            if size <= limit:
+                into.append(chunk)
+            elif child is not None:
                 overflow.append(True)
-                if proc is not None:
-                    with contextlib.suppress(ProcessLookupError):
-                        proc.kill()
+                child.kill()
                 break
-            into.append(chunk)
     with contextlib.suppress(OSError):
         pipe.close()
 
