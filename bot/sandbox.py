@@ -259,16 +259,20 @@ def _run(
     if proc.returncode in (-signal.SIGXCPU, -signal.SIGKILL) and cpu >= limits.cpu_seconds - 1:
         return _cpu(what, limits, peak)
     last = scrub(stderr_tail.splitlines()[-1] if stderr_tail else "")[:300]
-    if "MemoryError" in stderr_tail or proc.returncode in (-signal.SIGSEGV, -signal.SIGABRT):
-        log.warning("sandbox %s: child ended with %s (%s)", target, proc.returncode, last)
+    log.warning("sandbox %s: child ended with %s (%s)", target, proc.returncode, last)
+    if "MemoryError" in stderr_tail:  # raised where the child could not answer
         return Outcome(
             error=f"{what} needs more memory than {limits.memory_mib} MiB; stopped",
             kind="memory",
             peak_rss_mib=peak,
         )
-    log.warning("sandbox %s: child ended with %s (%s)", target, proc.returncode, last)
+    code = proc.returncode
+    how = f"code {code}"
+    if code < 0:
+        with contextlib.suppress(ValueError):
+            how = f"signal {signal.Signals(-code).name}"
     return Outcome(
-        error=f"{what} could not be read (the reader stopped with code {proc.returncode})",
+        error=f"{what} could not be read (the reader stopped with {how})",
         kind="crashed",
         peak_rss_mib=peak,
     )
@@ -479,7 +483,8 @@ def probe(job: dict[str, Any], data: bytes) -> dict[str, Any]:
     """A job that shows the child's limits hold here (``bot.sandbox:probe``):
     ``{"do": "env"}`` names the environment variables it sees and its limits;
     ``"allocate"`` takes ``mib`` MiB, ``"spin"`` burns CPU, ``"sleep"`` waits, each
-    for ``seconds`` at most (a platform without working limits finishes them)."""
+    for ``seconds`` at most (a platform without working limits finishes them);
+    ``"signal"`` sends itself one (how a crash looks)."""
     do = job.get("do")
     if do == "allocate":
         block = bytearray(int(job["mib"]) << 20)
@@ -489,6 +494,10 @@ def probe(job: dict[str, Any], data: bytes) -> dict[str, Any]:
         while time.process_time() < end:
             pass
         return {"spun": True}
+    if do == "signal":
+        os.kill(os.getpid(), int(job["signal"]))
+        time.sleep(5)
+        return {"alive": True}
     if do == "sleep":
         time.sleep(float(job["seconds"]))
         return {"slept": True}

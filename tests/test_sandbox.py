@@ -113,3 +113,10 @@ def test_the_readme_states_the_limits_in_force():
         str(sandbox.CPU_SECONDS),
         str(sandbox.MEMORY_MIB),
     )
+
+
+def test_a_child_killed_by_a_signal_says_which():
+    """Not a limit of ours (an outside kill, a crash in C code): named, not guessed."""
+    outcome = sandbox.run(PROBE, {"do": "signal", "signal": 11}, what="the PDF")
+    assert outcome.kind == "crashed"
+    assert outcome.error == "the PDF could not be read (the reader stopped with signal SIGSEGV)"
