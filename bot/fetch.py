@@ -1,13 +1,26 @@
 """Raw statement text from a file, a web page or a PDF, ready for :func:`bot.ingest.prepare_text`.
 
-- Web pages are fetched with httpx (connect/read timeouts, at most
-  :data:`MAX_FETCH_BYTES`, redirects followed up to 5 times, http/https only) and reduced
-  to their main text by trafilatura, whose title and date become front matter; briefbot's
-  own cleaning (:mod:`bot.clean`) runs after, as for any paste.
+Whatever a user hands over is read as if hostile. Fetching a URL and parsing a page or a
+PDF (from a URL, a file or uploaded bytes) run in a child process with hard limits on
+memory, CPU seconds and wall-clock time (:mod:`bot.sandbox`); the calling thread only
+waits, and a child that overruns is stopped with a one-line reason. Plain text is read
+in-process (capped by :mod:`bot.safeio`).
+
+- Web pages are fetched with httpx by :func:`fetch_url`: http/https only, the host
+  resolved once and every address checked (public only, unless ``allow_private``), the
+  connection made to that checked address (Host header and TLS server name kept), so a
+  name that re-resolves elsewhere (DNS rebinding) cannot reach an internal address;
+  redirects (at most 5) are checked the same way. One content-encoding layer at most
+  (gzip or deflate), inflated while streaming and capped at :data:`MAX_FETCH_BYTES`.
+  trafilatura reduces the page to its main text, whose title and date become front
+  matter; briefbot's own cleaning (:mod:`bot.clean`) runs after, as for any paste.
 - PDF text comes from pypdf, page by page, less running headers, footers and page
   numbers (:mod:`bot.reading.pdfpages`); the PDF's /Title is its title.
 - ``.txt`` / ``.md`` files are read as they are; an ``.html`` file that is a whole page
   (``<html>`` or ``<body>``) goes through trafilatura, a fragment through the cleaner.
+- Credentials (``user:pass@``) and query tokens (``token=``, ``key=``, ``sig=``,
+  ``X-Amz-*``...) never reach the stored ``source``, messages or logs
+  (:func:`redact_url`).
 
 Every problem is a :class:`bot.ingest.IngestError` with a one-line reason.
 """
@@ -17,10 +30,12 @@ from __future__ import annotations
 import io
 import logging
 import re
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
+from bot import sandbox
 from bot.clauses import heading_text
 from bot.documents import render_document
 from bot.ingest import INGEST_SUFFIXES, IngestError, read_raw
@@ -28,27 +43,46 @@ from bot.reading.pdfpages import strip_running_lines
 from bot.safeio import MAX_STATEMENT_BYTES, RefusedFile
 
 __all__ = [
+    "FETCH_DEADLINE",
     "FETCH_TIMEOUT",
     "MAX_FETCH_BYTES",
+    "MAX_PDF_PAGES",
     "RawSource",
+    "Resolver",
+    "fetch_url",
     "is_url",
+    "public_address",
     "raw_from_bytes",
     "read_source",
+    "redact_text",
+    "redact_url",
+    "system_resolver",
 ]
 
 if TYPE_CHECKING:
+    import httpx
     from pypdf import PdfReader
 
 log = logging.getLogger(__name__)
 
 #: Seconds to connect, and between bytes read, when fetching a URL.
 FETCH_TIMEOUT = 15.0
-#: The largest page or PDF fetched (bytes); larger downloads are refused.
+#: The largest page or PDF fetched (bytes, after decompression); larger ones are refused.
 MAX_FETCH_BYTES = MAX_STATEMENT_BYTES
-#: Seconds a whole download may take, however slowly the bytes trickle in.
-FETCH_DEADLINE = 60.0
+#: Seconds a whole job may take (connect, headers, body and parsing), however slowly the
+#: bytes trickle in.
+FETCH_DEADLINE = sandbox.DEADLINE
+#: Pages read from one PDF (a statement has tens; 80,000 pages took minutes).
+MAX_PDF_PAGES = 2000
+
+#: (host, port) -> the addresses to connect to, as text.
+Resolver = Callable[[str, int], Sequence[str]]
 
 _USER_AGENT = "briefbot (statement ingest)"
+_MAX_REDIRECTS = 5
+
+#: Loaded in the sandbox child before its limits are set: start-up is not the input's cost.
+SANDBOX_PRELOAD = ("httpx", "lxml.html", "pypdf", "trafilatura")
 
 
 @dataclass(frozen=True)
@@ -58,7 +92,7 @@ class RawSource:
     text: str
     #: A file name (or one made from the URL): used in messages and for a dated name.
     name: str
-    #: The URL it was fetched from ("" for a local file).
+    #: The URL it was fetched from ("" for a local file), credentials and tokens removed.
     url: str = ""
     #: ``text``, ``html`` or ``pdf``.
     kind: str = "text"
@@ -75,35 +109,138 @@ def read_source(
     timeout: float = FETCH_TIMEOUT,
     max_bytes: int = MAX_FETCH_BYTES,
     allow_private: bool = False,
+    deadline: float | None = None,
 ) -> RawSource:
     """The raw text of a file path or a URL. Raises IngestError.
 
     URLs whose host is (or resolves to, at any redirect) a loopback, private,
     link-local or otherwise non-public address are refused unless ``allow_private``:
     a URL pasted in Slack must not make the bot read the internal network. The CLI,
-    run by an operator, allows them."""
+    run by an operator, allows them. Fetching and parsing run in a limited child
+    process that is stopped after ``deadline`` seconds (default :data:`FETCH_DEADLINE`)."""
+    deadline = FETCH_DEADLINE if deadline is None else deadline
     if isinstance(spec, str) and is_url(spec):
-        data, content_type, final_url = _fetch(
-            spec.strip(), timeout=timeout, max_bytes=max_bytes, allow_private=allow_private
-        )
-        return raw_from_bytes(data, content_type=content_type, name=_name_of(final_url), url=spec)
+        url = spec.strip()
+        job = {
+            "op": "url",
+            "url": url,
+            "timeout": timeout,
+            "max_bytes": max_bytes,
+            "allow_private": allow_private,
+            "deadline": deadline,
+        }
+        shown = redact_url(url)
+        return _source(_sandboxed(job, b"", what="the page", label=shown, deadline=deadline))
     path = Path(spec)
     suffix = path.suffix.lower()
     if suffix == ".pdf":
         data = _read_bytes(path, max_bytes)
-        return RawSource(_pdf_text(data, path.name), path.name, kind="pdf")
+        job = {"op": "pdf", "name": path.name}
+        return _source(_sandboxed(job, data, what="the PDF", label=path.name, deadline=deadline))
     text = read_raw(path)
     if suffix in (".html", ".htm") and _is_page(text):
-        page = _html_source(text, path.name, url="", fallback=True)
+        job = {"op": "html", "name": path.name}
+        page = _sandboxed(
+            job, text.encode("utf-8"), what="the page", label=path.name, deadline=deadline
+        )
         if page is not None:
-            return page
+            return _source(page)
     return RawSource(text, path.name)
 
 
 def raw_from_bytes(
-    data: bytes, *, content_type: str = "", name: str = "statement", url: str = ""
+    data: bytes,
+    *,
+    content_type: str = "",
+    name: str = "statement",
+    url: str = "",
+    deadline: float | None = None,
 ) -> RawSource:
-    """Raw text from downloaded or uploaded bytes: PDF, HTML or plain UTF-8 text."""
+    """Raw text from downloaded or uploaded bytes: PDF, HTML or plain UTF-8 text. PDFs
+    and pages are parsed in a limited child process (see :func:`read_source`)."""
+    deadline = FETCH_DEADLINE if deadline is None else deadline
+    url = redact_url(url) if url else ""
+    ctype = content_type.split(";", 1)[0].strip().lower()
+    if data[:5] == b"%PDF-" or ctype == "application/pdf":
+        job = {"op": "bytes", "content_type": content_type, "name": name, "url": url}
+        return _source(_sandboxed(job, data, what="the PDF", label=name, deadline=deadline))
+    text = _decode(data, content_type, name)
+    if ctype in ("text/html", "application/xhtml+xml") or _is_page(text):
+        job = {"op": "bytes", "content_type": content_type, "name": name, "url": url}
+        return _source(_sandboxed(job, data, what="the page", label=name, deadline=deadline))
+    if "\x00" in text:
+        raise IngestError(f"{name}: not a text, HTML or PDF document")
+    return RawSource(text, name, url=url)
+
+
+# ------------------------------------------------------------ the sandbox, both sides
+
+
+def _sandboxed(job: dict[str, Any], data: bytes, *, what: str, label: str, deadline: float) -> Any:
+    """``job`` done by :func:`sandbox_job` in a limited child; IngestError when refused."""
+    outcome = sandbox.run(
+        "bot.fetch:sandbox_job",
+        job,
+        data,
+        what=what,
+        limits=sandbox.Limits(deadline=deadline),
+        scrub=redact_text,
+    )
+    if outcome.kind == "refused":
+        raise IngestError(outcome.error)
+    if outcome.error:
+        raise IngestError(f"{label}: {outcome.error}")
+    return outcome.answer
+
+
+def _source(answer: Any) -> RawSource:
+    if not isinstance(answer, dict):
+        raise IngestError("the reader gave no answer")  # cannot happen: a bug if it does
+    return RawSource(
+        text=str(answer["text"]),
+        name=str(answer["name"]),
+        url=str(answer.get("url", "")),
+        kind=str(answer.get("kind", "text")),
+    )
+
+
+def sandbox_job(job: dict[str, Any], data: bytes) -> dict[str, str] | None:
+    """The child's side (run by :mod:`bot.sandbox`): fetch and/or parse, in-process."""
+    op = job.get("op")
+    if op == "url":
+        url = str(job["url"])
+        body, content_type, final_url = fetch_url(
+            url,
+            timeout=float(job["timeout"]),
+            max_bytes=int(job["max_bytes"]),
+            allow_private=bool(job["allow_private"]),
+            deadline=float(job["deadline"]),
+        )
+        raw = _raw_here(
+            body, content_type=content_type, name=_name_of(final_url), url=redact_url(url)
+        )
+    elif op == "bytes":
+        raw = _raw_here(
+            data,
+            content_type=str(job.get("content_type", "")),
+            name=str(job["name"]),
+            url=str(job.get("url", "")),
+        )
+    elif op == "pdf":
+        name = str(job["name"])
+        raw = RawSource(_pdf_text(data, name), name, kind="pdf")
+    elif op == "html":
+        page = _html_source(data.decode("utf-8"), str(job["name"]), url="", fallback=True)
+        if page is None:
+            return None
+        raw = page
+    else:
+        raise ValueError(f"unknown sandbox job {op!r}")
+    return asdict(raw)
+
+
+def _raw_here(data: bytes, *, content_type: str, name: str, url: str) -> RawSource:
+    """:func:`raw_from_bytes`, in this process (the sandbox child)."""
     ctype = content_type.split(";", 1)[0].strip().lower()
     if data[:5] == b"%PDF-" or ctype == "application/pdf":
         return RawSource(_pdf_text(data, name), name, url=url, kind="pdf")
@@ -193,6 +330,9 @@ def _pdf_text(data: bytes, name: str) -> str:
         reader = PdfReader(io.BytesIO(data))
         if reader.is_encrypted:
             raise IngestError(f"{name}: the PDF is encrypted")
+        count = len(reader.pages)
+        if count > MAX_PDF_PAGES:
+            raise IngestError(f"{name}: the PDF has {count:,} pages; at most {MAX_PDF_PAGES:,}")
         pages = [page.extract_text() or "" for page in reader.pages]
         title = _pdf_title(reader)
     except IngestError:
@@ -256,8 +396,10 @@ def _pdf_paragraphs(pages: list[list[str]]) -> str:
                     paras.append(" ".join(current))
                     current = []
                 continue
-            if current and _NEW_POINT.match(line) and (
-                _ENDS_SENTENCE.search(current[-1]) or heading_text(current[-1]) is not None
+            if (
+                current
+                and _NEW_POINT.match(line)
+                and (_ENDS_SENTENCE.search(current[-1]) or heading_text(current[-1]) is not None)
             ):
                 paras.append(" ".join(current))  # a numbered or bulleted point starts
                 current = []
@@ -280,24 +422,6 @@ def _name_of(url: str) -> str:
     return tail or "page"
 
 
-def _refuse_private(url: str) -> None:
-    """IngestError when ``url``'s host is not a public internet address."""
-    import socket
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    if parts.scheme.lower() not in ("http", "https"):
-        raise IngestError(f"{url}: only http and https addresses can be fetched")
-    host = parts.hostname or ""
-    try:
-        infos = socket.getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except (socket.gaierror, UnicodeError, OSError):
-        raise IngestError(f"{url}: the host {host!r} is unknown") from None
-    for info in infos:
-        if not public_address(str(info[4][0])):
-            raise IngestError(f"{url}: {host} is not a public address; refused")
-
-
 def public_address(text: str) -> bool:
     """True for a global internet address. IPv4 carried in IPv6 (mapped, NAT64
     64:ff9b::/96, 6to4 2002::/16) is judged by the IPv4 address it carries."""
@@ -317,63 +441,327 @@ def public_address(text: str) -> bool:
     return bool(address.is_global)
 
 
-def _fetch(
-    url: str, *, timeout: float, max_bytes: int, allow_private: bool = False
+# ------------------------------------------------------------------ secrets in URLs
+
+#: Query (and fragment) parameters whose values are secrets, matched case-insensitively
+#: on the whole name; ``x-amz-*`` / ``x-goog-*`` (signed cloud URLs) as a prefix.
+_SECRET_PARAM = re.compile(
+    r"(?:x-amz-|x-goog-).*"
+    r"|.*(?:token|secret|passw|apikey|api_key|api-key|signature|credential|session).*"
+    r"|key|.*[_-]key|accesskey|privatekey|awsaccesskeyid|key-pair-id|sig|sign|hmac|auth"
+    r"|authorization|pass|pwd|code|ticket|jwt|otp|policy|sid|ssid",
+    re.I,
+)
+
+
+def _is_secret_param(name: str) -> bool:
+    from urllib.parse import unquote_plus
+
+    return bool(_SECRET_PARAM.fullmatch(unquote_plus(name).strip()))
+
+
+def _strip_params(text: str) -> str:
+    kept = [p for p in text.split("&") if p and not _is_secret_param(p.split("=", 1)[0])]
+    return "&".join(kept)
+
+
+def redact_url(url: str) -> str:
+    """``url`` without credentials (``user:pass@``) and without query or fragment
+    parameters that carry secrets (``token=``, ``key=``, ``sig=``, ``X-Amz-Signature=``...):
+    what may be stored as a statement's ``source``, shown or logged."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    try:
+        parts = urlsplit(url)
+    except ValueError:
+        return re.sub(r"//[^/@\s]*@", "//", url.split("?", 1)[0])
+    netloc = parts.netloc.rsplit("@", 1)[-1]
+    query = _strip_params(parts.query)
+    fragment = _strip_params(parts.fragment) if "=" in parts.fragment else parts.fragment
+    return urlunsplit((parts.scheme, netloc, parts.path, query, fragment))
+
+
+_URL_IN_TEXT = re.compile(r"""https?://[^\s"'<>]+""", re.I)
+
+
+def redact_text(text: str) -> str:
+    """``text`` with every URL in it passed through :func:`redact_url`."""
+    return _URL_IN_TEXT.sub(lambda m: redact_url(m.group(0)), text)
+
+
+class _RedactUrls(logging.Filter):
+    """Rewrites a record's message with its URLs redacted (httpx logs each request's
+    full URL at INFO)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        clean = redact_text(message)
+        if clean != message:
+            record.msg, record.args = clean, None
+        return True
+
+
+def _redact_library_logs() -> None:
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        if not any(isinstance(f, _RedactUrls) for f in logger.filters):
+            logger.addFilter(_RedactUrls())
+
+
+# ------------------------------------------------------------------ fetching a URL
+
+
+def system_resolver(host: str, port: int) -> list[str]:
+    """The addresses ``host`` resolves to (the system's resolver), in its order."""
+    import socket
+
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    return list(dict.fromkeys(str(info[4][0]) for info in infos))
+
+
+@dataclass(frozen=True)
+class _Hop:
+    """One request: where the URL points, and the checked addresses to connect to."""
+
+    url: str  # as given (credentials included)
+    scheme: str
+    host: str  # ASCII (IDNA) name or address, no brackets
+    port: int
+    host_header: str
+    path: str  # path and query
+    auth: str | None  # the value of an Authorization header, from user:pass@
+    addresses: tuple[str, ...]
+
+
+def _hop(url: str, resolver: Resolver, allow_private: bool) -> _Hop:
+    """Parse ``url``, resolve its host once, check every address. Raises IngestError."""
+    import base64
+    import ipaddress
+    from urllib.parse import unquote, urlsplit
+
+    shown = redact_url(url)
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        raise IngestError(f"{shown}: not a valid address") from None
+    scheme = parts.scheme.lower()
+    if scheme not in ("http", "https"):
+        raise IngestError(f"{shown}: only http and https addresses can be fetched")
+    name = parts.hostname or ""
+    if not name:
+        raise IngestError(f"{shown}: no host in the address")
+    try:
+        host = name.encode("idna").decode("ascii")
+    except UnicodeError:
+        raise IngestError(f"{shown}: the host {name!r} is not a valid name") from None
+    port = port or (443 if scheme == "https" else 80)
+    literal = True
+    try:
+        ipaddress.ip_address(host.split("%", 1)[0])
+    except ValueError:
+        literal = False
+    if literal:
+        addresses: Sequence[str] = [host]
+    else:
+        try:
+            addresses = resolver(host, port)
+        except (OSError, UnicodeError):
+            addresses = []
+        if not addresses:
+            raise IngestError(f"{shown}: the host {host!r} is unknown")
+    if not allow_private:
+        for address in addresses:
+            if not public_address(address):
+                raise IngestError(f"{shown}: {host} is not a public address; refused")
+    bracketed = f"[{host}]" if ":" in host else host
+    default = (scheme == "https" and port == 443) or (scheme == "http" and port == 80)
+    auth = None
+    if parts.username is not None:
+        pair = f"{unquote(parts.username)}:{unquote(parts.password or '')}"
+        auth = "Basic " + base64.b64encode(pair.encode("utf-8")).decode("ascii")
+    return _Hop(
+        url=url,
+        scheme=scheme,
+        host=host,
+        port=port,
+        host_header=bracketed if default else f"{bracketed}:{port}",
+        path=(parts.path or "/") + (f"?{parts.query}" if parts.query else ""),
+        auth=auth,
+        addresses=tuple(dict.fromkeys(str(a) for a in addresses)),
+    )
+
+
+class _Inflater:
+    """One content-encoding layer undone while streaming, output capped at ``limit``."""
+
+    def __init__(self, encoding: str, limit: int, shown: str) -> None:
+        import zlib
+
+        self.encoding, self.limit, self.shown = encoding, limit, shown
+        self.size = 0
+        self._zlib = zlib
+        self._d: Any = None
+        self._first = True
+
+    def _new(self, data: bytes) -> Any:
+        zlib = self._zlib
+        if self.encoding in ("gzip", "x-gzip"):
+            return zlib.decompressobj(16 + zlib.MAX_WBITS)
+        # "deflate" is meant to be zlib-wrapped; some servers send it raw.
+        raw = not (len(data) >= 2 and (data[0] & 0x0F) == 8 and (data[0] << 8 | data[1]) % 31 == 0)
+        return zlib.decompressobj(-zlib.MAX_WBITS if raw else zlib.MAX_WBITS)
+
+    def feed(self, chunk: bytes) -> bytes:
+        if self.encoding == "identity":
+            self._count(len(chunk))
+            return chunk
+        out: list[bytes] = []
+        data = chunk
+        try:
+            while data:
+                if self._d is None:
+                    self._d = self._new(data)
+                piece = self._d.decompress(data, self.limit - self.size + 1)
+                self._count(len(piece))
+                out.append(piece)
+                data = self._d.unconsumed_tail
+                if self._d.eof:
+                    data = self._d.unused_data
+                    self._d = None  # another gzip member may follow
+                    if self.encoding not in ("gzip", "x-gzip"):
+                        break
+        except self._zlib.error:
+            raise IngestError(f"{self.shown}: the {self.encoding} data is damaged") from None
+        return b"".join(out)
+
+    def _count(self, n: int) -> None:
+        self.size += n
+        if self.size > self.limit:
+            raise IngestError(
+                f"{self.shown}: larger than {self.limit // 1024} KiB"
+                + (" once decompressed" if self.encoding != "identity" else "")
+                + "; refused"
+            )
+
+
+def _encoding_of(response: httpx.Response, shown: str) -> str:
+    """The one content encoding of ``response`` (``identity`` for none). Stacked
+    encodings (``gzip, gzip``) are refused: each layer can multiply the size."""
+    layers = [
+        token.strip().lower()
+        for value in response.headers.get_list("content-encoding")
+        for token in value.split(",")
+    ]
+    layers = [t for t in layers if t and t != "identity"]
+    if len(layers) > 1:
+        raise IngestError(
+            f"{shown}: the server stacked {len(layers)} content encodings "
+            f"({', '.join(layers)}); refused"
+        )
+    if layers and layers[0] not in ("gzip", "x-gzip", "deflate"):
+        raise IngestError(f"{shown}: unsupported content encoding {layers[0]!r}")
+    return layers[0] if layers else "identity"
+
+
+def fetch_url(
+    url: str,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = MAX_FETCH_BYTES,
+    allow_private: bool = False,
+    deadline: float = FETCH_DEADLINE,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
 ) -> tuple[bytes, str, str]:
-    """GET ``url``: (body, content type, final URL). Raises IngestError."""
+    """GET ``url`` in this process: (body, content type, final URL). Raises IngestError.
+
+    Each hop's host is resolved once by ``resolver`` (default :func:`system_resolver`),
+    every address is checked, and the request goes to a checked address itself, with
+    the Host header and TLS server name (SNI, certificate check) of the name. Run it in
+    the sandbox (:func:`read_source`): here only ``timeout`` (per read) and a check of
+    ``deadline`` between body chunks bound the time. ``transport`` is for tests."""
     import time
 
     import httpx
 
-    def check(request: httpx.Request) -> None:  # every hop, redirects included
-        _refuse_private(str(request.url))
-
-    def connected(response: httpx.Response) -> None:
-        # The address actually connected to: a name that resolved to a public address
-        # for the check and to a private one for the connection (DNS rebinding) stops here,
-        # before any of the body is read.
-        stream = response.extensions.get("network_stream")
-        peer = stream.get_extra_info("server_addr") if stream is not None else None
-        if not peer or not public_address(str(peer[0])):
-            raise IngestError(f"{response.request.url}: not a public address; refused")
-
-    deadline = time.monotonic() + FETCH_DEADLINE
+    _redact_library_logs()
+    resolver = resolver or system_resolver
+    give_up = time.monotonic() + deadline
+    current = url
     try:
-        with (
-            httpx.Client(
-                timeout=httpx.Timeout(timeout),
-                follow_redirects=True,
-                max_redirects=5,
-                headers={"User-Agent": _USER_AGENT},
-                event_hooks={
-                    "request": [] if allow_private else [check],
-                    "response": [] if allow_private else [connected],
-                },
-                trust_env=False,  # no proxy from the environment around the checks
-            ) as client,
-            client.stream("GET", url) as response,
-        ):
-            if response.status_code >= 400:
-                raise IngestError(f"{url}: the server answered HTTP {response.status_code}")
-            declared = response.headers.get("content-length")
-            if declared and declared.isdigit() and int(declared) > max_bytes:
-                raise IngestError(f"{url}: larger than {max_bytes // 1024} KiB; refused")
-            chunks: list[bytes] = []
-            size = 0
-            for chunk in response.iter_bytes():
-                size += len(chunk)
-                if size > max_bytes:
-                    raise IngestError(f"{url}: larger than {max_bytes // 1024} KiB; refused")
-                if time.monotonic() > deadline:
-                    raise IngestError(f"{url}: download took over {FETCH_DEADLINE:.0f} s")
-                chunks.append(chunk)
-            return b"".join(chunks), response.headers.get("content-type", ""), str(response.url)
+        with httpx.Client(
+            timeout=httpx.Timeout(timeout),
+            follow_redirects=False,
+            headers={"User-Agent": _USER_AGENT, "Accept-Encoding": "gzip, deflate"},
+            trust_env=False,  # no proxy from the environment around the checks
+            transport=transport,
+        ) as client:
+            for _ in range(_MAX_REDIRECTS + 1):
+                hop = _hop(current, resolver, allow_private)
+                result = _get(client, hop, max_bytes=max_bytes, give_up=give_up, deadline=deadline)
+                if isinstance(result, str):  # a redirect
+                    current = result
+                    continue
+                return result
+            raise IngestError(f"{redact_url(url)}: too many redirects")
     except IngestError:
         raise
     except httpx.TimeoutException:
-        raise IngestError(f"{url}: no answer within {timeout:.0f} s") from None
-    except httpx.TooManyRedirects:
-        raise IngestError(f"{url}: too many redirects") from None
+        raise IngestError(f"{redact_url(current)}: no answer within {timeout:.0f} s") from None
     except (httpx.HTTPError, httpx.InvalidURL, RefusedFile, OSError) as exc:
         first = (str(exc).strip().splitlines() or [type(exc).__name__])[0][:200]
-        raise IngestError(f"{url}: cannot be fetched ({first})") from None
+        raise IngestError(
+            f"{redact_url(current)}: cannot be fetched ({redact_text(first)})"
+        ) from None
+
+
+def _get(
+    client: httpx.Client, hop: _Hop, *, max_bytes: int, give_up: float, deadline: float
+) -> tuple[bytes, str, str] | str:
+    """One request to one of ``hop``'s checked addresses: the body, or a redirect's
+    absolute target URL."""
+    import time
+    from urllib.parse import urljoin
+
+    import httpx
+
+    shown = redact_url(hop.url)
+    headers = {"Host": hop.host_header}
+    if hop.auth:
+        headers["Authorization"] = hop.auth
+    extensions: dict[str, Any] = {}
+    if hop.scheme == "https":
+        extensions["sni_hostname"] = hop.host  # SNI and the certificate's name
+    last_error: Exception | None = None
+    for address in hop.addresses:
+        pinned = f"[{address}]" if ":" in address else address
+        target = f"{hop.scheme}://{pinned}:{hop.port}{hop.path}"
+        try:
+            with client.stream("GET", target, headers=headers, extensions=extensions) as response:
+                if response.status_code in (301, 302, 303, 307, 308):
+                    location = response.headers.get("location", "")
+                    if not location:
+                        raise IngestError(f"{shown}: a redirect without a Location")
+                    return urljoin(hop.url, location.strip())
+                if response.status_code >= 400:
+                    raise IngestError(f"{shown}: the server answered HTTP {response.status_code}")
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > max_bytes:
+                    raise IngestError(f"{shown}: larger than {max_bytes // 1024} KiB; refused")
+                inflater = _Inflater(_encoding_of(response, shown), max_bytes, shown)
+                chunks: list[bytes] = []
+                received = 0
+                for chunk in response.iter_raw():
+                    received += len(chunk)
+                    if received > max_bytes:
+                        raise IngestError(f"{shown}: larger than {max_bytes // 1024} KiB; refused")
+                    if time.monotonic() > give_up:
+                        raise IngestError(f"{shown}: the page took longer than {deadline:.0f} s")
+                    chunks.append(inflater.feed(chunk))
+                base = f"{hop.scheme}://{hop.host_header}{hop.path}"
+                return b"".join(chunks), response.headers.get("content-type", ""), base
+        except httpx.ConnectError as exc:
+            last_error = exc  # the next checked address, if any
+    assert last_error is not None
+    raise last_error

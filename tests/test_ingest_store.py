@@ -231,16 +231,6 @@ def test_public_address(address, public):
     assert public_address(address) is public
 
 
-def test_the_address_connected_to_is_checked_too(web, monkeypatch):
-    """DNS rebinding: the name checks out as public, the connection lands on loopback."""
-    import bot.fetch
-
-    url = web.add("/rebound.html", "<html><body><p>secret</p></body></html>")
-    monkeypatch.setattr(bot.fetch, "_refuse_private", lambda url: None)
-    with pytest.raises(IngestError, match="not a public address"):
-        read_source(url)
-
-
 def test_a_pdf_decompression_bomb_is_a_clear_error():
     """A small PDF whose page inflates to ~90 MB: pypdf stops at its limit; one line says so."""
     with pytest.raises(IngestError, match=r"not a readable PDF \(LimitReachedError\)"):
