@@ -18,8 +18,8 @@ from handlers import library_views as V
 def test_a_slow_hostile_page_holds_nobody_else(fake, tmp_path, monkeypatch):
     import bot.fetch
     from bot.adding import read_input
-    from bot.app import build_app
     from bot.services import build_services
+    from handlers.app import build_app
     from handlers.later import Later
 
     monkeypatch.setattr(bot.fetch, "FETCH_DEADLINE", 6.0)  # the real one is 25 s
