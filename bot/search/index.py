@@ -29,6 +29,7 @@ from rapidfuzz import fuzz, process
 
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
+from bot.kinds import document_kind, kind_label
 from bot.search import fusion
 from bot.search.columns import ClauseColumns, StringColumn
 from bot.search.filters import (
@@ -36,6 +37,7 @@ from bot.search.filters import (
     ParsedQuery,
     check_query,
     date_range,
+    describe_kinds,
     parse_query,
 )
 from bot.search.flags import clause_flags
@@ -65,6 +67,14 @@ class Hit:
     clause: Clause
     score: float
     also_in: tuple[Clause, ...] = ()
+    #: The kind of the clause's document (:data:`bot.kinds.KINDS`), and of each ``also_in``.
+    kind: str = "other"
+    also_kinds: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        """'joint statement', 'readout', 'fact sheet' …"""
+        return kind_label(self.kind)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's hit shape (GUIDE §2) plus a few extra fields."""
@@ -79,8 +89,17 @@ class Hit:
             "score": round(self.score, 1),
             "paragraph": c.paragraph,
             "lead_in": c.lead_in or None,
-            "also_in": [{"clause_id": o.clause_id, "citation": o.citation} for o in self.also_in],
+            "kind": self.kind,
+            "also_in": [
+                {"clause_id": o.clause_id, "citation": o.citation, "kind": k}
+                for o, k in zip(self.also_in, self._also_kinds(), strict=True)
+            ],
         }
+
+    def _also_kinds(self) -> tuple[str, ...]:
+        if len(self.also_kinds) == len(self.also_in):
+            return self.also_kinds
+        return ("other",) * len(self.also_in)
 
 
 @dataclass(frozen=True)
@@ -197,12 +216,17 @@ class ClauseIndex:
         title_words: list[frozenset[str]] = []
         party_words: list[frozenset[str]] = []
         parties: set[str] = set()
+        #: Each document's kind (bot.kinds): as given, else read from its title.
+        self.kinds: dict[str, str] = {}
         for r, (doc_id, doc_title, doc_date) in enumerate(rows):
             if doc_id in doc_pos:
                 row_pos[r] = doc_pos[doc_id]
                 continue
             row_pos[r] = doc_pos[doc_id] = len(metas)
             d = full.get(doc_id)
+            self.kinds[doc_id] = document_kind(
+                getattr(d, "kind", None), d.title if d else doc_title
+            )
             titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
             doc_parties = tuple(getattr(d, "parties", ()) or ())
             parties.update(doc_parties)
@@ -291,6 +315,8 @@ class ClauseIndex:
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
         self.lexical = state["lexical"]
+        # Kinds from the titles; from_documents / cached put the documents' own on top.
+        self.kinds = {doc_id: document_kind(None, t) for doc_id, t, _ in self.clauses.doc_rows}
         self._ahead, self._dated, self._place = state["ahead"], state["dated"], state["place"]
         self._parties = state["parties"]
         self.reader = QueryReader(set(self._parties))
@@ -332,7 +358,7 @@ class ClauseIndex:
                 semantic=semantic,
             )
         key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
-        return persist.load_or_build(
+        index = persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -343,6 +369,7 @@ class ClauseIndex:
                 _alloc=alloc,
             ),
         )
+        return _with_kinds(docs, index)
 
     @classmethod
     def cached(
@@ -362,13 +389,14 @@ class ClauseIndex:
         on = _semantic_on(semantic)
         cols = persist.as_columns(clauses)  # keyed, built and saved as these columns
         key = persist.clauses_key(cols, docs, candidates=candidates, semantic=on)
-        return persist.load_or_build(
+        index = persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
                 cols, documents=docs, candidates=candidates, semantic=semantic, _alloc=alloc
             ),
         )
+        return _with_kinds(docs, index)
 
     # ------------------------------------------------------------------ query
 
@@ -381,8 +409,10 @@ class ClauseIndex:
         parsed = parse_query(plain_text(query))
         return parsed, self.reader.read(parsed.text)
 
-    def _doc_mask(self, doc: str | None, dates: DateRange, notes: list[str]) -> np.ndarray | None:
-        if not (doc or dates):
+    def _doc_mask(
+        self, doc: str | None, dates: DateRange, notes: list[str], kinds: tuple[str, ...] = ()
+    ) -> np.ndarray | None:
+        if not (doc or dates or kinds):
             return None
         keep = []
         want = normalise(doc) if doc else ""
@@ -394,6 +424,8 @@ class ClauseIndex:
             ):
                 continue
             if not dates.contains(meta.when):
+                continue
+            if kinds and self.kinds.get(meta.doc_id, "other") not in kinds:
                 continue
             keep.append(i)
         if not keep:
@@ -429,9 +461,13 @@ class ClauseIndex:
             date_range(dates.start, dates.end)  # raises the clear error
         doc = doc or parsed.doc
         notes: list[str] = []
+        if doc:
+            notes.append(f"filter: in “{doc}”")
+        if parsed.kinds:
+            notes.append(f"filter: kind {describe_kinds(parsed.kinds)}")
         if dates:
             notes.append(f"filter: documents {dates.describe()}")
-        mask = self._doc_mask(doc, dates, notes)
+        mask = self._doc_mask(doc, dates, notes, parsed.kinds)
         ranked, corrections = self._rank(reading, notes, mask)
         read_as = ""
         if reading.is_question or reading.parties or reading.order or reading.asks:
@@ -623,7 +659,15 @@ class ClauseIndex:
         return [(i, s, x) for _, i, s, x in heads]
 
     def _hit(self, i: int, score: float, extra: list[int]) -> Hit:
-        return Hit(self.clauses[i], round(score, 1), tuple(self.clauses[k] for k in extra))
+        clause = self.clauses[i]
+        others = tuple(self.clauses[k] for k in extra)
+        return Hit(
+            clause,
+            round(score, 1),
+            others,
+            kind=self.kinds.get(clause.doc_id, "other"),
+            also_kinds=tuple(self.kinds.get(o.doc_id, "other") for o in others),
+        )
 
     # ------------------------------------------------------------------ lookup
 
@@ -661,3 +705,10 @@ class ClauseIndex:
 
     def __len__(self) -> int:
         return len(self.clauses)
+
+
+def _with_kinds(docs: Sequence[Any], index: ClauseIndex) -> ClauseIndex:
+    """``index`` with the documents' own kinds (a loaded index read them from titles)."""
+    for d in docs:
+        index.kinds[d.doc_id] = document_kind(getattr(d, "kind", None), d.title)
+    return index
