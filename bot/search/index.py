@@ -32,6 +32,7 @@ from bot.clean import normalise
 from bot.kinds import document_kind, kind_label
 from bot.search import fusion
 from bot.search.columns import ClauseColumns, StringColumn
+from bot.search.echoes import echo_view, fold_echoes
 from bot.search.filters import (
     DateRange,
     ParsedQuery,
@@ -475,7 +476,7 @@ class ClauseIndex:
         # Only clauses near the threshold can be shown or folded into a shown one;
         # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
         near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
-        grouped = self._group(near)
+        grouped = fold_echoes(self._group(near), **echo_view(self, mask))
         good = [g for g in grouped if g[1] >= min_score]
         if mask is not None and not good and reading.content:
             everywhere, _ = self._rank(reading, [], None)
