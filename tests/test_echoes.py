@@ -120,12 +120,12 @@ def test_nearby_finds_statement_clauses_within_14_days_only():
     assert _positions(near, AGREED) in view["nearby"](echo)
     assert view["kind"](echo) == "readout"
     far = ClauseIndex.from_documents(_corpus(date(2025, 5, 27)), semantic=False)
-    assert echo_view(far, None)["nearby"](_positions(far, ECHO)) == []
+    assert list(echo_view(far, None)["nearby"](_positions(far, ECHO))) == []
     # A mask (a filter) keeps statements out.
     mask = [c.doc_id.endswith("freedonia") for c in near.clauses]
     import numpy as np
 
-    assert echo_view(near, np.array(mask))["nearby"](echo) == []
+    assert list(echo_view(near, np.array(mask))["nearby"](echo)) == []
 
 
 # The pure function over hand-made result lists: clause -> (kind, text).
@@ -168,6 +168,12 @@ def _fold(groups, nearby=None):
         ([(5, 90.0, []), (6, 80.0, [])], None, [(5, 90.0, []), (6, 80.0, [])]),
         # a fact sheet that says something else stays where it is
         ([(3, 90.0, []), (2, 80.0, [])], None, [(3, 90.0, []), (2, 80.0, [])]),
+        # a second echo of a statement found near the first: attached to it too
+        (
+            [(1, 90.0, []), (4, 85.0, [])],
+            lambda i: [2],
+            [(2, 90.0, [1, 4])],
+        ),
         ([], None, []),
     ],
 )

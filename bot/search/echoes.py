@@ -14,15 +14,27 @@ or, when none is, from a statement dated within :data:`ECHO_DAYS` days of it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+import threading
+import weakref
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
-from rapidfuzz import fuzz
+from rapidfuzz import fuzz, process
 
 from bot.kinds import ECHO_KINDS, STATEMENT_KINDS
 
-__all__ = ["ECHO_DAYS", "ECHO_RATIO", "MIN_WORDS", "Group", "echo_view", "fold_echoes"]
+__all__ = [
+    "ECHO_DAYS",
+    "ECHO_RATIO",
+    "LOOK",
+    "LOOK_NEARBY",
+    "MIN_SHARED",
+    "MIN_WORDS",
+    "Group",
+    "echo_view",
+    "fold_echoes",
+]
 
 #: How near (``token_set_ratio``) an echo's text is to the statement's clause.
 ECHO_RATIO = 90.0
@@ -35,10 +47,41 @@ ECHO_DAYS = 14
 Group = tuple[int, float, list[int]]
 
 
-def _same(a: str, b: str) -> bool:
-    if min(len(a.split()), len(b.split())) < MIN_WORDS:
-        return False
-    return fuzz.token_set_ratio(a, b) >= ECHO_RATIO
+#: How many of the first results are looked at as possible echoes (each costs a
+#: comparison with the statement clauses among the results) …
+LOOK = 20
+#: … and how many of them may be echoes of a statement found outside the results
+#: (a comparison with the clauses of statements dated near it).
+LOOK_NEARBY = 10
+#: Share of the shorter clause's words the two must have in common to be compared
+#: (a token_set_ratio of 90 needs far more: this only skips hopeless pairs cheaply).
+MIN_SHARED = 0.6
+
+
+def _words(text: str) -> int:
+    return len(text.split())
+
+
+def _first_same(
+    own: str,
+    choices: Mapping[int, str],
+    ok: Callable[[int], bool],
+    words: Callable[[str], frozenset[str]],
+) -> int | None:
+    """The first key (in key order) of ``choices`` whose text nearly equals ``own``
+    (those sharing too few words are not compared: :data:`MIN_SHARED`)."""
+    mine = words(own)
+    keep = {
+        k: t
+        for k, t in choices.items()
+        if ok(k) and len(mine & words(t)) >= MIN_SHARED * min(len(mine), len(words(t)))
+    }
+    if not keep:
+        return None
+    found = process.extract(
+        own, keep, scorer=fuzz.token_set_ratio, score_cutoff=ECHO_RATIO, limit=None
+    )
+    return min((key for _, _, key in found), default=None)
 
 
 def fold_echoes(
@@ -52,67 +95,114 @@ def fold_echoes(
 
     ``kind(clause)`` is the kind of the clause's document, ``text(clause)`` its text
     as matched; ``nearby(clause)`` lists clauses of statements dated near the clause's
-    document (searched only when no statement in ``groups`` matches). The statement's
-    clause takes the better of the two places and scores; the echo (and whatever was
-    folded into it) is attached to it. Groups with no echo keep their order; the
-    input is not changed.
+    document (searched only when no statement in ``groups`` matches). Only the first
+    :data:`LOOK` results are looked at as echoes (:data:`LOOK_NEARBY` for statements
+    outside the results), except that a statement clause folded into one as
+    near-identical always leads it. The statement's clause takes the better of the two
+    places and scores; the echo (and whatever was folded into it) is attached to it.
+    Groups with no echo keep their order; the input is not changed.
     """
     out: list[Group | None] = [(i, s, list(x)) for i, s, x in groups]
-    heads_of: dict[int, int] = {}  # clause -> position of the group it heads
-    for pos, g in enumerate(out):
-        assert g is not None
-        heads_of[g[0]] = pos
+    if not any(kind(g[0]) in ECHO_KINDS for g in groups):
+        return [g for g in out if g is not None]
+    texts: dict[int, str] = {}
+    word_sets: dict[str, frozenset[str]] = {}
+
+    def get(i: int) -> str:
+        if i not in texts:
+            texts[i] = text(i)
+        return texts[i]
+
+    def words(t: str) -> frozenset[str]:
+        if t not in word_sets:
+            word_sets[t] = frozenset(t.split())
+        return word_sets[t]
+
+    heads = {g[0] for g in groups}
+    # Statement clauses heading a result, by position (long enough to compare).
+    statement_heads = {
+        p: get(g[0])
+        for p, g in enumerate(groups)
+        if kind(g[0]) in STATEMENT_KINDS and _words(get(g[0])) >= MIN_WORDS
+    }
+    near_choices: dict[int, tuple[Sequence[int], dict[int, str]]] = {}
     for pos in range(len(out)):
         g = out[pos]
         if g is None or kind(g[0]) not in ECHO_KINDS:
             continue
         head, score, extra = g
-        own = text(head)
         # 1. A statement clause already folded into it (near-identical): it leads.
         inside = next((c for c in extra if kind(c) in STATEMENT_KINDS), None)
         if inside is not None:
-            rest = [c for c in extra if c != inside]
-            out[pos] = (inside, score, [head, *rest])
+            out[pos] = (inside, score, [head, *(c for c in extra if c != inside)])
+            if _words(get(inside)) >= MIN_WORDS:
+                statement_heads[pos] = get(inside)
+            continue
+        own = get(head)
+        if pos >= LOOK or _words(own) < MIN_WORDS:
             continue
         # 2. A statement clause heading another result.
-        other = next(
-            (
-                p
-                for p, o in enumerate(out)
-                if o is not None
-                and p != pos
-                and kind(o[0]) in STATEMENT_KINDS
-                and _same(own, text(o[0]))
-            ),
-            None,
-        )
+        other = _first_same(own, statement_heads, lambda p, here=pos: p != here, words)
         if other is not None:
             st_head, st_score, st_extra = out[other]  # type: ignore[misc]
             first = min(pos, other)
-            merged = (st_head, max(score, st_score), [*st_extra, head, *extra])
             out[pos] = out[other] = None
-            out[first] = merged
+            out[first] = (st_head, max(score, st_score), [*st_extra, head, *extra])
+            statement_heads[first] = statement_heads.pop(other)  # it moved up
             continue
         # 3. A statement dated near it that says the same.
-        if nearby is None:
+        if nearby is None or pos >= LOOK_NEARBY:
             continue
-        found = next((c for c in nearby(head) if c not in heads_of and _same(own, text(c))), None)
+        clauses = nearby(head)
+        cached = near_choices.get(id(clauses))
+        if cached is None:
+            choices = {c: get(c) for c in clauses if c not in heads}
+            choices = {c: t for c, t in choices.items() if _words(t) >= MIN_WORDS}
+            cached = near_choices[id(clauses)] = (clauses, choices)
+        found = _first_same(own, cached[1], lambda c: c not in heads, words)
         if found is not None:
             out[pos] = (found, score, [head, *extra])
-            heads_of[found] = pos
+            heads.add(found)
+            statement_heads[pos] = cached[1][found]
     return [g for g in out if g is not None]
+
+
+class _Memo:
+    """What stays true of an index between searches: each statement document's long
+    clauses (positions, texts, word sets) and each echo clause's nearby candidates."""
+
+    def __init__(self) -> None:
+        self.statements: np.ndarray | None = None  # per document: is it a statement?
+        self.by_doc: tuple[np.ndarray, np.ndarray] | None = None  # clauses by document
+        self.docs: dict[int, tuple[list[int], list[str], list[frozenset[str]]]] = {}
+        self.candidates: dict[int, tuple[int, ...]] = {}
+
+
+_MEMOS: weakref.WeakKeyDictionary[Any, _Memo] = weakref.WeakKeyDictionary()
+_MEMO_LOCK = threading.Lock()
+
+
+def _memo(index: Any) -> _Memo:
+    with _MEMO_LOCK:
+        memo = _MEMOS.get(index)
+        if memo is None:
+            memo = _MEMOS[index] = _Memo()
+        return memo
 
 
 def echo_view(index: Any, mask: np.ndarray | None) -> dict[str, Any]:
     """The ``kind``, ``text`` and ``nearby`` of :func:`fold_echoes` over a
-    :class:`bot.search.index.ClauseIndex` (``nearby`` keeps to the clauses ``mask``
-    lets through, so a ``kind:`` or ``in:`` filter is never undone)."""
+    :class:`bot.search.index.ClauseIndex`.
+
+    ``nearby`` lists the clauses of statements dated within :data:`ECHO_DAYS` days that
+    share most of the clause's words (the only ones that can nearly equal it), kept to
+    the clauses ``mask`` lets through: a ``kind:`` or ``in:`` filter is never undone.
+    What it works out is kept for the index's later searches."""
     kinds = index.kinds
     docs = index._docs
     clause_doc = index._clause_doc
     norm = index._norm
-    cache: dict[int, np.ndarray] = {}
-    statements: list[np.ndarray] = []  # made on the first look for a nearby statement
+    memo = _memo(index)
 
     def kind(i: int) -> str:
         return kinds.get(docs[int(clause_doc[i])].doc_id, "other")
@@ -120,26 +210,53 @@ def echo_view(index: Any, mask: np.ndarray | None) -> dict[str, Any]:
     def text(i: int) -> str:
         return norm[i]
 
-    def nearby(i: int) -> Sequence[int]:
+    def statement_clauses(k: int) -> tuple[list[int], list[str], list[frozenset[str]]]:
+        if k not in memo.docs:
+            ids, texts, words = [], [], []
+            if memo.by_doc is None:
+                order = np.argsort(np.asarray(clause_doc), kind="stable")
+                cuts = np.searchsorted(np.asarray(clause_doc)[order], np.arange(len(docs) + 1))
+                memo.by_doc = (order, cuts)
+            order, cuts = memo.by_doc
+            for c in order[cuts[k] : cuts[k + 1]].tolist():
+                t = norm[c]
+                w = t.split()
+                if len(w) >= MIN_WORDS:
+                    ids.append(c)
+                    texts.append(t)
+                    words.append(frozenset(w))
+            memo.docs[k] = (ids, texts, words)
+        return memo.docs[k]
+
+    def candidates(i: int) -> tuple[int, ...]:
         k = int(clause_doc[i])
-        if k in cache:
-            return cache[k].tolist()
         when = docs[k].when
-        near = np.zeros(0, dtype=np.int64)
-        if when is not None:
-            if not statements:
-                statements.append(
-                    np.array([kinds.get(m.doc_id) in STATEMENT_KINDS for m in docs], dtype=bool)
-                )
-            dates = index._doc_dates
-            ok = statements[0] & (dates > 0) & (np.abs(dates - when.toordinal()) <= ECHO_DAYS)
-            ok[k] = False
-            if ok.any():
-                hit = ok[np.asarray(clause_doc)]
-                if mask is not None:
-                    hit &= mask
-                near = np.flatnonzero(hit)
-        cache[k] = near
-        return near.tolist()
+        if when is None:
+            return ()
+        if memo.statements is None:
+            memo.statements = np.array(
+                [kinds.get(m.doc_id) in STATEMENT_KINDS for m in docs], dtype=bool
+            )
+        dates = index._doc_dates
+        ok = memo.statements & (dates > 0) & (np.abs(dates - when.toordinal()) <= ECHO_DAYS)
+        ok[k] = False
+        own = frozenset(norm[i].split())
+        out: list[int] = []
+        for d in np.flatnonzero(ok).tolist():
+            ids, _, words = statement_clauses(d)
+            out.extend(
+                c
+                for c, w in zip(ids, words, strict=True)
+                if len(own & w) >= MIN_SHARED * min(len(own), len(w))
+            )
+        return tuple(out)
+
+    def nearby(i: int) -> Sequence[int]:
+        found = memo.candidates.get(i)
+        if found is None:
+            found = memo.candidates[i] = candidates(i)
+        if mask is not None:
+            return tuple(c for c in found if mask[c])
+        return found
 
     return {"kind": kind, "text": text, "nearby": nearby}
