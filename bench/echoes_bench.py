@@ -4,12 +4,14 @@ Loads the archive (default ``/tmp/arch/statements``, else ``../shared/archive``)
 beside the bundled corpus and ``shared/corpus-samples``, then prints:
 
 * how many statements of each kind were loaded (:mod:`bot.kinds`);
-* the echo pairs in it: a readout or fact-sheet clause that nearly equals a clause of
-  a joint statement, communiqué or declaration dated within 14 days
-  (:mod:`bot.search.echoes`);
+* the echo pairs in it: a readout or fact-sheet clause that restates a clause of a
+  joint statement, communiqué or declaration dated within 14 days
+  (:func:`bot.search.echoes.restates`);
 * for each pair, a query made of the echo's own first words (the hard case: the
   words favour the echo): how often the statement's clause comes first, and how
   often the echo takes a separate place in the top 3, with echo folding on and off;
+* the folds that look wrong: a shown hit with an echo attached whose text does not
+  restate it (a check on :func:`fold_echoes`);
 * the time folding adds to a search (p50 / p99 over those queries), the first time
   and again (what it works out about nearby statements is kept for later searches).
 
@@ -35,7 +37,7 @@ from bot.documents import Document, load_corpus  # noqa: E402
 from bot.kinds import ECHO_KINDS, STATEMENT_KINDS, kind_label  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 from bot.search import index as index_module  # noqa: E402
-from bot.search.echoes import ECHO_DAYS, ECHO_RATIO, MIN_WORDS  # noqa: E402
+from bot.search.echoes import ECHO_DAYS, ECHO_RATIO, MIN_LENGTH, MIN_WORDS, restates  # noqa: E402
 
 
 def _archive_dir() -> Path | None:
@@ -89,7 +91,8 @@ def echo_pairs(index: ClauseIndex) -> list[tuple[int, int]]:
             workers=1,
         )
         for a, b in zip(*np.nonzero(scores), strict=True):
-            pairs.append((mine[a], theirs[b]))
+            if restates(index._norm[mine[a]], index._norm[theirs[b]]):
+                pairs.append((mine[a], theirs[b]))
     return pairs
 
 
@@ -98,9 +101,9 @@ def measure(
     pairs: list[tuple[int, set[int]]],
     words: int,
     fold: str,
-) -> tuple[int, int, list[float]]:
-    """(a statement clause the echo restates first, echo in a separate top-3 place, fold
-    ms per query)."""
+) -> tuple[int, int, int, list[float]]:
+    """(a statement clause the echo restates first, echo in a separate top-3 place,
+    folds that look wrong, fold ms per query)."""
     real, real_view = index_module.fold_echoes, index_module.echo_view
     spent: list[float] = []
     started: list[float] = []
@@ -115,7 +118,7 @@ def measure(
         return out
 
     index_module.fold_echoes, index_module.echo_view = timed, view
-    first = separate = 0
+    first = separate = wrong = 0
     try:
         for echo, statements in pairs:
             query = " ".join(index.clauses[echo].text.split()[:words])
@@ -126,9 +129,18 @@ def measure(
                 first += 1
             if index.clauses[echo].clause_id in ids:
                 separate += 1
+            for hit in result.hits:
+                mine = index._norm[index._by_id[hit.clause.clause_id]]
+                for other, kind in zip(hit.also_in, hit.also_kinds, strict=True):
+                    theirs = index._norm[index._by_id[other.clause_id]]
+                    # near-identical clauses are grouped whatever their kind
+                    if kind in ECHO_KINDS and not (
+                        restates(mine, theirs) or fuzz.ratio(mine, theirs) >= 95
+                    ):
+                        wrong += 1
     finally:
         index_module.fold_echoes, index_module.echo_view = real, real_view
-    return first, separate, spent
+    return first, separate, wrong, spent
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -156,8 +168,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     pairs = echo_pairs(index)
     echo_docs = {index.clauses[e].doc_id for e, _ in pairs}
     print(
-        f"echo pairs (token_set_ratio >= {ECHO_RATIO:.0f}, >= {MIN_WORDS} words, within "
-        f"{ECHO_DAYS} days): {len(pairs):,} clauses in {len(echo_docs):,} readouts/fact sheets"
+        f"echo pairs (token_set_ratio >= {ECHO_RATIO:.0f}, >= {MIN_WORDS} words, lengths "
+        f"within {MIN_LENGTH:.0%}, within {ECHO_DAYS} days): {len(pairs):,} clauses in "
+        f"{len(echo_docs):,} readouts/fact sheets"
     )
     partners: dict[int, set[int]] = {}
     for e, s in pairs:  # each echo clause with the statement clauses it restates
@@ -167,16 +180,19 @@ def main(argv: Sequence[str] | None = None) -> int:
         print("no echo pairs to query")
         return 0
     print(f"\nqueries: the first {args.words} words of {len(chosen)} echo clauses")
-    print("| folding | statement first | echo takes its own top-3 place | ms p50 / p99 |")
-    print("|---|---|---|---|")
+    print(
+        "| folding | statement first | echo takes its own top-3 place | wrong folds "
+        "| ms p50 / p99 |"
+    )
+    print("|---|---|---|---|---|")
     # "on, again": the same queries once more (what a server works out is kept).
     for fold, name in (("", "off"), ("on", "on"), ("on", "on, again")):
-        first, separate, spent = measure(index, chosen, args.words, fold)
+        first, separate, wrong, spent = measure(index, chosen, args.words, fold)
         n = len(chosen)
         ms = f"{np.percentile(spent, 50):.2f} / {np.percentile(spent, 99):.2f}"
         print(
             f"| {name} | {first}/{n} ({first / n:.2f}) "
-            f"| {separate}/{n} ({separate / n:.2f}) | {ms} |"
+            f"| {separate}/{n} ({separate / n:.2f}) | {wrong} | {ms} |"
         )
     return 0
 

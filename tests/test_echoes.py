@@ -8,7 +8,7 @@ import pytest
 
 from bot.documents import Document
 from bot.search import ClauseIndex, QueryError
-from bot.search.echoes import echo_view, fold_echoes
+from bot.search.echoes import echo_view, fold_echoes, restates
 
 AGREED = (
     "The two sides agreed to lower reciprocal tariffs on steel, aluminium and copper by "
@@ -136,6 +136,13 @@ CLAUSES = {
     4: ("fact-sheet", AGREED.replace("The two sides", "Both countries")),
     5: ("readout", "The leaders discussed trade and tariffs."),
     6: ("joint-statement", "The two sides discussed trade and tariffs at length."),
+    # every word of 7 is in 8, but 8 says far more: no restatement
+    7: ("fact-sheet", "That is not who we are as a nation."),
+    8: (
+        "declaration",
+        "We reaffirm that this is not a time for war and that who we are as a nation of "
+        "nations is defined by our shared commitment to peace, security and prosperity.",
+    ),
 }
 
 
@@ -166,6 +173,8 @@ def _fold(groups, nearby=None):
         ([(1, 90.0, []), (3, 80.0, [])], lambda i: [6], [(1, 90.0, []), (3, 80.0, [])]),
         # too short to call an echo (a subset of many clauses)
         ([(5, 90.0, []), (6, 80.0, [])], None, [(5, 90.0, []), (6, 80.0, [])]),
+        # a short clause whose words all occur in a long one is no echo of it
+        ([(7, 90.0, []), (8, 80.0, [])], None, [(7, 90.0, []), (8, 80.0, [])]),
         # a fact sheet that says something else stays where it is
         ([(3, 90.0, []), (2, 80.0, [])], None, [(3, 90.0, []), (2, 80.0, [])]),
         # a second echo of a statement found near the first: attached to it too
@@ -181,3 +190,11 @@ def test_fold_echoes(groups, nearby, expected):
     before = [(i, s, list(x)) for i, s, x in groups]
     assert _fold(groups, nearby) == expected
     assert groups == before  # the input is not changed
+
+
+def test_restates():
+    assert restates(AGREED, AGREED.replace("The two sides", "Both countries"))
+    assert restates(ECHO, AGREED)
+    assert not restates(CLAUSES[7][1], CLAUSES[8][1])  # a subset, far shorter
+    assert not restates("The leaders discussed trade.", "The leaders discussed trade.")
+    assert not restates(AGREED, CLAUSES[3][1])

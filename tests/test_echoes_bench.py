@@ -38,7 +38,9 @@ def test_bench_prints_the_table_and_folding_puts_the_statement_first(tmp_path, c
     rows = {
         line.split("|")[1].strip(): line.split("|")[2].strip()
         for line in out.splitlines()
-        if line.startswith("| ") and line.count("|") == 5
+        if line.startswith("| ") and line.count("|") == 6
     }
     assert rows["off"].startswith("0/1")
     assert rows["on"].startswith("1/1") and rows["on, again"].startswith("1/1")
+    wrong = [line.split("|")[4].strip() for line in out.splitlines() if line.count("|") == 6]
+    assert wrong[2:] == ["0", "0", "0"]  # after the header and separator rows

@@ -6,10 +6,11 @@ and the statement itself lower, or both take a place each. :func:`fold_echoes` p
 the statement's clause first and attaches the echo to it ("also in: <readout>").
 
 An *echo* is a result clause from a readout or fact sheet (:data:`ECHO_KINDS`)
-whose text nearly equals (rapidfuzz ``token_set_ratio`` ≥ :data:`ECHO_RATIO`, with
-at least :data:`MIN_WORDS` words in the shorter) a clause of a joint statement,
-communiqué or declaration (:data:`STATEMENT_KINDS`) that is in the same result list
-or, when none is, from a statement dated within :data:`ECHO_DAYS` days of it.
+that restates (:func:`restates`) a clause of a joint statement, communiqué or
+declaration (:data:`STATEMENT_KINDS`) in the same result list or, when none is,
+one from a statement dated within :data:`ECHO_DAYS` days of it.
+
+Measured with the shared archive loaded: ``python bench/echoes_bench.py``.
 """
 
 from __future__ import annotations
@@ -29,17 +30,23 @@ __all__ = [
     "ECHO_RATIO",
     "LOOK",
     "LOOK_NEARBY",
+    "MIN_LENGTH",
     "MIN_SHARED",
     "MIN_WORDS",
     "Group",
     "echo_view",
     "fold_echoes",
+    "restates",
 ]
 
 #: How near (``token_set_ratio``) an echo's text is to the statement's clause.
 ECHO_RATIO = 90.0
 #: Words the shorter of the two clauses needs: a short clause is a subset of many.
 MIN_WORDS = 6
+#: The shorter clause's share of the longer one's (distinct) words: token_set_ratio
+#: is 100 for any clause whose words all occur in a longer one ("That is not who we
+#: are." in a long declaration clause), which is no restatement.
+MIN_LENGTH = 0.5
 #: Days between a statement and a readout or fact sheet that restates it.
 ECHO_DAYS = 14
 
@@ -62,6 +69,22 @@ def _words(text: str) -> int:
     return len(text.split())
 
 
+def _comparable(a: frozenset[str], b: frozenset[str]) -> bool:
+    """Cheap checks before the fuzzy one: lengths alike, most words shared."""
+    short, long = sorted((len(a), len(b)))
+    if short < MIN_WORDS or short < MIN_LENGTH * long:
+        return False
+    return len(a & b) >= MIN_SHARED * short
+
+
+def restates(a: str, b: str) -> bool:
+    """True when clause texts ``a`` and ``b`` say the same: at least :data:`MIN_WORDS`
+    words each, lengths within :data:`MIN_LENGTH`, and rapidfuzz ``token_set_ratio``
+    at least :data:`ECHO_RATIO`."""
+    wa, wb = frozenset(a.split()), frozenset(b.split())
+    return _comparable(wa, wb) and fuzz.token_set_ratio(a, b) >= ECHO_RATIO
+
+
 def _first_same(
     own: str,
     choices: Mapping[int, str],
@@ -71,11 +94,7 @@ def _first_same(
     """The first key (in key order) of ``choices`` whose text nearly equals ``own``
     (those sharing too few words are not compared: :data:`MIN_SHARED`)."""
     mine = words(own)
-    keep = {
-        k: t
-        for k, t in choices.items()
-        if ok(k) and len(mine & words(t)) >= MIN_SHARED * min(len(mine), len(words(t)))
-    }
+    keep = {k: t for k, t in choices.items() if ok(k) and _comparable(mine, words(t))}
     if not keep:
         return None
     found = process.extract(
@@ -244,11 +263,7 @@ def echo_view(index: Any, mask: np.ndarray | None) -> dict[str, Any]:
         out: list[int] = []
         for d in np.flatnonzero(ok).tolist():
             ids, _, words = statement_clauses(d)
-            out.extend(
-                c
-                for c, w in zip(ids, words, strict=True)
-                if len(own & w) >= MIN_SHARED * min(len(own), len(w))
-            )
+            out.extend(c for c, w in zip(ids, words, strict=True) if _comparable(own, w))
         return tuple(out)
 
     def nearby(i: int) -> Sequence[int]:
