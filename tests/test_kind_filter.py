@@ -58,3 +58,25 @@ def test_hits_carry_their_kind(index):
     hit = index.search("navigation Heixiazi").hits[0]
     assert hit.kind in {"joint-statement", "communique"}
     assert hit.to_json()["kind"] == hit.kind
+
+
+def test_a_cached_index_keeps_the_kinds_given_in_front_matter(tmp_path):
+    from datetime import date
+
+    from bot.documents import Document
+    from bot.search import ClauseIndex
+
+    docs = [
+        Document(
+            "2025-05-13_notes",
+            "Joint Statement on Trade",  # the title says joint statement …
+            date(2025, 5, 13),
+            "The two sides agreed to meet again in the autumn of 2025 in Lisbon.\n",
+            kind="readout",  # … the front matter says readout: it wins
+        )
+    ]
+    built = ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path, semantic=False)
+    assert built.kinds == loaded.kinds == {"2025-05-13_notes": "readout"}
+    hits = loaded.search("meet again in Lisbon kind:readout").hits
+    assert hits and hits[0].kind == "readout"
