@@ -24,6 +24,7 @@ from bot import library_cli
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.documents import CorpusError
+from bot.kinds import kind_label
 from bot.search import QueryError, SearchResult, Timeline, check_query, parse_period
 from bot.tracking import TrackingError
 
@@ -280,7 +281,7 @@ def format_result(result: SearchResult, out: TextIO) -> None:
                 ),
                 file=out,
             )
-            print(f"   — {s.clause.citation}  (score {s.score:.0f})", file=out)
+            print(f"   — {s.clause.citation} ({s.kind_label})  (score {s.score:.0f})", file=out)
         return
     for n, hit in enumerate(result.hits, start=result.offset + 1):
         c = hit.clause
@@ -298,10 +299,16 @@ def format_result(result: SearchResult, out: TextIO) -> None:
             textwrap.fill(f"“{c.text}”", width, initial_indent=prefix, subsequent_indent="   "),
             file=out,
         )
-        print(f"   — {c.citation}  (score {hit.score:.0f})", file=out)
-        for other in hit.also_in:
-            print(f"   also in: {other.citation}", file=out)
+        print(f"   — {c.citation} ({hit.kind_label})  (score {hit.score:.0f})", file=out)
+        for other, kind in zip(hit.also_in, _also_kinds(hit), strict=True):
+            print(f"   also in: {other.citation} ({kind_label(kind)})", file=out)
         print(file=out)
+
+
+def _also_kinds(hit: Any) -> tuple[str, ...]:
+    """The kind of each clause in ``hit.also_in`` ('other' when not known)."""
+    kinds = tuple(getattr(hit, "also_kinds", ()))
+    return kinds if len(kinds) == len(hit.also_in) else ("other",) * len(hit.also_in)
 
 
 def _runs(runs: list[str], limit: int = 8) -> str:
@@ -396,9 +403,13 @@ def _cmd_ask(
 
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    rows = _services(
+    services = _services(
         settings, err, with_store=library_cli.database_in_use(settings), lazy_store=True
-    ).document_rows()
+    )
+    rows = services.document_rows()
+    kinds = {d.doc_id: d.kind for d in services.snapshot.corpus.documents}
+    for r in rows:
+        r["kind"] = kinds.get(r["doc_id"], "other")
     if args.json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
         return 0
@@ -406,7 +417,7 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
         print(f"{r['doc_id']}", file=out)
         print(f"   {r['title']}", file=out)
         print(
-            f"   {r['date'] or 'undated'} · {r['clauses']} clauses · "
+            f"   {r['date'] or 'undated'} · {kind_label(r['kind'])} · {r['clauses']} clauses · "
             f"{r['commitments']} commitments" + (" · added" if r["origin"] == "added" else ""),
             file=out,
         )

@@ -22,6 +22,7 @@ import yaml
 
 from bot.clean import Removal, clean_raw
 from bot.identity import DuplicateFinder, doc_id_for, is_doc_id, name_stem
+from bot.kinds import KINDS, document_kind, is_kind, kind_label
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
 
 log = logging.getLogger(__name__)
@@ -78,11 +79,22 @@ class Document:
     body: str
     source: str = ""
     parties: tuple[str, ...] = ()
+    #: What kind of document it is (:data:`bot.kinds.KINDS`): the ``kind`` given when it
+    #: names one, else read from the title (``statement``, ingest's default, names none).
     kind: str = "statement"
     short_title: str = ""
     path: str = ""
     #: What cleaning removed from the page as debris (not the statement), with reasons.
     removed: tuple[Removal, ...] = ()
+
+    def __post_init__(self) -> None:
+        # Every route in (files, the database, tests) ends with one of the kinds.
+        object.__setattr__(self, "kind", document_kind(self.kind, self.title))
+
+    @property
+    def kind_label(self) -> str:
+        """The kind as people read it: 'joint statement', 'readout', 'fact sheet'."""
+        return kind_label(self.kind)
 
     @property
     def cite_title(self) -> str:
@@ -276,6 +288,12 @@ def parse_document(text: str, filename: str, warnings: list[str]) -> Document | 
         warnings.append(
             f"{name}: front matter has no valid 'date'; using "
             f"{d.isoformat() if d else 'none'} ({how})"
+        )
+    given = _clean_meta_text(meta.get("kind"))
+    if given and given.lower() != "statement" and not is_kind(given):
+        warnings.append(
+            f"{name}: 'kind: {given}' is not a kind of document (one of {', '.join(KINDS)}); "
+            "read from the title instead"
         )
     return Document(
         doc_id=doc_id_for(

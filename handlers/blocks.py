@@ -14,6 +14,7 @@ from datetime import date
 from typing import Any
 
 from bot.clauses import Clause, format_date
+from bot.kinds import kind_label
 from bot.search import Hit, SearchResult, Timeline
 
 ACTION_SHARE = "brief_share"
@@ -117,9 +118,12 @@ def pieces(text: str, size: int) -> list[str]:
     return out
 
 
-def citation_line(clause: Clause, score: float | None = None) -> str:
-    """'China–Russia Joint Communiqué, 6 Dec 2012, ¶35 · score 91'."""
+def citation_line(clause: Clause, score: float | None = None, *, kind: str = "") -> str:
+    """'China–Russia Joint Communiqué, 6 Dec 2012, ¶35 · communiqué · score 91' (the
+    document's kind, :data:`bot.kinds.KINDS`, as people read it, when given)."""
     line = f"*{escape(clause.citation)}*"
+    if kind:
+        line += f" · {escape(kind_label(kind))}"
     if score is not None:
         line += f" · score {score:.0f}"
     return line
@@ -139,6 +143,15 @@ def decode(value: str | None) -> dict[str, Any]:
     return data if isinstance(data, dict) else {}
 
 
+def _also_in(hit: Hit) -> str:
+    """'also in Readout of …, 13 May 2025, ¶2 (readout); …' (at most three)."""
+    kinds = hit.also_kinds if len(hit.also_kinds) == len(hit.also_in) else ("",) * len(hit.also_in)
+    shown = list(zip(hit.also_in, kinds, strict=True))[:3]
+    return "also in " + "; ".join(
+        escape(o.citation) + (f" ({escape(kind_label(k))})" if k else "") for o, k in shown
+    )
+
+
 def hit_blocks(hit: Hit, *, query: str, shareable: bool, number: int | None = None) -> list[dict]:
     """Quote, citation context line and buttons for one hit."""
     c = hit.clause
@@ -147,9 +160,9 @@ def hit_blocks(hit: Hit, *, query: str, shareable: bool, number: int | None = No
     if c.lead_in:
         blocks.append(_context(f"_{escape(cut(c.lead_in, 300)[0])}_"))
     blocks.append(quote)
-    notes = [citation_line(c, hit.score)]
+    notes = [citation_line(c, hit.score, kind=hit.kind)]
     if hit.also_in:
-        notes.append("also in " + "; ".join(escape(o.citation) for o in hit.also_in[:3]))
+        notes.append(_also_in(hit))
     if was_cut:
         notes.append("_quote cut; press Context for the full clause_")
     blocks.append(_context(*notes))
@@ -185,7 +198,7 @@ def search_message(result: SearchResult, *, query: str, shareable: bool = True) 
             s = result.suggestion
             blocks.append(_context("Closest clause (a weak match, check before quoting):"))
             blocks.append(quote_block(s.clause.text)[0])
-            blocks.append(_context(citation_line(s.clause, s.score)))
+            blocks.append(_context(citation_line(s.clause, s.score, kind=s.kind)))
         blocks.append(_context("Try other words, fewer words, or `/brief help`."))
         return {"text": fallback, "blocks": blocks[:MAX_BLOCKS]}
     header = (
@@ -392,7 +405,7 @@ def timeline_message(timeline: Timeline) -> Message:
         c = entry.hit.clause
         part: list[dict] = [
             quote_block(c.text, 700)[0],
-            _context(citation_line(c, entry.hit.score)),
+            _context(citation_line(c, entry.hit.score, kind=entry.hit.kind)),
         ]
         if not entry.first:
             changes = []

@@ -1,4 +1,5 @@
-"""Query checks and the filters typed into a query: ``in:``, ``after:``, ``before:``.
+"""Query checks and the filters typed into a query: ``in:``, ``kind:``, ``after:``,
+``before:``.
 
 Dates have one meaning everywhere (typed in the query, passed as ``--after`` /
 ``--before`` on the command line, or as keyword arguments): a date is a *period*
@@ -13,6 +14,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
+from bot.kinds import KindError, kind_label, parse_kind
 from bot.timeexpr import month_end
 
 __all__ = [
@@ -22,6 +24,8 @@ __all__ = [
     "QueryError",
     "check_query",
     "date_range",
+    "describe_kinds",
+    "parse_kinds",
     "parse_period",
     "parse_query",
 ]
@@ -111,7 +115,8 @@ def date_range(after: str | date | None = None, before: str | date | None = None
 
 @dataclass(frozen=True)
 class ParsedQuery:
-    """Free text plus the filters typed into it (``in:``, ``after:``, ``before:``).
+    """Free text plus the filters typed into it (``in:``, ``kind:``, ``after:``,
+    ``before:``).
 
     ``after`` and ``before`` are inclusive bounds: the first day of the ``after``
     period and the last day of the ``before`` period."""
@@ -120,6 +125,8 @@ class ParsedQuery:
     doc: str | None = None
     after: date | None = None
     before: date | None = None
+    #: Kinds of document to keep (:data:`bot.kinds.KINDS`); empty keeps every kind.
+    kinds: tuple[str, ...] = ()
 
     @property
     def dates(self) -> DateRange:
@@ -127,7 +134,7 @@ class ParsedQuery:
         return DateRange(self.after, self.before)
 
 
-_FILTER = re.compile(r"(?<!\S)(in|after|before):(\"[^\"]*\"|\S*)", re.I)
+_FILTER = re.compile(r"(?<!\S)(in|kind|after|before):(\"[^\"]*\"|\S*)", re.I)
 
 
 def parse_query(text: str) -> ParsedQuery:
@@ -136,21 +143,49 @@ def parse_query(text: str) -> ParsedQuery:
     ``in:<doc>`` keeps documents whose id starts with, or whose title contains, the
     value (quote several words: ``in:"joint communique"``); ``after:2012`` keeps
     documents dated in 2012 or later; ``before:2013-06`` those dated in June 2013
-    or earlier.
+    or earlier; ``kind:readout`` keeps readouts (``kind:joint``, ``kind:communique``,
+    several as ``kind:readout,fact-sheet`` or typed twice; see :func:`parse_kinds`).
     """
     doc = None
+    kinds: list[str] = []
     after: str | None = None
     before: str | None = None
     for m in _FILTER.finditer(text):
         key, value = m.group(1).lower(), m.group(2).strip('"')
         if not value:
-            raise QueryError(f"'{key}:' needs a value")
+            example = ", e.g. kind:readout or kind:joint-statement" if key == "kind" else ""
+            raise QueryError(f"'{key}:' needs a value{example}")
         if key == "in":
             doc = value
+        elif key == "kind":
+            kinds.extend(k for k in parse_kinds(value) if k not in kinds)
         elif key == "after":
             after = value
         else:
             before = value
     rng = date_range(after, before)
     rest = " ".join(_FILTER.sub(" ", text).split())
-    return ParsedQuery(text=rest, doc=doc, after=rng.start, before=rng.end)
+    return ParsedQuery(text=rest, doc=doc, after=rng.start, before=rng.end, kinds=tuple(kinds))
+
+
+def parse_kinds(value: str) -> tuple[str, ...]:
+    """``'readout'`` / ``'joint,fact-sheet'`` as kinds; :class:`QueryError` naming the
+    valid kinds for one that is not."""
+    out: list[str] = []
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        try:
+            kind = parse_kind(part)
+        except KindError as exc:
+            raise QueryError(str(exc)) from None
+        if kind not in out:
+            out.append(kind)
+    if not out:
+        raise QueryError("'kind:' needs a value, e.g. kind:readout or kind:joint-statement")
+    return tuple(out)
+
+
+def describe_kinds(kinds: tuple[str, ...]) -> str:
+    """'joint statement or readout' (the kinds as people read them)."""
+    return " or ".join(kind_label(k) for k in kinds)

@@ -34,13 +34,16 @@ from rapidfuzz import fuzz, process
 
 from bot.clauses import Clause, segment_all
 from bot.clean import normalise
+from bot.kinds import document_kind, kind_label
 from bot.search import fusion, ranker
 from bot.search.columns import ClauseColumns, DocMeta, StringColumn
+from bot.search.echoes import echo_view, fold_echoes
 from bot.search.filters import (
     DateRange,
     ParsedQuery,
     check_query,
     date_range,
+    describe_kinds,
     parse_query,
 )
 from bot.search.flags import clause_flags
@@ -75,6 +78,14 @@ class Hit:
     clause: Clause
     score: float
     also_in: tuple[Clause, ...] = ()
+    #: The kind of the clause's document (:data:`bot.kinds.KINDS`), and of each ``also_in``.
+    kind: str = "other"
+    also_kinds: tuple[str, ...] = ()
+
+    @property
+    def kind_label(self) -> str:
+        """'joint statement', 'readout', 'fact sheet' …"""
+        return kind_label(self.kind)
 
     def to_json(self) -> dict[str, Any]:
         """The contract's hit shape (GUIDE §2) plus a few extra fields."""
@@ -89,8 +100,17 @@ class Hit:
             "score": round(self.score, 1),
             "paragraph": c.paragraph,
             "lead_in": c.lead_in or None,
-            "also_in": [{"clause_id": o.clause_id, "citation": o.citation} for o in self.also_in],
+            "kind": self.kind,
+            "also_in": [
+                {"clause_id": o.clause_id, "citation": o.citation, "kind": k}
+                for o, k in zip(self.also_in, self._also_kinds(), strict=True)
+            ],
         }
+
+    def _also_kinds(self) -> tuple[str, ...]:
+        if len(self.also_kinds) == len(self.also_in):
+            return self.also_kinds
+        return ("other",) * len(self.also_in)
 
 
 @dataclass(frozen=True)
@@ -337,12 +357,17 @@ class ClauseIndex:
         title_words: list[frozenset[str]] = []
         party_words: list[frozenset[str]] = []
         parties: set[str] = set()
+        #: Each document's kind (bot.kinds): as given, else read from its title.
+        self.kinds: dict[str, str] = {}
         for r, (doc_id, doc_title, doc_date) in enumerate(rows):
             if doc_id in doc_pos:
                 row_pos[r] = doc_pos[doc_id]
                 continue
             row_pos[r] = doc_pos[doc_id] = len(metas)
             d = full.get(doc_id)
+            self.kinds[doc_id] = document_kind(
+                getattr(d, "kind", None), d.title if d else doc_title
+            )
             titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
             doc_parties = tuple(getattr(d, "parties", ()) or ())
             parties.update(doc_parties)
@@ -434,6 +459,8 @@ class ClauseIndex:
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
         self.lexical = state["lexical"]
+        # Kinds from the titles; from_documents / cached put the documents' own on top.
+        self.kinds = {doc_id: document_kind(None, t) for doc_id, t, _ in self.clauses.doc_rows}
         self._ahead, self._dated, self._place = state["ahead"], state["dated"], state["place"]
         self._parties = state["parties"]
         self.reader = QueryReader(set(self._parties))
@@ -475,7 +502,7 @@ class ClauseIndex:
                 semantic=semantic,
             )
         key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
-        return persist.load_or_build(
+        index = persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -487,6 +514,7 @@ class ClauseIndex:
             ),
             cls._restore,
         )
+        return _with_kinds(docs, index)
 
     @classmethod
     def cached(
@@ -506,7 +534,7 @@ class ClauseIndex:
         on = _semantic_on(semantic)
         cols = persist.as_columns(clauses)  # keyed, built and saved as these columns
         key = persist.clauses_key(cols, docs, candidates=candidates, semantic=on)
-        return persist.load_or_build(
+        index = persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -514,6 +542,7 @@ class ClauseIndex:
             ),
             cls._restore,
         )
+        return _with_kinds(docs, index)
 
     @classmethod
     def load_saved(cls, folder: str | Path, key: str) -> ClauseIndex:
@@ -533,8 +562,10 @@ class ClauseIndex:
         parsed = parse_query(plain_text(query))
         return parsed, self.reader.read(parsed.text)
 
-    def _doc_mask(self, doc: str | None, dates: DateRange, notes: list[str]) -> np.ndarray | None:
-        if not (doc or dates):
+    def _doc_mask(
+        self, doc: str | None, dates: DateRange, notes: list[str], kinds: tuple[str, ...] = ()
+    ) -> np.ndarray | None:
+        if not (doc or dates or kinds):
             return None
         keep = []
         want = normalise(doc) if doc else ""
@@ -546,6 +577,8 @@ class ClauseIndex:
             ):
                 continue
             if not dates.contains(meta.when):
+                continue
+            if kinds and self.kinds.get(meta.doc_id, "other") not in kinds:
                 continue
             keep.append(i)
         if not keep:
@@ -591,9 +624,13 @@ class ClauseIndex:
             date_range(dates.start, dates.end)  # raises the clear error
         doc = doc or parsed.doc
         notes: list[str] = []
+        if doc:
+            notes.append(f"filter: in “{doc}”")
+        if parsed.kinds:
+            notes.append(f"filter: kind {describe_kinds(parsed.kinds)}")
         if dates:
             notes.append(f"filter: documents {dates.describe()}")
-        mask = self._doc_mask(doc, dates, notes)
+        mask = self._doc_mask(doc, dates, notes, parsed.kinds)
         ranked, corrections = self._rank(reading, notes, mask)
         read_as = ""
         if reading.is_question or reading.parties or reading.order or reading.asks:
@@ -602,7 +639,7 @@ class ClauseIndex:
         # grouping is pairwise, so leave the rest out (the best stays, as suggestion).
         pool = ranked[: max(GROUP_POOL, 2 * (offset + limit))]
         near = [r for r in pool if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
-        grouped = self._group(near)
+        grouped = fold_echoes(self._group(near), **echo_view(self, mask))
         good = [g for g in grouped if g[1] >= min_score]
         timeline_topic = ""
         if reading.is_question and not dates and not doc and asks_about_now(reading.text):
@@ -900,7 +937,15 @@ class ClauseIndex:
         return meta.when, meta.parties
 
     def _hit(self, i: int, score: float, extra: list[int]) -> Hit:
-        return Hit(self.clauses[i], round(score, 1), tuple(self.clauses[k] for k in extra))
+        clause = self.clauses[i]
+        others = tuple(self.clauses[k] for k in extra)
+        return Hit(
+            clause,
+            round(score, 1),
+            others,
+            kind=self.kinds.get(clause.doc_id, "other"),
+            also_kinds=tuple(self.kinds.get(o.doc_id, "other") for o in others),
+        )
 
     # ------------------------------------------------------------------ lookup
 
@@ -938,3 +983,10 @@ class ClauseIndex:
 
     def __len__(self) -> int:
         return len(self.clauses)
+
+
+def _with_kinds(docs: Sequence[Any], index: ClauseIndex) -> ClauseIndex:
+    """``index`` with the documents' own kinds (a loaded index read them from titles)."""
+    for d in docs:
+        index.kinds[d.doc_id] = document_kind(getattr(d, "kind", None), d.title)
+    return index
