@@ -437,7 +437,8 @@ def help_message(command: str = "/brief") -> Message:
         "question: typos, any word order and partial phrases are fine. Answers are "
         "verbatim, with document, date and paragraph.\n"
         "Filters: `in:<document>` (id or title words), `after:YYYY[-MM[-DD]]`, "
-        "`before:YYYY[-MM[-DD]]` (both inclusive: `after:2012` includes all of 2012).\n"
+        "`before:YYYY[-MM[-DD]]` (both inclusive: `after:2012` includes all of 2012), "
+        "`kind:joint` / `kind:readout` / `kind:fact-sheet` (what kind of document).\n"
         f"`{command} timeline <topic>`: the best clause on the topic from each statement, "
         "oldest first, with the words added and dropped since the previous one."
     )

@@ -80,3 +80,13 @@ def test_a_cached_index_keeps_the_kinds_given_in_front_matter(tmp_path):
     assert built.kinds == loaded.kinds == {"2025-05-13_notes": "readout"}
     hits = loaded.search("meet again in Lisbon kind:readout").hits
     assert hits and hits[0].kind == "readout"
+
+
+def test_slack_help_names_every_query_filter():
+    import json
+
+    from handlers.blocks import help_message
+
+    text = json.dumps(help_message())
+    for filter_ in ("in:<document>", "after:", "before:", "kind:readout", "kind:joint"):
+        assert filter_ in text, filter_
