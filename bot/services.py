@@ -225,12 +225,40 @@ class Services:
         doc = snap.corpus.get(doc_id)
         return statement_view(doc, snap.index.clauses_of(doc_id)) if doc is not None else None
 
-    def statuses(self) -> dict[str, str]:
-        """Current status of every rated commitment (unrated ones are absent)."""
-        return self.store.statuses() if self.store is not None else {}
+    def team_key(self, team_id: str | None) -> str:
+        """The workspace whose state a request reads and changes: its Slack team id when
+        installed into many workspaces (OAuth), else the one default workspace (a bot
+        token, the CLI and the console all share it, as before teams were kept apart)."""
+        from bot.store import DEFAULT_TEAM
 
-    def commitment_rows(self, query: CommitmentQuery | None = None) -> list[dict[str, Any]]:
-        """Commitment rows (contract shape + status) for a parsed query (default: all)."""
+        oauth = self.settings is not None and self.settings.oauth
+        return team_id if oauth and team_id else DEFAULT_TEAM
+
+    def statuses(self, team_id: str | None = None) -> dict[str, str]:
+        """Current status in the workspace (see :meth:`team_key`) of every commitment
+        rated there (unrated ones are absent)."""
+        if self.store is None:
+            return {}
+        return self.store.statuses(team_id=self.team_key(team_id))
+
+    def status_of(self, team_id: str | None = None) -> Callable[[str], str]:
+        """A commitment id -> its current status in that workspace (for reminder posts)."""
+        store, team = self.store, self.team_key(team_id)
+        if store is None:
+            return lambda _id: "not_yet_rated"
+        return lambda commitment_id: store.current_status(commitment_id, team_id=team)
+
+    def history(self, commitment_id: str, team_id: str | None = None) -> list[Any]:
+        """A commitment's status changes and notes in that workspace, oldest first."""
+        if self.store is None:
+            return []
+        return list(self.store.history(commitment_id, team_id=self.team_key(team_id)))
+
+    def commitment_rows(
+        self, query: CommitmentQuery | None = None, *, team_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Commitment rows (contract shape + the workspace's status) for a parsed query
+        (default: all)."""
         query = query or CommitmentQuery()
         matching = None
         if query.words:
@@ -239,16 +267,18 @@ class Services:
             matching |= {o.clause_id for h in result.hits for o in h.also_in}
         return rows(
             self.commitments,
-            self.statuses(),
+            self.statuses(team_id),
             today=self.today(),
             query=query,
             matching_clauses=matching,
         )
 
-    def commitment_rows_for_home(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(upcoming, overdue) rows for the Home tab."""
-        upcoming = self.commitment_rows(CommitmentQuery(view="upcoming"))
-        overdue = self.commitment_rows(CommitmentQuery(view="overdue"))
+    def commitment_rows_for_home(
+        self, team_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(upcoming, overdue) rows for the Home tab of that workspace."""
+        upcoming = self.commitment_rows(CommitmentQuery(view="upcoming"), team_id=team_id)
+        overdue = self.commitment_rows(CommitmentQuery(view="overdue"), team_id=team_id)
         return upcoming, overdue
 
     def get_commitment(self, commitment_id: str) -> Commitment:
@@ -259,14 +289,23 @@ class Services:
         raise KeyError(f"no commitment {commitment_id!r}; 'briefbot commitments' lists the ids")
 
     def record_status(
-        self, commitment_id: str, status: str, *, actor: str, note: str | None = None
+        self,
+        commitment_id: str,
+        status: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Set a commitment's status (kept with history); returns its updated row."""
+        """Set a commitment's status in the workspace (see :meth:`team_key`; kept with
+        history); returns its updated row."""
         commitment = self.get_commitment(commitment_id)
         status = check_status(status)
         if self.store is None:
             raise ValueError("no database configured (DATABASE_URL)")
-        self.store.set_status(commitment.id, status, actor=actor, note=note)
+        self.store.set_status(
+            commitment.id, status, actor=actor, note=note, team_id=self.team_key(team_id)
+        )
         return commitment.to_json(status)
 
 

@@ -27,6 +27,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -59,6 +60,7 @@ from sqlalchemy.types import TypeDecorator
 from bot.commitments import STATUSES
 
 __all__ = [
+    "DEFAULT_TEAM",
     "FINAL_STATES",
     "REMINDER_KINDS",
     "REMINDER_STATES",
@@ -81,6 +83,11 @@ REMINDER_STATES = ("claimed", "sent", "failed", "skipped", "summarized")
 FINAL_STATES = frozenset({"sent", "skipped", "summarized"})
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+#: The workspace key of single-workspace mode (a bot token, the CLI, the console), and of
+#: every row made before workspace state carried a team id. Never a Slack team id (those
+#: are upper case), so a workspace installed later cannot read these rows.
+DEFAULT_TEAM = "default"
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -154,6 +161,11 @@ status_table = Table(
     Column("actor", String(200), nullable=False),
     Column("note", Text, nullable=True),
     Column("changed_at", UTCDateTime, nullable=False),
+    #: The workspace whose status this is (:data:`DEFAULT_TEAM` in single-workspace mode).
+    Column(
+        "team_id", String(40), nullable=False, default=DEFAULT_TEAM, server_default=DEFAULT_TEAM
+    ),
+    Index("ix_commitment_status_team", "team_id", "commitment_id"),
 )
 
 reminders_table = Table(
@@ -237,7 +249,12 @@ statements_table = Table(
 #: database made by an older briefbot keeps working. Append only; never reorder.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statements", "removed", "TEXT NOT NULL DEFAULT '[]'"),
+    ("commitment_status", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
 )
+
+#: Indexes on :data:`ADDED_COLUMNS`, created at start-up when missing (a table made by an
+#: older briefbot has none of them). Append only.
+ADDED_INDEXES: tuple[str, ...] = ("ix_commitment_status_team",)
 
 #: One row (id 1): bumped in the same transaction as every change to ``statements``, so
 #: every process can tell cheaply whether its index is current.
@@ -329,6 +346,13 @@ def _add_missing_columns(conn: Connection) -> None:
             continue
         log.info("database: adding column %s.%s (made by an older briefbot)", table, column)
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+    wanted = set(ADDED_INDEXES)
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            if index.name in wanted and index.name not in {
+                i["name"] for i in inspector.get_indexes(table.name)
+            }:
+                index.create(conn, checkfirst=True)
 
 
 class Store:
@@ -417,8 +441,10 @@ class Store:
         actor: str,
         note: str | None = None,
         at: datetime | None = None,
+        team_id: str = DEFAULT_TEAM,
     ) -> StatusChange:
-        """Record a status change (history is append-only). ``at`` defaults to now (UTC).
+        """Record a status change (history is append-only) in workspace ``team_id``.
+        ``at`` defaults to now (UTC).
 
         Raises ValueError for an unknown status, listing the valid ones.
         """
@@ -433,43 +459,51 @@ class Store:
                     actor=actor,
                     note=note,
                     changed_at=changed_at,
+                    team_id=team_id,
                 )
             )
         return StatusChange(commitment_id, status, actor, note, changed_at)
 
-    def current_status(self, commitment_id: str) -> str:
-        """The latest status of a commitment, ``"not_yet_rated"`` if it never had one."""
+    def current_status(self, commitment_id: str, *, team_id: str = DEFAULT_TEAM) -> str:
+        """The latest status of a commitment in workspace ``team_id``, ``"not_yet_rated"``
+        if it never had one there."""
         t = status_table
         with self.engine.connect() as conn:
             status = conn.execute(
                 select(t.c.status)
-                .where(t.c.commitment_id == commitment_id)
+                .where(t.c.commitment_id == commitment_id, t.c.team_id == team_id)
                 .order_by(t.c.changed_at.desc(), t.c.id.desc())
                 .limit(1)
             ).scalar()
         return status or "not_yet_rated"
 
-    def statuses(self) -> dict[str, str]:
-        """Latest status of every commitment that has one (one query)."""
+    def statuses(self, *, team_id: str = DEFAULT_TEAM) -> dict[str, str]:
+        """Latest status in workspace ``team_id`` of every commitment that has one there
+        (one query)."""
         t = status_table
         rank = (
             func.row_number()
             .over(partition_by=t.c.commitment_id, order_by=(t.c.changed_at.desc(), t.c.id.desc()))
             .label("rank")
         )
-        latest = select(t.c.commitment_id, t.c.status, rank).subquery()
+        latest = (
+            select(t.c.commitment_id, t.c.status, rank).where(t.c.team_id == team_id).subquery()
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(latest.c.commitment_id, latest.c.status).where(latest.c.rank == 1)
             )
             return {r.commitment_id: r.status for r in rows}
 
-    def history(self, commitment_id: str) -> list[StatusChange]:
-        """Every status change of a commitment, oldest first."""
+    def history(self, commitment_id: str, *, team_id: str = DEFAULT_TEAM) -> list[StatusChange]:
+        """Every status change (with its note) of a commitment in workspace ``team_id``,
+        oldest first."""
         t = status_table
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t).where(t.c.commitment_id == commitment_id).order_by(t.c.changed_at, t.c.id)
+                select(t)
+                .where(t.c.commitment_id == commitment_id, t.c.team_id == team_id)
+                .order_by(t.c.changed_at, t.c.id)
             )
             return [
                 StatusChange(r.commitment_id, r.status, r.actor, r.note, r.changed_at) for r in rows

@@ -18,7 +18,7 @@ def home_for(
     """The Home view for the current corpus and commitments; installed into many
     workspaces (OAuth), also the workspace's settings section (see handlers.workspace);
     for an editor (``BRIEFBOT_EDITORS``), the added statements with Remove buttons."""
-    upcoming, overdue = services.commitment_rows_for_home()
+    upcoming, overdue = services.commitment_rows_for_home(team_id)
     view = blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
     if services.store is not None and is_editor(services.settings, user_id):
         from handlers.library_views import library_blocks

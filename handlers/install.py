@@ -164,7 +164,7 @@ def workspace_posters(
     for team_id, token in installed:
         client = build_client(settings, idempotent=True)
         client.token = token
-        yield team_id, SlackPoster(client, status_of=services.store.current_status)
+        yield team_id, SlackPoster(client, status_of=services.status_of(team_id))
 
 
 def register(app: Any, services: Services, stores: OAuthStores) -> None:
