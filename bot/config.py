@@ -211,23 +211,31 @@ def parse_switch(name: str, text: str) -> bool:
 
 #: Slack user ids (``U…``, or ``W…`` on Enterprise Grid).
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+#: Slack team (workspace) ids.
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,30}$")
 #: The most editors ``BRIEFBOT_EDITORS`` may list.
 MAX_EDITORS = 500
 
 
 def parse_editors(text: str) -> frozenset[str]:
-    """``"U012AB,U034CD"`` -> the Slack user ids allowed to add, replace and remove
-    statements from Slack; empty = nobody. Raises ConfigError on anything else."""
-    ids = [p.strip() for p in text.split(",") if p.strip()]
-    for user in ids:
-        if not _USER_ID.match(user):
+    """``"T0123AB:U012AB,U034CD"`` -> who may add, replace and remove statements from
+    Slack; empty = nobody (besides the editors a workspace admin names in App Home).
+
+    ``T…:U…`` is a user of one workspace (team id : user id); a plain ``U…`` is a user of
+    the single workspace (bot token mode) and counts in no workspace installed through
+    OAuth. Raises ConfigError on anything else."""
+    entries = [p.strip() for p in text.split(",") if p.strip()]
+    for entry in entries:
+        team, colon, user = entry.rpartition(":")
+        if (colon and not _TEAM_ID.match(team)) or not _USER_ID.match(user):
             raise ConfigError(
-                f"BRIEFBOT_EDITORS: {user[:40]!r} is not a Slack user id; use a comma list "
-                "like U012AB3CD,U045EF6GH (profile > ⋮ > Copy member ID)"
+                f"BRIEFBOT_EDITORS: {entry[:40]!r} is not a Slack user id; use a comma list "
+                "like U012AB3CD,T0123ABCD:U045EF6GH (profile > ⋮ > Copy member ID; the "
+                "T… team id first for a workspace installed through OAuth)"
             )
-    if len(ids) > MAX_EDITORS:
+    if len(entries) > MAX_EDITORS:
         raise ConfigError(f"BRIEFBOT_EDITORS: more than {MAX_EDITORS} user ids")
-    return frozenset(ids)
+    return frozenset(entries)
 
 
 def parse_kinds(text: str) -> frozenset[str]:
@@ -293,8 +301,9 @@ class Settings:
     #: OAuth (install into any workspace): used only when no bot token is set.
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
-    #: Slack user ids allowed to add, replace and remove statements from Slack (empty:
-    #: nobody; the command line is unaffected).
+    #: Slack user ids allowed to add, replace and remove statements from Slack: ``U…``
+    #: (the single workspace) or ``T…:U…`` (that workspace); empty: nobody but those a
+    #: workspace admin names in App Home. The command line is unaffected.
     editors: frozenset[str] = frozenset()
     #: Let URLs pasted in Slack reach loopback and private addresses. For tests only: no
     #: environment variable sets it (a pasted URL must not read the internal network).

@@ -234,6 +234,32 @@ class Services:
         oauth = self.settings is not None and self.settings.oauth
         return team_id if oauth and team_id else DEFAULT_TEAM
 
+    def is_editor(self, team_id: str | None, user_id: str | None) -> bool:
+        """May ``user_id`` of workspace ``team_id`` add, replace and remove statements?
+
+        Yes when ``BRIEFBOT_EDITORS`` lists ``team_id:user_id``, or the plain user id in
+        single-workspace mode, or a workspace admin named them in App Home. While the
+        database fails, only ``BRIEFBOT_EDITORS`` counts (an answer must not wait on it)."""
+        if not user_id:
+            return False
+        team = self.team_key(team_id)
+        editors = self.settings.editors if self.settings is not None else frozenset()
+        if team_id and f"{team_id}:{user_id}" in editors:
+            return True
+        from bot.store import DEFAULT_TEAM
+
+        if team == DEFAULT_TEAM and user_id in editors:
+            return True
+        if self.store is None:
+            return False
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return bool(self.store.is_stored_editor(team, user_id))
+        except (SQLAlchemyError, OSError) as exc:
+            log.warning("editor check without the database (%s)", type(exc).__name__)
+            return False
+
     def statuses(self, team_id: str | None = None) -> dict[str, str]:
         """Current status in the workspace (see :meth:`team_key`) of every commitment
         rated there (unrated ones are absent)."""

@@ -18,6 +18,7 @@ import logging
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -205,6 +206,17 @@ workspace_settings_table = Table(
     Column("reminder_kinds", String(200), nullable=True),
     Column("updated_by", String(200), nullable=True),
     Column("updated_at", UTCDateTime, nullable=False),
+)
+
+#: Editors a workspace admin named in App Home (besides ``BRIEFBOT_EDITORS``): who may
+#: add, replace and remove that workspace's statements.
+workspace_editors_table = Table(
+    "workspace_editors",
+    metadata,
+    Column("team_id", String(40), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
 )
 
 meta_table = Table(
@@ -760,10 +772,49 @@ class Store:
                 conn.execute(update(t).where(t.c.team_id == team_id).values(**values))
 
     def delete_workspace_settings(self, team_id: str) -> bool:
-        """Forget one workspace's settings (it uninstalled briefbot); True if there were any."""
-        t = workspace_settings_table
+        """Forget one workspace's settings and editors (it uninstalled briefbot); True if
+        it had any."""
+        t, e = workspace_settings_table, workspace_editors_table
         with self.engine.begin() as conn:
-            return conn.execute(delete(t).where(t.c.team_id == team_id)).rowcount > 0
+            editors = conn.execute(delete(e).where(e.c.team_id == team_id)).rowcount
+            return conn.execute(delete(t).where(t.c.team_id == team_id)).rowcount + editors > 0
+
+    # -- per-workspace editors --------------------------------------------------------
+
+    def editors(self, team_id: str) -> list[str]:
+        """The user ids a workspace admin named as editors of ``team_id``, sorted."""
+        t = workspace_editors_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.user_id).where(t.c.team_id == team_id))
+            return sorted(r.user_id for r in rows)
+
+    def is_stored_editor(self, team_id: str, user_id: str) -> bool:
+        """True when a workspace admin named ``user_id`` an editor of ``team_id``."""
+        t = workspace_editors_table
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(t.c.user_id).where(t.c.team_id == team_id, t.c.user_id == user_id)
+            ).first()
+        return found is not None
+
+    def set_editors(
+        self, team_id: str, user_ids: Iterable[str], *, actor: str, now: datetime | None = None
+    ) -> list[str]:
+        """Replace the editors of ``team_id`` (one transaction); returns them sorted."""
+        t = workspace_editors_table
+        users = sorted(set(user_ids))
+        at = _aware(now or datetime.now(UTC), "now")
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.team_id == team_id))
+            if users:
+                conn.execute(
+                    insert(t),
+                    [
+                        {"team_id": team_id, "user_id": u, "added_by": actor, "added_at": at}
+                        for u in users
+                    ],
+                )
+        return users
 
     # -- helpers ----------------------------------------------------------------------
 

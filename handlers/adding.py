@@ -32,7 +32,6 @@ from bot.adding import (
     draft_of,
     duplicate_of,
     forget,
-    is_editor,
     read_input,
     stash,
     unstash,
@@ -272,11 +271,13 @@ def _is_statement_file(f: dict[str, Any]) -> bool:
     return name.endswith(_FILE_SUFFIXES) or str(f.get("filetype") or "") in _FILE_TYPES
 
 
-def offer_files(services: Services, event: dict[str, Any], say: Any) -> None:
+def offer_files(
+    services: Services, event: dict[str, Any], say: Any, team_id: str | None = None
+) -> None:
     """Answer files sent in a DM: to an editor an "Add this statement" button per statement
     file (txt, md, html, pdf); to anyone else the polite refusal."""
     thread = event.get("thread_ts") or event["ts"]
-    if not is_editor(services.settings, event.get("user")):
+    if not services.is_editor(team_id or event.get("team"), event.get("user")):
         say(thread_ts=thread, text=V.REFUSAL)
         return
     for f in (event.get("files") or [])[:5]:
@@ -296,18 +297,18 @@ def register(app: Any, services: Services, later: Any) -> None:
         client.chat_postMessage(channel=user, text=V.REFUSAL)
 
     @app.shortcut(V.SHORTCUT_ADD)
-    def shortcut(ack, shortcut, client):
+    def shortcut(ack, shortcut, client, context):
         ack()
         user, trigger = shortcut["user"]["id"], shortcut["trigger_id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             later.submit(lambda: refuse(client, user), what="add refusal")
             return
         later.submit(lambda: client.views_open(trigger_id=trigger, view=V.input_view()), what="add")
 
     @app.view(V.VIEW_INPUT)
-    def preview(ack, body, view, client):
+    def preview(ack, body, view, client, context):
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             ack(response_action="update", view=V.message_view(V.REFUSAL))
             return
         values, m = _values(view), V.read_meta(view)
@@ -326,7 +327,7 @@ def register(app: Any, services: Services, later: Any) -> None:
     @app.view(V.VIEW_PREVIEW)
     def save(ack, body, view, client, context):
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             ack(response_action="update", view=V.message_view(V.REFUSAL))
             return
         team = context.team_id
@@ -338,10 +339,10 @@ def register(app: Any, services: Services, later: Any) -> None:
         _answer(ack, later, result, waiting="Saving…")
 
     @app.action(V.ACTION_ADD_FILE)
-    def add_file(ack, body, action, client, respond):
+    def add_file(ack, body, action, client, respond, context):
         ack()
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             later.submit(
                 lambda: respond(response_type="ephemeral", replace_original=False, text=V.REFUSAL),
                 what="add refusal",
@@ -370,7 +371,7 @@ def register(app: Any, services: Services, later: Any) -> None:
         user, team, doc_id = body["user"]["id"], context.team_id, str(action.get("value", ""))
 
         def run() -> None:
-            if is_editor(services.settings, user):
+            if services.is_editor(team, user):
                 try:
                     services.library.remove(doc_id, by=user)
                 except LibraryError as exc:  # removed meanwhile, or bundled
@@ -388,7 +389,7 @@ def start_from_command(
 ) -> None:
     """``/brief add [URL]``: the modal for an editor, a polite refusal for anyone else."""
     user = command.get("user_id")
-    if not is_editor(services.settings, user):
+    if not services.is_editor(command.get("team_id"), user):
         ack(response_type="ephemeral", text=V.REFUSAL)
         return
     ack()

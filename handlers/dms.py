@@ -95,7 +95,7 @@ def answer_files(
     from handlers.adding import offer_files
 
     if services.first_delivery(body.get("event_id")):
-        offer_files(services, event, say)
+        offer_files(services, event, say, body.get("team_id"))
 
 
 def register(app: Any, services: Services, later: Any) -> None:

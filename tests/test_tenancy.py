@@ -148,3 +148,43 @@ def test_an_older_database_keeps_its_statuses_in_the_default_workspace(any_url):
     finally:
         store.close()
     Store(any_url).close()  # a second start finds everything in place
+
+
+@pytest.mark.parametrize(
+    ("oauth", "team", "user", "expected"),
+    [
+        # OAuth: only T…:U… entries of that team, and editors its admin named.
+        (True, "T0A", "U0ENVA", True),
+        (True, "T0B", "U0ENVA", False),
+        (True, "T0A", "U0PLAIN", False),  # a plain id is the single workspace's
+        (True, "T0B", "U0NAMED", True),
+        (True, "T0A", "U0NAMED", False),
+        (True, "T0A", None, False),
+        # One workspace (bot token): plain ids, its own T…:U… and the default team's.
+        (False, "T0A", "U0PLAIN", True),
+        (False, "T0A", "U0ENVA", True),
+        (False, "T0B", "U0ENVA", False),
+        (False, "T0B", "U0SINGLE", True),
+        (False, "T0B", "U0NAMED", False),
+    ],
+)
+def test_editors_belong_to_one_workspace(any_store, oauth, team, user, expected):
+    env = {"BRIEFBOT_EDITORS": "T0A:U0ENVA,U0PLAIN"}
+    env |= {"SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"} if oauth else {}
+    settings = Settings.from_env(env | ({} if oauth else {"SLACK_BOT_TOKEN": "xoxb-1"}))
+    assert settings.oauth is oauth
+    any_store.set_editors("T0B", ["U0NAMED"], actor="UADMIN")
+    any_store.set_editors(DEFAULT_TEAM, ["U0SINGLE"], actor="UADMIN")
+    services = Services(settings, None, None, [], store=any_store)  # type: ignore[arg-type]
+    assert services.is_editor(team, user) is expected
+
+
+def test_editors_are_replaced_and_forgotten_with_the_workspace(any_store):
+    s = any_store
+    assert s.set_editors("T0B", ["U2", "U1", "U1"], actor="UADMIN") == ["U1", "U2"]
+    s.set_editors("T0A", ["U9"], actor="UADMIN")
+    assert s.editors("T0B") == ["U1", "U2"] and s.is_stored_editor("T0B", "U1")
+    s.set_editors("T0B", ["U3"], actor="UADMIN")
+    assert s.editors("T0B") == ["U3"] and not s.is_stored_editor("T0B", "U1")
+    assert s.delete_workspace_settings("T0B") is True
+    assert s.editors("T0B") == [] and s.editors("T0A") == ["U9"]
