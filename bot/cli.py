@@ -641,6 +641,7 @@ def _remind_workspaces(
         settings=settings,
         owner=default_owner(),
         dry_run=args.dry_run,
+        hidden=services.hidden_docs,
     )
     # A workspace with a channel but no report: its run failed (run_workspaces logged it).
     broken = [t for t in teams if own[t].reminder_channel and t not in reports]

@@ -61,6 +61,7 @@ ENV_VARS = (
     "SLACK_CLIENT_SECRET",
     "BRIEFBOT_INDEX_CACHE",
     "BRIEFBOT_EDITORS",
+    "BRIEFBOT_SHARE_STATEMENTS",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -305,6 +306,9 @@ class Settings:
     #: (the single workspace) or ``T…:U…`` (that workspace); empty: nobody but those a
     #: workspace admin names in App Home. The command line is unaffected.
     editors: frozenset[str] = frozenset()
+    #: Installed into many workspaces: serve statements added in one workspace to all of
+    #: them too (one organisation with several workspaces). Off: each sees its own.
+    share_statements: bool = False
     #: Let URLs pasted in Slack reach loopback and private addresses. For tests only: no
     #: environment variable sets it (a pasted URL must not read the internal network).
     allow_private_urls: bool = False
@@ -387,6 +391,9 @@ class Settings:
             "cache_dir": default_cache_dir(env),
             "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), env),
             "editors": parse_editors(get("BRIEFBOT_EDITORS") or ""),
+            "share_statements": parse_switch(
+                "BRIEFBOT_SHARE_STATEMENTS", get("BRIEFBOT_SHARE_STATEMENTS") or "off"
+            ),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

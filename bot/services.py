@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CURATED_FILE", "Deduper", "Services", "build_services", "document_rows"]
+__all__ = [
+    "CURATED_FILE",
+    "Deduper",
+    "Services",
+    "TeamIndex",
+    "build_services",
+    "document_rows",
+    "with_owners",
+]
 
 #: Analysts' corrections to extracted commitments, inside the corpus directory.
 CURATED_FILE = "commitments.yml"
@@ -146,14 +155,17 @@ class Services:
                 nonlocal missing  # vectors of new clauses come after the swap
                 missing = attach_sentences(index, self.settings, encode=False)
 
-            snapshot = build_snapshot(
-                self.bundled,
-                [s.document() for s in stored],
-                curated=self._curated(),
-                version=version,
-                previous=self.snapshot,
-                prepare=prepare,
-                index_cache=self.settings.index_cache,
+            snapshot = with_owners(
+                build_snapshot(
+                    self.bundled,
+                    [s.document() for s in stored],
+                    curated=self._curated(),
+                    version=version,
+                    previous=self.snapshot,
+                    prepare=prepare,
+                    index_cache=self.settings.index_cache,
+                ),
+                stored,
             )
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
         log.info("corpus version %s served: %s", version, describe(snapshot))
@@ -213,15 +225,21 @@ class Services:
                 return first
         return self.deduper.first(key)
 
-    def document_rows(self) -> list[dict[str, Any]]:
-        """Indexed documents with clause and commitment counts."""
+    def document_rows(self, team_id: str | None = None) -> list[dict[str, Any]]:
+        """Indexed documents (those workspace ``team_id`` sees) with clause and
+        commitment counts."""
         snap = self.snapshot
-        return document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
+        found = document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
+        hidden = self.hidden_docs(team_id)
+        return [r for r in found if r["doc_id"] not in hidden] if hidden else found
 
-    def statement(self, doc_id: str) -> dict[str, Any] | None:
+    def statement(self, doc_id: str, team_id: str | None = None) -> dict[str, Any] | None:
         """One served statement as briefbot reads it (:func:`bot.reading.view.statement_view`:
-        clauses with citations, what was removed as debris), or None for an unknown id."""
+        clauses with citations, what was removed as debris), or None for an unknown id
+        (or one workspace ``team_id`` may not see)."""
         snap = self.snapshot  # the document and its clauses from one snapshot
+        if doc_id in self.hidden_docs(team_id):
+            return None
         doc = snap.corpus.get(doc_id)
         return statement_view(doc, snap.index.clauses_of(doc_id)) if doc is not None else None
 
@@ -260,6 +278,29 @@ class Services:
             log.warning("editor check without the database (%s)", type(exc).__name__)
             return False
 
+    def hidden_docs(self, team_id: str | None) -> frozenset[str]:
+        """Added statements workspace ``team_id`` may not see: those another workspace
+        added, when installed into many workspaces and ``BRIEFBOT_SHARE_STATEMENTS`` is
+        off. Bundled ones and those added from the command line are everyone's."""
+        owners = self.snapshot.owners
+        if not owners or self.settings is None or not self.settings.oauth:
+            return frozenset()
+        if self.settings.share_statements:
+            return frozenset()
+        team = self.team_key(team_id)
+        return frozenset(doc_id for doc_id, owner in owners.items() if owner != team)
+
+    def index_for(self, team_id: str | None) -> Any:
+        """The served index as workspace ``team_id`` sees it (:class:`TeamIndex`)."""
+        hidden = self.hidden_docs(team_id)
+        return TeamIndex(self.index, hidden) if hidden else self.index
+
+    def commitments_for(self, team_id: str | None) -> Sequence[Commitment]:
+        """The dated items of the statements workspace ``team_id`` sees."""
+        hidden = self.hidden_docs(team_id)
+        items = self.commitments
+        return [c for c in items if c.doc_id not in hidden] if hidden else items
+
     def statuses(self, team_id: str | None = None) -> dict[str, str]:
         """Current status in the workspace (see :meth:`team_key`) of every commitment
         rated there (unrated ones are absent)."""
@@ -288,11 +329,11 @@ class Services:
         query = query or CommitmentQuery()
         matching = None
         if query.words:
-            result = self.index.search(query.words, limit=200)
+            result = self.index_for(team_id).search(query.words, limit=200)
             matching = {h.clause.clause_id for h in result.hits}
             matching |= {o.clause_id for h in result.hits for o in h.also_in}
         return rows(
-            self.commitments,
+            self.commitments_for(team_id),
             self.statuses(team_id),
             today=self.today(),
             query=query,
@@ -358,6 +399,7 @@ def build_services(
 
         store = Store(settings.database_url, timeout=settings.db_timeout, lazy=lazy_store)
     stored: list[Document] = []
+    owned: list[Any] = []
     version = None
     if store is not None and read_statements:
         from sqlalchemy.exc import SQLAlchemyError
@@ -365,8 +407,8 @@ def build_services(
         from bot.library import Library
 
         try:
-            version, rows = Library(store, bundled).snapshot()
-            stored = [r.document() for r in rows]
+            version, owned = Library(store, bundled).snapshot()
+            stored = [r.document() for r in owned]
         except (SQLAlchemyError, OSError) as exc:
             if not lazy_store:
                 raise
@@ -391,8 +433,50 @@ def build_services(
         store=store,
         bundled=bundled,
     )
-    services.snapshot = snapshot
+    services.snapshot = with_owners(snapshot, owned)
     return services
+
+
+def with_owners(snapshot: Snapshot, stored: Sequence[Any]) -> Snapshot:
+    """``snapshot`` knowing which of its added documents one workspace owns (``stored``:
+    the live :class:`bot.library.StoredStatement` rows it was built from)."""
+    from bot.store import DEFAULT_TEAM
+
+    owners = {
+        s.doc_id: s.team_id
+        for s in stored
+        if s.team_id != DEFAULT_TEAM and s.doc_id in snapshot.added_ids
+    }
+    return replace(snapshot, owners=owners) if owners else snapshot
+
+
+class TeamIndex:
+    """The served index without some documents (another workspace's statements): the
+    same interface for searching and looking clauses up, those documents left out."""
+
+    def __init__(self, index: ClauseIndex, hidden: frozenset[str]) -> None:
+        self._index = index
+        self.hidden = hidden
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+    def search(self, query: str, **options: Any) -> Any:
+        """:meth:`ClauseIndex.search` that never ranks a hidden document's clauses."""
+        return self._index.search(query, exclude_docs=self.hidden, **options)
+
+    def get(self, clause_id: str) -> Any:
+        """The clause with this id, or None (also when its document is hidden)."""
+        clause = self._index.get(clause_id)
+        return clause if clause is not None and clause.doc_id not in self.hidden else None
+
+    def clauses_of(self, doc_id: str) -> list[Any]:
+        """One document's clauses; none for a hidden document."""
+        return [] if doc_id in self.hidden else self._index.clauses_of(doc_id)
+
+    def context(self, clause_id: str, **options: Any) -> list[Any]:
+        """The clause with its neighbours; none for a hidden document's clause."""
+        return self._index.context(clause_id, **options) if self.get(clause_id) else []
 
 
 def attach_sentences(index: ClauseIndex, settings: Settings, *, encode: bool = True) -> int:

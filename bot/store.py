@@ -253,6 +253,11 @@ statements_table = Table(
     Column("removed_by", String(200), nullable=True),
     #: What cleaning removed as debris: a JSON list of {"text", "reason"}.
     Column("removed", Text, nullable=False, default="[]", server_default="[]"),
+    #: The workspace that added it (:data:`DEFAULT_TEAM`: the operator's command line or
+    #: the single workspace; served to every workspace).
+    Column(
+        "team_id", String(40), nullable=False, default=DEFAULT_TEAM, server_default=DEFAULT_TEAM
+    ),
     UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
 )
 
@@ -262,6 +267,7 @@ statements_table = Table(
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statements", "removed", "TEXT NOT NULL DEFAULT '[]'"),
     ("commitment_status", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
+    ("statements", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
 )
 
 #: Indexes on :data:`ADDED_COLUMNS`, created at start-up when missing (a table made by an

@@ -213,7 +213,7 @@ def _save(services: Services, client: Any, view: dict[str, Any], user: str, team
         raise FormProblem(TITLE, "This preview has expired; close it and add the statement again.")
     draft = draft_of(unstash(services.store, token, user=user), form, field=TITLE)
     try:
-        stored = services.library.add(draft, added_by=user)
+        stored = services.library.add(draft, added_by=user, team_id=services.team_key(team))
     except DuplicateStatement as exc:
         what = "statement" if exc.near else "text"
         message = f"The same {what} is already stored as {exc.existing_id}."
@@ -373,7 +373,8 @@ def register(app: Any, services: Services, later: Any) -> None:
         def run() -> None:
             if services.is_editor(team, user):
                 try:
-                    services.library.remove(doc_id, by=user)
+                    owner = services.team_key(team) if services.settings.oauth else None
+                    services.library.remove(doc_id, by=user, team_id=owner)
                 except LibraryError as exc:  # removed meanwhile, or bundled
                     log.info("remove %s from App Home: %s", doc_id, exc)
                 services.refresh()

@@ -19,11 +19,13 @@ def home_for(
     handlers.workspace); for an editor of the workspace, its added statements with Remove
     buttons."""
     upcoming, overdue = services.commitment_rows_for_home(team_id)
-    view = blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
+    rows = services.document_rows(team_id)
+    view = blocks.home_view(rows, upcoming=upcoming, overdue=overdue)
     if services.store is not None and services.is_editor(team_id, user_id):
         from handlers.library_views import library_blocks
 
-        own = library_blocks(services.library.list_statements())
+        owner = services.team_key(team_id) if services.settings.oauth else None
+        own = library_blocks(services.library.list_statements(team_id=owner))
         view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     if team_id and services.settings.oauth and services.store is not None:
         from bot import workspaces

@@ -148,6 +148,7 @@ def workspaces_tick(
             now=clock(),
             settings=settings,
             owner=owner,
+            hidden=services.hidden_docs,
         )
 
     return tick

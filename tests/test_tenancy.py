@@ -188,3 +188,124 @@ def test_editors_are_replaced_and_forgotten_with_the_workspace(any_store):
     assert s.editors("T0B") == ["U3"] and not s.is_stored_editor("T0B", "U1")
     assert s.delete_workspace_settings("T0B") is True
     assert s.editors("T0B") == [] and s.editors("T0A") == ["U9"]
+
+
+# --------------------------------------------------------------- added statements
+
+CABLES = (
+    "Joint Statement on Undersea Cables\n\nLisbon, 3 March 2026\n\n"
+    "1. Portugal and Norway share an interest in secure undersea cables.\n\n"
+    "2. The two sides will complete a joint survey of undersea cable routes in the North "
+    "Atlantic by the end of 2027.\n"
+)
+CABLES_QUERY = "joint survey of undersea cable routes"
+
+
+def oauth_services(tmp_path, url: str, **env: str) -> Services:
+    from paths import CORPUS
+
+    from bot.services import build_services
+
+    settings = Settings.from_env(
+        {
+            "SLACK_CLIENT_ID": "1.2",
+            "SLACK_CLIENT_SECRET": "s",
+            "DATABASE_URL": url,
+            "BRIEFBOT_CORPUS": str(CORPUS),
+            "BRIEFBOT_SENTENCE_ENCODER": "off",
+            "BRIEFBOT_INDEX_CACHE": "off",
+            **env,
+        }
+    )
+    return build_services(settings)
+
+
+def found(services: Services, team: str | None) -> bool:
+    hits = services.index_for(team).search(CABLES_QUERY, limit=3).hits
+    return any("undersea cable routes" in h.clause.text for h in hits)
+
+
+@pytest.mark.parametrize("share", ["off", "on"])
+def test_a_statement_added_in_one_workspace_is_served_there_only(tmp_path, share):
+    from bot.library import UnknownStatement, preview
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    services = oauth_services(tmp_path, url, BRIEFBOT_SHARE_STATEMENTS=share)
+    stored = services.library.add(preview(CABLES), added_by="UA", team_id="T0A")
+    assert services.refresh() is True
+    assert stored.team_id == "T0A" and services.snapshot.owners == {stored.doc_id: "T0A"}
+    shared = share == "on"
+    assert found(services, "T0A")
+    assert found(services, None) is shared  # the single-workspace key is not T0A
+    assert found(services, "T0B") is shared
+    assert (services.statement(stored.doc_id, "T0B") is not None) is shared
+    assert services.statement(stored.doc_id, "T0A") is not None
+    b_docs = {r["doc_id"] for r in services.document_rows("T0B")}
+    assert (stored.doc_id in b_docs) is shared
+    assert stored.doc_id in {r["doc_id"] for r in services.document_rows("T0A")}
+    items = [c.id for c in services.commitments if c.doc_id == stored.doc_id]
+    assert items  # "by the end of 2027"
+    assert set(items) <= {c.id for c in services.commitments_for("T0A")}
+    assert bool(set(items) & {c.id for c in services.commitments_for("T0B")}) is shared
+    clause = services.index.clauses_of(stored.doc_id)[0]
+    assert (services.index_for("T0B").get(clause.clause_id) is not None) is shared
+    # Only the owning workspace may remove it; another's try is an unknown statement.
+    with pytest.raises(UnknownStatement):
+        services.library.remove(stored.doc_id, by="UB", team_id="T0B")
+    assert services.library.list_statements(team_id="T0B") == []
+    services.library.remove(stored.doc_id, by="UA", team_id="T0A")
+    services.refresh()
+    assert not found(services, "T0A")
+
+
+def test_statements_from_the_command_line_are_everyones(tmp_path):
+    from bot.library import preview
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    services = oauth_services(tmp_path, url)
+    services.library.add(preview(CABLES), added_by="cli")
+    services.refresh()
+    assert services.snapshot.owners == {}
+    assert found(services, "T0A") and found(services, "T0B")
+
+
+def test_another_workspaces_statement_gives_no_reminders(tmp_path):
+    from bot.library import preview
+
+    url = f"sqlite:///{tmp_path / 'db.sqlite'}"
+    services = oauth_services(tmp_path, url)
+    stored = services.library.add(preview(CABLES), added_by="UA", team_id="T0A")
+    services.refresh()
+    a, b = Poster(), Poster()
+    now = datetime(2027, 12, 1, 10, tzinfo=UTC)  # 30 days before 31 Dec 2027
+    settings = Settings(reminder_channel="C0ENV", reminder_leads=(timedelta(days=30),))
+    run_workspaces(
+        services.store,
+        [c for c in services.commitments if c.doc_id == stored.doc_id],
+        [("T0A", a), ("T0B", b)],
+        now=now,
+        settings=settings,
+        owner="o",
+        hidden=services.hidden_docs,
+    )
+    assert a.posts and all(k.startswith("T0A|") for k in a.posts)
+    assert b.posts == []
+
+
+def test_a_hidden_statement_is_never_suggested_or_named_in_notes(tmp_path):
+    from bot.library import preview
+
+    services = oauth_services(tmp_path, f"sqlite:///{tmp_path / 'db.sqlite'}")
+    stored = services.library.add(preview(CABLES), added_by="UA", team_id="T0A")
+    services.refresh()
+    seen_by_b = services.index_for("T0B")
+    for options in [{}, {"after": "2030"}, {"doc": "2026"}]:
+        result = seen_by_b.search(CABLES_QUERY, limit=5, **options)
+        shown = [h.clause for h in result.hits] + [o for h in result.hits for o in h.also_in]
+        if result.suggestion is not None:
+            shown.append(result.suggestion.clause)
+        assert all(c.doc_id != stored.doc_id for c in shown), options
+        assert "Undersea" not in " ".join(result.notes), result.notes
+    # The same filters as the owner sees them do name it ("the filters hid …").
+    owner = services.index_for("T0A").search(CABLES_QUERY, limit=5, after="2030")
+    assert "Undersea" in " ".join(owner.notes)

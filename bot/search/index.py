@@ -17,7 +17,7 @@ A search runs in five steps, one module each:
 from __future__ import annotations
 
 import gc
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -400,6 +400,15 @@ class ClauseIndex:
             notes.append("no document matches the filters")
         return np.isin(self._clause_doc, np.asarray(keep, dtype=np.int32))
 
+    def _deny_mask(self, exclude_docs: Collection[str]) -> np.ndarray | None:
+        """False for the clauses of ``exclude_docs``; None when none of them is here."""
+        if not exclude_docs:
+            return None
+        drop = [i for i, meta in enumerate(self._docs) if meta.doc_id in exclude_docs]
+        if not drop:
+            return None
+        return ~np.isin(self._clause_doc, np.asarray(drop, dtype=np.int32))
+
     def search(
         self,
         query: str,
@@ -410,8 +419,11 @@ class ClauseIndex:
         after: date | str | None = None,
         before: date | str | None = None,
         min_score: float = DEFAULT_MIN_SCORE,
+        exclude_docs: Collection[str] = (),
     ) -> SearchResult:
         """Best clauses for ``query``; typed filters (``in:`` …) are honoured too.
+        Clauses of ``exclude_docs`` (another workspace's statements) are never ranked,
+        suggested or counted.
 
         ``after`` / ``before`` are periods (``2012``, ``2012-06``, ``2012-06-06`` or a
         date), both inclusive; given here they win over the same filter typed in the
@@ -432,6 +444,9 @@ class ClauseIndex:
         if dates:
             notes.append(f"filter: documents {dates.describe()}")
         mask = self._doc_mask(doc, dates, notes)
+        deny = self._deny_mask(exclude_docs)
+        if deny is not None:
+            mask = deny if mask is None else mask & deny
         ranked, corrections = self._rank(reading, notes, mask)
         read_as = ""
         if reading.is_question or reading.parties or reading.order or reading.asks:
@@ -441,8 +456,8 @@ class ClauseIndex:
         near = [r for r in ranked if r[1] >= min_score - GROUP_MARGIN] or ranked[:1]
         grouped = self._group(near)
         good = [g for g in grouped if g[1] >= min_score]
-        if mask is not None and not good and reading.content:
-            everywhere, _ = self._rank(reading, [], None)
+        if mask is not None and mask is not deny and not good and reading.content:
+            everywhere, _ = self._rank(reading, [], deny)
             hidden = [g for g in self._group(everywhere[:20]) if g[1] >= min_score]
             if hidden:
                 best = self.clauses[hidden[0][0]]
