@@ -61,6 +61,7 @@ ENV_VARS = (
     "SLACK_CLIENT_SECRET",
     "BRIEFBOT_INDEX_CACHE",
     "BRIEFBOT_EDITORS",
+    "BRIEFBOT_TOKEN_KEY",
     "BRIEFBOT_SHARE_STATEMENTS",
 )
 
@@ -239,6 +240,32 @@ def parse_editors(text: str) -> frozenset[str]:
     return frozenset(entries)
 
 
+#: How to make a key for ``BRIEFBOT_TOKEN_KEY`` (quoted in its error messages).
+KEY_HOWTO = (
+    "make one with: python -c \"from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())\""
+)
+
+
+def parse_token_keys(text: str) -> tuple[str, ...]:
+    """``BRIEFBOT_TOKEN_KEY``: Fernet keys, comma separated, newest first (the first
+    encrypts, every one decrypts: add a new key in front to rotate, drop the old one once
+    briefbot has started with both). Raises ConfigError naming the bad key by position,
+    never showing it."""
+    from cryptography.fernet import Fernet
+
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    for n, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise ConfigError(
+                f"BRIEFBOT_TOKEN_KEY: key {n} of {len(keys)} is not a Fernet key "
+                f"(32 bytes, URL-safe base64); {KEY_HOWTO}"
+            ) from None
+    return keys
+
+
 def parse_kinds(text: str) -> frozenset[str]:
     """``"commitment,event"`` -> the kinds of dated items that get reminders."""
     kinds = [k.strip().lower() for k in text.split(",") if k.strip()]
@@ -306,6 +333,9 @@ class Settings:
     #: (the single workspace) or ``T…:U…`` (that workspace); empty: nobody but those a
     #: workspace admin names in App Home. The command line is unaffected.
     editors: frozenset[str] = frozenset()
+    #: Fernet keys that encrypt the installation tokens stored in the database, newest
+    #: first (``BRIEFBOT_TOKEN_KEY``); required in OAuth mode.
+    token_keys: tuple[str, ...] = field(default=(), repr=False)
     #: Installed into many workspaces: serve statements added in one workspace to all of
     #: them too (one organisation with several workspaces). Off: each sees its own.
     share_statements: bool = False
@@ -391,6 +421,7 @@ class Settings:
             "cache_dir": default_cache_dir(env),
             "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), env),
             "editors": parse_editors(get("BRIEFBOT_EDITORS") or ""),
+            "token_keys": parse_token_keys(get("BRIEFBOT_TOKEN_KEY") or ""),
             "share_statements": parse_switch(
                 "BRIEFBOT_SHARE_STATEMENTS", get("BRIEFBOT_SHARE_STATEMENTS") or "off"
             ),
