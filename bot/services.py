@@ -393,6 +393,7 @@ def build_services(
     server starts (and searches) while its database is down.
     """
     bundled = load_corpus(settings.corpus_dir)
+    private_cache_dirs(settings)
     store = None
     if with_store:
         from bot.store import Store
@@ -435,6 +436,21 @@ def build_services(
     )
     services.snapshot = with_owners(snapshot, owned)
     return services
+
+
+def private_cache_dirs(settings: Settings) -> None:
+    """Create the cache directories (sentence vectors, the persisted index) 0700 when
+    they do not exist yet, whatever the umask: what is built from the statements stays
+    this user's. One that cannot be made is left to the code that writes there."""
+    from bot.store import private_dir
+
+    for folder in (settings.cache_dir, settings.index_cache):
+        if folder is None:
+            continue
+        try:
+            private_dir(Path(folder).expanduser())
+        except OSError as exc:
+            log.warning("cache directory %s not created (%s)", folder, type(exc).__name__)
 
 
 def with_owners(snapshot: Snapshot, stored: Sequence[Any]) -> Snapshot:

@@ -15,6 +15,7 @@ stores (SQLite keeps naive UTC text, PostgreSQL ``timestamptz``).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
@@ -70,6 +71,8 @@ __all__ = [
     "StatusChange",
     "Store",
     "database_problem",
+    "private_dir",
+    "private_file",
     "safe_url",
 ]
 
@@ -865,6 +868,47 @@ class Store:
         return True
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its missing parents) readable by this user only (0700),
+    whatever the umask; a directory that exists is left as it is."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process: theirs to set
+        os.chmod(folder, 0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Make sure the SQLite file ``path`` (and its ``-wal`` / ``-shm`` companions, which
+    SQLite creates with the file's mode) is 0600, whatever the umask: created so when
+    missing (its folder 0700), tightened when an older briefbot left it readable."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            mode = name.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+                log.info("database file %s was readable by others: now %o", name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            log.warning("database file %s is readable by others and not ours to change", name)
+
+
 def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
     """An engine whose every wait is bounded by ``timeout`` seconds: connecting, waiting
     for a pooled connection and (PostgreSQL) each statement; stale connections are
@@ -878,7 +922,7 @@ def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
             # One shared connection, otherwise every connection would see its own database.
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         elif not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database).expanduser())
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")

@@ -1,9 +1,12 @@
 """Secrets at rest (issue 20, item 2): installation tokens encrypted in the database with
-BRIEFBOT_TOKEN_KEY (rotation: the first key encrypts, all decrypt)."""
+BRIEFBOT_TOKEN_KEY (rotation: the first key encrypts, all decrypt); SQLite files and
+cache directories private whatever the umask."""
 
 from __future__ import annotations
 
 import logging
+import os
+import stat
 from types import SimpleNamespace
 
 import pytest
@@ -147,3 +150,55 @@ def test_a_bad_key_is_named_by_position_never_shown(value):
         OLD_KEY,
     )
     assert NEW_KEY not in repr(Settings.from_env({"BRIEFBOT_TOKEN_KEY": NEW_KEY}))
+
+
+# ------------------------------------------------------------------ file modes
+
+
+@pytest.fixture
+def umask_022():
+    old = os.umask(0o022)
+    try:
+        yield
+    finally:
+        os.umask(old)
+
+
+def mode(path) -> int:
+    return stat.S_IMODE(os.stat(path).st_mode)
+
+
+def test_sqlite_files_and_their_folder_are_private_under_umask_022(tmp_path, umask_022):
+    db = tmp_path / "new" / "deeper" / "briefbot.db"
+    store = Store(f"sqlite:///{db}")
+    store.set_status("c1", "met", actor="U1")  # a write: the -wal and -shm files exist
+    try:
+        assert mode(db.parent) == 0o700 and mode(db.parent.parent) == 0o700
+        assert mode(db) == 0o600
+        companions = [p for p in db.parent.iterdir() if p.name != db.name]
+        assert companions, "expected the WAL files"
+        modes = {p.name: oct(mode(p)) for p in companions}
+        assert set(modes.values()) == {"0o600"}, modes
+    finally:
+        store.close()
+
+
+def test_an_older_readable_database_file_is_tightened(tmp_path, umask_022):
+    db = tmp_path / "old.db"
+    Store(f"sqlite:///{db}").close()
+    os.chmod(db, 0o644)
+    Store(f"sqlite:///{db}").close()
+    assert mode(db) == 0o600
+
+
+def test_cache_directories_are_created_private_under_umask_022(tmp_path, umask_022):
+    from bot.services import private_cache_dirs
+
+    settings = Settings(cache_dir=tmp_path / "c" / "briefbot", index_cache=tmp_path / "i" / "x")
+    private_cache_dirs(settings)
+    made = [tmp_path / "c", tmp_path / "c" / "briefbot", tmp_path / "i", tmp_path / "i" / "x"]
+    assert {f.name: mode(f) for f in made} == {f.name: 0o700 for f in made}
+    existing = tmp_path / "mine"
+    existing.mkdir(mode=0o755)
+    private_cache_dirs(Settings(cache_dir=existing, index_cache=None))
+    assert mode(existing) == 0o755  # an existing directory is the operator's choice
