@@ -10,13 +10,18 @@ installation and its settings. The bot scopes are read from ``manifest.yml``.
 Tokens at rest: every token column is written encrypted with ``BRIEFBOT_TOKEN_KEY``
 (Fernet; several keys rotate: the first encrypts, all decrypt) and decrypted only when
 read (:class:`EncryptedInstallationStore`); at start-up rows still in plain text (made
-by an older briefbot) or under an older key are re-encrypted with the first key.
+by an older briefbot) or under an older key are re-encrypted with the first key. Expired
+OAuth states are deleted as new ones are issued (:class:`PurgingStateStore`), and the
+install page is rate-limited per client address (:class:`InstallLimiter`).
 """
 
 from __future__ import annotations
 
 import copy
 import logging
+import threading
+import time
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -26,7 +31,7 @@ import yaml
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
-from sqlalchemy import Text, inspect, select, update
+from sqlalchemy import Text, delete, inspect, select, update
 
 from bot.config import KEY_HOWTO, ConfigError, Settings
 from bot.services import Services
@@ -36,7 +41,9 @@ log = logging.getLogger(__name__)
 __all__ = [
     "MANIFEST",
     "EncryptedInstallationStore",
+    "InstallLimiter",
     "OAuthStores",
+    "PurgingStateStore",
     "TokenCipher",
     "installed_workspaces",
     "manifest_scopes",
@@ -208,6 +215,65 @@ class EncryptedInstallationStore(SQLAlchemyInstallationStore):
         return changed
 
 
+class PurgingStateStore(SQLAlchemyOAuthStateStore):
+    """slack_sdk's SQLAlchemy OAuth state store that deletes expired states as it issues
+    new ones (at most once every ``purge_every`` seconds), so install page visits that
+    never came back do not pile up."""
+
+    purge_every: float = 60.0
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._purged_at = float("-inf")
+        self._purge_lock = threading.Lock()
+
+    def purge(self, now: datetime | None = None) -> int:
+        """Delete every state expired at ``now``; returns how many."""
+        from slack_sdk.oauth.sqlalchemy_utils import normalize_datetime_for_db
+
+        at = normalize_datetime_for_db(now or datetime.now(UTC))
+        c = self.oauth_states.c
+        with self.engine.begin() as conn:
+            return int(conn.execute(delete(self.oauth_states).where(c.expire_at <= at)).rowcount)
+
+    def issue(self, *args: Any, **kwargs: Any) -> str:
+        """A new state; expired ones are purged first (now and then)."""
+        with self._purge_lock:
+            due = time.monotonic() - self._purged_at >= self.purge_every
+            if due:
+                self._purged_at = time.monotonic()
+        if due:
+            gone = self.purge()
+            if gone:
+                log.info("OAuth states: %d expired deleted", gone)
+        return str(super().issue(*args, **kwargs))
+
+
+class InstallLimiter:
+    """At most ``limit`` install page views per client address per ``window`` seconds
+    (a sliding window, per process); remembers at most ``max_clients`` addresses."""
+
+    def __init__(
+        self, limit: int = 10, window: float = 60.0, *, max_clients: int = 10_000
+    ) -> None:
+        self.limit, self.window, self.max_clients = limit, window, max_clients
+        self._seen: OrderedDict[str, list[float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def allow(self, client: str, now: float | None = None) -> bool:
+        """True when ``client`` may have the install page now (the view is counted)."""
+        now = time.monotonic() if now is None else now
+        with self._lock:
+            times = [t for t in self._seen.pop(client, []) if t > now - self.window]
+            allowed = len(times) < self.limit
+            if allowed:
+                times.append(now)
+            self._seen[client] = times
+            while len(self._seen) > self.max_clients:
+                self._seen.popitem(last=False)
+            return allowed
+
+
 class OAuthStores:
     """slack_sdk's SQLAlchemy installation and state stores on the app's engine, tokens
     encrypted with ``BRIEFBOT_TOKEN_KEY`` (a ConfigError when it is not set)."""
@@ -221,7 +287,7 @@ class OAuthStores:
         self.installations = EncryptedInstallationStore(
             cipher, client_id=settings.client_id, engine=engine, logger=log
         )
-        self.states = SQLAlchemyOAuthStateStore(
+        self.states = PurgingStateStore(
             expiration_seconds=STATE_EXPIRATION_SECONDS, engine=engine, logger=log
         )
         # checkfirst: existing tables are kept (create_all is idempotent).

@@ -1,12 +1,14 @@
 """Secrets at rest (issue 20, item 2): installation tokens encrypted in the database with
 BRIEFBOT_TOKEN_KEY (rotation: the first key encrypts, all decrypt); SQLite files and
-cache directories private whatever the umask."""
+cache directories private whatever the umask; expired OAuth states purged; the install
+page rate-limited."""
 
 from __future__ import annotations
 
 import logging
 import os
 import stat
+from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
 
 import pytest
@@ -16,7 +18,7 @@ from sqlalchemy import select
 
 from bot.config import ConfigError, Settings
 from bot.store import Store
-from handlers.install import OAuthStores, installed_workspaces
+from handlers.install import InstallLimiter, OAuthStores, installed_workspaces
 
 #: Fernet keys made for these tests.
 OLD_KEY = "xckospf9ImgQZNoUxYhEYHiJNdbFDjD9yAlJSuf01Vs="
@@ -202,3 +204,45 @@ def test_cache_directories_are_created_private_under_umask_022(tmp_path, umask_0
     existing.mkdir(mode=0o755)
     private_cache_dirs(Settings(cache_dir=existing, index_cache=None))
     assert mode(existing) == 0o755  # an existing directory is the operator's choice
+
+
+# ------------------------------------------------------------------ OAuth states
+
+
+def test_expired_oauth_states_are_purged_when_new_ones_are_issued(any_store):
+    oauth = stores(any_store, NEW_KEY)
+    states = oauth.states
+    table = states.oauth_states
+    long_ago = datetime.now(UTC) - timedelta(hours=1)
+    with any_store.engine.begin() as conn:
+        conn.execute(
+            table.insert(),
+            [{"state": f"old-{n}", "expire_at": long_ago.replace(tzinfo=None)} for n in range(500)],
+        )
+    fresh = states.issue()
+    with any_store.engine.connect() as conn:
+        left = [r.state for r in conn.execute(select(table.c.state))]
+    assert left == [fresh]
+    assert states.consume(fresh) is True and states.consume(fresh) is False
+    # Within the purge interval no extra DELETE runs; the next interval's issue purges.
+    with any_store.engine.begin() as conn:
+        conn.execute(table.insert(), {"state": "old", "expire_at": long_ago.replace(tzinfo=None)})
+    states.issue()
+    with any_store.engine.connect() as conn:
+        assert "old" in {r.state for r in conn.execute(select(table.c.state))}
+    states._purged_at -= states.purge_every
+    states.issue()
+    with any_store.engine.connect() as conn:
+        assert "old" not in {r.state for r in conn.execute(select(table.c.state))}
+
+
+# ------------------------------------------------------------------ install page rate
+
+
+def test_install_limiter_counts_per_address_in_a_sliding_window():
+    limiter = InstallLimiter(limit=3, window=60, max_clients=2)
+    assert [limiter.allow("a", now=t) for t in (0, 1, 2, 3)] == [True, True, True, False]
+    assert limiter.allow("b", now=3) is True  # another address has its own count
+    assert limiter.allow("a", now=61) is True  # the first view left the window
+    limiter.allow("c", now=62)  # a third address: the oldest remembered one is dropped
+    assert len(limiter._seen) == 2

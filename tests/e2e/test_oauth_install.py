@@ -420,3 +420,31 @@ def test_bad_oauth_configuration_exits_2_in_one_line(tmp_path, extra, args, mess
     lines = serve_fails(tmp_path, args, **extra)
     assert len(lines) == 1 and message in lines[0], lines
     assert not any(CLIENT_SECRET in line or "not-a-fernet-key" in line for line in lines)
+
+
+def test_the_install_page_is_rate_limited_per_address(bot):
+    """Ten install page views a minute per client address; the eleventh gets 429 and no
+    OAuth state row is added for it."""
+    from sqlalchemy import func, select
+
+    url, services, _ = bot
+    from handlers.install import open_stores
+
+    states = open_stores(services.settings, services).states
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def count() -> int:
+        with states.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(states.oauth_states)).scalar()
+
+    before = count()
+    for _ in range(10):
+        with opener.open(f"{url}/slack/install", timeout=10) as page:
+            assert page.status == 200
+    assert count() == before + 10
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(f"{url}/slack/install", timeout=10)
+    assert refused.value.code == 429
+    assert count() == before + 10
+    with opener.open(f"{url}/healthz", timeout=10) as health:  # nothing else is limited
+        assert health.status == 200
