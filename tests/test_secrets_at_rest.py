@@ -16,7 +16,7 @@ from slack_sdk.oauth.installation_store import Installation
 from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallationStore
 from sqlalchemy import select
 
-from bot.config import ConfigError, Settings
+from bot.config import KEY_HOWTO, ConfigError, Settings
 from bot.store import Store
 from handlers.install import InstallLimiter, OAuthStores, installed_workspaces
 
@@ -246,3 +246,21 @@ def test_install_limiter_counts_per_address_in_a_sliding_window():
     assert limiter.allow("a", now=61) is True  # the first view left the window
     limiter.allow("c", now=62)  # a third address: the oldest remembered one is dropped
     assert len(limiter._seen) == 2
+
+
+def test_the_readme_key_command_makes_a_key_briefbot_accepts():
+    import re
+    import subprocess
+    import sys
+
+    from paths import ROOT
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    production = readme.split("## Running in production", 1)[1].split("\n## ", 1)[0]
+    (command,) = re.findall(r"`(python -c \"from cryptography[^`]*)`", production)
+    assert command.replace('\\"', '"') in KEY_HOWTO.replace('\\"', '"')  # the error says it too
+    args = command.split(" ", 2)
+    key = subprocess.run(
+        [sys.executable, "-c", args[2].strip('"')], capture_output=True, text=True, check=True
+    ).stdout.strip()
+    assert Settings.from_env({"BRIEFBOT_TOKEN_KEY": f"{key},{NEW_KEY}"}).token_keys[0] == key
