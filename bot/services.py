@@ -260,13 +260,14 @@ class Services:
         database fails, only ``BRIEFBOT_EDITORS`` counts (an answer must not wait on it)."""
         if not user_id:
             return False
+        oauth = self.settings is not None and self.settings.oauth
+        if oauth and not team_id:
+            return False  # a request from no known workspace edits nothing
         team = self.team_key(team_id)
         editors = self.settings.editors if self.settings is not None else frozenset()
         if team_id and f"{team_id}:{user_id}" in editors:
             return True
-        from bot.store import DEFAULT_TEAM
-
-        if team == DEFAULT_TEAM and user_id in editors:
+        if not oauth and user_id in editors:
             return True
         if self.store is None:
             return False

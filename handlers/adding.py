@@ -143,12 +143,24 @@ def _late(client: Any, view_id: str, retry: Callable[[FormProblem], dict[str, An
     return finish
 
 
-def _previewed(services: Services, raw: RawSource, form: Form, user: str, **m: str) -> Step:
+def _already(services: Services, existing: str, team: str | None, what: str = "statement") -> str:
+    """Why a duplicate is refused, without naming another workspace's statement."""
+    if existing in services.hidden_docs(team):
+        return (
+            f"The same {what} is already stored by another workspace; the operator can "
+            "share statements between workspaces (BRIEFBOT_SHARE_STATEMENTS)."
+        )
+    return f"The same {what} is already stored as {existing}."
+
+
+def _previewed(
+    services: Services, raw: RawSource, form: Form, user: str, team: str | None = None, **m: str
+) -> Step:
     """A preview step for ``raw``, its text kept for the save."""
     draft = draft_of(raw, form)
     existing = duplicate_of(services.library, draft)
     if existing:
-        raise FormProblem(SOURCE, f"The same statement is already stored as {existing}.")
+        raise FormProblem(SOURCE, _already(services, existing, team))
     token = stash(services.store, raw, user=user)
     origin = raw.url or ("pasted text" if raw.name == "statement" else raw.name)
     return V.preview_view(draft, origin=origin, p=token, **m), None
@@ -216,8 +228,7 @@ def _save(services: Services, client: Any, view: dict[str, Any], user: str, team
         stored = services.library.add(draft, added_by=user, team_id=services.team_key(team))
     except DuplicateStatement as exc:
         what = "statement" if exc.near else "text"
-        message = f"The same {what} is already stored as {exc.existing_id}."
-        raise FormProblem(TITLE, message) from None
+        raise FormProblem(TITLE, _already(services, exc.existing_id, team, what)) from None
     except LibraryError as exc:
         raise FormProblem(TITLE, str(exc)) from None
     forget(services.store, token)
@@ -311,12 +322,12 @@ def register(app: Any, services: Services, later: Any) -> None:
         if not services.is_editor(context.team_id, user):
             ack(response_action="update", view=V.message_view(V.REFUSAL))
             return
-        values, m = _values(view), V.read_meta(view)
+        values, m, team = _values(view), V.read_meta(view), context.team_id
 
         def work() -> Step:
             form = Form.parse(values)
             raw = read_input(values[SOURCE], allow_private=services.settings.allow_private_urls)
-            return _previewed(services, raw, form, user, c=m.get("c", ""))
+            return _previewed(services, raw, form, user, team, c=m.get("c", ""))
 
         def retry(problem: FormProblem) -> dict[str, Any]:
             return V.input_view(initial=values[SOURCE], notice=problem.message, **m)
@@ -349,13 +360,14 @@ def register(app: Any, services: Services, later: Any) -> None:
             )
             return
         trigger, channel = body["trigger_id"], (body.get("channel") or {}).get("id", "")
+        team = context.team_id
 
         def run() -> None:
             reading = V.message_view(":hourglass_flowing_sand: Reading the file…")
             opened = client.views_open(trigger_id=trigger, view=reading)
             try:
                 raw = download_file(client, str(action.get("value", "")), services)
-                view, _ = _previewed(services, raw, Form(), user, c=channel)
+                view, _ = _previewed(services, raw, Form(), user, team, c=channel)
             except FormProblem as problem:
                 view = _problem_view(problem)
             except Exception:  # the modal must never stay on "Reading…"

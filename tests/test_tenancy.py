@@ -160,6 +160,8 @@ def test_an_older_database_keeps_its_statuses_in_the_default_workspace(any_url):
         (True, "T0B", "U0NAMED", True),
         (True, "T0A", "U0NAMED", False),
         (True, "T0A", None, False),
+        (True, None, "U0PLAIN", False),  # no workspace: no editor
+        (True, None, "U0ENVA", False),
         # One workspace (bot token): plain ids, its own T…:U… and the default team's.
         (False, "T0A", "U0PLAIN", True),
         (False, "T0A", "U0ENVA", True),

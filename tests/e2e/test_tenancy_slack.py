@@ -278,6 +278,19 @@ def test_two_workspaces_keep_their_state_apart(served, oauth_fake):
     text = all_text(home.params["view"])
     assert stored.doc_id not in text and "Undersea" not in text and EDITOR_B not in text
 
+    # A's editor adding the same text is refused without naming B's statement.
+    fake.reset()
+    again = signed(
+        url,
+        view_submission_body(
+            V.VIEW_INPUT, source, user_id=EDITOR_A, team_id=A, private_metadata='{"c":""}'
+        ),
+    )
+    if again.get("response_action") != "errors":  # a slow step answers by views.update
+        again = {"errors": {"source": all_text(fake.wait_for("views.update")[-1].params)}}
+    refusal = json.dumps(again["errors"])
+    assert "already stored by another workspace" in refusal and stored.doc_id not in refusal
+
     # ---- tokens at rest: the database holds no installed token in plain text.
     from sqlalchemy import text as sql
 
