@@ -401,13 +401,20 @@ class ClauseIndex:
         return np.isin(self._clause_doc, np.asarray(keep, dtype=np.int32))
 
     def _deny_mask(self, exclude_docs: Collection[str]) -> np.ndarray | None:
-        """False for the clauses of ``exclude_docs``; None when none of them is here."""
+        """False for the clauses of ``exclude_docs``; None when none of them is here.
+        Kept for the last few sets asked (the same workspace asks again and again)."""
         if not exclude_docs:
             return None
-        drop = [i for i, meta in enumerate(self._docs) if meta.doc_id in exclude_docs]
-        if not drop:
-            return None
-        return ~np.isin(self._clause_doc, np.asarray(drop, dtype=np.int32))
+        key = frozenset(exclude_docs)
+        cache: dict[frozenset[str], np.ndarray | None] = self.__dict__.setdefault("_denied", {})
+        if key in cache:
+            return cache[key]
+        drop = [i for i, meta in enumerate(self._docs) if meta.doc_id in key]
+        mask = ~np.isin(self._clause_doc, np.asarray(drop, dtype=np.int32)) if drop else None
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = mask
+        return mask
 
     def search(
         self,
