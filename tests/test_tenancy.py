@@ -311,3 +311,13 @@ def test_a_hidden_statement_is_never_suggested_or_named_in_notes(tmp_path):
     # The same filters as the owner sees them do name it ("the filters hid …").
     owner = services.index_for("T0A").search(CABLES_QUERY, limit=5, after="2030")
     assert "Undersea" in " ".join(owner.notes)
+
+
+def test_the_tenancy_bench_runs_and_the_filter_leaks_nothing(capsys):
+    from benchscripts import bench_script
+
+    with bench_script("tenancy_bench") as bench:
+        assert bench.main(["--queries", "30", "--hidden", "0.5"]) == 0
+    rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
+    assert rows["exclude_docs"][-1] == "0"  # no hit of a hidden document
+    assert int(rows["no"][-1]) > 0  # without the filter they are found (the test bites)
