@@ -22,7 +22,7 @@ from fakeslack import (
     slash_command_body,
     view_submission_body,
 )
-from helpers import UNDERSEA_QUERY, UNDERSEA_STATEMENT, UNDERSEA_TEXT, all_text
+from helpers import UNDERSEA_QUERY, UNDERSEA_STATEMENT, UNDERSEA_TEXT, all_text, assert_valid_view
 from paths import COMMUNIQUE, CORPUS
 
 from bot.config import Settings
@@ -189,10 +189,14 @@ def test_two_workspaces_keep_their_state_apart(served, oauth_fake):
     signed(url, click)
     (modal,) = fake.wait_for("views.open")
     assert modal.params["view"]["callback_id"] == EDITORS_VIEW and modal.token_team == B_TEAM
+    assert_valid_view(modal.params["view"])  # Slack's own limits, by slack_sdk's models
     picked = {"editors": {"editors": {"type": "multi_users_select", "selected_users": [EDITOR_B]}}}
     signed(url, view_submission_body(EDITORS_VIEW, picked, user_id=ADMIN_B, team_id=B_TEAM))
     (home,) = fake.wait_for("views.publish")
     assert f"<@{EDITOR_B}>" in all_text(home.params["view"])
+    from test_oauth_install import assert_valid_home
+
+    assert_valid_home(home.params["view"])
     assert store.editors(B_TEAM) == [EDITOR_B] and store.editors(A) == []
     # A non-admin of A cannot name editors (refused, and a forged submission is ignored).
     fake.reset()
