@@ -269,13 +269,14 @@ class Services:
             return True
         if not oauth and user_id in editors:
             return True
-        if self.store is None:
+        if self.store is None or time.monotonic() < self._db_retry_at:
             return False
         from sqlalchemy.exc import SQLAlchemyError
 
         try:
             return bool(self.store.is_stored_editor(team, user_id))
         except (SQLAlchemyError, OSError) as exc:
+            self._db_retry_at = time.monotonic() + self.DB_RETRY_SECONDS
             log.warning("editor check without the database (%s)", type(exc).__name__)
             return False
 

@@ -321,3 +321,21 @@ def test_the_tenancy_bench_runs_and_the_filter_leaks_nothing(capsys):
     rows = {line.split()[0]: line.split() for line in capsys.readouterr().out.splitlines()}
     assert rows["exclude_docs"][-1] == "0"  # no hit of a hidden document
     assert int(rows["no"][-1]) > 0  # without the filter they are found (the test bites)
+
+
+def test_the_editor_check_never_waits_on_a_failing_database_twice():
+    class Failing:
+        calls = 0
+
+        def is_stored_editor(self, team_id, user_id):
+            Failing.calls += 1
+            raise ConnectionRefusedError("database went away")
+
+    settings = Settings.from_env(
+        {"BRIEFBOT_EDITORS": "T0A:U0ENVA", "SLACK_CLIENT_ID": "1.2", "SLACK_CLIENT_SECRET": "s"}
+    )
+    services = Services(settings, None, None, [], store=Failing())  # type: ignore[arg-type]
+    assert services.is_editor("T0A", "U0NAMED") is False
+    assert services.is_editor("T0A", "U0NAMED") is False  # not asked again for a while
+    assert Failing.calls == 1
+    assert services.is_editor("T0A", "U0ENVA") is True  # the environment still counts
