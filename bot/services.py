@@ -350,9 +350,10 @@ class Services:
         overdue = self.commitment_rows(CommitmentQuery(view="overdue"), team_id=team_id)
         return upcoming, overdue
 
-    def get_commitment(self, commitment_id: str) -> Commitment:
-        """The commitment with this id; KeyError with a clear message otherwise."""
-        for c in self.commitments:
+    def get_commitment(self, commitment_id: str, team_id: str | None = None) -> Commitment:
+        """The commitment with this id (among those workspace ``team_id`` sees); KeyError
+        with a clear message otherwise."""
+        for c in self.commitments_for(team_id):
             if c.id == commitment_id:
                 return c
         raise KeyError(f"no commitment {commitment_id!r}; 'briefbot commitments' lists the ids")
@@ -368,7 +369,7 @@ class Services:
     ) -> dict[str, Any]:
         """Set a commitment's status in the workspace (see :meth:`team_key`; kept with
         history); returns its updated row."""
-        commitment = self.get_commitment(commitment_id)
+        commitment = self.get_commitment(commitment_id, team_id)
         status = check_status(status)
         if self.store is None:
             raise ValueError("no database configured (DATABASE_URL)")

@@ -249,6 +249,10 @@ def test_a_statement_added_in_one_workspace_is_served_there_only(tmp_path, share
     assert items  # "by the end of 2027"
     assert set(items) <= {c.id for c in services.commitments_for("T0A")}
     assert bool(set(items) & {c.id for c in services.commitments_for("T0B")}) is shared
+    services.record_status(items[0], "met", actor="UA", team_id="T0A")
+    if not shared:  # B cannot rate (and so read back) A's own statement's items
+        with pytest.raises(KeyError):
+            services.record_status(items[0], "met", actor="UB", team_id="T0B")
     clause = services.index.clauses_of(stored.doc_id)[0]
     assert (services.index_for("T0B").get(clause.clause_id) is not None) is shared
     # Only the owning workspace may remove it; another's try is an unknown statement.
