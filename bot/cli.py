@@ -11,6 +11,7 @@ import contextlib
 import json
 import logging
 import os
+import re
 import shlex
 import shutil
 import sys
@@ -172,12 +173,24 @@ def build_parser() -> argparse.ArgumentParser:
     com.add_argument("--kind", help="only this kind: commitment, call, event or target")
     com.add_argument("--due-after", type=_iso_date, metavar="DATE", help="due on or after DATE")
     com.add_argument("--due-before", type=_iso_date, metavar="DATE", help="due on or before DATE")
+    com.add_argument(
+        "--team",
+        metavar="TEAM_ID",
+        help="the workspace (Slack team id) whose statuses to read, when installed into "
+        "many workspaces (OAuth); default: the single-workspace ones",
+    )
 
     st = sub.add_parser("status", parents=[common], help="show or set a commitment's status")
     st.add_argument("id", help="commitment id (see 'briefbot commitments')")
     st.add_argument("value", nargs="?", help="new status; without it, show the history")
     st.add_argument("--note", help="why (kept in the history)")
     st.add_argument("--by", default="cli", help="who is recording it (default: cli)")
+    st.add_argument(
+        "--team",
+        metavar="TEAM_ID",
+        help="the workspace (Slack team id) whose statuses to read or set, when installed into "
+        "many workspaces (OAuth); default: the single-workspace ones",
+    )
 
     rem = sub.add_parser("remind", parents=[common], help="reminders due at an instant")
     rem.add_argument(
@@ -517,12 +530,13 @@ def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, 
         due_after=args.due_after or query.due_after,
         due_before=args.due_before or query.due_before,
     )
+    _check_team(args, settings)
     services = _services(settings, err)
-    rows = services.commitment_rows(query)
+    rows = services.commitment_rows(query, team_id=args.team)
     if args.ics:
         wanted = {r["id"] for r in rows}
         chosen = [c for c in services.commitments if c.id in wanted]
-        out.write(to_ics(chosen, services.statuses()))
+        out.write(to_ics(chosen, services.statuses(args.team)))
         return 0
     if args.json:
         out.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
@@ -549,20 +563,37 @@ def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, 
     return 0
 
 
+def _check_team(args: argparse.Namespace, settings: Settings) -> None:
+    """``--team`` names a workspace only when installed into many (OAuth)."""
+    if args.team is None:
+        return
+    if not settings.oauth:
+        raise UsageError(
+            "--team: this briefbot serves one workspace (no SLACK_CLIENT_ID and "
+            "SLACK_CLIENT_SECRET); leave --team out"
+        )
+    if not re.fullmatch(r"[TE][A-Z0-9]{2,30}", args.team):
+        raise UsageError(f"--team: {args.team[:40]!r} is not a Slack team id (e.g. T0123ABCD)")
+
+
 def _cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    _check_team(args, settings)
     services = _services(settings, err)
     try:
         commitment = services.get_commitment(args.id)
     except KeyError as exc:
         raise UsageError(exc.args[0]) from None
+    status_of = services.status_of(args.team)
     if args.value is None:
-        print(f"{commitment.id}: {services.store.current_status(commitment.id)}", file=out)
-        for ch in services.store.history(commitment.id):
+        print(f"{commitment.id}: {status_of(commitment.id)}", file=out)
+        for ch in services.history(commitment.id, args.team):
             note = f" — {ch.note}" if ch.note else ""
             print(f"   {ch.changed_at:%Y-%m-%d %H:%M}Z  {ch.status}  by {ch.actor}{note}", file=out)
         return 0
-    before = services.store.current_status(commitment.id)
-    row = services.record_status(commitment.id, args.value, actor=args.by, note=args.note)
+    before = status_of(commitment.id)
+    row = services.record_status(
+        commitment.id, args.value, actor=args.by, note=args.note, team_id=args.team
+    )
     print(f"{commitment.id}: {before} → {row['status']}", file=out)
     return 0
 
@@ -629,6 +660,7 @@ def _remind_workspaces(
         settings=settings,
         owner=default_owner(),
         dry_run=args.dry_run,
+        hidden=services.hidden_docs,
     )
     # A workspace with a channel but no report: its run failed (run_workspaces logged it).
     broken = [t for t in teams if own[t].reminder_channel and t not in reports]

@@ -61,6 +61,8 @@ ENV_VARS = (
     "SLACK_CLIENT_SECRET",
     "BRIEFBOT_INDEX_CACHE",
     "BRIEFBOT_EDITORS",
+    "BRIEFBOT_TOKEN_KEY",
+    "BRIEFBOT_SHARE_STATEMENTS",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -211,23 +213,57 @@ def parse_switch(name: str, text: str) -> bool:
 
 #: Slack user ids (``U…``, or ``W…`` on Enterprise Grid).
 _USER_ID = re.compile(r"^[UW][A-Z0-9]{2,30}$")
+#: Slack team (workspace) ids.
+_TEAM_ID = re.compile(r"^T[A-Z0-9]{2,30}$")
 #: The most editors ``BRIEFBOT_EDITORS`` may list.
 MAX_EDITORS = 500
 
 
 def parse_editors(text: str) -> frozenset[str]:
-    """``"U012AB,U034CD"`` -> the Slack user ids allowed to add, replace and remove
-    statements from Slack; empty = nobody. Raises ConfigError on anything else."""
-    ids = [p.strip() for p in text.split(",") if p.strip()]
-    for user in ids:
-        if not _USER_ID.match(user):
+    """``"T0123AB:U012AB,U034CD"`` -> who may add, replace and remove statements from
+    Slack; empty = nobody (besides the editors a workspace admin names in App Home).
+
+    ``T…:U…`` is a user of one workspace (team id : user id); a plain ``U…`` is a user of
+    the single workspace (bot token mode) and counts in no workspace installed through
+    OAuth. Raises ConfigError on anything else."""
+    entries = [p.strip() for p in text.split(",") if p.strip()]
+    for entry in entries:
+        team, colon, user = entry.rpartition(":")
+        if (colon and not _TEAM_ID.match(team)) or not _USER_ID.match(user):
             raise ConfigError(
-                f"BRIEFBOT_EDITORS: {user[:40]!r} is not a Slack user id; use a comma list "
-                "like U012AB3CD,U045EF6GH (profile > ⋮ > Copy member ID)"
+                f"BRIEFBOT_EDITORS: {entry[:40]!r} is not a Slack user id; use a comma list "
+                "like U012AB3CD,T0123ABCD:U045EF6GH (profile > ⋮ > Copy member ID; the "
+                "T… team id first for a workspace installed through OAuth)"
             )
-    if len(ids) > MAX_EDITORS:
+    if len(entries) > MAX_EDITORS:
         raise ConfigError(f"BRIEFBOT_EDITORS: more than {MAX_EDITORS} user ids")
-    return frozenset(ids)
+    return frozenset(entries)
+
+
+#: How to make a key for ``BRIEFBOT_TOKEN_KEY`` (quoted in its error messages).
+KEY_HOWTO = (
+    "make one with: python -c \"from cryptography.fernet import Fernet; "
+    "print(Fernet.generate_key().decode())\""
+)
+
+
+def parse_token_keys(text: str) -> tuple[str, ...]:
+    """``BRIEFBOT_TOKEN_KEY``: Fernet keys, comma separated, newest first (the first
+    encrypts, every one decrypts: add a new key in front to rotate, drop the old one once
+    briefbot has started with both). Raises ConfigError naming the bad key by position,
+    never showing it."""
+    from cryptography.fernet import Fernet
+
+    keys = tuple(k.strip() for k in text.split(",") if k.strip())
+    for n, key in enumerate(keys, 1):
+        try:
+            Fernet(key.encode("ascii"))
+        except (ValueError, UnicodeEncodeError):
+            raise ConfigError(
+                f"BRIEFBOT_TOKEN_KEY: key {n} of {len(keys)} is not a Fernet key "
+                f"(32 bytes, URL-safe base64); {KEY_HOWTO}"
+            ) from None
+    return keys
 
 
 def parse_kinds(text: str) -> frozenset[str]:
@@ -293,9 +329,16 @@ class Settings:
     #: OAuth (install into any workspace): used only when no bot token is set.
     client_id: str | None = None
     client_secret: str | None = field(default=None, repr=False)
-    #: Slack user ids allowed to add, replace and remove statements from Slack (empty:
-    #: nobody; the command line is unaffected).
+    #: Slack user ids allowed to add, replace and remove statements from Slack: ``U…``
+    #: (the single workspace) or ``T…:U…`` (that workspace); empty: nobody but those a
+    #: workspace admin names in App Home. The command line is unaffected.
     editors: frozenset[str] = frozenset()
+    #: Fernet keys that encrypt the installation tokens stored in the database, newest
+    #: first (``BRIEFBOT_TOKEN_KEY``); required in OAuth mode.
+    token_keys: tuple[str, ...] = field(default=(), repr=False)
+    #: Installed into many workspaces: serve statements added in one workspace to all of
+    #: them too (one organisation with several workspaces). Off: each sees its own.
+    share_statements: bool = False
     #: Let URLs pasted in Slack reach loopback and private addresses. For tests only: no
     #: environment variable sets it (a pasted URL must not read the internal network).
     allow_private_urls: bool = False
@@ -378,6 +421,10 @@ class Settings:
             "cache_dir": default_cache_dir(env),
             "index_cache": _index_cache(get("BRIEFBOT_INDEX_CACHE"), env),
             "editors": parse_editors(get("BRIEFBOT_EDITORS") or ""),
+            "token_keys": parse_token_keys(get("BRIEFBOT_TOKEN_KEY") or ""),
+            "share_statements": parse_switch(
+                "BRIEFBOT_SHARE_STATEMENTS", get("BRIEFBOT_SHARE_STATEMENTS") or "off"
+            ),
             **{
                 attr: _bounded_int(var, get(var) or default, low, high, unit)
                 for attr, var, default, low, high, unit in _LIMITS

@@ -71,7 +71,7 @@ from bot.documents import Corpus, Document, parse_document, removals_from, rende
 from bot.fetch import RawSource, is_url, read_source
 from bot.identity import find_same
 from bot.ingest import IngestError, _target_name, prepare_text, write_atomic
-from bot.store import Store, corpus_version_table, statements_table
+from bot.store import DEFAULT_TEAM, Store, corpus_version_table, statements_table
 
 log = logging.getLogger(__name__)
 
@@ -287,6 +287,8 @@ class StoredStatement:
     #: What cleaning removed as debris when it was added (not to be confused with
     #: ``removed_at``, the withdrawal of the statement itself).
     removed: tuple[Removal, ...] = ()
+    #: The workspace that added it (``DEFAULT_TEAM``: served to every workspace).
+    team_id: str = DEFAULT_TEAM
 
     @property
     def live(self) -> bool:
@@ -334,6 +336,7 @@ class StoredStatement:
             "superseded_by": self.superseded_by,
             "removed_at": self.removed_at.isoformat() if self.removed_at else None,
             "removed_by": self.removed_by,
+            "team_id": self.team_id,
         }
 
 
@@ -372,6 +375,7 @@ def _statement(r: Any) -> StoredStatement:
         removed_at=r.removed_at,
         removed_by=r.removed_by,
         removed=_removals(r),
+        team_id=r.team_id or DEFAULT_TEAM,
     )
 
 
@@ -408,12 +412,17 @@ class Library:
             rows = conn.execute(select(t).where(t.c.live_doc_id.is_not(None)).order_by(t.c.id))
             return version, [_statement(r) for r in rows]
 
-    def list_statements(self, *, include_history: bool = False) -> list[StoredStatement]:
-        """Live statements (or every version ever stored), oldest first."""
+    def list_statements(
+        self, *, include_history: bool = False, team_id: str | None = None
+    ) -> list[StoredStatement]:
+        """Live statements (or every version ever stored), oldest first; with
+        ``team_id``, only those that workspace added."""
         t = statements_table
         query = select(t).order_by(t.c.id)
         if not include_history:
             query = query.where(t.c.live_doc_id.is_not(None))
+        if team_id is not None:
+            query = query.where(t.c.team_id == team_id)
         with self.store.engine.connect() as conn:
             return [_statement(r) for r in conn.execute(query)]
 
@@ -437,9 +446,12 @@ class Library:
 
     # -- changing -----------------------------------------------------------------------
 
-    def add(self, draft: Draft, *, added_by: str) -> StoredStatement:
-        """Store a new statement; raises DuplicateStatement when it is served already (the
-        same text, or the same statement in another layout: :meth:`duplicate_of`)."""
+    def add(
+        self, draft: Draft, *, added_by: str, team_id: str = DEFAULT_TEAM
+    ) -> StoredStatement:
+        """Store a new statement, owned by workspace ``team_id``; raises
+        DuplicateStatement when it is served already (the same text, or the same
+        statement in another layout: :meth:`duplicate_of`)."""
         if (same := self.duplicate_of(draft)) is not None:
             raise same
         base = draft.doc_id
@@ -457,7 +469,9 @@ class Library:
             doc_id = self._free_id(base, taken)
             try:
                 with self.store.engine.begin() as conn:
-                    row_id = self._insert(conn, draft, doc_id=doc_id, version=1, by=added_by)
+                    row_id = self._insert(
+                        conn, draft, doc_id=doc_id, version=1, by=added_by, team_id=team_id
+                    )
                     self._bump(conn)
             except IntegrityError:
                 continue  # a racing writer took the id or stored the same text: look again
@@ -488,7 +502,12 @@ class Library:
                 if cleared != 1:
                     raise LibraryError(f"{doc_id} was changed meanwhile; try again")
                 row_id = self._insert(
-                    conn, draft, doc_id=doc_id, version=old.version + 1, by=added_by
+                    conn,
+                    draft,
+                    doc_id=doc_id,
+                    version=old.version + 1,
+                    by=added_by,
+                    team_id=old.team_id or DEFAULT_TEAM,
                 )
                 conn.execute(update(t).where(t.c.id == old.id).values(superseded_by=row_id))
                 self._bump(conn)
@@ -496,14 +515,17 @@ class Library:
             raise LibraryError(f"{doc_id} was changed meanwhile; try again") from None
         return self._by_row(row_id)
 
-    def remove(self, doc_id: str, *, by: str) -> StoredStatement:
-        """Withdraw a stored statement (kept in the history, no longer served)."""
+    def remove(self, doc_id: str, *, by: str, team_id: str | None = None) -> StoredStatement:
+        """Withdraw a stored statement (kept in the history, no longer served). With
+        ``team_id``, only one that workspace added: another's is an unknown statement."""
         if self.bundled.get(doc_id) is not None:
             raise BundledStatement(doc_id)
         t = statements_table
         with self.store.engine.begin() as conn:
-            row = conn.execute(select(t.c.id).where(t.c.live_doc_id == doc_id)).first()
-            if row is None:
+            row = conn.execute(
+                select(t.c.id, t.c.team_id).where(t.c.live_doc_id == doc_id)
+            ).first()
+            if row is None or (team_id is not None and row.team_id != team_id):
                 raise UnknownStatement(doc_id)
             done = conn.execute(
                 update(t)
@@ -580,7 +602,15 @@ class Library:
         return f"{base}-{n}"
 
     @staticmethod
-    def _insert(conn: Connection, draft: Draft, *, doc_id: str, version: int, by: str) -> int:
+    def _insert(
+        conn: Connection,
+        draft: Draft,
+        *,
+        doc_id: str,
+        version: int,
+        by: str,
+        team_id: str = DEFAULT_TEAM,
+    ) -> int:
         doc = draft.document
         result = conn.execute(
             insert(statements_table).values(
@@ -598,6 +628,7 @@ class Library:
                 body=doc.body,
                 added_by=by[:200],
                 added_at=datetime.now(UTC),
+                team_id=team_id,
                 removed=json.dumps(
                     [r.to_json() for r in draft.removals or doc.removed], ensure_ascii=False
                 ),

@@ -50,6 +50,9 @@ class Snapshot:
     version: int | None = None
     #: Ids of documents that came from the database (the rest are bundled files).
     added_ids: frozenset[str] = field(default_factory=frozenset)
+    #: Added documents that one workspace owns: doc id -> its team id (the rest are
+    #: served to every workspace; see :meth:`bot.services.Services.hidden_docs`).
+    owners: Mapping[str, str] = field(default_factory=dict)
     #: Seconds the index and dated items took to build.
     build_seconds: float = 0.0
     #: Dated items extracted per document before curation, reused by the next rebuild

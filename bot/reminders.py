@@ -34,7 +34,7 @@ from zoneinfo import ZoneInfo
 
 from bot.commitments import OPEN_STATUSES, Commitment
 from bot.config import ConfigError, Settings
-from bot.store import ReminderRow, Store
+from bot.store import DEFAULT_TEAM, ReminderRow, Store
 
 __all__ = [
     "DEFAULT_LEASE",
@@ -502,13 +502,14 @@ def run_due(
     logged; they never stop the run. Finally the watermark moves forward to ``now``.
     Raises ConfigError when the reminder channel is not set (except in a dry run).
     ``scope`` (a workspace's team id, when installed into many) keeps that workspace's
-    ledger keys and watermark apart from the others'.
+    ledger keys, watermark and commitment statuses apart from the others'.
     """
     now = _utc(now)
     commitments = list(commitments)
     the_plan = plan(
         commitments,
-        store.statuses(),
+        # The workspace's own statuses: another marking an item met stops only its own.
+        store.statuses(team_id=scope or DEFAULT_TEAM),
         now=now,
         settings=settings,
         store=store,

@@ -86,7 +86,9 @@ def make_wsgi_app(
 
     The front door checks the Slack signature before Bolt sees (or parses) the body: an
     unverifiable request gets 401, one log line without its body, and nothing else
-    happens. Bodies over ``max_body`` bytes get 413 without being read.
+    happens. Bodies over ``max_body`` bytes get 413 without being read. The install page
+    (OAuth mode) answers 429 to a client address over its rate
+    (:class:`handlers.install.InstallLimiter`).
     """
     from slack_bolt.adapter.wsgi import SlackRequestHandler
 
@@ -95,12 +97,19 @@ def make_wsgi_app(
     # Bolt's install page and OAuth redirect (OAuth mode only): browsers, not Slack, call
     # them, so they carry no signature; the OAuth state (store + cookie) protects them.
     oauth_paths = {flow.install_path, flow.redirect_uri_path} if flow is not None else set()
+    if flow is not None:
+        from handlers.install import InstallLimiter
+
+        limiter = InstallLimiter()
 
     def wsgi(environ: dict[str, Any], start_response: Callable[..., Any]) -> Iterable[bytes]:
         path, method = environ.get("PATH_INFO"), environ.get("REQUEST_METHOD")
         if path == "/healthz" and method in {"GET", "HEAD"}:
             return _plain(start_response, "200 OK", {"ok": True})
         if path in oauth_paths and method == "GET":
+            if path == flow.install_path and not limiter.allow(environ.get("REMOTE_ADDR") or "?"):
+                log.warning("install page: too many requests from one address; 429")
+                return _plain(start_response, "429 Too Many Requests", {"error": "slow down"})
             return slack(environ, start_response)
         if path != EVENTS_PATH:
             return _plain(start_response, "404 Not Found", {"error": "not found"})

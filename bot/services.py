@@ -7,6 +7,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Sequence
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from functools import partial
 from pathlib import Path
@@ -25,7 +26,15 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
-__all__ = ["CURATED_FILE", "Deduper", "Services", "build_services", "document_rows"]
+__all__ = [
+    "CURATED_FILE",
+    "Deduper",
+    "Services",
+    "TeamIndex",
+    "build_services",
+    "document_rows",
+    "with_owners",
+]
 
 #: Analysts' corrections to extracted commitments, inside the corpus directory.
 CURATED_FILE = "commitments.yml"
@@ -146,14 +155,17 @@ class Services:
                 nonlocal missing  # vectors of new clauses come after the swap
                 missing = attach_sentences(index, self.settings, encode=False)
 
-            snapshot = build_snapshot(
-                self.bundled,
-                [s.document() for s in stored],
-                curated=self._curated(),
-                version=version,
-                previous=self.snapshot,
-                prepare=prepare,
-                index_cache=self.settings.index_cache,
+            snapshot = with_owners(
+                build_snapshot(
+                    self.bundled,
+                    [s.document() for s in stored],
+                    curated=self._curated(),
+                    version=version,
+                    previous=self.snapshot,
+                    prepare=prepare,
+                    index_cache=self.settings.index_cache,
+                ),
+                stored,
             )
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
         log.info("corpus version %s served: %s", version, describe(snapshot))
@@ -213,60 +225,157 @@ class Services:
                 return first
         return self.deduper.first(key)
 
-    def document_rows(self) -> list[dict[str, Any]]:
-        """Indexed documents with clause and commitment counts."""
+    def document_rows(self, team_id: str | None = None) -> list[dict[str, Any]]:
+        """Indexed documents (those workspace ``team_id`` sees) with clause and
+        commitment counts."""
         snap = self.snapshot
-        return document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
+        found = document_rows(snap.corpus, snap.index, snap.commitments, snap.added_ids)
+        hidden = self.hidden_docs(team_id)
+        return [r for r in found if r["doc_id"] not in hidden] if hidden else found
 
-    def statement(self, doc_id: str) -> dict[str, Any] | None:
+    def statement(self, doc_id: str, team_id: str | None = None) -> dict[str, Any] | None:
         """One served statement as briefbot reads it (:func:`bot.reading.view.statement_view`:
-        clauses with citations, what was removed as debris), or None for an unknown id."""
+        clauses with citations, what was removed as debris), or None for an unknown id
+        (or one workspace ``team_id`` may not see)."""
         snap = self.snapshot  # the document and its clauses from one snapshot
+        if doc_id in self.hidden_docs(team_id):
+            return None
         doc = snap.corpus.get(doc_id)
         return statement_view(doc, snap.index.clauses_of(doc_id)) if doc is not None else None
 
-    def statuses(self) -> dict[str, str]:
-        """Current status of every rated commitment (unrated ones are absent)."""
-        return self.store.statuses() if self.store is not None else {}
+    def team_key(self, team_id: str | None) -> str:
+        """The workspace whose state a request reads and changes: its Slack team id when
+        installed into many workspaces (OAuth), else the one default workspace (a bot
+        token, the CLI and the console all share it, as before teams were kept apart)."""
+        from bot.store import DEFAULT_TEAM
 
-    def commitment_rows(self, query: CommitmentQuery | None = None) -> list[dict[str, Any]]:
-        """Commitment rows (contract shape + status) for a parsed query (default: all)."""
+        oauth = self.settings is not None and self.settings.oauth
+        return team_id if oauth and team_id else DEFAULT_TEAM
+
+    def is_editor(self, team_id: str | None, user_id: str | None) -> bool:
+        """May ``user_id`` of workspace ``team_id`` add, replace and remove statements?
+
+        Yes when ``BRIEFBOT_EDITORS`` lists ``team_id:user_id``, or the plain user id in
+        single-workspace mode, or a workspace admin named them in App Home. While the
+        database fails, only ``BRIEFBOT_EDITORS`` counts (an answer must not wait on it)."""
+        if not user_id:
+            return False
+        oauth = self.settings is not None and self.settings.oauth
+        if oauth and not team_id:
+            return False  # a request from no known workspace edits nothing
+        team = self.team_key(team_id)
+        editors = self.settings.editors if self.settings is not None else frozenset()
+        if team_id and f"{team_id}:{user_id}" in editors:
+            return True
+        if not oauth and user_id in editors:
+            return True
+        if self.store is None or time.monotonic() < self._db_retry_at:
+            return False
+        from sqlalchemy.exc import SQLAlchemyError
+
+        try:
+            return bool(self.store.is_stored_editor(team, user_id))
+        except (SQLAlchemyError, OSError) as exc:
+            self._db_retry_at = time.monotonic() + self.DB_RETRY_SECONDS
+            log.warning("editor check without the database (%s)", type(exc).__name__)
+            return False
+
+    def hidden_docs(self, team_id: str | None) -> frozenset[str]:
+        """Added statements workspace ``team_id`` may not see: those another workspace
+        added, when installed into many workspaces and ``BRIEFBOT_SHARE_STATEMENTS`` is
+        off. Bundled ones and those added from the command line are everyone's."""
+        owners = self.snapshot.owners
+        if not owners or self.settings is None or not self.settings.oauth:
+            return frozenset()
+        if self.settings.share_statements:
+            return frozenset()
+        team = self.team_key(team_id)
+        return frozenset(doc_id for doc_id, owner in owners.items() if owner != team)
+
+    def index_for(self, team_id: str | None) -> Any:
+        """The served index as workspace ``team_id`` sees it (:class:`TeamIndex`)."""
+        hidden = self.hidden_docs(team_id)
+        return TeamIndex(self.index, hidden) if hidden else self.index
+
+    def commitments_for(self, team_id: str | None) -> Sequence[Commitment]:
+        """The dated items of the statements workspace ``team_id`` sees."""
+        hidden = self.hidden_docs(team_id)
+        items = self.commitments
+        return [c for c in items if c.doc_id not in hidden] if hidden else items
+
+    def statuses(self, team_id: str | None = None) -> dict[str, str]:
+        """Current status in the workspace (see :meth:`team_key`) of every commitment
+        rated there (unrated ones are absent)."""
+        if self.store is None:
+            return {}
+        return self.store.statuses(team_id=self.team_key(team_id))
+
+    def status_of(self, team_id: str | None = None) -> Callable[[str], str]:
+        """A commitment id -> its current status in that workspace (for reminder posts)."""
+        store, team = self.store, self.team_key(team_id)
+        if store is None:
+            return lambda _id: "not_yet_rated"
+        return lambda commitment_id: store.current_status(commitment_id, team_id=team)
+
+    def history(self, commitment_id: str, team_id: str | None = None) -> list[Any]:
+        """A commitment's status changes and notes in that workspace, oldest first."""
+        if self.store is None:
+            return []
+        return list(self.store.history(commitment_id, team_id=self.team_key(team_id)))
+
+    def commitment_rows(
+        self, query: CommitmentQuery | None = None, *, team_id: str | None = None
+    ) -> list[dict[str, Any]]:
+        """Commitment rows (contract shape + the workspace's status) for a parsed query
+        (default: all)."""
         query = query or CommitmentQuery()
         matching = None
         if query.words:
-            result = self.index.search(query.words, limit=200)
+            result = self.index_for(team_id).search(query.words, limit=200)
             matching = {h.clause.clause_id for h in result.hits}
             matching |= {o.clause_id for h in result.hits for o in h.also_in}
         return rows(
-            self.commitments,
-            self.statuses(),
+            self.commitments_for(team_id),
+            self.statuses(team_id),
             today=self.today(),
             query=query,
             matching_clauses=matching,
         )
 
-    def commitment_rows_for_home(self) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-        """(upcoming, overdue) rows for the Home tab."""
-        upcoming = self.commitment_rows(CommitmentQuery(view="upcoming"))
-        overdue = self.commitment_rows(CommitmentQuery(view="overdue"))
+    def commitment_rows_for_home(
+        self, team_id: str | None = None
+    ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+        """(upcoming, overdue) rows for the Home tab of that workspace."""
+        upcoming = self.commitment_rows(CommitmentQuery(view="upcoming"), team_id=team_id)
+        overdue = self.commitment_rows(CommitmentQuery(view="overdue"), team_id=team_id)
         return upcoming, overdue
 
-    def get_commitment(self, commitment_id: str) -> Commitment:
-        """The commitment with this id; KeyError with a clear message otherwise."""
-        for c in self.commitments:
+    def get_commitment(self, commitment_id: str, team_id: str | None = None) -> Commitment:
+        """The commitment with this id (among those workspace ``team_id`` sees); KeyError
+        with a clear message otherwise."""
+        for c in self.commitments_for(team_id):
             if c.id == commitment_id:
                 return c
         raise KeyError(f"no commitment {commitment_id!r}; 'briefbot commitments' lists the ids")
 
     def record_status(
-        self, commitment_id: str, status: str, *, actor: str, note: str | None = None
+        self,
+        commitment_id: str,
+        status: str,
+        *,
+        actor: str,
+        note: str | None = None,
+        team_id: str | None = None,
     ) -> dict[str, Any]:
-        """Set a commitment's status (kept with history); returns its updated row."""
-        commitment = self.get_commitment(commitment_id)
+        """Set a commitment's status in the workspace (see :meth:`team_key`; kept with
+        history); returns its updated row."""
+        commitment = self.get_commitment(commitment_id, team_id)
         status = check_status(status)
         if self.store is None:
             raise ValueError("no database configured (DATABASE_URL)")
-        self.store.set_status(commitment.id, status, actor=actor, note=note)
+        self.store.set_status(
+            commitment.id, status, actor=actor, note=note, team_id=self.team_key(team_id)
+        )
         return commitment.to_json(status)
 
 
@@ -287,12 +396,14 @@ def build_services(
     server starts (and searches) while its database is down.
     """
     bundled = load_corpus(settings.corpus_dir)
+    private_cache_dirs(settings)
     store = None
     if with_store:
         from bot.store import Store
 
         store = Store(settings.database_url, timeout=settings.db_timeout, lazy=lazy_store)
     stored: list[Document] = []
+    owned: list[Any] = []
     version = None
     if store is not None and read_statements:
         from sqlalchemy.exc import SQLAlchemyError
@@ -300,8 +411,8 @@ def build_services(
         from bot.library import Library
 
         try:
-            version, rows = Library(store, bundled).snapshot()
-            stored = [r.document() for r in rows]
+            version, owned = Library(store, bundled).snapshot()
+            stored = [r.document() for r in owned]
         except (SQLAlchemyError, OSError) as exc:
             if not lazy_store:
                 raise
@@ -326,8 +437,65 @@ def build_services(
         store=store,
         bundled=bundled,
     )
-    services.snapshot = snapshot
+    services.snapshot = with_owners(snapshot, owned)
     return services
+
+
+def private_cache_dirs(settings: Settings) -> None:
+    """Create the cache directories (sentence vectors, the persisted index) 0700 when
+    they do not exist yet, whatever the umask: what is built from the statements stays
+    this user's. One that cannot be made is left to the code that writes there."""
+    from bot.store import private_dir
+
+    for folder in (settings.cache_dir, settings.index_cache):
+        if folder is None:
+            continue
+        try:
+            private_dir(Path(folder).expanduser())
+        except OSError as exc:
+            log.warning("cache directory %s not created (%s)", folder, type(exc).__name__)
+
+
+def with_owners(snapshot: Snapshot, stored: Sequence[Any]) -> Snapshot:
+    """``snapshot`` knowing which of its added documents one workspace owns (``stored``:
+    the live :class:`bot.library.StoredStatement` rows it was built from)."""
+    from bot.store import DEFAULT_TEAM
+
+    owners = {
+        s.doc_id: s.team_id
+        for s in stored
+        if s.team_id != DEFAULT_TEAM and s.doc_id in snapshot.added_ids
+    }
+    return replace(snapshot, owners=owners) if owners else snapshot
+
+
+class TeamIndex:
+    """The served index without some documents (another workspace's statements): the
+    same interface for searching and looking clauses up, those documents left out."""
+
+    def __init__(self, index: ClauseIndex, hidden: frozenset[str]) -> None:
+        self._index = index
+        self.hidden = hidden
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._index, name)
+
+    def search(self, query: str, **options: Any) -> Any:
+        """:meth:`ClauseIndex.search` that never ranks a hidden document's clauses."""
+        return self._index.search(query, exclude_docs=self.hidden, **options)
+
+    def get(self, clause_id: str) -> Any:
+        """The clause with this id, or None (also when its document is hidden)."""
+        clause = self._index.get(clause_id)
+        return clause if clause is not None and clause.doc_id not in self.hidden else None
+
+    def clauses_of(self, doc_id: str) -> list[Any]:
+        """One document's clauses; none for a hidden document."""
+        return [] if doc_id in self.hidden else self._index.clauses_of(doc_id)
+
+    def context(self, clause_id: str, **options: Any) -> list[Any]:
+        """The clause with its neighbours; none for a hidden document's clause."""
+        return self._index.context(clause_id, **options) if self.get(clause_id) else []
 
 
 def attach_sentences(index: ClauseIndex, settings: Settings, *, encode: bool = True) -> int:

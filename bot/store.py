@@ -15,9 +15,11 @@ stores (SQLite keeps naive UTC text, PostgreSQL ``timestamptz``).
 from __future__ import annotations
 
 import logging
+import os
 import re
 import threading
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -27,6 +29,7 @@ from sqlalchemy import (
     Column,
     DateTime,
     Engine,
+    Index,
     Integer,
     MetaData,
     String,
@@ -59,6 +62,7 @@ from sqlalchemy.types import TypeDecorator
 from bot.commitments import STATUSES
 
 __all__ = [
+    "DEFAULT_TEAM",
     "FINAL_STATES",
     "REMINDER_KINDS",
     "REMINDER_STATES",
@@ -67,6 +71,8 @@ __all__ = [
     "StatusChange",
     "Store",
     "database_problem",
+    "private_dir",
+    "private_file",
     "safe_url",
 ]
 
@@ -81,6 +87,11 @@ REMINDER_STATES = ("claimed", "sent", "failed", "skipped", "summarized")
 FINAL_STATES = frozenset({"sent", "skipped", "summarized"})
 
 _SQLITE_BUSY_TIMEOUT_MS = 10_000
+
+#: The workspace key of single-workspace mode (a bot token, the CLI, the console), and of
+#: every row made before workspace state carried a team id. Never a Slack team id (those
+#: are upper case), so a workspace installed later cannot read these rows.
+DEFAULT_TEAM = "default"
 
 
 class DatabaseUnavailable(SQLAlchemyError):
@@ -154,6 +165,11 @@ status_table = Table(
     Column("actor", String(200), nullable=False),
     Column("note", Text, nullable=True),
     Column("changed_at", UTCDateTime, nullable=False),
+    #: The workspace whose status this is (:data:`DEFAULT_TEAM` in single-workspace mode).
+    Column(
+        "team_id", String(40), nullable=False, default=DEFAULT_TEAM, server_default=DEFAULT_TEAM
+    ),
+    Index("ix_commitment_status_team", "team_id", "commitment_id"),
 )
 
 reminders_table = Table(
@@ -195,6 +211,17 @@ workspace_settings_table = Table(
     Column("updated_at", UTCDateTime, nullable=False),
 )
 
+#: Editors a workspace admin named in App Home (besides ``BRIEFBOT_EDITORS``): who may
+#: add, replace and remove that workspace's statements.
+workspace_editors_table = Table(
+    "workspace_editors",
+    metadata,
+    Column("team_id", String(40), primary_key=True),
+    Column("user_id", String(40), primary_key=True),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+)
+
 meta_table = Table(
     "meta",
     metadata,
@@ -229,6 +256,11 @@ statements_table = Table(
     Column("removed_by", String(200), nullable=True),
     #: What cleaning removed as debris: a JSON list of {"text", "reason"}.
     Column("removed", Text, nullable=False, default="[]", server_default="[]"),
+    #: The workspace that added it (:data:`DEFAULT_TEAM`: the operator's command line or
+    #: the single workspace; served to every workspace).
+    Column(
+        "team_id", String(40), nullable=False, default=DEFAULT_TEAM, server_default=DEFAULT_TEAM
+    ),
     UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
 )
 
@@ -237,7 +269,13 @@ statements_table = Table(
 #: database made by an older briefbot keeps working. Append only; never reorder.
 ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statements", "removed", "TEXT NOT NULL DEFAULT '[]'"),
+    ("commitment_status", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
+    ("statements", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
 )
+
+#: Indexes on :data:`ADDED_COLUMNS`, created at start-up when missing (a table made by an
+#: older briefbot has none of them). Append only.
+ADDED_INDEXES: tuple[str, ...] = ("ix_commitment_status_team",)
 
 #: One row (id 1): bumped in the same transaction as every change to ``statements``, so
 #: every process can tell cheaply whether its index is current.
@@ -329,6 +367,13 @@ def _add_missing_columns(conn: Connection) -> None:
             continue
         log.info("database: adding column %s.%s (made by an older briefbot)", table, column)
         conn.execute(text(f"ALTER TABLE {table} ADD COLUMN {column} {ddl}"))
+    wanted = set(ADDED_INDEXES)
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            if index.name in wanted and index.name not in {
+                i["name"] for i in inspector.get_indexes(table.name)
+            }:
+                index.create(conn, checkfirst=True)
 
 
 class Store:
@@ -417,8 +462,10 @@ class Store:
         actor: str,
         note: str | None = None,
         at: datetime | None = None,
+        team_id: str = DEFAULT_TEAM,
     ) -> StatusChange:
-        """Record a status change (history is append-only). ``at`` defaults to now (UTC).
+        """Record a status change (history is append-only) in workspace ``team_id``.
+        ``at`` defaults to now (UTC).
 
         Raises ValueError for an unknown status, listing the valid ones.
         """
@@ -433,43 +480,51 @@ class Store:
                     actor=actor,
                     note=note,
                     changed_at=changed_at,
+                    team_id=team_id,
                 )
             )
         return StatusChange(commitment_id, status, actor, note, changed_at)
 
-    def current_status(self, commitment_id: str) -> str:
-        """The latest status of a commitment, ``"not_yet_rated"`` if it never had one."""
+    def current_status(self, commitment_id: str, *, team_id: str = DEFAULT_TEAM) -> str:
+        """The latest status of a commitment in workspace ``team_id``, ``"not_yet_rated"``
+        if it never had one there."""
         t = status_table
         with self.engine.connect() as conn:
             status = conn.execute(
                 select(t.c.status)
-                .where(t.c.commitment_id == commitment_id)
+                .where(t.c.commitment_id == commitment_id, t.c.team_id == team_id)
                 .order_by(t.c.changed_at.desc(), t.c.id.desc())
                 .limit(1)
             ).scalar()
         return status or "not_yet_rated"
 
-    def statuses(self) -> dict[str, str]:
-        """Latest status of every commitment that has one (one query)."""
+    def statuses(self, *, team_id: str = DEFAULT_TEAM) -> dict[str, str]:
+        """Latest status in workspace ``team_id`` of every commitment that has one there
+        (one query)."""
         t = status_table
         rank = (
             func.row_number()
             .over(partition_by=t.c.commitment_id, order_by=(t.c.changed_at.desc(), t.c.id.desc()))
             .label("rank")
         )
-        latest = select(t.c.commitment_id, t.c.status, rank).subquery()
+        latest = (
+            select(t.c.commitment_id, t.c.status, rank).where(t.c.team_id == team_id).subquery()
+        )
         with self.engine.connect() as conn:
             rows = conn.execute(
                 select(latest.c.commitment_id, latest.c.status).where(latest.c.rank == 1)
             )
             return {r.commitment_id: r.status for r in rows}
 
-    def history(self, commitment_id: str) -> list[StatusChange]:
-        """Every status change of a commitment, oldest first."""
+    def history(self, commitment_id: str, *, team_id: str = DEFAULT_TEAM) -> list[StatusChange]:
+        """Every status change (with its note) of a commitment in workspace ``team_id``,
+        oldest first."""
         t = status_table
         with self.engine.connect() as conn:
             rows = conn.execute(
-                select(t).where(t.c.commitment_id == commitment_id).order_by(t.c.changed_at, t.c.id)
+                select(t)
+                .where(t.c.commitment_id == commitment_id, t.c.team_id == team_id)
+                .order_by(t.c.changed_at, t.c.id)
             )
             return [
                 StatusChange(r.commitment_id, r.status, r.actor, r.note, r.changed_at) for r in rows
@@ -726,10 +781,49 @@ class Store:
                 conn.execute(update(t).where(t.c.team_id == team_id).values(**values))
 
     def delete_workspace_settings(self, team_id: str) -> bool:
-        """Forget one workspace's settings (it uninstalled briefbot); True if there were any."""
-        t = workspace_settings_table
+        """Forget one workspace's settings and editors (it uninstalled briefbot); True if
+        it had any."""
+        t, e = workspace_settings_table, workspace_editors_table
         with self.engine.begin() as conn:
-            return conn.execute(delete(t).where(t.c.team_id == team_id)).rowcount > 0
+            editors = conn.execute(delete(e).where(e.c.team_id == team_id)).rowcount
+            return conn.execute(delete(t).where(t.c.team_id == team_id)).rowcount + editors > 0
+
+    # -- per-workspace editors --------------------------------------------------------
+
+    def editors(self, team_id: str) -> list[str]:
+        """The user ids a workspace admin named as editors of ``team_id``, sorted."""
+        t = workspace_editors_table
+        with self.engine.connect() as conn:
+            rows = conn.execute(select(t.c.user_id).where(t.c.team_id == team_id))
+            return sorted(r.user_id for r in rows)
+
+    def is_stored_editor(self, team_id: str, user_id: str) -> bool:
+        """True when a workspace admin named ``user_id`` an editor of ``team_id``."""
+        t = workspace_editors_table
+        with self.engine.connect() as conn:
+            found = conn.execute(
+                select(t.c.user_id).where(t.c.team_id == team_id, t.c.user_id == user_id)
+            ).first()
+        return found is not None
+
+    def set_editors(
+        self, team_id: str, user_ids: Iterable[str], *, actor: str, now: datetime | None = None
+    ) -> list[str]:
+        """Replace the editors of ``team_id`` (one transaction); returns them sorted."""
+        t = workspace_editors_table
+        users = sorted(set(user_ids))
+        at = _aware(now or datetime.now(UTC), "now")
+        with self.engine.begin() as conn:
+            conn.execute(delete(t).where(t.c.team_id == team_id))
+            if users:
+                conn.execute(
+                    insert(t),
+                    [
+                        {"team_id": team_id, "user_id": u, "added_by": actor, "added_at": at}
+                        for u in users
+                    ],
+                )
+        return users
 
     # -- helpers ----------------------------------------------------------------------
 
@@ -774,6 +868,47 @@ class Store:
         return True
 
 
+def private_dir(path: Path) -> Path:
+    """Create ``path`` (and its missing parents) readable by this user only (0700),
+    whatever the umask; a directory that exists is left as it is."""
+    missing = []
+    for folder in (path, *path.parents):
+        if folder.exists():
+            break
+        missing.append(folder)
+    for folder in reversed(missing):
+        try:
+            folder.mkdir(mode=0o700)
+        except FileExistsError:
+            continue  # made meanwhile by another process: theirs to set
+        os.chmod(folder, 0o700)
+    return path
+
+
+def private_file(path: Path) -> None:
+    """Make sure the SQLite file ``path`` (and its ``-wal`` / ``-shm`` companions, which
+    SQLite creates with the file's mode) is 0600, whatever the umask: created so when
+    missing (its folder 0700), tightened when an older briefbot left it readable."""
+    private_dir(path.parent)
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:
+        pass
+    else:
+        os.fchmod(fd, 0o600)
+        os.close(fd)
+    for name in (path, Path(f"{path}-wal"), Path(f"{path}-shm"), Path(f"{path}-journal")):
+        try:
+            mode = name.stat().st_mode & 0o777
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+                log.info("database file %s was readable by others: now %o", name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except PermissionError:
+            log.warning("database file %s is readable by others and not ours to change", name)
+
+
 def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
     """An engine whose every wait is bounded by ``timeout`` seconds: connecting, waiting
     for a pooled connection and (PostgreSQL) each statement; stale connections are
@@ -787,7 +922,7 @@ def _make_engine(url: str, *, echo: bool, timeout: float) -> Engine:
             # One shared connection, otherwise every connection would see its own database.
             kwargs.update(poolclass=StaticPool, connect_args={"check_same_thread": False})
         elif not database.startswith("file:"):
-            Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+            private_file(Path(database).expanduser())
         engine = create_engine(url, **kwargs)
 
         @event.listens_for(engine, "connect")

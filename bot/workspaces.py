@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Collection, Iterable
 from dataclasses import dataclass, replace
 from datetime import datetime
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -137,6 +137,7 @@ def run_workspaces(
     settings: Settings,
     owner: str,
     dry_run: bool = False,
+    hidden: Callable[[str], Collection[str]] | None = None,
 ) -> dict[str, RunReport]:
     """Post each installed workspace's due reminders to its own channel with its own
     poster (its token), once per workspace: ledger keys and watermarks carry the team id.
@@ -144,6 +145,8 @@ def run_workspaces(
     ``workspaces`` yields (team id, poster). A workspace without a reminder channel (its
     own or ``BRIEFBOT_REMINDER_CHANNEL``) is left out, and so is one whose run fails; the
     others still run. ``dry_run`` only plans (see :func:`bot.reminders.run_due`).
+    ``hidden(team_id)``: documents that workspace may not see (another's statements);
+    their dated items are not its reminders.
     """
     commitments = list(commitments)
     reports: dict[str, RunReport] = {}
@@ -152,10 +155,12 @@ def run_workspaces(
         if not own.reminder_channel:
             log.info("workspace %s: no reminder channel set; no reminders", team_id)
             continue
+        left_out = hidden(team_id) if hidden is not None else ()
+        own_items = [c for c in commitments if c.doc_id not in left_out]
         try:
             reports[team_id] = run_due(
                 store,
-                commitments,
+                own_items,
                 now=now,
                 settings=own,
                 poster=poster,

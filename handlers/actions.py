@@ -29,10 +29,11 @@ def _is_ephemeral(body: dict[str, Any]) -> bool:
     return bool((body.get("container") or {}).get("is_ephemeral"))
 
 
-def _clause(services: Services, action: dict[str, Any], respond: Any) -> Any:
-    """The clause a button names, or None after telling the user it is gone."""
+def _clause(services: Services, action: dict[str, Any], respond: Any, team: Any = None) -> Any:
+    """The clause a button names, or None after telling the user it is gone (or is in a
+    statement workspace ``team`` does not see)."""
     cid = _value(action).get("c", "")
-    clause = services.index.get(cid) if isinstance(cid, str) else None
+    clause = services.index_for(team).get(cid) if isinstance(cid, str) else None
     if clause is None:
         respond(
             replace_original=False,
@@ -61,15 +62,18 @@ def register(app: Any, services: Services, later: Any) -> None:
         after_ack("more", respond, lambda: _more(services, body, action, respond))
 
     @app.action(blocks.ACTION_CONTEXT)
-    def context(ack, action, respond):
+    def context(ack, body, action, respond):
         ack()
-        after_ack("context", respond, lambda: _context(services, action, respond))
+        team = _team(body)
+        after_ack("context", respond, lambda: _context(services, action, respond, team))
 
     @app.action(blocks.ACTION_FULL_TEXT)
     def full_text(ack, body, action, client, respond):
         ack()
-        trigger = body.get("trigger_id")
-        after_ack("full text", respond, lambda: _full_text(services, action, client, trigger))
+        trigger, team = body.get("trigger_id"), _team(body)
+        after_ack(
+            "full text", respond, lambda: _full_text(services, action, client, trigger, team)
+        )
 
     @app.shortcut(blocks.SHORTCUT_FIND_SOURCE)
     def find_source(ack, shortcut, respond):
@@ -77,9 +81,15 @@ def register(app: Any, services: Services, later: Any) -> None:
         after_ack("find source", respond, lambda: _find_source(services, shortcut, respond))
 
 
+def _team(body: Any) -> str | None:
+    """The workspace a payload came from (its ``team.id``)."""
+    team = (body.get("team") or {}).get("id") if isinstance(body, dict) else None
+    return team if isinstance(team, str) else None
+
+
 def _share(services: Services, body: Any, action: Any, respond: Any) -> None:
     """Post the clause for everyone, attributed, then remove the ephemeral answer."""
-    clause = _clause(services, action, respond)
+    clause = _clause(services, action, respond, _team(body))
     if clause is None:
         return
     respond(
@@ -98,6 +108,7 @@ def _more(services: Services, body: Any, action: Any, respond: Any) -> None:
         str(v.get("q", "")),
         offset=_offset(v.get("o", 0)),
         shareable=bool(v.get("s", 1)),
+        team_id=_team(body),
     )
     if _is_ephemeral(body):
         respond(replace_original=True, **reply)
@@ -105,12 +116,12 @@ def _more(services: Services, body: Any, action: Any, respond: Any) -> None:
         respond(response_type="ephemeral", replace_original=False, **reply)
 
 
-def _context(services: Services, action: Any, respond: Any) -> None:
+def _context(services: Services, action: Any, respond: Any, team: str | None = None) -> None:
     """The clause with its neighbours and the section's lead-in."""
-    clause = _clause(services, action, respond)
+    clause = _clause(services, action, respond, team)
     if clause is None:
         return
-    around = services.index.context(clause.clause_id, radius=2)
+    around = services.index_for(team).context(clause.clause_id, radius=2)
     respond(
         response_type="ephemeral",
         replace_original=False,
@@ -118,10 +129,12 @@ def _context(services: Services, action: Any, respond: Any) -> None:
     )
 
 
-def _full_text(services: Services, action: Any, client: Any, trigger_id: Any) -> None:
+def _full_text(
+    services: Services, action: Any, client: Any, trigger_id: Any, team: str | None = None
+) -> None:
     """The whole statement in a modal: its clauses and what was removed as debris."""
     doc_id = _value(action).get("d")
-    statement = services.statement(doc_id) if isinstance(doc_id, str) else None
+    statement = services.statement(doc_id, team) if isinstance(doc_id, str) else None
     view = blocks.full_text_view(statement) if statement else blocks.full_text_gone_view()
     client.views_open(trigger_id=trigger_id, view=view)
 
@@ -135,4 +148,5 @@ def _find_source(services: Services, shortcut: Any, respond: Any) -> None:
             **blocks.error_message("That message has no text to look up."),
         )
         return
-    respond(response_type="ephemeral", **brief_reply(services, query))
+    reply = brief_reply(services, query, team_id=_team(shortcut))
+    respond(response_type="ephemeral", **reply)

@@ -32,7 +32,6 @@ from bot.adding import (
     draft_of,
     duplicate_of,
     forget,
-    is_editor,
     read_input,
     stash,
     unstash,
@@ -144,12 +143,24 @@ def _late(client: Any, view_id: str, retry: Callable[[FormProblem], dict[str, An
     return finish
 
 
-def _previewed(services: Services, raw: RawSource, form: Form, user: str, **m: str) -> Step:
+def _already(services: Services, existing: str, team: str | None, what: str = "statement") -> str:
+    """Why a duplicate is refused, without naming another workspace's statement."""
+    if existing in services.hidden_docs(team):
+        return (
+            f"The same {what} is already stored by another workspace; the operator can "
+            "share statements between workspaces (BRIEFBOT_SHARE_STATEMENTS)."
+        )
+    return f"The same {what} is already stored as {existing}."
+
+
+def _previewed(
+    services: Services, raw: RawSource, form: Form, user: str, team: str | None = None, **m: str
+) -> Step:
     """A preview step for ``raw``, its text kept for the save."""
     draft = draft_of(raw, form)
     existing = duplicate_of(services.library, draft)
     if existing:
-        raise FormProblem(SOURCE, f"The same statement is already stored as {existing}.")
+        raise FormProblem(SOURCE, _already(services, existing, team))
     token = stash(services.store, raw, user=user)
     origin = raw.url or ("pasted text" if raw.name == "statement" else raw.name)
     return V.preview_view(draft, origin=origin, p=token, **m), None
@@ -214,11 +225,10 @@ def _save(services: Services, client: Any, view: dict[str, Any], user: str, team
         raise FormProblem(TITLE, "This preview has expired; close it and add the statement again.")
     draft = draft_of(unstash(services.store, token, user=user), form, field=TITLE)
     try:
-        stored = services.library.add(draft, added_by=user)
+        stored = services.library.add(draft, added_by=user, team_id=services.team_key(team))
     except DuplicateStatement as exc:
         what = "statement" if exc.near else "text"
-        message = f"The same {what} is already stored as {exc.existing_id}."
-        raise FormProblem(TITLE, message) from None
+        raise FormProblem(TITLE, _already(services, exc.existing_id, team, what)) from None
     except LibraryError as exc:
         raise FormProblem(TITLE, str(exc)) from None
     forget(services.store, token)
@@ -272,11 +282,13 @@ def _is_statement_file(f: dict[str, Any]) -> bool:
     return name.endswith(_FILE_SUFFIXES) or str(f.get("filetype") or "") in _FILE_TYPES
 
 
-def offer_files(services: Services, event: dict[str, Any], say: Any) -> None:
+def offer_files(
+    services: Services, event: dict[str, Any], say: Any, team_id: str | None = None
+) -> None:
     """Answer files sent in a DM: to an editor an "Add this statement" button per statement
     file (txt, md, html, pdf); to anyone else the polite refusal."""
     thread = event.get("thread_ts") or event["ts"]
-    if not is_editor(services.settings, event.get("user")):
+    if not services.is_editor(team_id or event.get("team"), event.get("user")):
         say(thread_ts=thread, text=V.REFUSAL)
         return
     for f in (event.get("files") or [])[:5]:
@@ -296,26 +308,26 @@ def register(app: Any, services: Services, later: Any) -> None:
         client.chat_postMessage(channel=user, text=V.REFUSAL)
 
     @app.shortcut(V.SHORTCUT_ADD)
-    def shortcut(ack, shortcut, client):
+    def shortcut(ack, shortcut, client, context):
         ack()
         user, trigger = shortcut["user"]["id"], shortcut["trigger_id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             later.submit(lambda: refuse(client, user), what="add refusal")
             return
         later.submit(lambda: client.views_open(trigger_id=trigger, view=V.input_view()), what="add")
 
     @app.view(V.VIEW_INPUT)
-    def preview(ack, body, view, client):
+    def preview(ack, body, view, client, context):
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             ack(response_action="update", view=V.message_view(V.REFUSAL))
             return
-        values, m = _values(view), V.read_meta(view)
+        values, m, team = _values(view), V.read_meta(view), context.team_id
 
         def work() -> Step:
             form = Form.parse(values)
             raw = read_input(values[SOURCE], allow_private=services.settings.allow_private_urls)
-            return _previewed(services, raw, form, user, c=m.get("c", ""))
+            return _previewed(services, raw, form, user, team, c=m.get("c", ""))
 
         def retry(problem: FormProblem) -> dict[str, Any]:
             return V.input_view(initial=values[SOURCE], notice=problem.message, **m)
@@ -326,7 +338,7 @@ def register(app: Any, services: Services, later: Any) -> None:
     @app.view(V.VIEW_PREVIEW)
     def save(ack, body, view, client, context):
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             ack(response_action="update", view=V.message_view(V.REFUSAL))
             return
         team = context.team_id
@@ -338,23 +350,24 @@ def register(app: Any, services: Services, later: Any) -> None:
         _answer(ack, later, result, waiting="Saving…")
 
     @app.action(V.ACTION_ADD_FILE)
-    def add_file(ack, body, action, client, respond):
+    def add_file(ack, body, action, client, respond, context):
         ack()
         user = body["user"]["id"]
-        if not is_editor(services.settings, user):
+        if not services.is_editor(context.team_id, user):
             later.submit(
                 lambda: respond(response_type="ephemeral", replace_original=False, text=V.REFUSAL),
                 what="add refusal",
             )
             return
         trigger, channel = body["trigger_id"], (body.get("channel") or {}).get("id", "")
+        team = context.team_id
 
         def run() -> None:
             reading = V.message_view(":hourglass_flowing_sand: Reading the file…")
             opened = client.views_open(trigger_id=trigger, view=reading)
             try:
                 raw = download_file(client, str(action.get("value", "")), services)
-                view, _ = _previewed(services, raw, Form(), user, c=channel)
+                view, _ = _previewed(services, raw, Form(), user, team, c=channel)
             except FormProblem as problem:
                 view = _problem_view(problem)
             except Exception:  # the modal must never stay on "Reading…"
@@ -370,9 +383,10 @@ def register(app: Any, services: Services, later: Any) -> None:
         user, team, doc_id = body["user"]["id"], context.team_id, str(action.get("value", ""))
 
         def run() -> None:
-            if is_editor(services.settings, user):
+            if services.is_editor(team, user):
                 try:
-                    services.library.remove(doc_id, by=user)
+                    owner = services.team_key(team) if services.settings.oauth else None
+                    services.library.remove(doc_id, by=user, team_id=owner)
                 except LibraryError as exc:  # removed meanwhile, or bundled
                     log.info("remove %s from App Home: %s", doc_id, exc)
                 services.refresh()
@@ -388,7 +402,7 @@ def start_from_command(
 ) -> None:
     """``/brief add [URL]``: the modal for an editor, a polite refusal for anyone else."""
     user = command.get("user_id")
-    if not is_editor(services.settings, user):
+    if not services.is_editor(command.get("team_id"), user):
         ack(response_type="ephemeral", text=V.REFUSAL)
         return
     ack()

@@ -11,6 +11,7 @@ everyone, and the quotes must stay verbatim.
 from __future__ import annotations
 
 import logging
+from types import SimpleNamespace
 from typing import Any
 
 from slack_sdk.errors import SlackApiError
@@ -40,12 +41,31 @@ def wants_canvas(text: str) -> bool:
     return bool(head) and head[0].lower() == "canvas"
 
 
+def seen_by(services: Services, team_id: str | None) -> Any:
+    """What :func:`bot.canvas.build_brief` reads (``corpus``, ``index``,
+    ``commitment_rows``) as workspace ``team_id`` sees it: its statements and statuses."""
+    hidden = services.hidden_docs(team_id)
+    documents = [d for d in services.corpus.documents if d.doc_id not in hidden]
+    return SimpleNamespace(
+        corpus=SimpleNamespace(documents=documents),
+        index=services.index_for(team_id),
+        commitment_rows=lambda query=None: services.commitment_rows(query, team_id=team_id),
+    )
+
+
 def make_canvas(
-    services: Services, client: Any, respond: Any, *, text: str, channel: str, user: str
+    services: Services,
+    client: Any,
+    respond: Any,
+    *,
+    text: str,
+    channel: str,
+    user: str,
+    team_id: str | None = None,
 ) -> None:
     """Create the canvas, share it with the channel (read only) and post its link."""
     try:
-        brief = build_brief(services, plain_text(text))
+        brief = build_brief(seen_by(services, team_id), plain_text(text))
     except QueryError as exc:
         respond(response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc)))
         return
@@ -83,15 +103,22 @@ def register(app: Any, services: Services, later: Any) -> None:
     """Register the "Make a brief" button (/brief canvas is routed here by handlers.commands)."""
 
     @app.action(blocks.ACTION_CANVAS)
-    def make_a_brief(ack, body, action, client, respond):
+    def make_a_brief(ack, body, action, client, respond, context):
         ack()
+        team = context.team_id
         query = str(blocks.decode(action.get("value")).get("q", ""))
         channel = (body.get("channel") or {}).get("id") or (body.get("container") or {}).get(
             "channel_id", ""
         )
         later.submit(
             lambda: make_canvas(
-                services, client, respond, text=query, channel=channel, user=body["user"]["id"]
+                services,
+                client,
+                respond,
+                text=query,
+                channel=channel,
+                user=body["user"]["id"],
+                team_id=team,
             ),
             what="canvas",
             respond=respond,
@@ -111,6 +138,7 @@ def start_from_command(
             text=text,
             channel=command.get("channel_id", ""),
             user=command.get("user_id", ""),
+            team_id=command.get("team_id"),
         ),
         what="canvas",
         respond=respond,

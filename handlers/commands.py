@@ -20,19 +20,22 @@ def brief_reply(
     offset: int = 0,
     limit: int = blocks.PAGE,
     shareable: bool = True,
+    team_id: str | None = None,
 ) -> blocks.Message:
-    """The /brief answer for ``text``: help, a specific error, or a page of quotes."""
+    """The /brief answer for ``text`` in workspace ``team_id``: help, a specific error,
+    or a page of quotes (from the statements that workspace sees)."""
     query = plain_text(text)
     if query.lower() in {"", "help", "?", "-h", "--help"}:
         return blocks.help_message()
+    index = services.index_for(team_id)
     head, _, topic = query.partition(" ")
     if head.lower() == "timeline":
         try:
-            return blocks.timeline_message(build_timeline(services.index, topic))
+            return blocks.timeline_message(build_timeline(index, topic))
         except QueryError as exc:
             return blocks.error_message(str(exc))
     try:
-        result = services.index.search(query, limit=limit, offset=offset)
+        result = index.search(query, limit=limit, offset=offset)
     except QueryError as exc:
         return blocks.error_message(str(exc))
     return blocks.search_message(result, query=query, shareable=shareable)
@@ -55,7 +58,7 @@ def register(app: Any, services: Services, later: Any) -> None:
             canvas.start_from_command(services, later, command, client, respond)
             return
         try:
-            reply = brief_reply(services, command.get("text", ""))
+            reply = brief_reply(services, command.get("text", ""), team_id=command.get("team_id"))
         except Exception:
             ack()  # acknowledged: the error handler's apology is all the user sees
             raise

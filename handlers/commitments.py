@@ -21,14 +21,16 @@ TITLES = {
 }
 
 
-def commitments_reply(services: Services, text: str, *, offset: int = 0) -> blocks.Message:
-    """The /commitments answer: a page of the filtered list (from ``offset``, with a
-    button for the next page), or a specific error."""
+def commitments_reply(
+    services: Services, text: str, *, offset: int = 0, team_id: str | None = None
+) -> blocks.Message:
+    """The /commitments answer for workspace ``team_id``: a page of the filtered list
+    (from ``offset``, with a button for the next page), or a specific error."""
     if (text or "").strip().lower() in {"help", "?"}:
         return blocks.commitments_message([], title="Commitments")
     try:
         query = parse_commitment_query(text or "")
-        rows = services.commitment_rows(query)
+        rows = services.commitment_rows(query, team_id=team_id)
     except (TrackingError, QueryError) as exc:
         return blocks.error_message(str(exc))
     title = TITLES[query.view]
@@ -48,34 +50,40 @@ def register(app: Any, services: Services, later: Any) -> None:
     after the ack)."""
 
     @app.command("/commitments")
-    def list_commitments(ack, command, respond):
+    def list_commitments(ack, command, respond, context):
         ack()
+        team = context.team_id
         later.submit(
             lambda: respond(
-                response_type="ephemeral", **commitments_reply(services, command.get("text", ""))
+                response_type="ephemeral",
+                **commitments_reply(services, command.get("text", ""), team_id=team),
             ),
             what="/commitments",
             respond=respond,
         )
 
     @app.action(blocks.ACTION_COMMITMENTS_MORE)
-    def next_page(ack, action, respond):
+    def next_page(ack, action, respond, context):
         ack()
         value = blocks.decode(action.get("value"))
+        team = context.team_id
         later.submit(
             lambda: respond(
                 replace_original=True,
-                **commitments_reply(services, str(value.get("t", "")), offset=_offset(value)),
+                **commitments_reply(
+                    services, str(value.get("t", "")), offset=_offset(value), team_id=team
+                ),
             ),
             what="commitments page",
             respond=respond,
         )
 
     @app.action(blocks.ACTION_STATUS)
-    def set_status(ack, body, action, respond, client):
+    def set_status(ack, body, action, respond, client, context):
         ack()
+        team = context.team_id
         later.submit(
-            lambda: _set_status(services, body, action, respond, client),
+            lambda: _set_status(services, body, action, respond, client, team),
             what="status change",
             respond=respond if body.get("response_url") else None,
             client=client,
@@ -92,21 +100,25 @@ def _offset(value: dict[str, Any]) -> int:
         return 0
 
 
-def _set_status(services: Services, body: Any, action: Any, respond: Any, client: Any) -> None:
-    """Record the picked status, then redraw the Home tab or the message it came from."""
+def _set_status(
+    services: Services, body: Any, action: Any, respond: Any, client: Any, team_id: str | None
+) -> None:
+    """Record the picked status in workspace ``team_id``, then redraw the Home tab or the
+    message it came from."""
     commitment_id, status = blocks.status_choice(
         action.get("block_id", ""), (action.get("selected_option") or {}).get("value", "")
     )
     user = body["user"]["id"]
     try:
-        row = services.record_status(commitment_id, status, actor=user)
+        row = services.record_status(commitment_id, status, actor=user, team_id=team_id)
     except (KeyError, ValueError) as exc:
         respond(response_type="ephemeral", replace_original=False, **blocks.error_message(str(exc)))
         return
     if (body.get("container") or {}).get("type") == "view":
         from handlers.home import home_for
 
-        team_id = (body.get("team") or {}).get("id")
-        client.views_publish(user_id=user, view=home_for(services, team_id=team_id))
+        client.views_publish(
+            user_id=user, view=home_for(services, team_id=team_id, user_id=user)
+        )
     else:
         respond(replace_original=True, **blocks.status_recorded_message(row, user))

@@ -40,10 +40,10 @@ class _NoThreadContext(AssistantThreadContextStore):
         return None
 
 
-def dm_reply(services: Services, text: str) -> blocks.Message:
+def dm_reply(services: Services, text: str, team_id: str | None = None) -> blocks.Message:
     """The answer to a direct message: the /brief answer (help when empty), nothing to share
     (a DM has nobody to share with)."""
-    return brief_reply(services, query_from_slack_text(text), shareable=False)
+    return brief_reply(services, query_from_slack_text(text), shareable=False, team_id=team_id)
 
 
 def is_from_a_person(event: dict[str, Any], bot_user_id: str | None) -> bool:
@@ -78,9 +78,8 @@ def answer_dm(
     if not services.first_delivery(delivery_key(body)):
         return
     _status(set_status, "is looking through the statements…")
-    say(
-        thread_ts=event.get("thread_ts") or event["ts"], **dm_reply(services, event.get("text", ""))
-    )
+    reply = dm_reply(services, event.get("text", ""), body.get("team_id"))
+    say(thread_ts=event.get("thread_ts") or event["ts"], **reply)
 
 
 def answer_files(
@@ -95,7 +94,7 @@ def answer_files(
     from handlers.adding import offer_files
 
     if services.first_delivery(body.get("event_id")):
-        offer_files(services, event, say)
+        offer_files(services, event, say, body.get("team_id"))
 
 
 def register(app: Any, services: Services, later: Any) -> None:

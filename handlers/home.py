@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from bot.adding import is_editor
 from bot.services import Services
 from handlers import blocks
 
@@ -16,20 +15,25 @@ def home_for(
     services: Services, team_id: str | None = None, user_id: str | None = None
 ) -> dict[str, Any]:
     """The Home view for the current corpus and commitments; installed into many
-    workspaces (OAuth), also the workspace's settings section (see handlers.workspace);
-    for an editor (``BRIEFBOT_EDITORS``), the added statements with Remove buttons."""
-    upcoming, overdue = services.commitment_rows_for_home()
-    view = blocks.home_view(services.document_rows(), upcoming=upcoming, overdue=overdue)
-    if services.store is not None and is_editor(services.settings, user_id):
+    workspaces (OAuth), also the workspace's settings and editors (see
+    handlers.workspace); for an editor of the workspace, its added statements with Remove
+    buttons."""
+    upcoming, overdue = services.commitment_rows_for_home(team_id)
+    rows = services.document_rows(team_id)
+    view = blocks.home_view(rows, upcoming=upcoming, overdue=overdue)
+    if services.store is not None and services.is_editor(team_id, user_id):
         from handlers.library_views import library_blocks
 
-        own = library_blocks(services.library.list_statements())
+        owner = services.team_key(team_id) if services.settings.oauth else None
+        own = library_blocks(services.library.list_statements(team_id=owner))
         view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     if team_id and services.settings.oauth and services.store is not None:
         from bot import workspaces
-        from handlers.workspace import settings_blocks
+        from handlers.workspace import editors_blocks, settings_blocks
 
         own = settings_blocks(services.settings, workspaces.load(services.store, team_id))
+        from_env = sum(1 for e in services.settings.editors if e.startswith(f"{team_id}:"))
+        own[2:2] = editors_blocks(services.store.editors(team_id), from_env)
         view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     return view
 

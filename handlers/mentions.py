@@ -19,11 +19,11 @@ def query_from_slack_text(text: str) -> str:
     return plain_text(text, limit=MAX_QUERY_CHARS)
 
 
-def mention_reply(services: Services, query: str) -> blocks.Message:
+def mention_reply(services: Services, query: str, team_id: str | None = None) -> blocks.Message:
     """Best quote (one) with a More button; help when there is nothing to search for."""
     if not query:
         return blocks.help_message("@briefbot")
-    return brief_reply(services, query, limit=1, shareable=False)
+    return brief_reply(services, query, limit=1, shareable=False, team_id=team_id)
 
 
 def _parent_text(client: Any, channel: str, thread_ts: str) -> str:
@@ -47,7 +47,7 @@ def answer_mention(services: Services, body: Any, event: Any, say: Any, client: 
     query = query_from_slack_text(event.get("text", ""))
     if not query and event.get("thread_ts"):
         query = query_from_slack_text(_parent_text(client, event["channel"], event["thread_ts"]))
-    say(thread_ts=thread_ts, **mention_reply(services, query))
+    say(thread_ts=thread_ts, **mention_reply(services, query, body.get("team_id")))
 
 
 def register(app: Any, services: Services, later: Any) -> None:

@@ -13,15 +13,19 @@ from handlers.mentions import delivery_key
 log = logging.getLogger(__name__)
 
 
-def unfurls_for(services: Services, urls: list[str]) -> dict[str, dict[str, Any]]:
-    """``chat.unfurl``'s ``unfurls`` map for the URLs that are indexed statements."""
+def unfurls_for(
+    services: Services, urls: list[str], team_id: str | None = None
+) -> dict[str, dict[str, Any]]:
+    """``chat.unfurl``'s ``unfurls`` map for the URLs that are indexed statements (that
+    workspace ``team_id`` sees)."""
     snap = services.snapshot  # one corpus version for the whole card
+    hidden = services.hidden_docs(team_id)
     counts: dict[str, int] = {}
     for c in snap.index.clauses:
         counts[c.doc_id] = counts.get(c.doc_id, 0) + 1
-    found = find_linked(
-        urls, snap.corpus.documents, counts, snap.commitments, today=services.today()
-    )
+    documents = [d for d in snap.corpus.documents if d.doc_id not in hidden]
+    items = [c for c in snap.commitments if c.doc_id not in hidden]
+    found = find_linked(urls, documents, counts, items, today=services.today())
     return {s.url: {"blocks": blocks.unfurl_blocks(s)} for s in found}
 
 
@@ -31,7 +35,7 @@ def unfurl(services: Services, body: dict[str, Any], event: dict[str, Any], clie
     if not services.first_delivery(delivery_key(body)):
         return
     urls = [str(link.get("url", "")) for link in event.get("links") or [] if link.get("url")]
-    unfurls = unfurls_for(services, urls[:10])
+    unfurls = unfurls_for(services, urls[:10], body.get("team_id"))
     if not unfurls:
         return
     if event.get("channel") and event.get("message_ts") and event.get("source") != "composer":

@@ -20,8 +20,11 @@ FUNCTION_ID = "find_statement_clause"
 FAILED = "briefbot could not finish this step because of an error on its side; try again later."
 
 
-def find_clause(services: Services, inputs: dict[str, Any]) -> tuple[dict[str, Any] | None, str]:
-    """(outputs, "") for the best clause, or (None, why not) in words for the workflow."""
+def find_clause(
+    services: Services, inputs: dict[str, Any], team_id: str | None = None
+) -> tuple[dict[str, Any] | None, str]:
+    """(outputs, "") for the best clause (among the statements workspace ``team_id``
+    sees), or (None, why not) in words for the workflow."""
     raw = inputs.get("query")
     if not isinstance(raw, str):
         return None, "The step needs a text input named 'query'."
@@ -29,7 +32,7 @@ def find_clause(services: Services, inputs: dict[str, Any]) -> tuple[dict[str, A
     if not query:
         return None, "The query is empty: give the step the words to look for."
     try:
-        result = services.index.search(query, limit=1)
+        result = services.index_for(team_id).search(query, limit=1)
     except QueryError as exc:
         return None, str(exc)
     if not result.hits:
@@ -47,10 +50,12 @@ def register(app: Any, services: Services, later: Any) -> None:
     """Register the custom step (Bolt acknowledges ``function_executed`` itself)."""
 
     @app.function(FUNCTION_ID)
-    def find_statement_clause(inputs, complete, fail):
+    def find_statement_clause(inputs, complete, fail, context):
+        team = context.team_id
+
         def work() -> None:
             try:
-                outputs, why = find_clause(services, inputs or {})
+                outputs, why = find_clause(services, inputs or {}, team)
             except Exception:
                 fail(error=FAILED)  # the workflow must not wait for a step that died
                 raise  # logged with its traceback by the answer pool

@@ -458,3 +458,27 @@ def test_bad_kind_filter_exits_2(cli, argv):
     code, out, err = cli("commitments", *argv)
     assert code == 2 and out == ""
     assert err == "briefbot: unknown kind 'promise'; use one of: commitment, call, event, target\n"
+
+
+def test_status_and_commitments_read_the_named_workspace_in_oauth_mode(cli, monkeypatch):
+    """Installed into many workspaces: ``--team`` reads and sets that workspace's state;
+    without it, the single-workspace (default) state, which no workspace sees."""
+    monkeypatch.setenv("SLACK_CLIENT_ID", "1.2")
+    monkeypatch.setenv("SLACK_CLIENT_SECRET", "s")
+    assert cli("status", NAV, "met", "--team", "T0B", "--note", "B's view")[0] == 0
+    assert cli("status", NAV, "stalled")[0] == 0
+    assert cli("status", NAV, "--team", "T0B")[1].splitlines()[0] == f"{NAV}: met"
+    assert "B's view" in cli("status", NAV, "--team", "T0B")[1]
+    code, out, _ = cli("status", NAV, "--team", "T0A")
+    assert (code, out) == (0, f"{NAV}: not_yet_rated\n")
+    assert cli("status", NAV)[1].splitlines()[0] == f"{NAV}: stalled"
+    assert ids(listed(cli, "--status", "met", "--team", "T0B")) == {NAV}
+    assert listed(cli, "--status", "met", "--team", "T0A") == []
+    code, _, err = cli("commitments", "--team", "lower")
+    assert code == 2 and "--team: 'lower' is not a Slack team id" in err
+
+
+def test_team_is_refused_with_one_workspace(cli):
+    code, out, err = cli("status", NAV, "--team", "T0B")
+    assert (code, out) == (2, "")
+    assert "--team: this briefbot serves one workspace" in err

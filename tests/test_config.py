@@ -131,9 +131,21 @@ def test_index_cache_setting(tmp_path):
 
 @pytest.mark.parametrize(
     ("value", "editors"),
-    [(None, set()), ("", set()), (" U012AB3CD , W0GRID1 ,", {"U012AB3CD", "W0GRID1"})],
+    [
+        (None, set()),
+        ("", set()),
+        (" U012AB3CD , W0GRID1 ,", {"U012AB3CD", "W0GRID1"}),
+        ("T0ONE:U012AB3CD,U045EF6GH", {"T0ONE:U012AB3CD", "U045EF6GH"}),
+    ],
 )
 def test_editors(value, editors):
     env = {} if value is None else {"BRIEFBOT_EDITORS": value}
     settings = Settings.from_env(env)
     assert settings.editors == editors and settings.allow_private_urls is False
+
+
+@pytest.mark.parametrize("entry", ["T0ONE:", ":U012AB3CD", "t0one:U012AB3CD", "C0CHAN:U012AB3CD"])
+def test_bad_workspace_editor_entries_are_named(entry):
+    with pytest.raises(ConfigError) as exc:
+        Settings.from_env({"BRIEFBOT_EDITORS": f"U045EF6GH,{entry}"})
+    assert str(exc.value).startswith(f"BRIEFBOT_EDITORS: {entry!r} is not a Slack user id")

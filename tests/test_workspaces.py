@@ -193,7 +193,8 @@ def test_installations_share_the_database_and_are_listed_per_team(any_store):
 
     from handlers.install import OAuthStores, installed_workspaces
 
-    settings = Settings(client_id="1.2", client_secret="s")
+    key = "xckospf9ImgQZNoUxYhEYHiJNdbFDjD9yAlJSuf01Vs="  # a Fernet key made for this test
+    settings = Settings(client_id="1.2", client_secret="s", token_keys=(key,))
     stores = OAuthStores(settings, SimpleNamespace(store=any_store))  # type: ignore[arg-type]
     assert stores.installations.engine is any_store.engine
     for team, token in [("T1", "xoxb-one"), ("T2", "xoxb-two-old"), ("T2", "xoxb-two")]:

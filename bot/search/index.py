@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import gc
 import re
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import date
@@ -592,8 +592,24 @@ class ClauseIndex:
         check_query(query)
         parsed, reading = self.read(query)
         dates = DateRange(parsed.after, parsed.before)
-        mask = self._doc_mask(parsed.doc, dates, [])
+        mask = self._doc_mask(parsed.doc, dates, [], parsed.kinds)
         return self.rank_candidates(reading, None, mask, force=force)
+
+    def _deny_mask(self, exclude_docs: Collection[str]) -> np.ndarray | None:
+        """False for the clauses of ``exclude_docs``; None when none of them is here.
+        Kept for the last few sets asked (the same workspace asks again and again)."""
+        if not exclude_docs:
+            return None
+        key = frozenset(exclude_docs)
+        cache: dict[frozenset[str], np.ndarray | None] = self.__dict__.setdefault("_denied", {})
+        if key in cache:
+            return cache[key]
+        drop = [i for i, meta in enumerate(self._docs) if meta.doc_id in key]
+        mask = ~np.isin(self._clause_doc, np.asarray(drop, dtype=np.int32)) if drop else None
+        if len(cache) >= 16:
+            cache.clear()
+        cache[key] = mask
+        return mask
 
     def search(
         self,
@@ -605,8 +621,11 @@ class ClauseIndex:
         after: date | str | None = None,
         before: date | str | None = None,
         min_score: float = DEFAULT_MIN_SCORE,
+        exclude_docs: Collection[str] = (),
     ) -> SearchResult:
         """Best clauses for ``query``; typed filters (``in:`` …) are honoured too.
+        Clauses of ``exclude_docs`` (another workspace's statements) are never ranked,
+        suggested or counted.
 
         ``after`` / ``before`` are periods (``2012``, ``2012-06``, ``2012-06-06`` or a
         date), both inclusive; given here they win over the same filter typed in the
@@ -631,6 +650,9 @@ class ClauseIndex:
         if dates:
             notes.append(f"filter: documents {dates.describe()}")
         mask = self._doc_mask(doc, dates, notes, parsed.kinds)
+        deny = self._deny_mask(exclude_docs)
+        if deny is not None:
+            mask = deny if mask is None else mask & deny
         ranked, corrections = self._rank(reading, notes, mask)
         read_as = ""
         if reading.is_question or reading.parties or reading.order or reading.asks:
@@ -652,8 +674,8 @@ class ClauseIndex:
                 )
                 words = reading.topic.split() or reading.content.split()
                 timeline_topic = " ".join(reading.typed.get(w, w) for w in words)
-        if mask is not None and not good and reading.content:
-            everywhere, _ = self._rank(reading, [], None)
+        if mask is not None and mask is not deny and not good and reading.content:
+            everywhere, _ = self._rank(reading, [], deny)
             hidden = [g for g in self._group(everywhere[:20]) if g[1] >= min_score]
             if hidden:
                 best = self.clauses[hidden[0][0]]

@@ -260,7 +260,7 @@ def test_response_url_failing_falls_back_to_ephemeral_and_warns(app, fake, caplo
 
 def test_database_refusing_mid_run_gives_one_polite_line_and_a_log(app, fake, services, caplog):
     class Refusing:
-        def statuses(self):
+        def statuses(self, *, team_id=None):
             raise ConnectionRefusedError("database went away")
 
         def first_delivery(self, key):

@@ -13,7 +13,7 @@ import urllib.request
 from datetime import UTC, datetime
 
 import pytest
-from e2e_conf import SECRET
+from e2e_conf import SECRET, TOKEN_KEY
 from fakeslack import (
     TEAM_ID,
     FakeSlack,
@@ -57,6 +57,7 @@ def bot(oauth_fake, tmp_path, corpus, index):
         {
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "BRIEFBOT_TOKEN_KEY": TOKEN_KEY,
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": oauth_fake.url,
             "DATABASE_URL": f"sqlite:///{tmp_path / 'bot.db'}",
@@ -369,6 +370,7 @@ def test_serve_with_oauth_settings_serves_the_install_page(oauth_fake, tmp_path)
         SLACK_BOT_TOKEN="",
         SLACK_CLIENT_ID=CLIENT_ID,
         SLACK_CLIENT_SECRET=CLIENT_SECRET,
+        BRIEFBOT_TOKEN_KEY=TOKEN_KEY,
     ) as server:
         opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
         with opener.open(f"{server.url}/slack/install", timeout=10) as page:
@@ -390,6 +392,26 @@ def test_serve_with_oauth_settings_serves_the_install_page(oauth_fake, tmp_path)
             ["--http"],
             "SLACK_SIGNING_SECRET: not set",
         ),
+        (
+            {
+                "SLACK_CLIENT_ID": CLIENT_ID,
+                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "BRIEFBOT_TOKEN_KEY": "",
+            },
+            ["--http"],
+            "BRIEFBOT_TOKEN_KEY: not set; installing into many workspaces (OAuth)",
+        ),
+        (
+            {
+                "SLACK_CLIENT_ID": CLIENT_ID,
+                "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+                "SLACK_SIGNING_SECRET": SECRET,
+                "BRIEFBOT_TOKEN_KEY": "not-a-fernet-key",
+            },
+            ["--http"],
+            "BRIEFBOT_TOKEN_KEY: key 1 of 1 is not a Fernet key",
+        ),
     ],
 )
 def test_bad_oauth_configuration_exits_2_in_one_line(tmp_path, extra, args, message):
@@ -397,4 +419,32 @@ def test_bad_oauth_configuration_exits_2_in_one_line(tmp_path, extra, args, mess
 
     lines = serve_fails(tmp_path, args, **extra)
     assert len(lines) == 1 and message in lines[0], lines
-    assert not any(CLIENT_SECRET in line for line in lines)
+    assert not any(CLIENT_SECRET in line or "not-a-fernet-key" in line for line in lines)
+
+
+def test_the_install_page_is_rate_limited_per_address(bot):
+    """Ten install page views a minute per client address; the eleventh gets 429 and no
+    OAuth state row is added for it."""
+    from sqlalchemy import func, select
+
+    url, services, _ = bot
+    from handlers.install import open_stores
+
+    states = open_stores(services.settings, services).states
+    opener = urllib.request.build_opener(urllib.request.ProxyHandler({}))
+
+    def count() -> int:
+        with states.engine.connect() as conn:
+            return conn.execute(select(func.count()).select_from(states.oauth_states)).scalar()
+
+    before = count()
+    for _ in range(10):
+        with opener.open(f"{url}/slack/install", timeout=10) as page:
+            assert page.status == 200
+    assert count() == before + 10
+    with pytest.raises(urllib.error.HTTPError) as refused:
+        opener.open(f"{url}/slack/install", timeout=10)
+    assert refused.value.code == 429
+    assert count() == before + 10
+    with opener.open(f"{url}/healthz", timeout=10) as health:  # nothing else is limited
+        assert health.status == 200

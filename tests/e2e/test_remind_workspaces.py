@@ -14,7 +14,7 @@ import sys
 from types import SimpleNamespace
 
 import pytest
-from e2e_conf import SECRET
+from e2e_conf import SECRET, TOKEN_KEY
 from fakeslack import FakeSlack
 from paths import COMMUNIQUE, CORPUS, ROOT
 from slack_sdk.oauth.installation_store import Installation
@@ -42,6 +42,7 @@ def oauth_env(fake: FakeSlack, database_url: str, **extra: str) -> dict[str, str
         {
             "SLACK_CLIENT_ID": CLIENT_ID,
             "SLACK_CLIENT_SECRET": CLIENT_SECRET,
+            "BRIEFBOT_TOKEN_KEY": TOKEN_KEY,
             "SLACK_SIGNING_SECRET": SECRET,
             "SLACK_API_URL": fake.url,
             "DATABASE_URL": database_url,
@@ -61,7 +62,12 @@ def installed(tmp_path):
     url = f"sqlite:///{tmp_path / 'briefbot.db'}"
     store = Store(url)
     stores = OAuthStores(
-        Settings(client_id=CLIENT_ID, client_secret=CLIENT_SECRET, database_url=url),
+        Settings(
+            client_id=CLIENT_ID,
+            client_secret=CLIENT_SECRET,
+            database_url=url,
+            token_keys=(TOKEN_KEY,),
+        ),
         SimpleNamespace(store=store),  # type: ignore[arg-type]
     )
     with FakeSlack(client_id=CLIENT_ID, client_secret=CLIENT_SECRET) as fake:
