@@ -19,6 +19,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 
 from bot.reading.inline import render_inline
+from bot.reading.removal import Removal
 
 __all__ = [
     "INVISIBLE_CHARS",
@@ -89,23 +90,6 @@ def tokens(text: str) -> list[str]:
 
 
 # --------------------------------------------------------------------------- cleaning
-
-
-@dataclass(frozen=True, slots=True)
-class Removal:
-    """A piece of a page's visible text that is not the statement, and why it went.
-
-    ``text`` is the removed text as it stood (after markup was read), ``reason`` a
-    short label such as "end marker" or "share widget". Every word a reader sees on
-    the page is either in a clause or in one of these: nothing goes silently.
-    """
-
-    text: str
-    reason: str
-
-    def to_json(self) -> dict[str, str]:
-        """``{"text", "reason"}``."""
-        return {"text": self.text, "reason": self.reason}
 
 
 @dataclass

@@ -20,7 +20,7 @@ from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
 from bot.clauses import Clause
 from bot.commitments import Commitment, apply_curation, extract
@@ -28,8 +28,17 @@ from bot.dated.cache import DatedCache
 from bot.documents import Corpus, Document
 from bot.search import ClauseIndex
 
-if TYPE_CHECKING:
-    from bot.services import Services
+
+class Refreshing(Protocol):
+    """What the watcher polls (:class:`bot.services.Services`, which imports this
+    module: the watcher only needs these two)."""
+
+    store: Any
+
+    def refresh(self) -> bool:
+        """Swap in a new snapshot when the corpus changed; True when it did."""
+        ...
+
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +164,7 @@ class CorpusWatcher:
     answering meanwhile.
     """
 
-    def __init__(self, services: Services, *, interval: float = POLL_SECONDS) -> None:
+    def __init__(self, services: Refreshing, *, interval: float = POLL_SECONDS) -> None:
         self.services = services
         self.interval = interval
         self._stop = threading.Event()
@@ -198,7 +207,7 @@ class CorpusWatcher:
         return swapped
 
 
-def start_watcher(services: Services, *, interval: float = POLL_SECONDS) -> CorpusWatcher | None:
+def start_watcher(services: Refreshing, *, interval: float = POLL_SECONDS) -> CorpusWatcher | None:
     """Start a watcher when ``services`` has a database; None otherwise."""
     if services.store is None:
         return None

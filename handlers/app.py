@@ -95,9 +95,10 @@ def build_app(
     register(app, services, later)
     if stores is not None:
         from handlers import install, workspace
+        from handlers.home import home_for
 
         install.register(app, services, stores)
-        workspace.register(app, services, later)
+        workspace.register(app, services, later, home_for)
     return app
 
 

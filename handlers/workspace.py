@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Callable
 from typing import Any
 
 from bot import workspaces
@@ -231,9 +232,12 @@ def parse_submission(team_id: str, view: dict[str, Any]) -> WorkspaceSettings:
     )
 
 
-def register(app: Any, services: Services, later: Any) -> None:
-    """The "Change settings" button and the settings modal."""
-    from handlers.home import home_for
+def register(
+    app: Any, services: Services, later: Any, home_for: Callable[..., dict[str, Any]]
+) -> None:
+    """The "Change settings" button and the settings modal; ``home_for`` (from
+    :mod:`handlers.home`, handed in: the Home tab shows these settings) redraws the Home
+    tab after a change."""
 
     @app.action(OPEN_SETTINGS)
     def open_settings(ack, body, client, context):

@@ -15,7 +15,7 @@ import re
 from collections import Counter
 from dataclasses import dataclass, field
 
-from bot.clean import Removal
+from bot.reading.removal import Removal
 
 __all__ = ["Pages", "strip_running_lines"]
 
