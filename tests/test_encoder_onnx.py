@@ -7,6 +7,7 @@ right clause of every paraphrase row are asserted identical.
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import subprocess
@@ -303,3 +304,31 @@ def test_run_time_needs_no_onnx_package_and_no_network():
     assert proc.returncode == 0, proc.stderr
     assert "onnxruntime) (1, 384)" in proc.stdout
     assert proc.stderr == ""  # not a word from onnxruntime either
+
+
+# -- bench/encoder_bench.py --------------------------------------------------------------
+
+
+def test_the_encoder_bench_prints_both_passes(onnx_pass, tmp_path, capsys):
+    """A small run (figures are for the bench, not asserted): both rows, agreement."""
+    from benchscripts import bench_script
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    for f in sorted(CORPUS.glob("*.md"))[:2]:
+        (archive / f.name).write_text(f.read_text("utf-8"), "utf-8")
+    out_json = tmp_path / "rows.json"
+    with bench_script("encoder_bench") as bench:
+        args = ["--archive", str(archive), "--archive-clauses", "12", "--corpus-clauses", "8"]
+        assert bench.main([*args, "--queries", "3", "--json", str(out_json)]) == 0
+        printed = capsys.readouterr().out
+        assert bench.HEADER in printed.splitlines()
+        assert bench.main(["--archive", str(tmp_path / "nowhere")]) == 2
+        assert "no archive at" in capsys.readouterr().err
+    rows = json.loads(out_json.read_text("utf-8"))
+    assert [r["pass"] for r in rows] == ["numpy", "onnxruntime"]
+    for r in rows:
+        assert r["corpus_clauses"] == 8 and r["archive_clauses"] == 12
+        assert r["corpus_per_s"] > 0 and r["peak_rss_mib"] >= r["load_rss_mib"] > 0
+    assert rows[1]["max_diff"] < TOLERANCE
+    assert "Clauses: 8 of the bundled corpus, 12 of archive; 3 queries." in printed

@@ -20,8 +20,11 @@ How the forward pass runs: on onnxruntime, through ``encoder_graph.onnx`` beside
 module, a graph of the pass that holds no weights (written by
 ``bench/build_encoder_graph.py``, which needs the ``onnx`` package; run time does not).
 The arrays read from ``model.safetensors`` are handed to onnxruntime with
-``SessionOptions.add_external_initializers``, so the weights are stored once, in the
-checked upstream file. The same pass is written here in NumPy (:meth:`Encoder._numpy`):
+``SessionOptions.add_external_initializers``, so the weights are stored once on disk,
+in the checked upstream file. In memory onnxruntime keeps copies of some of them and
+its own prepacked matrices: about 130 MiB more resident memory than the NumPy pass
+after loading, 23 MiB of it the library itself (``bench/encoder_bench.py``). The same
+pass is written here in NumPy (:meth:`Encoder._numpy`):
 it runs when onnxruntime cannot be imported or its session cannot be made or fails,
 with one log line saying why. Both passes give the same vectors to within 1e-5
 (``tests/test_encoder_onnx.py``); ``bench/encoder_bench.py`` measures their speed.
@@ -248,7 +251,7 @@ class Encoder:
 
     def _open_session(self) -> Any:
         """An onnxruntime session of the weights-free graph, fed this encoder's arrays
-        (shared, not copied: they must live as long as the session, and do)."""
+        (onnxruntime may read them in place, so they live as long as the encoder)."""
         import onnxruntime as ort
 
         opts = ort.SessionOptions()
