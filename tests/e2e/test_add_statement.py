@@ -326,6 +326,19 @@ def test_a_preview_belongs_to_its_editor(bot, fake):
     assert services.library.list_statements() == []
 
 
+def test_a_preview_cannot_be_saved_by_someone_no_longer_an_editor(bot, fake, monkeypatch):
+    """The Save step checks the editor again: a preview opened while an editor cannot be
+    saved after they stopped being one (removed in App Home meanwhile)."""
+    app, services = bot
+    preview = preview_of(app)
+    monkeypatch.setattr(services, "is_editor", lambda team_id, user_id: False)
+    answer = submit(
+        app, V.VIEW_PREVIEW, initial_values(preview), private_metadata=preview["private_metadata"]
+    )
+    assert answer["response_action"] == "update" and "editors" in all_text(answer["view"])
+    assert services.library.list_statements() == []
+
+
 def dm(files, user=EDITOR, ts="1700000500.000100"):
     return {
         "type": "message",
