@@ -3,8 +3,8 @@
 No Slack here. :mod:`handlers.adding` turns the modal's values into a :class:`Form`, the
 pasted text, URL or downloaded file into a :class:`bot.fetch.RawSource`, and calls:
 
-- :func:`is_editor`: only the user ids in ``BRIEFBOT_EDITORS`` may add, replace or remove
-  (empty: nobody, from Slack; the command line is not affected).
+- who may add, replace or remove is one rule, :meth:`bot.services.Services.is_editor`
+  (per workspace; the command line is not affected).
 - :func:`read_input` and :func:`draft_of`: the text or URL, then a :class:`bot.library.Draft`
   with the form's values applied (what is left empty is inferred).
 - :func:`stash` / :func:`unstash`: the raw text kept in the database between the preview
@@ -29,7 +29,6 @@ from typing import Any
 
 from sqlalchemy import delete, insert, select
 
-from bot.config import Settings
 from bot.fetch import RawSource, is_url, read_source
 from bot.ingest import IngestError
 from bot.library import Draft, Library, preview_source
@@ -46,7 +45,6 @@ __all__ = [
     "FormProblem",
     "draft_of",
     "duplicate_of",
-    "is_editor",
     "read_input",
     "stash",
     "unstash",
@@ -70,11 +68,6 @@ class FormProblem(ValueError):
         super().__init__(message)
         self.field = field
         self.message = message
-
-
-def is_editor(settings: Settings, user_id: str | None) -> bool:
-    """True when ``user_id`` is listed in ``BRIEFBOT_EDITORS``."""
-    return bool(user_id) and user_id in settings.editors
 
 
 @dataclass(frozen=True)

@@ -15,12 +15,10 @@ from bot.adding import (
     PENDING_TTL,
     Form,
     FormProblem,
-    is_editor,
     read_input,
     stash,
     unstash,
 )
-from bot.config import Settings
 from bot.fetch import RawSource
 from bot.store import Store, pending_statements_table
 
@@ -54,12 +52,6 @@ def test_form_problems_name_their_field(values, field, message):
     with pytest.raises(FormProblem) as exc:
         Form.parse(values)
     assert exc.value.field == field and exc.value.message.startswith(message)
-
-
-def test_editors():
-    settings = Settings.from_env({"BRIEFBOT_EDITORS": "U0A,U0B"})
-    assert is_editor(settings, "U0A") and not is_editor(settings, "U0C")
-    assert not is_editor(settings, None) and not is_editor(Settings.from_env({}), "U0A")
 
 
 def test_read_input():
