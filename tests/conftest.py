@@ -80,3 +80,29 @@ def silent_database():
     for s in held:
         s.close()
     server.close()
+
+
+# -- a database of each kind ------------------------------------------------------------
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def any_url(request, tmp_path):
+    """A SQLite file, then a fresh PostgreSQL schema (skipped without a server, except
+    under CI=true): tests of the store run on both."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
+        return
+    from pgtest import fresh_schema_url, require_server
+
+    require_server()
+    yield from fresh_schema_url()
+
+
+@pytest.fixture
+def any_store(any_url):
+    """A :class:`bot.store.Store` on :func:`any_url`, closed afterwards."""
+    from bot.store import Store
+
+    s = Store(any_url)
+    yield s
+    s.close()

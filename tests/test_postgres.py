@@ -20,8 +20,9 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import pytest
+from builders import commitment
 from pgtest import fresh_schema_url, require_server
-from test_reminders import NAV, FakePoster, SimulatedCrash, make_commitment, make_settings
+from test_reminders import NAV, FakePoster, SimulatedCrash, make_settings
 
 from bot.commitments import Commitment
 from bot.reminders import WATERMARK, Reminder, RunReport, plan, run_due
@@ -37,7 +38,7 @@ WATERMARK_AT = "2013-06-20T12:00:00.000000+00:00"  # last run before a ten-day o
 def commitments() -> list[Commitment]:
     """12 commitments: at NOW, 18 reminders to post, 12 to summarize, 12 to skip."""
     return [
-        make_commitment(f"c{i:02d}", date(2013, 6, 29) if i % 2 else date(2013, 6, 30))
+        commitment(f"c{i:02d}", date(2013, 6, 29) if i % 2 else date(2013, 6, 30))
         for i in range(12)
     ]
 

@@ -8,8 +8,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from builders import commitment
 
-from bot.commitments import Commitment
 from bot.config import ConfigError, Settings
 from bot.reminders import (
     NON_RETRYABLE_DELAY,
@@ -26,22 +26,8 @@ BERLIN = ZoneInfo("Europe/Berlin")
 LEADS = (timedelta(days=30), timedelta(days=7), timedelta(0))
 
 
-def make_commitment(cid: str, due: date | None) -> Commitment:
-    return Commitment(
-        id=cid,
-        doc_id=f"doc-{cid}",
-        clause_id=f"doc-{cid}#1",
-        text=f"The parties will do {cid} by then.",
-        citation=f"Doc {cid}, para. 1",
-        expression="by then",
-        value=due.isoformat() if due else "",
-        start=None,
-        due=due,
-    )
-
-
-NAV = make_commitment("nav", date(2013, 6, 30))
-TRADE = make_commitment("trade", date(2014, 12, 31))
+NAV = commitment("nav", date(2013, 6, 30))
+TRADE = commitment("trade", date(2014, 12, 31))
 
 
 def utc(text: str) -> datetime:
@@ -153,7 +139,7 @@ def test_dst_correct_fire_times(due, expected_utc):
     (reminder,) = [
         r
         for r in schedule_for(
-            make_commitment("x", due), leads=(timedelta(0),), at_time=time(9), tz=BERLIN
+            commitment("x", due), leads=(timedelta(0),), at_time=time(9), tz=BERLIN
         )
         if r.kind == "lead"
     ]
@@ -162,7 +148,7 @@ def test_dst_correct_fire_times(due, expected_utc):
 
 def test_leads_across_a_dst_change_keep_local_time():
     got = schedule_for(
-        make_commitment("x", date(2024, 4, 2)),
+        commitment("x", date(2024, 4, 2)),
         leads=(timedelta(days=7), timedelta(0)),
         at_time=time(9),
         tz=BERLIN,
@@ -181,13 +167,13 @@ def test_hour_lead_counts_back_from_reminder_time_on_due_day():
 
 def test_undated_commitment_has_no_reminders():
     assert (
-        schedule_for(make_commitment("vague", None), leads=LEADS, at_time=time(9), tz=BERLIN) == []
+        schedule_for(commitment("vague", None), leads=LEADS, at_time=time(9), tz=BERLIN) == []
     )
 
 
 def test_redated_commitment_gets_fresh_keys():
     old = {r.key for r in schedule_for(NAV, leads=LEADS, at_time=time(9), tz=BERLIN)}
-    moved = make_commitment("nav", date(2013, 9, 30))
+    moved = commitment("nav", date(2013, 9, 30))
     new = {r.key for r in schedule_for(moved, leads=LEADS, at_time=time(9), tz=BERLIN)}
     assert old.isdisjoint(new)
     assert "nav|2013-09-30|lead-7d" in new
@@ -254,7 +240,7 @@ def test_first_start_still_posts_what_is_within_grace(store, poster):
 
 
 def test_downtime_posts_recent_individually_and_older_in_one_summary(store, poster):
-    gas = make_commitment("gas", date(2013, 6, 28))
+    gas = commitment("gas", date(2013, 6, 28))
     store.set_meta(WATERMARK, "2013-06-20T12:00:00.000000+00:00")  # last run before the outage
     now = utc("2013-06-30T12:00")  # ten days later; grace 2 days -> cutoff 06-28 12:00
     report = run(store, poster, now, commitments=(NAV, gas, TRADE))
@@ -289,7 +275,7 @@ def test_downtime_posts_recent_individually_and_older_in_one_summary(store, post
     ],
 )
 def test_summaries_reach_back_only_to_the_catch_up_horizon(store, poster, watermark, summarized):
-    recent = make_commitment("recent", date(2026, 4, 28))
+    recent = commitment("recent", date(2026, 4, 28))
     store.set_meta(WATERMARK, watermark)
     report = run(store, poster, utc("2026-05-04T09:00"), commitments=(NAV, recent))
     assert report.summarized == summarized
@@ -380,7 +366,7 @@ def test_crash_between_claim_and_post_is_recovered_once(
     assert poster.posts == posts
 
 
-GAS = make_commitment("gas", date(2013, 6, 28))
+GAS = commitment("gas", date(2013, 6, 28))
 
 
 def test_failed_summary_is_retried_as_a_whole(store, poster):
@@ -483,7 +469,7 @@ def test_report_json_shape(store, poster):
 def test_plan_leaves_out_kinds_not_configured(store):
     from dataclasses import replace
 
-    event = replace(make_commitment("summit", date(2013, 6, 30)), kind="event")
+    event = replace(commitment("summit", date(2013, 6, 30)), kind="event")
     now = utc("2013-06-30T12:00")
     everything = plan([NAV, event], {}, now=now, settings=make_settings(), store=store)
     only = plan(

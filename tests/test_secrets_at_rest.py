@@ -28,22 +28,6 @@ TOKEN = "xoxb-1111-2222-secretbottokenvalue"
 REFRESH = "xoxe-1-refreshtokenvaluethatislongenoughtomatter"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-        yield s
-        s.close()
-        return
-    from pgtest import fresh_schema_url, require_server
-
-    require_server()
-    for url in fresh_schema_url():
-        s = Store(url)
-        yield s
-        s.close()
-
-
 def stores(store: Store, *keys: str) -> OAuthStores:
     settings = Settings(client_id="1.2", client_secret="s", token_keys=keys)
     return OAuthStores(settings, SimpleNamespace(store=store))  # type: ignore[arg-type]

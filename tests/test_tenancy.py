@@ -7,9 +7,9 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
+from builders import commitment
 from sqlalchemy import create_engine, inspect, text
 
-from bot.commitments import Commitment
 from bot.config import Settings
 from bot.reminders import Reminder
 from bot.services import Services
@@ -17,21 +17,6 @@ from bot.store import DEFAULT_TEAM, Store
 from bot.workspaces import run_workspaces
 
 NOW = datetime(2013, 6, 23, 9, 30, tzinfo=UTC)
-
-
-def commitment(cid: str, due: date) -> Commitment:
-    return Commitment(
-        id=cid,
-        doc_id=f"doc-{cid}",
-        clause_id=f"doc-{cid}#1",
-        text=f"The parties will do {cid} by then.",
-        citation=f"Doc {cid}, para. 1",
-        expression="by then",
-        value=due.isoformat(),
-        start=None,
-        due=due,
-        kind="commitment",
-    )
 
 
 NAV = commitment("nav", date(2013, 6, 30))
@@ -53,24 +38,6 @@ class Poster:
 
     def find_posted(self, key: str, channel: str, since: datetime) -> str | None:
         return None
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_url(request, tmp_path):
-    if request.param == "sqlite":
-        yield f"sqlite:///{tmp_path / 'db.sqlite'}"
-        return
-    from pgtest import fresh_schema_url, require_server
-
-    require_server()
-    yield from fresh_schema_url()
-
-
-@pytest.fixture
-def any_store(any_url):
-    s = Store(any_url)
-    yield s
-    s.close()
 
 
 def test_statuses_history_and_notes_are_per_workspace(any_store):

@@ -7,8 +7,8 @@ from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from builders import commitment
 
-from bot.commitments import Commitment
 from bot.config import ConfigError, Settings
 from bot.reminders import Reminder
 from bot.store import Store
@@ -20,22 +20,6 @@ from bot.workspaces import (
     run_workspaces,
     save,
 )
-
-
-def commitment(cid: str, due: date, kind: str = "commitment") -> Commitment:
-    return Commitment(
-        id=cid,
-        doc_id=f"doc-{cid}",
-        clause_id=f"doc-{cid}#1",
-        text=f"The parties will do {cid} by then.",
-        citation=f"Doc {cid}, para. 1",
-        expression="by then",
-        value=due.isoformat(),
-        start=None,
-        due=due,
-        kind=kind,
-    )
-
 
 NAV = commitment("nav", date(2013, 6, 30))
 SUMMIT = commitment("summit", date(2013, 6, 30), kind="event")
@@ -167,22 +151,6 @@ def test_oauth_configuration(env, oauth, message):
     else:
         assert Settings.from_env(env).oauth is oauth
         assert "client_secret" not in repr(Settings.from_env(env))
-
-
-@pytest.fixture(params=["sqlite", "postgresql"])
-def any_store(request, tmp_path):
-    if request.param == "sqlite":
-        s = Store(f"sqlite:///{tmp_path / 'db.sqlite'}")
-        yield s
-        s.close()
-        return
-    from pgtest import fresh_schema_url, require_server
-
-    require_server()
-    for url in fresh_schema_url():
-        s = Store(url)
-        yield s
-        s.close()
 
 
 def test_installations_share_the_database_and_are_listed_per_team(any_store):
