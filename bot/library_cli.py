@@ -76,7 +76,7 @@ def database_in_use(settings: Settings) -> bool:
 
 def _bundled(settings: Settings) -> Corpus:
     try:
-        return load_corpus(settings.corpus_dir)
+        return load_corpus(settings.corpus_dir, cache_dir=settings.index_cache)
     except CorpusError:  # no corpus directory yet: nothing bundled to collide with
         return Corpus()
 

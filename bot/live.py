@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 from bot.clauses import Clause
 from bot.commitments import Commitment, apply_curation, extract
 from bot.dated.cache import DatedCache
+from bot.dated.segments import SegmentCache
 from bot.documents import Corpus, Document
 from bot.search import ClauseIndex
 
@@ -87,7 +88,11 @@ def build_snapshot(
         taken.add(doc.doc_id)
         added.append(doc)
     corpus = Corpus(documents=[*bundled.documents, *added], warnings=warnings)
-    index = ClauseIndex.from_documents(corpus.documents, cache_dir=index_cache)
+    # Clauses are cut once per statement version, whatever else changed in the corpus.
+    segments = SegmentCache(index_cache)
+    index = ClauseIndex.from_documents(
+        corpus.documents, cache_dir=index_cache, segment=segments.segment_all
+    )
     if prepare is not None:
         prepare(index)
     cache = previous.extracted if previous is not None else {}
