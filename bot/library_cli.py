@@ -157,6 +157,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     library = None if args.out else _library(settings)
     actor = cli_actor(args.by)
     failures = 0
+    ahead = None if args.out else _Ahead(settings, err, len(args.files))
     for spec in args.files:
         try:
             raw = read_source(spec, allow_private=True)  # the operator's own call
@@ -184,7 +185,77 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
             removed=draft.removed,
             inferred=draft.inferred,
         )
+        if ahead is not None:
+            ahead.add(stored.document(), draft.clauses)
+    if ahead is not None:
+        ahead.finish()
     return 2 if failures else 0
+
+
+class _Ahead:
+    """Clauses, dated items and sentence vectors of the statements an ``ingest`` stores,
+    derived in the ingesting process (batch by batch) so that no command or server
+    after it waits for them; a progress line on ``err`` every few seconds of a long run.
+    """
+
+    #: Clauses derived together (the encoder works best on a few hundred at once).
+    BATCH = 512
+    #: Seconds between progress lines (none for a run shorter than this).
+    EVERY = 3.0
+
+    def __init__(self, settings: Settings, err: TextIO, inputs: int) -> None:
+        import time
+
+        from bot.live import Deriver
+        from bot.search.sentences import SEED_DIR
+
+        self._clock = time.monotonic
+        self.err, self.inputs = err, inputs
+        self.started = self._last = self._clock()
+        self.pending: list[Any] = []
+        self.pending_clauses = 0
+        self.stored = self.clauses = 0
+        self.shown = False
+        self.deriver = Deriver(
+            index_cache=settings.index_cache,
+            vector_cache=settings.cache_dir,
+            seeds=[settings.corpus_dir / SEED_DIR],
+            vectors=settings.sentence_encoder,
+            progress=self._progress,
+        )
+
+    def add(self, doc: Any, clauses: int) -> None:
+        self.pending.append(doc)
+        self.pending_clauses += clauses
+        self.stored += 1
+        if self.pending_clauses >= self.BATCH:
+            self._flush()
+
+    def finish(self) -> None:
+        self._flush()
+        if self.shown:
+            self._line("done")
+
+    def _flush(self) -> None:
+        if self.pending:
+            self.clauses += self.deriver.all(self.pending)
+        self.pending, self.pending_clauses = [], 0
+        self._progress("", 0, 0)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self._clock() - self._last >= self.EVERY:
+            self._line(f"{stage} {done:,}/{total:,}" if stage else "")
+
+    def _line(self, note: str) -> None:
+        self._last = self._clock()
+        self.shown = True
+        print(
+            f"ingest: {self.stored:,}/{self.inputs:,} stored; {self.clauses:,} clauses "
+            f"derived, {self.deriver.encoded:,} sentence vectors encoded"
+            f"{'; ' + note if note else ''} ({self._last - self.started:.0f} s)",
+            file=self.err,
+            flush=True,
+        )
 
 
 def _named(message: str, spec: str) -> str:
@@ -261,3 +332,4 @@ def run_remove(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         file=out,
     )
     return 0
+
