@@ -811,6 +811,8 @@ def main(
             return library_cli.run_export(args, settings, out, err)
         if args.command == "remove":
             return library_cli.run_remove(args, settings, out, err)
+        if args.command == "reindex":
+            return library_cli.run_reindex(args, settings, out, err)
         if args.command == "commitments":
             return _cmd_commitments(args, settings, out, err)
         if args.command == "status":

@@ -18,6 +18,7 @@ __all__ = [
     "database_in_use",
     "run_export",
     "run_ingest",
+    "run_reindex",
     "run_remove",
 ]
 
@@ -34,6 +35,17 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     rem.add_argument("doc_id", metavar="DOC_ID")
     rem.add_argument("--by", help="who is removing it (default: cli:<user>)")
+    rei = sub.add_parser(
+        "reindex",
+        parents=[common],
+        help="derive every statement's clauses, dated items, sentence vectors and the "
+        "search index now (after an upgrade)",
+    )
+    rei.add_argument(
+        "--force",
+        action="store_true",
+        help="forget what was derived before (not the sentence vectors) and derive it again",
+    )
 
 
 def add_ingest_options(ing: argparse.ArgumentParser) -> None:
@@ -333,3 +345,64 @@ def run_remove(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     )
     return 0
 
+
+def run_reindex(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """``briefbot reindex [--force]``: derive everything served now, not on the first
+    request after an upgrade: every statement's clauses, dated items and sentence
+    vectors, and the search index over them (all kept for every process)."""
+    import time
+
+    from bot.live import Deriver, forget_derived
+    from bot.search.sentences import SEED_DIR
+    from bot.services import build_services
+
+    started = time.monotonic()
+    if args.force:
+        gone = forget_derived(settings.index_cache)
+        print(f"reindex: forgot {gone} kept derivation(s)", file=out)
+    bundled = load_corpus(settings.corpus_dir, cache_dir=settings.index_cache)
+    stored: list[Any] = []
+    if database_in_use(settings):
+        stored = [s.document() for s in _library(settings).list_statements()]
+    report = _Progress("reindex", err)
+    deriver = Deriver(
+        index_cache=settings.index_cache,
+        vector_cache=settings.cache_dir,
+        seeds=[settings.corpus_dir / SEED_DIR],
+        vectors=settings.sentence_encoder,
+        progress=report,
+    )
+    clauses = deriver.all([*bundled.documents, *stored])
+    services = build_services(settings, with_store=database_in_use(settings))
+    print(
+        f"reindex: {len(services.corpus.documents)} statements "
+        f"({len(bundled.documents)} bundled, {len(services.snapshot.added_ids)} added), "
+        f"{clauses} clauses, {len(services.commitments)} dated items; "
+        f"{deriver.extracted} statement(s) read for dates, "
+        f"{deriver.encoded} sentence vector(s) encoded; "
+        f"{time.monotonic() - started:.1f} s",
+        file=out,
+    )
+    return 0
+
+
+class _Progress:
+    """``progress(stage, done, total)`` printed as one line every few seconds."""
+
+    EVERY = 3.0
+
+    def __init__(self, name: str, err: TextIO) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.name, self.err = name, err
+        self.started = self._last = self._clock()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._clock() - self._last >= self.EVERY:
+            self._last = self._clock()
+            print(
+                f"{self.name}: {stage} {done:,}/{total:,} ({self._last - self.started:.0f} s)",
+                file=self.err,
+                flush=True,
+            )

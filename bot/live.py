@@ -40,6 +40,7 @@ __all__ = [
     "Deriver",
     "Snapshot",
     "build_snapshot",
+    "forget_derived",
 ]
 
 #: How often each process checks the corpus version (seconds).
@@ -209,6 +210,31 @@ class Deriver:
         clauses = self.documents(docs)
         self.vectors([c.text for c in clauses])
         return len(clauses)
+
+
+def forget_derived(index_cache: Path | None) -> int:
+    """Delete what was derived and kept under ``index_cache`` (read files, clauses,
+    dated items, built indexes; not sentence vectors, which depend only on the text and
+    the model); returns how many entries went. Only entries briefbot names are touched."""
+    import shutil
+
+    if index_cache is None or not index_cache.is_dir():
+        return 0
+    gone = 0
+    for path in index_cache.iterdir():
+        name = path.name
+        if path.is_dir() and (name.startswith(".derived-") or (path / "meta.json").is_file()):
+            trash = path.with_name(f".trash-forget-{name}")
+            try:
+                path.rename(trash)  # out of the way first: nobody reads half of it
+            except OSError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
+            gone += 1
+        elif path.is_file() and name.startswith(".dated-") and name.endswith(".json"):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 class _ClausesById(Mapping[str, Clause]):
