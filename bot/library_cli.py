@@ -198,7 +198,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
             inferred=draft.inferred,
         )
         if ahead is not None:
-            ahead.add(stored.document(), draft.clauses)
+            ahead.add(stored.document(), draft)
     if ahead is not None:
         ahead.finish()
     return 2 if failures else 0
@@ -236,9 +236,16 @@ class _Ahead:
             progress=self._progress,
         )
 
-    def add(self, doc: Any, clauses: int) -> None:
+    def add(self, doc: Any, draft: Any) -> None:
+        from bot.dated.cache import document_key
+
+        # The draft's dated items were read from this very document (the same key):
+        # kept as they are, not read again.
+        same = document_key(doc) == document_key(draft.document)
+        if same and self.deriver.dated.get(doc) is None:
+            self.deriver.dated.put(doc, draft.dated_items)
         self.pending.append(doc)
-        self.pending_clauses += clauses
+        self.pending_clauses += draft.clauses
         self.stored += 1
         if self.pending_clauses >= self.BATCH:
             self._flush()
