@@ -92,3 +92,20 @@ def test_a_long_ingest_says_how_far_it_got(env, monkeypatch):
     assert lines and lines[-1].startswith("ingest: 1/1 stored; ")
     assert "clauses derived" in lines[-1] and lines[-1].endswith(" s)")
     assert "clauses and dated items 1/1" in err
+
+
+@pytest.mark.skipif(load_encoder() is None, reason="the sentence encoder is not installed")
+def test_commands_that_never_search_never_encode(env, counts, monkeypatch):
+    monkeypatch.setenv("BRIEFBOT_SENTENCE_ENCODER", "off")
+    code, out, err = run("ingest", str(SAMPLE))  # stored without sentence vectors
+    assert code == 0, err
+    doc_id = out.split("stored as ", 1)[1].split()[0]
+    monkeypatch.setenv("BRIEFBOT_SENTENCE_ENCODER", "on")
+    counts["encoded"] = 0
+    for argv in (["docs"], ["show", doc_id], ["commitments"], ["commitments", "--json"]):
+        code, _, err = run(*argv)
+        assert code == 0, (argv, err)
+    assert counts["encoded"] == 0
+    code, _, err = run("commitments", "grid")  # words: searched, so the vectors are read
+    assert code == 0, err
+    assert counts["encoded"] > 10
