@@ -122,12 +122,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--encoder", action="store_true", help="sentence vectors on")
     parser.add_argument("--limit", type=int, default=0, help="ingest only this many files")
     parser.add_argument("--keep", type=Path, help="work in DIR and keep it (default: temp)")
+    parser.add_argument("--runs", type=int, default=3, help="runs of each command (median)")
     args = parser.parse_args(argv)
     if not ARCHIVE.exists():
         print(f"no archive at {ARCHIVE}", file=sys.stderr)
         return 2
-    if args.repeat < 1 or args.limit < 0:
-        print("--repeat must be 1 or more, --limit 0 or more", file=sys.stderr)
+    if args.repeat < 1 or args.limit < 0 or args.runs < 1:
+        print("--repeat and --runs must be 1 or more, --limit 0 or more", file=sys.stderr)
         return 2
     work = Path(args.keep or tempfile.mkdtemp(prefix="archive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
@@ -209,14 +210,16 @@ def run(work: Path, args: argparse.Namespace) -> int:
         if argv is None:
             print(f"{name:>12}: skipped (no dated item)")
             continue
-        times = sorted(briefbot(env, *argv)[0] for _ in range(3))
-        print(f"{name:>12}: {times[1]:.2f} s (median of 3; min {times[0]:.2f})")
+        times = sorted(briefbot(env, *argv)[0] for _ in range(args.runs))
+        print(
+            f"{name:>12}: {times[len(times) // 2]:.2f} s "
+            f"(median of {len(times)}; min {times[0]:.2f})"
+        )
 
     # ------------------------------------------------------------------ live pickup
     from bot.config import Settings
     from bot.services import build_services
 
-    os.environ.update(env)
     settings = Settings.from_env(dict(env))
     services = build_services(settings)
     base = len(services.corpus.documents)
