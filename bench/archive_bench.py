@@ -31,6 +31,7 @@ its peak (2.54x).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
@@ -41,7 +42,10 @@ import tarfile
 import tempfile
 import threading
 import time
+from datetime import date, timedelta
 from pathlib import Path
+
+import yaml
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
@@ -63,15 +67,32 @@ def unpack(dest: Path, repeat: int) -> list[Path]:
     for k in range(1, repeat + 1):
         for f in files:
             text = f.read_text("utf-8")
-            # A distinct title (so a distinct id) and a distinct first paragraph (so not
-            # the same text as the original, which ingest would refuse).
-            text = re.sub(r"^title: (.*)$", rf"title: \1 (copy {k})", text, count=1, flags=re.M)
-            head, sep, body = text.partition("\n---\n")
-            text = f"{head}{sep}\nArchive copy {k} of this statement.\n\n{body}"
             target = copies / f"{f.stem}-copy{k}.md"
-            target.write_text(text, "utf-8")
+            target.write_text(copy_of(text, k), "utf-8")
             out.append(target)
     return out
+
+
+def copy_of(text: str, k: int) -> str:
+    """Copy ``k`` of a statement file: a distinct title (so a distinct id), a distinct
+    first paragraph (so not the same text) and a date ``k`` weeks later (so not the same
+    statement retyped, which ingest refuses within a few days)."""
+    head, sep, body = text.removeprefix("---\n").partition("\n---\n")
+    try:
+        meta = yaml.safe_load(head) if sep else None
+    except yaml.YAMLError:
+        meta = None
+    if not isinstance(meta, dict):
+        return f"Archive copy {k} of this statement.\n\n{text}"
+    meta["title"] = f"{meta.get('title', 'Statement')} (copy {k})"
+    when = meta.get("date")
+    if isinstance(when, str):
+        with contextlib.suppress(ValueError):
+            when = date.fromisoformat(when[:10])
+    if isinstance(when, date):
+        meta["date"] = (when + timedelta(weeks=k)).isoformat()
+    front = yaml.safe_dump(meta, allow_unicode=True, sort_keys=False, width=1000)
+    return f"---\n{front}---\n\nArchive copy {k} of this statement.\n\n{body}"
 
 
 def briefbot(env: dict[str, str], *args: str, check: bool = True) -> tuple[float, str, str]:

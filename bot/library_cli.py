@@ -214,6 +214,8 @@ class _Ahead:
     BATCH = 512
     #: Seconds between progress lines (none for a run shorter than this).
     EVERY = 3.0
+    #: Seconds between writes of the dated items (and at the end).
+    SAVE_EVERY = 15.0
 
     def __init__(self, settings: Settings, err: TextIO, inputs: int) -> None:
         import time
@@ -223,7 +225,7 @@ class _Ahead:
 
         self._clock = time.monotonic
         self.err, self.inputs = err, inputs
-        self.started = self._last = self._clock()
+        self.started = self._last = self._saved = self._clock()
         self.pending: list[Any] = []
         self.pending_clauses = 0
         self.stored = self.clauses = 0
@@ -252,12 +254,17 @@ class _Ahead:
 
     def finish(self) -> None:
         self._flush()
+        self.deriver.save()
         if self.shown:
             self._line("done")
 
     def _flush(self) -> None:
         if self.pending:
-            self.clauses += self.deriver.all(self.pending)
+            # The dated items' one file is written every SAVE_EVERY seconds, not per batch.
+            save = self._clock() - self._saved >= self.SAVE_EVERY
+            self.clauses += self.deriver.all(self.pending, save=save)
+            if save:
+                self._saved = self._clock()
         self.pending, self.pending_clauses = [], 0
         self._progress("", 0, 0)
 

@@ -190,9 +190,11 @@ class Deriver:
         self.encoded += built.encoded
         return int(built.encoded)
 
-    def documents(self, docs: Sequence[Document]) -> list[Clause]:
+    def documents(self, docs: Sequence[Document], *, save: bool = True) -> list[Clause]:
         """Cut ``docs`` into clauses and read their dated items (each kept; what was
-        kept before is read back); returns their clauses."""
+        kept before is read back); returns their clauses. ``save=False`` leaves the
+        dated items in memory until :meth:`save` (one file holds all of them: a long
+        ingest writes it every few batches, not after each)."""
         clauses: list[Clause] = []
         for n, doc in enumerate(docs, start=1):
             found = self.segments.clauses(doc)
@@ -202,12 +204,17 @@ class Deriver:
                 self.extracted += 1
             if self.progress is not None and (n % 50 == 0 or n == len(docs)):
                 self.progress("clauses and dated items", n, len(docs))
-        self.dated.save()
+        if save:
+            self.save()
         return clauses
 
-    def all(self, docs: Sequence[Document]) -> int:
+    def save(self) -> None:
+        """Write the dated items read so far (clauses and vectors are kept as made)."""
+        self.dated.save()
+
+    def all(self, docs: Sequence[Document], *, save: bool = True) -> int:
         """:meth:`documents` then :meth:`vectors` of their clauses; returns the clauses."""
-        clauses = self.documents(docs)
+        clauses = self.documents(docs, save=save)
         self.vectors([c.text for c in clauses])
         return len(clauses)
 
