@@ -20,12 +20,12 @@ Every command runs as its own process, as a user runs it::
     python bench/archive_bench.py [--repeat N] [--encoder] [--keep DIR]
 
 Measured 2026-12-07 at 1x (3,354 statements stored, 11 refused as the same text;
-83,226 clauses; encoder off) on this 2-core machine with a load average of 9-11
-(other work running): ingest 3.9 statements/s; first ``ask`` after the ingest
-23.2 s (builds the index), warm restart 6.9 s, cold (nothing kept) 38.7 s; ask
-6.1 s, docs 6.6 s, commitments 8.0 s, status 6.0 s, show 5.8 s; live pickup: the
-refresh took 27.6 s (the whole index is rebuilt), PSS 290 MiB steady, 737 MiB at
-its peak (2.54x).
+83,226 clauses; encoder off) on this 2-core machine with a load average of 5-10
+(other work running): ingest 8.6 statements/s; first ``ask`` after the ingest
+17.0 s (builds the index), warm restart 4.1 s, cold (nothing kept) 25.3 s; ask
+3.1 s, docs 3.6 s, commitments 4.9 s (min 3.3), status 3.9 s, show 4.1 s; live
+pickup: the refresh took 18.4 s (the whole index is rebuilt), PSS 291 MiB steady,
+766 MiB at its peak (2.64x).
 """
 
 from __future__ import annotations
