@@ -247,7 +247,7 @@ def _load_index(settings: Settings, err: TextIO) -> Any:
     return services.corpus, services.index
 
 
-def _served(settings: Settings, err: TextIO) -> Any:
+def _served(settings: Settings, err: TextIO, *, sentences: bool = True) -> Any:
     """Services for a one-off read of the served corpus (no dated items)."""
     return _services(
         settings,
@@ -255,6 +255,7 @@ def _served(settings: Settings, err: TextIO) -> Any:
         with_store=library_cli.database_in_use(settings),
         lazy_store=True,
         with_dated_items=False,
+        sentences=sentences,
     )
 
 
@@ -417,7 +418,11 @@ def _cmd_ask(
 
 def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     services = _services(
-        settings, err, with_store=library_cli.database_in_use(settings), lazy_store=True
+        settings,
+        err,
+        with_store=library_cli.database_in_use(settings),
+        lazy_store=True,
+        sentences=False,
     )
     rows = services.document_rows()
     kinds = {d.doc_id: d.kind for d in services.snapshot.corpus.documents}
@@ -438,7 +443,7 @@ def _cmd_docs(args: argparse.Namespace, settings: Settings, out: TextIO, err: Te
 
 
 def _cmd_show(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
-    services = _served(settings, err)
+    services = _served(settings, err, sentences=False)
     view = services.statement(args.doc_id)
     if view is None:
         import difflib
@@ -497,11 +502,20 @@ def _services(
     with_store: bool = True,
     lazy_store: bool = False,
     with_dated_items: bool = True,
+    sentences: bool = True,
 ) -> Any:
+    """The served corpus for one command. ``sentences=False`` for a command that never
+    searches: the clause sentence vectors are not attached (reading them is the largest
+    part of a start on a big archive)."""
+    from dataclasses import replace
+
     from sqlalchemy.exc import SQLAlchemyError
 
     from bot.services import build_services
     from bot.store import database_problem
+
+    if not sentences:
+        settings = replace(settings, sentence_encoder=False)
 
     try:
         services = build_services(
@@ -531,7 +545,7 @@ def _cmd_commitments(args: argparse.Namespace, settings: Settings, out: TextIO, 
         due_before=args.due_before or query.due_before,
     )
     _check_team(args, settings)
-    services = _services(settings, err)
+    services = _services(settings, err, sentences=bool(query.words))
     rows = services.commitment_rows(query, team_id=args.team)
     if args.ics:
         wanted = {r["id"] for r in rows}
@@ -578,7 +592,7 @@ def _check_team(args: argparse.Namespace, settings: Settings) -> None:
 
 def _cmd_status(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
     _check_team(args, settings)
-    services = _services(settings, err)
+    services = _services(settings, err, sentences=False)
     try:
         commitment = services.get_commitment(args.id)
     except KeyError as exc:
@@ -862,6 +876,8 @@ def main(
             return library_cli.run_export(args, settings, out, err)
         if args.command == "remove":
             return library_cli.run_remove(args, settings, out, err)
+        if args.command == "reindex":
+            return library_cli.run_reindex(args, settings, out, err)
         if args.command == "commitments":
             return _cmd_commitments(args, settings, out, err)
         if args.command == "status":

@@ -17,10 +17,12 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 from bot.clean import Removal, clean_raw
+from bot.derived import DerivedStore, code_version, content_key
 from bot.identity import DuplicateFinder, doc_id_for, is_doc_id, name_stem
 from bot.kinds import KINDS, document_kind, is_kind, kind_label
 from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
@@ -320,7 +322,7 @@ def _looks_raw(body: str) -> bool:
     return len(lines) > 10 and wrapped / len(lines) > 0.6
 
 
-def load_corpus(directory: str | Path) -> Corpus:
+def load_corpus(directory: str | Path, *, cache_dir: Path | None = None) -> Corpus:
     """Load every ``.md``/``.txt`` statement in ``directory`` (sorted by file name).
 
     A file named ``YYYY-MM-DD_slug`` has that id; any other gets one from its date and
@@ -329,10 +331,15 @@ def load_corpus(directory: str | Path) -> Corpus:
     boilerplate) load once: the first, files named by their id before the others, is
     kept, with a warning naming both.
 
+    With ``cache_dir`` (``BRIEFBOT_INDEX_CACHE``) each file is read once per content
+    and code version: what reading it gave (the document and its warnings) is kept
+    there and given back while the file's text stays the same (:mod:`bot.derived`).
+
     Raises :class:`CorpusError` when the directory is missing or holds no
     loadable statement; individual bad files only produce warnings.
     """
     root = Path(directory)
+    kept = parsed_store(cache_dir)
     if not root.is_dir():
         raise CorpusError(
             f"corpus directory {str(root)!r} does not exist: create it and add statements "
@@ -344,26 +351,163 @@ def load_corpus(directory: str | Path) -> Corpus:
     named = {name_stem(p.name) for p in files if is_doc_id(name_stem(p.name))}
     order = {p: n for n, p in enumerate(files)}
     files.sort(key=lambda p: name_stem(p.name) not in named)
-    seen: dict[str, str] = {}
-    same = DuplicateFinder()
+    read = _read_files(files)
+    # The whole directory as it was read before (names and texts): no file parsed and
+    # no duplicate search run again.
+    listing = content_key("corpus", *(f"{f.path.name}\0{f.key}" for f in read))
+    if not _kept_corpus(corpus, kept, listing, read):
+        _read_corpus(corpus, kept, read, named)
+        keys = {str(f.path): f.key for f in read}
+        kept.put(
+            listing,
+            {
+                "docs": [[keys[d.path], d.doc_id] for d in corpus.documents],
+                "warnings": corpus.warnings,
+                "renamed": corpus.renamed,
+            },
+        )
+    corpus.documents.sort(key=lambda d: order[Path(d.path)])
+    for w in corpus.warnings:
+        log.debug("%s", w)
+    if not corpus.documents:
+        hint = f" ({len(corpus.warnings)} file(s) skipped, see warnings)" if corpus.warnings else ""
+        raise CorpusError(
+            f"no statements in corpus directory {str(root)!r}{hint}: add .md or .txt files "
+            "with 'briefbot ingest FILE --out DIR'"
+        )
+    return corpus
+
+
+#: The modules whose code decides what reading a corpus file gives.
+PARSE_SOURCES = ("documents.py", "clean.py", "identity.py", "safeio.py", "reading/*.py")
+
+
+def parsed_store(cache_dir: Path | None) -> DerivedStore:
+    """Where documents read from corpus files are kept (nothing kept without a directory)."""
+    return DerivedStore(cache_dir, "parsed", code_version(PARSE_SOURCES))
+
+
+def _doc_row(doc: Document) -> dict[str, object]:
+    return {
+        "doc_id": doc.doc_id,
+        "title": doc.title,
+        "date": doc.date.isoformat() if doc.date else None,
+        "body": doc.body,
+        "source": doc.source,
+        "parties": list(doc.parties),
+        "kind": doc.kind,
+        "short_title": doc.short_title,
+        "removed": [r.to_json() for r in doc.removed],
+    }
+
+
+def _doc_of(row: dict[str, Any], path: str) -> Document:
+    return Document(
+        doc_id=str(row["doc_id"]),
+        title=str(row["title"]),
+        date=date.fromisoformat(row["date"]) if row["date"] else None,
+        body=str(row["body"]),
+        source=str(row["source"]),
+        parties=tuple(str(p) for p in row["parties"]),
+        kind=str(row["kind"]),
+        short_title=str(row["short_title"]),
+        path=path,
+        removed=tuple(Removal(str(r["text"]), str(r["reason"])) for r in row["removed"]),
+    )
+
+
+def _parse_kept(text: str, path: Path, warnings: list[str], kept: DerivedStore) -> Document | None:
+    """:func:`parse_document`, or what it gave for this file name and text before."""
+    key = content_key(path.name, text)
+    row = kept.get(key)
+    if isinstance(row, dict):
+        try:
+            doc = _doc_of(row["doc"], str(path)) if row["doc"] is not None else None
+            found = [str(w) for w in row["warnings"]]
+        except (KeyError, TypeError, ValueError, AttributeError):
+            pass  # a damaged entry: read the file again
+        else:
+            warnings.extend(found)
+            return doc
+    mine: list[str] = []
+    doc = parse_document(text, str(path), mine)
+    warnings.extend(mine)
+    kept.put(key, {"doc": _doc_row(doc) if doc is not None else None, "warnings": mine})
+    return doc
+
+
+@dataclass(frozen=True)
+class _File:
+    """A corpus file as read: its text and key, or the warning that skips it."""
+
+    path: Path
+    text: str = ""
+    problem: str = ""
+    key: str = ""
+
+    def __post_init__(self) -> None:
+        key = content_key(self.path.name, self.text) if not self.problem else self.problem
+        object.__setattr__(self, "key", key)
+
+
+def _read_files(files: Sequence[Path]) -> list[_File]:
+    """Each file's text, or for one that cannot be read the warning that skips it."""
+    out: list[_File] = []
     for path in files:
         if path.name.lower() in {"readme.md", "commitments.yml"} or path.name.startswith("."):
             continue
         try:
-            text = read_text_file(path)
+            out.append(_File(path, read_text_file(path)))
         except RefusedFile as exc:
-            corpus.warnings.append(f"{path.name}: {exc}; skipped")
-            continue
+            out.append(_File(path, problem=f"{path.name}: {exc}; skipped"))
         except UnicodeDecodeError as exc:
-            corpus.warnings.append(
+            problem = (
                 f"{path.name}: not UTF-8 (bad byte at offset {exc.start}); skipped. "
                 "Convert it with 'iconv -t UTF-8' or re-ingest it."
             )
-            continue
+            out.append(_File(path, problem=problem))
         except OSError as exc:
-            corpus.warnings.append(f"{path.name}: cannot be read ({exc.strerror}); skipped")
+            problem = f"{path.name}: cannot be read ({exc.strerror}); skipped"
+            out.append(_File(path, problem=problem))
+    return out
+
+
+def _kept_corpus(corpus: Corpus, kept: DerivedStore, listing: str, read: Sequence[_File]) -> bool:
+    """Fill ``corpus`` from what reading this very listing gave before; False if unknown."""
+    row = kept.get(listing)
+    if not isinstance(row, dict):
+        return False
+    paths = {f.key: f.path for f in read if not f.problem}
+    try:
+        documents = []
+        for key, doc_id in row["docs"]:
+            entry = kept.get(key)
+            if not isinstance(entry, dict) or entry.get("doc") is None:
+                return False
+            doc = _doc_of(entry["doc"], str(paths[key]))
+            documents.append(replace(doc, doc_id=str(doc_id)))
+        warnings = [str(w) for w in row["warnings"]]
+        renamed = {str(k): str(v) for k, v in row["renamed"].items()}
+    except (KeyError, TypeError, ValueError, AttributeError):
+        return False
+    corpus.documents.extend(documents)
+    corpus.warnings.extend(warnings)
+    corpus.renamed.update(renamed)
+    return True
+
+
+def _read_corpus(
+    corpus: Corpus, kept: DerivedStore, read: Sequence[_File], named: set[str]
+) -> None:
+    """Parse each read file (or take it as kept) and leave out duplicates, in order."""
+    seen: dict[str, str] = {}
+    same = DuplicateFinder()
+    for f in read:
+        path, text = f.path, f.text
+        if f.problem:
+            corpus.warnings.append(f.problem)
             continue
-        doc = parse_document(text, str(path), corpus.warnings)
+        doc = _parse_kept(text, path, corpus.warnings, kept)
         if doc is None:
             continue
         first = same.find(doc.body, doc.date)
@@ -388,16 +532,6 @@ def load_corpus(directory: str | Path) -> Corpus:
         if (former := legacy_doc_id(path)) != doc.doc_id:
             corpus.renamed[former] = doc.doc_id
         corpus.documents.append(doc)
-    corpus.documents.sort(key=lambda d: order[Path(d.path)])
-    for w in corpus.warnings:
-        log.debug("%s", w)
-    if not corpus.documents:
-        hint = f" ({len(corpus.warnings)} file(s) skipped, see warnings)" if corpus.warnings else ""
-        raise CorpusError(
-            f"no statements in corpus directory {str(root)!r}{hint}: add .md or .txt files "
-            "with 'briefbot ingest FILE --out DIR'"
-        )
-    return corpus
 
 
 def removals_from(value: object, *, where: str, warnings: list[str]) -> tuple[Removal, ...]:

@@ -57,7 +57,7 @@ import json
 import logging
 from collections.abc import Collection, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -69,7 +69,7 @@ from bot.clean import Removal
 from bot.commitments import Commitment, extract
 from bot.documents import Corpus, Document, parse_document, removals_from, render_document
 from bot.fetch import RawSource, is_url, read_source
-from bot.identity import find_same
+from bot.identity import SAME_DAYS, find_same
 from bot.ingest import IngestError, _target_name, prepare_text, write_atomic
 from bot.store import DEFAULT_TEAM, Store, corpus_version_table, statements_table
 
@@ -565,20 +565,34 @@ class Library:
         boilerplate (:func:`bot.identity.find_same`); None when it is new. Statements
         whose id is in ``skip`` do not count."""
         bundled = [d for d in self.bundled.documents if d.doc_id not in skip]
-        stored = [s for s in self.list_statements() if s.doc_id not in skip]
         for doc in bundled:
             if checksum(doc.body) == draft.checksum:
                 return DuplicateStatement(doc.doc_id, bundled=True)
-        for s in stored:
-            if s.checksum == draft.checksum:
-                return DuplicateStatement(s.doc_id)
+        # Only what the comparison reads is fetched (not every stored statement whole:
+        # on an archive of thousands that was most of each add).
+        t = statements_table
+        live = t.c.live_doc_id.is_not(None)
+        texts = select(t.c.doc_id, t.c.body, t.c.date).where(live).order_by(t.c.id)
+        if draft.date is not None:  # find_same passes over those dated further apart
+            lo = (draft.date - timedelta(days=SAME_DAYS)).isoformat()
+            hi = (draft.date + timedelta(days=SAME_DAYS)).isoformat()
+            texts = texts.where(t.c.date.is_(None) | (t.c.date == "") | t.c.date.between(lo, hi))
+        with self.store.engine.connect() as conn:
+            same_text = conn.execute(
+                select(t.c.doc_id).where(live, t.c.checksum == draft.checksum).order_by(t.c.id)
+            ).scalars()
+            for doc_id in same_text:
+                if doc_id not in skip:
+                    return DuplicateStatement(doc_id)
+            stored = [
+                (r.doc_id, r.body, date.fromisoformat(r.date) if r.date else None)
+                for r in conn.execute(texts)
+                if r.doc_id not in skip
+            ]
         found = find_same(
             draft.body,
             draft.date,
-            [
-                *((d.doc_id, d.body, d.date) for d in bundled),
-                *((s.doc_id, s.body, s.date) for s in stored),
-            ],
+            [*((d.doc_id, d.body, d.date) for d in bundled), *stored],
         )
         if found is None:
             return None

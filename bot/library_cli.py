@@ -18,6 +18,7 @@ __all__ = [
     "database_in_use",
     "run_export",
     "run_ingest",
+    "run_reindex",
     "run_remove",
 ]
 
@@ -34,6 +35,17 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
     )
     rem.add_argument("doc_id", metavar="DOC_ID")
     rem.add_argument("--by", help="who is removing it (default: cli:<user>)")
+    rei = sub.add_parser(
+        "reindex",
+        parents=[common],
+        help="derive every statement's clauses, dated items, sentence vectors and the "
+        "search index now (after an upgrade)",
+    )
+    rei.add_argument(
+        "--force",
+        action="store_true",
+        help="forget what was derived before (not the sentence vectors) and derive it again",
+    )
 
 
 def add_ingest_options(ing: argparse.ArgumentParser) -> None:
@@ -76,7 +88,7 @@ def database_in_use(settings: Settings) -> bool:
 
 def _bundled(settings: Settings) -> Corpus:
     try:
-        return load_corpus(settings.corpus_dir)
+        return load_corpus(settings.corpus_dir, cache_dir=settings.index_cache)
     except CorpusError:  # no corpus directory yet: nothing bundled to collide with
         return Corpus()
 
@@ -157,6 +169,7 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     library = None if args.out else _library(settings)
     actor = cli_actor(args.by)
     failures = 0
+    ahead = None if args.out else _Ahead(settings, err, len(args.files))
     for spec in args.files:
         try:
             raw = read_source(spec, allow_private=True)  # the operator's own call
@@ -184,7 +197,91 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
             removed=draft.removed,
             inferred=draft.inferred,
         )
+        if ahead is not None:
+            ahead.add(stored.document(), draft)
+    if ahead is not None:
+        ahead.finish()
     return 2 if failures else 0
+
+
+class _Ahead:
+    """Clauses, dated items and sentence vectors of the statements an ``ingest`` stores,
+    derived in the ingesting process (batch by batch) so that no command or server
+    after it waits for them; a progress line on ``err`` every few seconds of a long run.
+    """
+
+    #: Clauses derived together (the encoder works best on a few hundred at once).
+    BATCH = 512
+    #: Seconds between progress lines (none for a run shorter than this).
+    EVERY = 3.0
+    #: Seconds between writes of the dated items (and at the end).
+    SAVE_EVERY = 15.0
+
+    def __init__(self, settings: Settings, err: TextIO, inputs: int) -> None:
+        import time
+
+        from bot.live import Deriver
+        from bot.search.sentences import SEED_DIR
+
+        self._clock = time.monotonic
+        self.err, self.inputs = err, inputs
+        self.started = self._last = self._saved = self._clock()
+        self.pending: list[Any] = []
+        self.pending_clauses = 0
+        self.stored = self.clauses = 0
+        self.shown = False
+        self.deriver = Deriver(
+            index_cache=settings.index_cache,
+            vector_cache=settings.cache_dir,
+            seeds=[settings.corpus_dir / SEED_DIR],
+            vectors=settings.sentence_encoder,
+            progress=self._progress,
+        )
+
+    def add(self, doc: Any, draft: Any) -> None:
+        from bot.dated.cache import document_key
+
+        # The draft's dated items were read from this very document (the same key):
+        # kept as they are, not read again.
+        same = document_key(doc) == document_key(draft.document)
+        if same and self.deriver.dated.get(doc) is None:
+            self.deriver.dated.put(doc, draft.dated_items)
+        self.pending.append(doc)
+        self.pending_clauses += draft.clauses
+        self.stored += 1
+        if self.pending_clauses >= self.BATCH:
+            self._flush()
+
+    def finish(self) -> None:
+        self._flush()
+        self.deriver.save()
+        if self.shown:
+            self._line("done")
+
+    def _flush(self) -> None:
+        if self.pending:
+            # The dated items' one file is written every SAVE_EVERY seconds, not per batch.
+            save = self._clock() - self._saved >= self.SAVE_EVERY
+            self.clauses += self.deriver.all(self.pending, save=save)
+            if save:
+                self._saved = self._clock()
+        self.pending, self.pending_clauses = [], 0
+        self._progress("", 0, 0)
+
+    def _progress(self, stage: str, done: int, total: int) -> None:
+        if self._clock() - self._last >= self.EVERY:
+            self._line(f"{stage} {done:,}/{total:,}" if stage else "")
+
+    def _line(self, note: str) -> None:
+        self._last = self._clock()
+        self.shown = True
+        print(
+            f"ingest: {self.stored:,}/{self.inputs:,} stored; {self.clauses:,} clauses "
+            f"derived, {self.deriver.encoded:,} sentence vectors encoded"
+            f"{'; ' + note if note else ''} ({self._last - self.started:.0f} s)",
+            file=self.err,
+            flush=True,
+        )
 
 
 def _named(message: str, spec: str) -> str:
@@ -261,3 +358,65 @@ def run_remove(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         file=out,
     )
     return 0
+
+
+def run_reindex(args: argparse.Namespace, settings: Settings, out: TextIO, err: TextIO) -> int:
+    """``briefbot reindex [--force]``: derive everything served now, not on the first
+    request after an upgrade: every statement's clauses, dated items and sentence
+    vectors, and the search index over them (all kept for every process)."""
+    import time
+
+    from bot.live import Deriver, forget_derived
+    from bot.search.sentences import SEED_DIR
+    from bot.services import build_services
+
+    started = time.monotonic()
+    if args.force:
+        gone = forget_derived(settings.index_cache)
+        print(f"reindex: forgot {gone} kept derivation(s)", file=out)
+    bundled = load_corpus(settings.corpus_dir, cache_dir=settings.index_cache)
+    stored: list[Any] = []
+    if database_in_use(settings):
+        stored = [s.document() for s in _library(settings).list_statements()]
+    report = _Progress("reindex", err)
+    deriver = Deriver(
+        index_cache=settings.index_cache,
+        vector_cache=settings.cache_dir,
+        seeds=[settings.corpus_dir / SEED_DIR],
+        vectors=settings.sentence_encoder,
+        progress=report,
+    )
+    clauses = deriver.all([*bundled.documents, *stored])
+    services = build_services(settings, with_store=database_in_use(settings))
+    print(
+        f"reindex: {len(services.corpus.documents)} statements "
+        f"({len(bundled.documents)} bundled, {len(services.snapshot.added_ids)} added), "
+        f"{clauses} clauses, {len(services.commitments)} dated items; "
+        f"{deriver.extracted} statement(s) read for dates, "
+        f"{deriver.encoded} sentence vector(s) encoded; "
+        f"{time.monotonic() - started:.1f} s",
+        file=out,
+    )
+    return 0
+
+
+class _Progress:
+    """``progress(stage, done, total)`` printed as one line every few seconds."""
+
+    EVERY = 3.0
+
+    def __init__(self, name: str, err: TextIO) -> None:
+        import time
+
+        self._clock = time.monotonic
+        self.name, self.err = name, err
+        self.started = self._last = self._clock()
+
+    def __call__(self, stage: str, done: int, total: int) -> None:
+        if self._clock() - self._last >= self.EVERY:
+            self._last = self._clock()
+            print(
+                f"{self.name}: {stage} {done:,}/{total:,} ({self._last - self.started:.0f} s)",
+                file=self.err,
+                flush=True,
+            )

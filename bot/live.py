@@ -25,6 +25,7 @@ from typing import Any, Protocol
 from bot.clauses import Clause
 from bot.commitments import Commitment, apply_curation, extract
 from bot.dated.cache import DatedCache
+from bot.dated.segments import SegmentCache
 from bot.documents import Corpus, Document
 from bot.search import ClauseIndex
 
@@ -42,7 +43,14 @@ class Refreshing(Protocol):
 
 log = logging.getLogger(__name__)
 
-__all__ = ["POLL_SECONDS", "CorpusWatcher", "Snapshot", "build_snapshot"]
+__all__ = [
+    "POLL_SECONDS",
+    "CorpusWatcher",
+    "Deriver",
+    "Snapshot",
+    "build_snapshot",
+    "forget_derived",
+]
 
 #: How often each process checks the corpus version (seconds).
 POLL_SECONDS = 2.0
@@ -99,7 +107,11 @@ def build_snapshot(
         taken.add(doc.doc_id)
         added.append(doc)
     corpus = Corpus(documents=[*bundled.documents, *added], warnings=warnings)
-    index = ClauseIndex.from_documents(corpus.documents, cache_dir=index_cache)
+    # Clauses are cut once per statement version, whatever else changed in the corpus.
+    segments = SegmentCache(index_cache)
+    index = ClauseIndex.from_documents(
+        corpus.documents, cache_dir=index_cache, segment=segments.segment_all
+    )
     if prepare is not None:
         prepare(index)
     cache = previous.extracted if previous is not None else {}
@@ -134,6 +146,114 @@ def build_snapshot(
         build_seconds=time.perf_counter() - started,
         extracted=extracted,
     )
+
+
+class Deriver:
+    """What :func:`build_snapshot` (and the sentence vectors after it) would derive for
+    documents, done ahead and kept, so the processes that serve them read it instead:
+    clauses and dated items under ``index_cache``, sentence vectors under
+    ``vector_cache`` (read-only ``seeds`` too). ``briefbot ingest`` runs one over the
+    statements it adds; ``briefbot reindex`` over all of them.
+
+    ``progress(stage, done, total)`` is told how far each call got (stages
+    ``"clauses and dated items"`` and ``"sentence vectors"``)."""
+
+    def __init__(
+        self,
+        *,
+        index_cache: Path | None,
+        vector_cache: Path | None = None,
+        seeds: Sequence[Path] = (),
+        vectors: bool = True,
+        progress: Callable[[str, int, int], None] | None = None,
+    ) -> None:
+        self.segments = SegmentCache(index_cache)
+        self.dated = DatedCache(index_cache)
+        self.progress = progress
+        self._vector_args = (vector_cache, tuple(seeds))
+        self._vectors_on = vectors
+        self._vectors: Any = None  # the vector cache, read on first use
+        #: Clauses whose sentence vector was encoded by this deriver.
+        self.encoded = 0
+        #: Documents read for dated items by this deriver (not found kept).
+        self.extracted = 0
+
+    def vectors(self, texts: Sequence[str]) -> int:
+        """Encode (and keep) the sentence vectors of ``texts`` not kept yet; returns how
+        many were encoded (0 when the encoder is off or not installed)."""
+        if not self._vectors_on or not texts:
+            return 0
+        from bot.search.encoder import load_encoder
+        from bot.search.sentences import SentenceIndex, VectorCache
+
+        encoder = load_encoder()
+        if encoder is None:
+            self._vectors_on = False
+            return 0
+        if self._vectors is None:
+            folder, seeds = self._vector_args
+            self._vectors = VectorCache(folder, seeds)
+
+        def told(done: int, total: int) -> None:
+            if self.progress is not None:
+                self.progress("sentence vectors", done, total)
+
+        built = SentenceIndex(texts, encoder=encoder, cache=self._vectors, progress=told)
+        self.encoded += built.encoded
+        return int(built.encoded)
+
+    def documents(self, docs: Sequence[Document], *, save: bool = True) -> list[Clause]:
+        """Cut ``docs`` into clauses and read their dated items (each kept; what was
+        kept before is read back); returns their clauses. ``save=False`` leaves the
+        dated items in memory until :meth:`save` (one file holds all of them: a long
+        ingest writes it every few batches, not after each)."""
+        clauses: list[Clause] = []
+        for n, doc in enumerate(docs, start=1):
+            found = self.segments.clauses(doc)
+            clauses.extend(found)
+            if self.dated.get(doc) is None:
+                self.dated.put(doc, tuple(extract(doc, found)))
+                self.extracted += 1
+            if self.progress is not None and (n % 50 == 0 or n == len(docs)):
+                self.progress("clauses and dated items", n, len(docs))
+        if save:
+            self.save()
+        return clauses
+
+    def save(self) -> None:
+        """Write the dated items read so far (clauses and vectors are kept as made)."""
+        self.dated.save()
+
+    def all(self, docs: Sequence[Document], *, save: bool = True) -> int:
+        """:meth:`documents` then :meth:`vectors` of their clauses; returns the clauses."""
+        clauses = self.documents(docs, save=save)
+        self.vectors([c.text for c in clauses])
+        return len(clauses)
+
+
+def forget_derived(index_cache: Path | None) -> int:
+    """Delete what was derived and kept under ``index_cache`` (read files, clauses,
+    dated items, built indexes; not sentence vectors, which depend only on the text and
+    the model); returns how many entries went. Only entries briefbot names are touched."""
+    import shutil
+
+    if index_cache is None or not index_cache.is_dir():
+        return 0
+    gone = 0
+    for path in index_cache.iterdir():
+        name = path.name
+        if path.is_dir() and (name.startswith(".derived-") or (path / "meta.json").is_file()):
+            trash = path.with_name(f".trash-forget-{name}")
+            try:
+                path.rename(trash)  # out of the way first: nobody reads half of it
+            except OSError:
+                continue
+            shutil.rmtree(trash, ignore_errors=True)
+            gone += 1
+        elif path.is_file() and name.startswith(".dated-") and name.endswith(".json"):
+            path.unlink(missing_ok=True)
+            gone += 1
+    return gone
 
 
 class _ClausesById(Mapping[str, Clause]):

@@ -395,8 +395,8 @@ def build_services(
     commitments file is broken. ``lazy_store`` opens the database on first use, so a
     server starts (and searches) while its database is down.
     """
-    bundled = load_corpus(settings.corpus_dir)
     private_cache_dirs(settings)
+    bundled = load_corpus(settings.corpus_dir, cache_dir=settings.index_cache)
     store = None
     if with_store:
         from bot.store import Store

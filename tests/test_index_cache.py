@@ -254,28 +254,27 @@ def test_an_unusable_cache_directory_builds_in_memory(docs, fresh, tmp_path, cap
     assert _answers(index) == _answers(fresh)
 
 
-def test_processes_refreshing_together_build_an_index_once(tmp_path, monkeypatch):
+def test_processes_refreshing_together_build_an_index_once(tmp_path):
     """Every worker refreshes after the same ingest: one builds the index, the others
     wait for it and map what it saved (issue 19: memory during a refresh)."""
     import threading
     import time
 
-    from bot.search import index as index_module
+    from bot.clauses import segment_all
 
     docs = load_corpus(ROOT / "corpus").documents
-    real = index_module.segment_all
     builds: list[int] = []
 
     def slow_segment_all(documents):
         builds.append(threading.get_ident())
         time.sleep(0.5)  # a build long enough for the others to arrive meanwhile
-        return real(documents)
+        return segment_all(documents)
 
-    monkeypatch.setattr(index_module, "segment_all", slow_segment_all)
     results: list[object] = []
 
     def refresh() -> None:
-        results.append(ClauseIndex.from_documents(docs, cache_dir=tmp_path))
+        index = ClauseIndex.from_documents(docs, cache_dir=tmp_path, segment=slow_segment_all)
+        results.append(index)
 
     threads = [threading.Thread(target=refresh) for _ in range(3)]
     for t in threads:

@@ -486,17 +486,19 @@ class ClauseIndex:
         cache_dir: str | Path | None = None,
         candidates: int = 60,
         semantic: bool = True,
+        segment: Callable[[list[Any]], Iterable[Clause]] = segment_all,
     ) -> ClauseIndex:
         """Segment documents and index their clauses (with their titles and parties).
 
         With ``cache_dir`` the built index is kept there, keyed by the documents and
-        the code, and loaded (memory-mapped) instead of rebuilt next time."""
+        the code, and loaded (memory-mapped) instead of rebuilt next time. ``segment``
+        gives the documents' clauses when the index is built (e.g. kept ones)."""
         from bot.search import persist
 
         docs = list(docs)
         if cache_dir is None:
             return cls(
-                ClauseColumns.of(segment_all(docs)),
+                ClauseColumns.of(segment(docs)),
                 documents=docs,
                 candidates=candidates,
                 semantic=semantic,
@@ -506,7 +508,7 @@ class ClauseIndex:
             cache_dir,
             key,
             lambda alloc: cls(
-                ClauseColumns.of(segment_all(docs)),
+                ClauseColumns.of(segment(docs)),
                 documents=docs,
                 candidates=candidates,
                 semantic=semantic,

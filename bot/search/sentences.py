@@ -126,13 +126,15 @@ class SentenceIndex:
         progress: Callable[[int, int], None] | None = None,
         chunk: int = 256,
         encode: bool = True,
+        cache: VectorCache | None = None,
     ) -> None:
         from bot.search.encoder import load_encoder
 
         self.encoder = encoder or load_encoder()
         if self.encoder is None:
             raise RuntimeError("the sentence encoder is not installed")
-        cache = VectorCache(cache_dir, seeds)
+        # ``cache``: one already read (a long ingest encodes batch after batch with it)
+        cache = cache if cache is not None else VectorCache(cache_dir, seeds)
         keys = [digest(t) for t in texts]
         self.matrix = np.zeros((len(texts), DIM), dtype=np.float32)
         missing: dict[bytes, list[int]] = {}

@@ -1,0 +1,38 @@
+"""Smoke test of bench/archive_bench.py on a few archive statements: it runs end to end
+and prints every figure (no timing asserted)."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from benchscripts import bench_script
+from paths import SHARED
+
+ARCHIVE = SHARED / "archive" / "statements-2021-2022.tar.xz"
+
+
+@pytest.mark.skipif(not ARCHIVE.exists(), reason="needs ../shared/archive")
+def test_a_small_run_prints_every_figure(tmp_path, capsys):
+    with bench_script("archive_bench") as bench:
+        rc = bench.main(["--limit", "4", "--runs", "1", "--keep", str(tmp_path / "work")])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert re.search(r"^ingest: 4 stored, 0 refused in [\d.]+ s = [\d.]+ statements/s$", out, re.M)
+    for label in (
+        "first command after the ingest (ask)",
+        "warm restart to first answer (ask)",
+        "cold start to first answer (ask, nothing kept)",
+    ):
+        assert re.search(rf"^{re.escape(label)}: [\d.]+ s$", out, re.M), label
+    for command in ("ask", "docs", "commitments", "status", "show"):
+        assert re.search(rf"^ *{command}: ([\d.]+ s \(median of 1|skipped)", out, re.M), command
+    assert re.search(r"^served: 10 statements, \d+ clauses, \d+ dated items$", out, re.M)
+    assert re.search(r"^live pickup of one more statement: ingest [\d.]+ s", out, re.M)
+    assert re.search(r"steady \d+ MiB, peak during the refresh \d+ MiB", out)
+
+
+def test_bad_options_are_refused_in_one_line(capsys):
+    with bench_script("archive_bench") as bench:
+        assert bench.main(["--runs", "0"]) == 2
+    assert "--runs must be 1 or more" in capsys.readouterr().err
