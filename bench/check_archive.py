@@ -42,9 +42,9 @@ from rapidfuzz.distance import Indel
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.clauses import heading_text, segment  # noqa: E402
-from bot.documents import parse_document  # noqa: E402
 from bot.ingest import IngestError, prepare_text  # noqa: E402
+from bot.reading.clauses import heading_text, segment  # noqa: E402
+from bot.reading.documents import parse_document  # noqa: E402
 
 DEFAULT_ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar.xz"
 

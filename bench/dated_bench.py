@@ -25,9 +25,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.clauses import segment  # noqa: E402
 from bot.commitments import dated_items  # noqa: E402
-from bot.documents import Document  # noqa: E402
+from bot.reading.clauses import segment  # noqa: E402
+from bot.reading.documents import Document  # noqa: E402
 from bot.timeexpr import find_time_expressions  # noqa: E402
 
 ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar.xz"

@@ -25,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.clauses import Clause, segment  # noqa: E402
 from bot.commitments import Commitment, extract  # noqa: E402
-from bot.documents import Document, parse_document  # noqa: E402
 from bot.ingest import ingest_file  # noqa: E402
+from bot.reading.clauses import Clause, segment  # noqa: E402
+from bot.reading.documents import Document, parse_document  # noqa: E402
 
 TABLE = ROOT / "tests" / "data" / "dated_items.tsv"
 DEVSET = ROOT / "tests" / "data" / "devset"

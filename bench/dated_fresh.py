@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from bot.commitments import Commitment, extract  # noqa: E402
-from bot.documents import Document  # noqa: E402
+from bot.reading.documents import Document  # noqa: E402
 
 TABLE = ROOT / "tests" / "data" / "dated_fresh.yml"
 SPLITS = ("tuned", "held-out")

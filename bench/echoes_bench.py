@@ -33,8 +33,8 @@ from rapidfuzz import fuzz, process
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import Document, load_corpus  # noqa: E402
 from bot.kinds import ECHO_KINDS, STATEMENT_KINDS, kind_label  # noqa: E402
+from bot.reading.documents import Document, load_corpus  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 from bot.search import index as index_module  # noqa: E402
 from bot.search.echoes import ECHO_DAYS, ECHO_RATIO, MIN_LENGTH, MIN_WORDS, restates  # noqa: E402

@@ -80,7 +80,7 @@ def iter_statements(path: Path) -> Iterator[tuple[str, str]]:
 
 def corpus_texts() -> list[str]:
     """The bundled corpus's clause texts, as the sentence index encodes them."""
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
     from bot.search import ClauseIndex
 
     return ClauseIndex.from_documents(load_corpus(ROOT / "corpus").documents).sentence_texts()
@@ -88,8 +88,8 @@ def corpus_texts() -> list[str]:
 
 def archive_texts(path: Path, limit: int) -> list[str]:
     """The first ``limit`` clause texts of the archive's statements."""
-    from bot.clauses import segment
-    from bot.documents import parse_document
+    from bot.reading.clauses import segment
+    from bot.reading.documents import parse_document
 
     texts: list[str] = []
     for name, text in iter_statements(path):

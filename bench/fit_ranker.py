@@ -55,7 +55,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import load_corpus  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 from bot.search import ClauseIndex, ranker  # noqa: E402
 from bot.search.evaluate import (  # noqa: E402
     Case,
@@ -115,8 +115,8 @@ def load_tables() -> dict[str, list[tuple[Case, str]]]:
 def generate(path: Path) -> int:
     """Typo'd phrases and keyword queries on the bundled clauses, as the search
     benchmark makes them but with another seed, written as table rows."""
-    from bot.clauses import segment_all
-    from bot.clean import normalise
+    from bot.reading.clauses import segment_all
+    from bot.reading.clean import normalise
 
     sys.path.insert(0, str(ROOT / "bench"))
     import search_bench

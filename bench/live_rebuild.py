@@ -19,9 +19,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import load_corpus  # noqa: E402
 from bot.library import preview  # noqa: E402
 from bot.live import build_snapshot  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 from bot.services import CURATED_FILE  # noqa: E402
 

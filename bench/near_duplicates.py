@@ -1,4 +1,4 @@
-"""How the near-duplicate rule (:mod:`bot.identity`) behaves on a directory of statements.
+"""How the near-duplicate rule (:mod:`bot.reading.identity`) behaves on a directory of statements.
 
     mkdir -p /tmp/arch && tar xJf ../shared/archive/statements-2021-2022.tar.xz -C /tmp/arch
     python bench/near_duplicates.py /tmp/arch/statements [--floor 0.5] [--show]
@@ -7,14 +7,14 @@ Every file is read as the corpus loader reads it (front matter, raw bodies clean
 Every pair of texts that shares a word 5-shingle not found in hundreds of texts is
 scored exactly, so the counts do not depend on the sketch index. Prints how many
 pairs reach each Jaccard band and what each condition of the rule does to them, then
-the pairs the rule merges, and checks that :class:`bot.identity.DuplicateFinder` (the
+the pairs the rule merges, and checks that :class:`bot.reading.identity.DuplicateFinder` (the
 sketch index the loader and the library use) finds exactly those. ``--show`` also
 lists the pairs at or above ``--floor`` that the rule keeps apart, with the reason.
 
 ``--perturb`` measures the other side, on the same texts: each statement is given
 again the way another route brings it (a heading line, a share widget, re-wrapped
 lines, Markdown, HTML paragraphs, all of these at once), cleaned by
-:func:`bot.clean.clean_raw` as every route cleans, and looked up among the originals.
+:func:`bot.reading.clean.clean_raw` as every route cleans, and looked up among the originals.
 It prints, per kind of change, how often the original is found and how often another
 statement is (a wrong merge).
 """
@@ -34,9 +34,9 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bot.clean import clean_raw  # noqa: E402
-from bot.documents import parse_document  # noqa: E402
-from bot.identity import (  # noqa: E402
+from bot.reading.clean import clean_raw  # noqa: E402
+from bot.reading.documents import parse_document  # noqa: E402
+from bot.reading.identity import (  # noqa: E402
     MIN_OVERLAP,
     SAME_DAYS,
     DuplicateFinder,

@@ -27,7 +27,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import load_corpus  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 from bot.search.encoder import load_encoder  # noqa: E402
 from bot.search.evaluate import (  # noqa: E402

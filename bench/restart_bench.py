@@ -21,8 +21,8 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 import bot.live  # noqa: E402
-from bot.documents import load_corpus  # noqa: E402
 from bot.live import build_snapshot  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 
 ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar.xz"
 

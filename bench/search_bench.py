@@ -53,9 +53,9 @@ import numpy as np
 from rapidfuzz import fuzz, process
 
 import bot.search
-from bot.clauses import Clause, segment_all
-from bot.clean import normalise
-from bot.documents import load_corpus
+from bot.reading.clauses import Clause, segment_all
+from bot.reading.clean import normalise
+from bot.reading.documents import load_corpus
 from bot.search import ClauseIndex
 from bot.search.columns import ClauseColumns
 

@@ -22,7 +22,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import load_corpus  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 
 

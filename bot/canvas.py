@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from bot.clauses import Clause, format_date
+from bot.reading.clauses import Clause, format_date
 from bot.search import QueryError
 
 __all__ = ["Brief", "brief_markdown", "build_brief", "md_escape", "resolve_document"]

@@ -24,8 +24,8 @@ from typing import Any, NoReturn, TextIO
 from bot import library_cli
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
-from bot.documents import CorpusError
 from bot.kinds import kind_label
+from bot.reading.documents import CorpusError
 from bot.search import QueryError, SearchResult, Timeline, check_query, parse_period
 from bot.tracking import TrackingError
 

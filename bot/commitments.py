@@ -15,9 +15,9 @@ from typing import Any
 
 import yaml
 
-from bot.clauses import Clause, segment
-from bot.documents import Document, as_parties
-from bot.safeio import MAX_CURATION_BYTES, RefusedFile, load_yaml, read_text_file
+from bot.reading.clauses import Clause, segment
+from bot.reading.documents import Document, as_parties
+from bot.reading.safeio import MAX_CURATION_BYTES, RefusedFile, load_yaml, read_text_file
 from bot.timeexpr import FULL_MONTHS, TimeExpression, forward_expressions
 
 __all__ = [

@@ -4,7 +4,7 @@ Whatever a user hands over is read as if hostile. Fetching a URL and parsing a p
 PDF (from a URL, a file or uploaded bytes) run in a child process with hard limits on
 memory, CPU seconds and wall-clock time (:mod:`bot.sandbox`); the calling thread only
 waits, and a child that overruns is stopped with a one-line reason. Plain text is read
-in-process (capped by :mod:`bot.safeio`).
+in-process (capped by :mod:`bot.reading.safeio`).
 
 - Web pages are fetched with httpx by :func:`fetch_url`: http/https only, the host
   resolved once and every address checked (public only, unless ``allow_private``), the
@@ -13,7 +13,7 @@ in-process (capped by :mod:`bot.safeio`).
   redirects (at most 5) are checked the same way. One content-encoding layer at most
   (gzip or deflate), inflated while streaming and capped at :data:`MAX_FETCH_BYTES`.
   trafilatura reduces the page to its main text, whose title and date become front
-  matter; briefbot's own cleaning (:mod:`bot.clean`) runs after, as for any paste.
+  matter; briefbot's own cleaning (:mod:`bot.reading.clean`) runs after, as for any paste.
 - PDF text comes from pypdf, page by page, less running headers, footers and page
   numbers (:mod:`bot.reading.pdfpages`); the PDF's /Title is its title.
 - ``.txt`` / ``.md`` files are read as they are; an ``.html`` file that is a whole page
@@ -36,11 +36,11 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from bot import sandbox
-from bot.clauses import heading_text
-from bot.documents import render_document
 from bot.ingest import INGEST_SUFFIXES, IngestError, read_raw
+from bot.reading.clauses import heading_text
+from bot.reading.documents import render_document
 from bot.reading.pdfpages import strip_running_lines
-from bot.safeio import MAX_STATEMENT_BYTES, RefusedFile
+from bot.reading.safeio import MAX_STATEMENT_BYTES, RefusedFile
 
 __all__ = [
     "FETCH_DEADLINE",

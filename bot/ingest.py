@@ -16,8 +16,8 @@ from pathlib import Path
 
 import yaml
 
-from bot.clean import INVISIBLE_CHARS, Removal, clean_raw
-from bot.documents import (
+from bot.reading.clean import INVISIBLE_CHARS, Removal, clean_raw
+from bot.reading.documents import (
     CORPUS_SUFFIXES,
     Document,
     as_parties,
@@ -26,9 +26,15 @@ from bot.documents import (
     removals_from,
     render_document,
 )
-from bot.identity import SAME_DAYS, doc_id_for, find_same
-from bot.parties import infer_parties, propose_short_title
-from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, current_umask, load_yaml, read_text_file
+from bot.reading.identity import SAME_DAYS, doc_id_for, find_same
+from bot.reading.parties import infer_parties, propose_short_title
+from bot.reading.safeio import (
+    MAX_FRONT_MATTER_BYTES,
+    RefusedFile,
+    current_umask,
+    load_yaml,
+    read_text_file,
+)
 
 __all__ = [
     "IngestError",
@@ -101,13 +107,13 @@ def write_atomic(path: Path, text: str, *, force: bool = False) -> None:
 
 def _target_name(src: Path, when: date | None = None, title: str = "") -> str:
     """``<doc id>.md``: ``YYYY-MM-DD_slug-of-short-title`` whatever ``src`` is called,
-    unless it is already named that way (:func:`bot.identity.doc_id_for`)."""
+    unless it is already named that way (:func:`bot.reading.identity.doc_id_for`)."""
     return f"{doc_id_for(when, title, src.name)}.md"
 
 
 def _same_statement_in(out_dir: Path, doc: Document) -> Path | None:
     """The corpus file in ``out_dir`` that holds the same statement as ``doc``
-    (:mod:`bot.identity`), or None. Files whose name dates them far from ``doc`` are
+    (:mod:`bot.reading.identity`), or None. Files whose name dates them far from ``doc`` are
     not read."""
     if not out_dir.is_dir():
         return None
@@ -328,7 +334,7 @@ def write_prepared(
         target = same  # replaced in place: it keeps its name, so its id
         doc = parse_document(text, str(target), check) or doc
     write_atomic(target, text, force=force)
-    from bot.clauses import segment
+    from bot.reading.clauses import segment
 
     return IngestReport(
         source=path,

@@ -14,7 +14,7 @@ source=None, kind=None, name="statement", allow_private=False) -> Draft``
     ``date``, ``parties``, ``inferred`` (which of those were guessed), ``clauses``
     (count), ``dated_items`` (:class:`bot.commitments.Commitment`, with ``due`` and
     ``kind``), ``warnings``, ``removed`` (what cleaning dropped, as lines for people),
-    ``removals`` (the same as :class:`bot.clean.Removal` text and reason, stored with the
+    ``removals`` (the same as :class:`bot.reading.clean.Removal` text and reason, stored with the
     statement), ``doc_id`` (proposed) and ``checksum``. :func:`preview_source` does the same for a
     :class:`bot.fetch.RawSource` (a file, an uploaded PDF via :func:`bot.fetch.raw_from_bytes`).
     Raises :class:`bot.ingest.IngestError` (one-line reason) for unusable input, and
@@ -28,7 +28,7 @@ store and bundled corpus:
   collides with no bundled or earlier stored id (a ``-2`` suffix when needed). Raises
   :class:`DuplicateStatement` (``.existing_id``) when the same statement is live
   already, bundled or stored: the same cleaned text (checksum), or the same words in
-  another layout or with other boilerplate (``.near``; :mod:`bot.identity`).
+  another layout or with other boilerplate (``.near``; :mod:`bot.reading.identity`).
   ``duplicate_of(draft)`` returns that refusal (or None) without saving.
 - ``replace(doc_id, draft, *, added_by) -> StoredStatement``: a corrected version (text
   or metadata) under the same doc id (so clause ids, statuses and reminders of unchanged
@@ -37,7 +37,7 @@ store and bundled corpus:
 - ``remove(doc_id, *, by) -> StoredStatement``: withdraws it (``removed_at``); its dated
   items stop reminding, status history is kept.
 - ``get(doc_id)``, ``list_statements(*, include_history=False)``, ``history(doc_id)``,
-  ``documents()`` (live ones as :class:`bot.documents.Document`), ``corpus_version()``
+  ``documents()`` (live ones as :class:`bot.reading.documents.Document`), ``corpus_version()``
   (an integer bumped in the same transaction as every change; 0 = never changed),
   ``export(directory, *, force=False)`` (corpus files, loadable with ``--corpus``).
 
@@ -65,12 +65,12 @@ from sqlalchemy import insert, select, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import IntegrityError
 
-from bot.clean import Removal
 from bot.commitments import Commitment, extract
-from bot.documents import Corpus, Document, parse_document, removals_from, render_document
 from bot.fetch import RawSource, is_url, read_source
-from bot.identity import SAME_DAYS, find_same
 from bot.ingest import IngestError, _target_name, prepare_text, write_atomic
+from bot.reading.clean import Removal
+from bot.reading.documents import Corpus, Document, parse_document, removals_from, render_document
+from bot.reading.identity import SAME_DAYS, find_same
 from bot.store import DEFAULT_TEAM, Store, corpus_version_table, statements_table
 
 log = logging.getLogger(__name__)
@@ -96,7 +96,7 @@ class LibraryError(Exception):
 class DuplicateStatement(LibraryError):
     """The same statement is already in the served corpus under ``existing_id``: the
     same cleaned text, or (``near``) the same words but for layout and boilerplate
-    (:mod:`bot.identity`)."""
+    (:mod:`bot.reading.identity`)."""
 
     def __init__(self, existing_id: str, *, bundled: bool = False, near: bool = False) -> None:
         self.existing_id = existing_id
@@ -229,7 +229,7 @@ def preview_source(
     kind: str | None = None,
 ) -> Draft:
     """A :class:`Draft` of raw text read from a file, a URL or an upload."""
-    from bot.clauses import segment
+    from bot.reading.clauses import segment
 
     prepared = prepare_text(
         raw.text,
@@ -562,7 +562,7 @@ class Library:
     ) -> DuplicateStatement | None:
         """The refusal for a draft that is served already (bundled, or stored and live):
         the same cleaned text, else the same statement in another layout or with other
-        boilerplate (:func:`bot.identity.find_same`); None when it is new. Statements
+        boilerplate (:func:`bot.reading.identity.find_same`); None when it is new. Statements
         whose id is in ``skip`` do not count."""
         bundled = [d for d in self.bundled.documents if d.doc_id not in skip]
         for doc in bundled:

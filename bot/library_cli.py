@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any, TextIO
 
 from bot.config import Settings
-from bot.documents import Corpus, CorpusError, load_corpus
+from bot.reading.documents import Corpus, CorpusError, load_corpus
 
 __all__ = [
     "add_parsers",

@@ -22,11 +22,11 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from bot.clauses import Clause
 from bot.commitments import Commitment, apply_curation, extract
 from bot.dated.cache import DatedCache
 from bot.dated.segments import SegmentCache
-from bot.documents import Corpus, Document
+from bot.reading.clauses import Clause
+from bot.reading.documents import Corpus, Document
 from bot.search import ClauseIndex
 
 

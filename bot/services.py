@@ -15,8 +15,8 @@ from typing import TYPE_CHECKING, Any
 
 from bot.commitments import Commitment
 from bot.config import Settings
-from bot.documents import Corpus, Document, load_corpus
 from bot.live import Snapshot, build_snapshot, describe
+from bot.reading.documents import Corpus, Document, load_corpus
 from bot.reading.view import statement_view
 from bot.search import ClauseIndex
 from bot.tracking import CommitmentQuery, check_status, rows

@@ -13,8 +13,8 @@ from collections.abc import Iterable, Sequence
 from datetime import date
 from typing import Any
 
-from bot.clauses import Clause, format_date
 from bot.kinds import kind_label
+from bot.reading.clauses import Clause, format_date
 from bot.search import Hit, SearchResult, Timeline
 
 ACTION_SHARE = "brief_share"

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from typing import Any
 
 from bot.adding import DATE, MAX_PASTE, PARTIES, SHORT_TITLE, SOURCE, TITLE, Form
-from bot.clauses import format_date
 from bot.commitments import Commitment
 from bot.library import Draft, StoredStatement
+from bot.reading.clauses import format_date
 from handlers import blocks
 
 SHORTCUT_ADD = "add_statement"

@@ -43,7 +43,7 @@ def sentence_cache(_caches_in_tmp):
 
 @pytest.fixture(scope="session")
 def corpus():
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
 
     return load_corpus(CORPUS)
 

@@ -12,8 +12,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.clauses import segment_all
-from bot.documents import load_corpus
+from bot.reading.clauses import segment_all
+from bot.reading.documents import load_corpus
 from bot.search import ClauseIndex
 from bot.search import helper as helper_mod
 from bot.search.columns import ClauseColumns, StringColumn

@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from paths import COMMUNIQUE, STATEMENT
 
-from bot.clauses import heading_text, segment, split_sentences
-from bot.documents import Document
+from bot.reading.clauses import heading_text, segment, split_sentences
+from bot.reading.documents import Document
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from paths import SHARED
 
-from bot.clean import Removal, clean_raw, normalise
+from bot.reading.clean import Removal, clean_raw, normalise
 
 SEEDS = SHARED / "seeds"
 SAMPLES = SHARED / "corpus-samples"
@@ -163,7 +163,7 @@ def _normalise_slow(text: str) -> str:
     """normalise() without its ASCII fast path (the general Unicode route)."""
     import unicodedata
 
-    from bot.clean import _APOSTROPHE_S, _FOLD, _NON_WORD
+    from bot.reading.clean import _APOSTROPHE_S, _FOLD, _NON_WORD
 
     text = unicodedata.normalize("NFKC", text).translate(_FOLD).lower()
     text = "".join(

@@ -10,8 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.clauses import Clause, search_text, segment_all
-from bot.documents import load_corpus
+from bot.reading.clauses import Clause, search_text, segment_all
+from bot.reading.documents import load_corpus
 from bot.search import ClauseIndex
 from bot.search.columns import ClauseColumns, StringColumn, StringsBuilder
 

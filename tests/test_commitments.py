@@ -7,8 +7,8 @@ from datetime import date
 import pytest
 from paths import COMMUNIQUE, STATEMENT
 
-from bot.clauses import Clause
 from bot.commitments import CurationError, extract_all, is_binding
+from bot.reading.clauses import Clause
 
 
 @pytest.fixture(scope="module")

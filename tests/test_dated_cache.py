@@ -9,8 +9,8 @@ from paths import CORPUS
 
 import bot.live
 from bot.dated.cache import DatedCache, code_version
-from bot.documents import load_corpus
 from bot.live import build_snapshot
+from bot.reading.documents import load_corpus
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from bot.commitments import KINDS, extract
-from bot.documents import Document
+from bot.reading.documents import Document
 
 ANCHOR = date(2024, 5, 16)
 

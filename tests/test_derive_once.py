@@ -11,11 +11,11 @@ import pytest
 from paths import CORPUS, SHARED
 
 import bot.dated.segments
-import bot.documents
 import bot.live
-from bot.documents import load_corpus
+import bot.reading.documents
 from bot.library import Library, preview
 from bot.live import build_snapshot
+from bot.reading.documents import load_corpus
 from bot.store import Store
 
 SAMPLES = SHARED / "corpus-samples"
@@ -38,8 +38,8 @@ def calls(monkeypatch):
 
         monkeypatch.setattr(module, attr, wrapper)
 
-    counting("parse", bot.documents, "parse_document")
-    counting("clean", bot.documents, "clean_raw")
+    counting("parse", bot.reading.documents, "parse_document")
+    counting("clean", bot.reading.documents, "clean_raw")
     counting("segment", bot.dated.segments, "segment")
     counting("extract", bot.live, "extract")
     return seen
@@ -128,7 +128,7 @@ def test_a_code_version_change_derives_everything_again(tmp_path, corpus_dir, ca
     cache = tmp_path / "cache"
     corpus, first = start(corpus_dir, cache)
     n = len(corpus.documents)
-    monkeypatch.setattr(bot.documents, "code_version", lambda sources: "another-reader")
+    monkeypatch.setattr(bot.reading.documents, "code_version", lambda sources: "another-reader")
     monkeypatch.setattr(bot.dated.segments, "code_version", lambda sources: "another-cutter")
     monkeypatch.setattr(bot.live.DatedCache, "__init__", _dated_cache_of_version("other"))
     monkeypatch.setattr("bot.search.persist.code_version", lambda: "another-index")

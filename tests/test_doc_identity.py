@@ -18,10 +18,10 @@ from paths import CORPUS
 from webfixtures import STATEMENT_PAGE, web_server
 
 from bot.adding import duplicate_of
-from bot.documents import load_corpus
 from bot.ingest import IngestError, ingest_file, prepare_text
 from bot.library import DuplicateStatement, Library, preview
-from bot.parties import infer_parties
+from bot.reading.documents import load_corpus
+from bot.reading.parties import infer_parties
 from bot.store import Store
 
 CABLES_ID = "2026-03-03_joint-statement-on-undersea-cables"

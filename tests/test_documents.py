@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from paths import COMMUNIQUE, STATEMENT
 
-from bot.documents import CorpusError, infer_date, load_corpus
+from bot.reading.documents import CorpusError, infer_date, load_corpus
 
 GOOD = "---\ntitle: A Statement\ndate: 2020-05-01\nparties: [A, B]\n---\n\nThe parties will meet.\n"
 

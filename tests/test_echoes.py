@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from bot.documents import Document
+from bot.reading.documents import Document
 from bot.search import ClauseIndex, QueryError
 from bot.search.echoes import echo_view, fold_echoes, restates
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from benchscripts import bench_script
 
-from bot.documents import render_document
+from bot.reading.documents import render_document
 
 AGREED = (
     "The two sides agreed to lower reciprocal tariffs on steel, aluminium and copper by "

@@ -166,7 +166,7 @@ def eval_clauses(tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{SAMPLES} is missing")
         pytest.skip(f"{SAMPLES} is missing")
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
     from bot.search import ClauseIndex
 
     out = prepare_corpus(

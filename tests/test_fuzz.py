@@ -49,10 +49,10 @@ from fakeslack import (
 from helpers import assert_valid_blocks
 from paths import CORPUS
 
-from bot.clean import _INVISIBLE, clean_raw
 from bot.cli import main as cli_main
-from bot.documents import Document, parse_document
-from bot.safeio import MAX_FRONT_MATTER_BYTES, load_yaml
+from bot.reading.clean import _INVISIBLE, clean_raw
+from bot.reading.documents import Document, parse_document
+from bot.reading.safeio import MAX_FRONT_MATTER_BYTES, load_yaml
 from bot.search import MAX_QUERY_CHARS, QueryError, SearchResult, check_query
 from handlers import blocks as B
 from handlers.later import APOLOGY
@@ -578,7 +578,7 @@ def test_check_query_strips_or_refuses(query):
 
 # =========================================================================== 3. Front matter
 
-#: Found by these properties and fixed in bot/safeio.py (regression tests at the end of
+#: Found by these properties and fixed in bot/reading/safeio.py (regression tests at the end of
 #: this section): a tagged scalar PyYAML's constructor cannot read let a KeyError
 #: (``!!bool x``), AttributeError (``!!timestamp x``) or IndexError (``!!int`` on an
 #: empty value) out of load_yaml, and a hex integer longer than 4300 decimal digits made

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bot.clean import normalise
-from bot.parties import _ALIASES, _STATES
+from bot.reading.clean import normalise
+from bot.reading.parties import _ALIASES, _STATES
 from bot.search import read_query
 from bot.search.gazetteer import (
     CAPITALS,
@@ -168,7 +168,7 @@ def test_the_topic_is_the_content_less_the_party_names_by_position():
 def test_a_query_naming_a_state_one_way_finds_a_clause_naming_it_the_other_way():
     from datetime import date
 
-    from bot.documents import Document
+    from bot.reading.documents import Document
     from bot.search import ClauseIndex
 
     texts = [

@@ -15,9 +15,9 @@ import yaml
 from paths import CORPUS, ROOT
 
 from bot.cli import main
-from bot.documents import load_corpus
 from bot.ingest import IngestError, ingest_file
-from bot.safeio import RefusedFile, load_yaml, read_text_file
+from bot.reading.documents import load_corpus
+from bot.reading.safeio import RefusedFile, load_yaml, read_text_file
 
 #: 411 bytes that a YAML loader expanding aliases turns into 9^9 strings (gigabytes).
 ALIAS_BOMB = """---

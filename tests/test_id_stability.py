@@ -12,8 +12,8 @@ import json
 import pytest
 from paths import COMMUNIQUE, ROOT, STATEMENT
 
-from bot.clauses import segment
 from bot.commitments import extract
+from bot.reading.clauses import segment
 
 PINS = json.loads((ROOT / "tests" / "data" / "seed_pins.json").read_text("utf-8"))
 OLD_IDS = json.loads((ROOT / "tests" / "data" / "corpus_clause_ids.json").read_text("utf-8"))

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.documents import load_corpus
+from bot.reading.documents import load_corpus
 from bot.search import ClauseIndex, persist
 from bot.search.evaluate import load_cases
 
@@ -260,7 +260,7 @@ def test_processes_refreshing_together_build_an_index_once(tmp_path):
     import threading
     import time
 
-    from bot.clauses import segment_all
+    from bot.reading.clauses import segment_all
 
     docs = load_corpus(ROOT / "corpus").documents
     builds: list[int] = []

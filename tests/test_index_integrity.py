@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from bot.documents import load_corpus
+from bot.reading.documents import load_corpus
 from bot.search import ClauseIndex, persist
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,8 +9,8 @@ import pytest
 from paths import SHARED
 
 from bot.cli import main
-from bot.documents import load_corpus
 from bot.ingest import IngestError, ingest_file, write_atomic
+from bot.reading.documents import load_corpus
 
 RAW = "Leaders issue statement\n\nThe two sides will meet in 2013.\n\nMost Popular\nA\nB\n"
 

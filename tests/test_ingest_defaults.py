@@ -10,12 +10,12 @@ import shutil
 import pytest
 from paths import ROOT
 
-from bot.clauses import segment
 from bot.cli import main
 from bot.commitments import extract
-from bot.documents import load_corpus
 from bot.ingest import ingest_file
-from bot.parties import infer_parties, propose_short_title, slugify
+from bot.reading.clauses import segment
+from bot.reading.documents import load_corpus
+from bot.reading.parties import infer_parties, propose_short_title, slugify
 
 DEVSET = ROOT / "tests" / "data" / "devset"
 CANADA = DEVSET / "2024-05-16_us-canada-energy-transformation-task-force.txt"

@@ -10,7 +10,7 @@ from paths import CORPUS
 from slack_sdk.models.blocks import Block
 
 from bot.cli import main
-from bot.documents import render_document
+from bot.reading.documents import render_document
 from bot.search import ClauseIndex
 from handlers.blocks import citation_line, search_message
 
@@ -100,7 +100,7 @@ def test_docs_shows_each_documents_kind():
 
 
 def test_slack_citation_line_has_the_kind(small_corpus):
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
 
     index = ClauseIndex.from_documents(load_corpus(small_corpus).documents, semantic=False)
     result = index.search(QUERY)

@@ -63,7 +63,7 @@ def test_hits_carry_their_kind(index):
 def test_a_cached_index_keeps_the_kinds_given_in_front_matter(tmp_path):
     from datetime import date
 
-    from bot.documents import Document
+    from bot.reading.documents import Document
     from bot.search import ClauseIndex
 
     docs = [

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.documents import Document, load_corpus, parse_document
 from bot.kinds import KINDS, KindError, classify, kind_label, parse_kind
+from bot.reading.documents import Document, load_corpus, parse_document
 from tests.paths import CORPUS, ROOT, SHARED
 
 TABLE = ROOT / "tests" / "data" / "kinds.tsv"

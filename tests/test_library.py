@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 
 from bot.config import Settings
-from bot.documents import load_corpus
 from bot.ingest import IngestError
 from bot.library import (
     BundledStatement,
@@ -20,6 +19,7 @@ from bot.library import (
     preview,
 )
 from bot.live import CorpusWatcher
+from bot.reading.documents import load_corpus
 from bot.services import build_services
 from bot.store import Store
 
@@ -178,7 +178,7 @@ def test_export_writes_corpus_files_that_load_as_the_same_documents(library, tmp
     expected = stored.document()
     for name in ("doc_id", "title", "short_title", "date", "body", "source", "parties", "kind"):
         assert getattr(doc, name) == getattr(expected, name), name
-    from bot.clauses import segment
+    from bot.reading.clauses import segment
 
     assert [c.clause_id for c in segment(doc)] == [c.clause_id for c in segment(stored.document())]
 

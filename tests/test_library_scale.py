@@ -9,8 +9,8 @@ from datetime import date, timedelta
 import pytest
 
 import bot.library
-from bot.documents import Corpus
 from bot.library import DuplicateStatement, Library, preview
+from bot.reading.documents import Corpus
 from bot.store import Store
 
 BODY = (

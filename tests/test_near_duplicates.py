@@ -1,4 +1,4 @@
-"""The id rule and the sameness rule of bot/identity.py, as tables.
+"""The id rule and the sameness rule of bot/reading/identity.py, as tables.
 
 What the sameness rule does on the 2021-2022 archive is measured by
 ``bench/near_duplicates.py`` (see its docstring)."""
@@ -9,7 +9,7 @@ from datetime import date
 
 import pytest
 
-from bot.identity import compare, doc_id_for, is_doc_id, same_statement
+from bot.reading.identity import compare, doc_id_for, is_doc_id, same_statement
 
 D = date(2026, 3, 3)
 T = "Joint Statement on Undersea Cables"

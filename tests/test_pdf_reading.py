@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from webfixtures import make_pdf
 
-from bot.clauses import segment
-from bot.documents import parse_document
 from bot.fetch import raw_from_bytes
 from bot.ingest import prepare_text
+from bot.reading.clauses import segment
+from bot.reading.documents import parse_document
 from bot.reading.pdfpages import strip_running_lines
 
 HEADER = "THE WHITE HOUSE | Briefing Room"

@@ -9,11 +9,11 @@ import shutil
 import pytest
 from paths import CORPUS
 
-from bot.clauses import PREAMBLE
-from bot.clean import clean_raw
 from bot.cli import main
 from bot.commitments import Commitment, CurationError, extract_all
-from bot.documents import load_corpus
+from bot.reading.clauses import PREAMBLE
+from bot.reading.clean import clean_raw
+from bot.reading.documents import load_corpus
 from bot.tracking import to_ics
 from handlers import blocks as B
 
@@ -181,7 +181,7 @@ def test_text_before_paragraph_one_is_cited_as_preamble(index):
 
 
 def test_context_shows_a_long_clause_in_full():
-    from bot.clauses import Clause
+    from bot.reading.clauses import Clause
 
     text = " ".join(f"word{i} & more" for i in range(1500))
     clause = Clause("x#p1.1", "x", "X", None, text, "1", 1, 1)

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 from paths import COMMUNIQUE, STATEMENT
 
-from bot.clauses import Clause
+from bot.reading.clauses import Clause
 from bot.search import MAX_QUERY_CHARS, ClauseIndex, QueryError, parse_query
 
 

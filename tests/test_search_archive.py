@@ -25,8 +25,8 @@ IRAQ = ROOT / "tests" / "data" / "devset" / "2024-04-15_us-iraq-joint-statement.
 def archive_index(tmp_path_factory):
     if not ARCHIVE.exists():
         pytest.skip(f"{ARCHIVE} is missing")
-    from bot.documents import load_corpus
     from bot.ingest import ingest_file
+    from bot.reading.documents import load_corpus
     from bot.search import ClauseIndex
 
     folder = tmp_path_factory.mktemp("archive")

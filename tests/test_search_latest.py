@@ -14,7 +14,7 @@ from datetime import date
 
 import pytest
 
-from bot.documents import Document
+from bot.reading.documents import Document
 from bot.search import ClauseIndex
 from bot.search.latest import asks_about_now, latest_first
 

@@ -32,7 +32,7 @@ def eval_docs(tmp_path_factory):
         if os.environ.get("CI") == "true":
             pytest.fail(f"{SAMPLES} is missing")
         pytest.skip(f"{SAMPLES} is missing")
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
 
     out = prepare_corpus(
         CORPUS, SAMPLES, read_samples(DATA / "samples.tsv"), tmp_path_factory.mktemp("eval")

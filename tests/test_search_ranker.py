@@ -89,7 +89,7 @@ def test_tables_have_the_rows_the_issue_asks_for():
 def recent_index(sentence_cache):
     """The bundled corpus and a recent statement whose clauses resemble the README's
     "100 billion trade target" in meaning without its number (issue 18's failure)."""
-    from bot.documents import Document, load_corpus
+    from bot.reading.documents import Document, load_corpus
     from bot.search import ClauseIndex
     from bot.search.encoder import load_encoder
     from bot.search.sentences import SEED_DIR
@@ -127,7 +127,7 @@ def test_the_number_asked_for_wins_over_a_closer_meaning(recent_index):
 def test_a_number_asked_with_its_unit_counts_only_beside_it():
     """"100 billion" is one quantity: a clause with "$3 billion" and "100%" holds the
     words but not what was asked for, and it ranks under the one that does."""
-    from bot.documents import Document
+    from bot.reading.documents import Document
     from bot.search import ClauseIndex
 
     def doc(slug: str, body: str) -> Document:

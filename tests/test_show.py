@@ -13,11 +13,11 @@ import yaml
 from paths import COMMUNIQUE, CORPUS
 from slack_sdk.models.views import View
 
-from bot.clean import Removal
 from bot.cli import main
-from bot.documents import Document, parse_document, render_document
+from bot.reading.clean import Removal
+from bot.reading.documents import Document, parse_document, render_document
+from bot.reading.safeio import MAX_FRONT_MATTER_BYTES
 from bot.reading.view import statement_view
-from bot.safeio import MAX_FRONT_MATTER_BYTES
 
 RAW = """# Joint Statement on Coastal Fisheries
 
@@ -206,7 +206,7 @@ def test_malformed_removed_entries_are_ignored_with_a_warning(removed, kept, war
 
 
 def test_a_corpus_file_without_a_removed_key_has_none(tmp_path):
-    from bot.documents import load_corpus
+    from bot.reading.documents import load_corpus
 
     (tmp_path / "2020-01-02_t.md").write_text("---\ntitle: T\ndate: 2020-01-02\n---\n\nBody.\n")
     (doc,) = load_corpus(tmp_path).documents

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from bot.commitments import Commitment
-from bot.documents import Document
+from bot.reading.documents import Document
 
 __all__ = ["DatedCache", "code_version", "document_key"]
 
@@ -36,7 +36,7 @@ log = logging.getLogger(__name__)
 
 #: Bump when the file's layout changes (the source hash catches code changes).
 CACHE_FORMAT = 1
-_SOURCES = ("timeexpr.py", "commitments.py", "clauses.py", "clean.py", "reading/*.py")
+_SOURCES = ("timeexpr.py", "commitments.py", "reading/*.py")
 _FIELDS = {f.name: str(f.type) for f in dataclasses.fields(Commitment)}
 
 

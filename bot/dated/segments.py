@@ -1,6 +1,6 @@
 """Clauses kept on disk, so each statement version is cut into clauses once.
 
-Segmentation (:func:`bot.clauses.segment`) costs about a millisecond a statement; a
+Segmentation (:func:`bot.reading.clauses.segment`) costs about a millisecond a statement; a
 process that rebuilds the search index (one statement more or less in a big archive)
 used to cut every statement again. :class:`SegmentCache` keeps each document's
 clauses under a key over its content (:func:`bot.dated.cache.document_key` and its
@@ -14,14 +14,14 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
 
-from bot.clauses import Clause, segment
 from bot.derived import DerivedStore, code_version, content_key
-from bot.documents import Document
+from bot.reading.clauses import Clause, segment
+from bot.reading.documents import Document
 
 __all__ = ["SEGMENT_SOURCES", "SegmentCache"]
 
 #: The modules whose code decides how a document is cut into clauses.
-SEGMENT_SOURCES = ("clauses.py", "clean.py", "documents.py", "dated/segments.py")
+SEGMENT_SOURCES = ("reading/*.py", "dated/segments.py")
 
 
 def _key(doc: Document) -> str:
@@ -87,6 +87,7 @@ class SegmentCache:
         return found
 
     def segment_all(self, docs: Iterable[Document]) -> Iterator[Clause]:
-        """Clauses of every document, document by document (as :func:`bot.clauses.segment_all`)."""
+        """Clauses of every document, document by document (as
+        :func:`bot.reading.clauses.segment_all`)."""
         for doc in docs:
             yield from self.clauses(doc)

@@ -1,5 +1,5 @@
 """What reading a page removed, and why: the one record both the cleaner
-(:mod:`bot.clean`) and the PDF reader (:mod:`bot.reading.pdfpages`) keep."""
+(:mod:`bot.reading.clean`) and the PDF reader (:mod:`bot.reading.pdfpages`) keep."""
 
 from __future__ import annotations
 

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from bot.clauses import Clause, segment
-from bot.documents import Document
+from bot.reading.clauses import Clause, segment
+from bot.reading.documents import Document
 
 __all__ = ["statement_view"]
 

@@ -1,6 +1,6 @@
 """Clauses and strings stored column-wise: compact in memory, saved and mapped as arrays.
 
-A million :class:`~bot.clauses.Clause` objects take about 700 MiB of Python objects;
+A million :class:`~bot.reading.clauses.Clause` objects take about 700 MiB of Python objects;
 the same clauses as columns (one UTF-8 buffer and an offsets array per string
 field, a small table of documents, integer arrays) take about a third of that, and
 are what :mod:`bot.search.persist` writes and memory-maps. A :class:`Clause` is made
@@ -20,7 +20,7 @@ from typing import overload
 
 import numpy as np
 
-from bot.clauses import Clause
+from bot.reading.clauses import Clause
 
 __all__ = ["STRING_FIELDS", "ClauseColumns", "StringColumn", "StringsBuilder"]
 

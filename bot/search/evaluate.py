@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bot.clean import normalise
+from bot.reading.clean import normalise
 from bot.search.words import STOP_WORDS, stem
 
 __all__ = [

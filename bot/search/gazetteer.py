@@ -12,7 +12,7 @@ tables let a query say it either way:
 * :data:`FORMER_NAMES` — an earlier English name and today's, each matching the
   other as if it were the same word ("Bombay" finds "Mumbai" and back).
 
-General knowledge, keyed by normalised text (:func:`bot.clean.normalise`) and
+General knowledge, keyed by normalised text (:func:`bot.reading.clean.normalise`) and
 not tied to any statement. Capitals that are also the name of an agreement or a
 process people search for by name ("Paris Agreement", "Doha Round", "Minsk
 agreements", "Oslo Accords", "Washington Post") stay words: a capital never replaces
@@ -37,7 +37,7 @@ __all__ = [
     "same_name_variants",
 ]
 
-# Country keys are normalised party names, as in bot.parties and understand.ALIASES.
+# Country keys are normalised party names, as in bot.reading.parties and understand.ALIASES.
 CAPITALS: Mapping[str, str] = {
     "kabul": "afghanistan",
     "tirana": "albania",

@@ -26,8 +26,8 @@ from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import IO, Any, TypeVar
 
-from bot.clauses import search_text
-from bot.clean import fold_words
+from bot.reading.clauses import search_text
+from bot.reading.clean import fold_words
 from bot.search.columns import StringColumn
 from bot.search.flags import clause_flags
 from bot.search.lexical import WordTokens
@@ -47,8 +47,9 @@ HELPER_SHARE = 0.4
 
 
 def fold_texts(sections: Sequence[str], texts: Sequence[str]) -> tuple[StringColumn, WordTokens]:
-    """Each clause's :func:`bot.clauses.search_text` folded by :func:`bot.clean.normalise`,
-    as a column, and its words as ids (each text split once for both)."""
+    """Each clause's :func:`bot.reading.clauses.search_text` folded by
+    :func:`bot.reading.clean.normalise`, as a column, and its words as ids (each text
+    split once for both)."""
     if len(sections) != len(texts):
         raise ValueError(f"{len(sections)} sections for {len(texts)} texts")
     folded: list[str] = []

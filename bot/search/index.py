@@ -32,9 +32,9 @@ from typing import Any
 import numpy as np
 from rapidfuzz import fuzz, process
 
-from bot.clauses import Clause, segment_all
-from bot.clean import normalise
 from bot.kinds import document_kind, kind_label
+from bot.reading.clauses import Clause, segment_all
+from bot.reading.clean import normalise
 from bot.search import fusion, ranker
 from bot.search.columns import ClauseColumns, DocMeta, StringColumn
 from bot.search.echoes import echo_view, fold_echoes

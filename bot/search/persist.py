@@ -42,7 +42,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.clauses import Clause
+from bot.reading.clauses import Clause
 from bot.search.columns import STRING_FIELDS, ClauseColumns, DocMeta, StringColumn
 
 __all__ = [
@@ -64,7 +64,7 @@ log = logging.getLogger(__name__)
 INDEX_FORMAT = 3
 #: Entries kept per cache directory (the most recently used).
 KEEP_ENTRIES = 4
-_SOURCES = ("search/*.py", "clean.py", "clauses.py")
+_SOURCES = ("search/*.py", "reading/*.py")
 
 
 # --------------------------------------------------------------------------- keys

@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from bot.safeio import current_umask
+from bot.reading.safeio import current_umask
 from bot.search.encoder import DIM
 
 __all__ = ["SEED_DIR", "SentenceIndex", "VectorCache", "digest", "write_seed"]
@@ -193,8 +193,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     """``python -m bot.search.sentences CORPUS_DIR``: (re)write the corpus's shipped vectors."""
     import sys
 
-    from bot.clauses import segment_all
-    from bot.documents import CorpusError, load_corpus
+    from bot.reading.clauses import segment_all
+    from bot.reading.documents import CorpusError, load_corpus
 
     args = list(sys.argv[1:] if argv is None else argv)
     if len(args) != 1:

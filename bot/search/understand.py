@@ -23,7 +23,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 
-from bot.clean import normalise
+from bot.reading.clean import normalise
 from bot.search.gazetteer import (
     FORMER_NAMES,
     NAMED_AFTER,

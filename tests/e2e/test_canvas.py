@@ -11,7 +11,7 @@ from fakeslack import block_actions_body, bolt_request, slash_command_body
 from helpers import assert_valid_blocks, bolt_app
 
 from bot.canvas import md_escape
-from bot.clauses import Clause
+from bot.reading.clauses import Clause
 from bot.search import ClauseIndex
 from handlers import blocks as B
 

@@ -16,7 +16,7 @@ from fakeslack import (
 )
 from helpers import all_text, assert_valid_blocks, assert_valid_view, parsed_text, quotes
 
-from bot.clauses import Clause
+from bot.reading.clauses import Clause
 from bot.search import ClauseIndex
 from bot.services import Services
 from handlers import blocks as B

@@ -127,7 +127,8 @@ def test_console_answers_a_typed_brief_line(tmp_path):
 
 def test_core_imports_no_slack():
     code = (
-        "import sys, bot.cli, bot.search, bot.documents, bot.clauses, bot.clean, bot.config, "
+        "import sys, bot.cli, bot.search, bot.reading.documents, bot.reading.clauses, "
+        "bot.reading.clean, bot.config, "
         "bot.services, bot.console, bot.ingest, bot.timeexpr, bot.commitments, handlers.blocks, "
         "handlers.commands, handlers.mentions, handlers.actions, handlers.home; "
         "bad = sorted(m for m in sys.modules if m.split('.')[0] in ('slack_bolt', 'slack_sdk')); "

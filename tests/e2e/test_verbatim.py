@@ -15,8 +15,8 @@ from fakeslack import bolt_request, message_shortcut_body
 from helpers import assert_valid_blocks, parsed_text, quotes
 from test_dispatch import FORM, click, mention, slash
 
-from bot.clauses import Clause
 from bot.commitments import Commitment
+from bot.reading.clauses import Clause
 from bot.search import ClauseIndex
 from bot.services import Services
 from handlers import blocks as B

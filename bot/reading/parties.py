@@ -185,8 +185,8 @@ def infer_parties(title: str, body: str) -> list[str]:
 
 def slugify(text: str, *, limit: int = 60) -> str:
     """Lower-case ASCII words joined by '-' (at most ``limit`` characters, whole words):
-    the slug of a doc id, :func:`bot.identity.id_slug`."""
-    from bot.identity import id_slug
+    the slug of a doc id, :func:`bot.reading.identity.id_slug`."""
+    from bot.reading.identity import id_slug
 
     return id_slug(text, limit=limit)
 

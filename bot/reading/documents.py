@@ -21,11 +21,11 @@ from typing import Any
 
 import yaml
 
-from bot.clean import Removal, clean_raw
 from bot.derived import DerivedStore, code_version, content_key
-from bot.identity import DuplicateFinder, doc_id_for, is_doc_id, name_stem
 from bot.kinds import KINDS, document_kind, is_kind, kind_label
-from bot.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
+from bot.reading.clean import Removal, clean_raw
+from bot.reading.identity import DuplicateFinder, doc_id_for, is_doc_id, name_stem
+from bot.reading.safeio import MAX_FRONT_MATTER_BYTES, RefusedFile, load_yaml, read_text_file
 
 log = logging.getLogger(__name__)
 
@@ -187,7 +187,7 @@ def _infer_title(body: str, filename: str) -> str:
 
 def legacy_doc_id(path: Path) -> str:
     """The id a corpus file got from its file name alone, before ids followed one rule
-    (:func:`bot.identity.doc_id_for`); the same as today's for ``YYYY-MM-DD_slug`` files."""
+    (:func:`bot.reading.identity.doc_id_for`); the same as today's for ``YYYY-MM-DD_slug`` files."""
     stem = path.name
     for suffix in CORPUS_SUFFIXES:
         if stem.lower().endswith(suffix):
@@ -326,8 +326,8 @@ def load_corpus(directory: str | Path, *, cache_dir: Path | None = None) -> Corp
     """Load every ``.md``/``.txt`` statement in ``directory`` (sorted by file name).
 
     A file named ``YYYY-MM-DD_slug`` has that id; any other gets one from its date and
-    title (:func:`bot.identity.doc_id_for`; ``-2``, ``-3`` when taken). Two files holding
-    the same statement (:mod:`bot.identity`: the same words but for layout and
+    title (:func:`bot.reading.identity.doc_id_for`; ``-2``, ``-3`` when taken). Two files holding
+    the same statement (:mod:`bot.reading.identity`: the same words but for layout and
     boilerplate) load once: the first, files named by their id before the others, is
     kept, with a warning naming both.
 
@@ -379,7 +379,7 @@ def load_corpus(directory: str | Path, *, cache_dir: Path | None = None) -> Corp
 
 
 #: The modules whose code decides what reading a corpus file gives.
-PARSE_SOURCES = ("documents.py", "clean.py", "identity.py", "safeio.py", "reading/*.py")
+PARSE_SOURCES = ("reading/*.py",)
 
 
 def parsed_store(cache_dir: Path | None) -> DerivedStore:

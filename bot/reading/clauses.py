@@ -14,8 +14,8 @@ from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date
 
-from bot.clean import INVISIBLE_CHARS
-from bot.documents import Document
+from bot.reading.clean import INVISIBLE_CHARS
+from bot.reading.documents import Document
 
 __all__ = [
     "Clause",
