@@ -41,7 +41,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.documents import load_corpus  # noqa: E402
+from bot.reading.documents import load_corpus  # noqa: E402
 from bot.search import ClauseIndex  # noqa: E402
 from bot.search.encoder import Encoder, _layer_norm, _model_dir, erf  # noqa: E402
 from bot.search.evaluate import is_right, load_cases, prepare_corpus, read_samples  # noqa: E402
