@@ -375,12 +375,6 @@ def fit(indexes: dict[str, ClauseIndex], tables: dict[str, list[tuple[Case, str]
 SIGNALS = ("coverage", "phrase", "keywords", "bm25_share", "cosine", "sentence")
 
 
-def reciprocal_rank(index: ClauseIndex, case: Case, limit: int = 10) -> float:
-    """1/rank of the first right hit in the first ``limit`` (0 when none is right)."""
-    hits = index.search(case.query, limit=limit).hits
-    return next((1.0 / k for k, h in enumerate(hits, 1) if is_right(case, h.clause)), 0.0)
-
-
 def alone(index: ClauseIndex, case: Case) -> dict[str, bool]:
     """For each signal of :data:`SIGNALS` that the candidates have: is the candidate it
     ranks first right? (All stages run, so every signal sees the same candidates.)"""
@@ -429,7 +423,7 @@ def report(
                         ],
                     }
                     if kind != "nonsense":
-                        row["mrr"] = sum(reciprocal_rank(index, c) for c in mine) / len(mine)
+                        row["mrr"] = r.mrr(kind)
                         if signals:
                             counts: dict[str, int] = {}
                             for c in mine:

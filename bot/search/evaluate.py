@@ -35,6 +35,8 @@ __all__ = [
     "split_of",
 ]
 
+#: How many good hits the mean reciprocal rank looks at.
+MRR_DEPTH = 10
 #: Share of rows held out of the ranker's fit (by a digest of the query).
 HELD_SHARE = 0.3
 
@@ -68,6 +70,8 @@ class Report:
     top3: dict[str, int] = field(default_factory=dict)
     # the first clause shown, good match or weak "closest clause" suggestion
     shown: dict[str, int] = field(default_factory=dict)
+    # sum of 1/rank of the first right one among the first MRR_DEPTH good hits
+    rr: dict[str, float] = field(default_factory=dict)
     misses: list[tuple[Case, str]] = field(default_factory=list)
 
     def hit1(self, kind: str) -> float:
@@ -77,6 +81,11 @@ class Report:
     def top3_share(self, kind: str) -> float:
         """Share of ``kind`` rows with a right clause among the first three good hits."""
         return self.top3.get(kind, 0) / max(self.totals.get(kind, 0), 1)
+
+    def mrr(self, kind: str) -> float:
+        """Mean reciprocal rank of the first right hit among the first
+        :data:`MRR_DEPTH` good hits (0 for a row with none) of ``kind`` rows."""
+        return self.rr.get(kind, 0.0) / max(self.totals.get(kind, 0), 1)
 
     def shown1(self, kind: str) -> float:
         """Share of ``kind`` rows whose first clause shown is right, counting the weak
@@ -119,11 +128,13 @@ def is_right(case: Case, clause: Any) -> bool:
 
 
 def evaluate(index: Any, cases: Iterable[Case]) -> Report:
-    """Run every case against ``index`` and count first-hit answers (and top-3)."""
+    """Run every case against ``index`` and count first-hit answers, top-3 and the
+    reciprocal rank (one search a case: the first three of a longer page are the
+    same three)."""
     report = Report()
     for case in cases:
         report.totals[case.kind] = report.totals.get(case.kind, 0) + 1
-        result = index.search(case.query, limit=3)
+        result = index.search(case.query, limit=MRR_DEPTH)
         if case.kind == "nonsense":
             # Right when nothing is offered as a good match.
             if not result.hits:
@@ -141,6 +152,9 @@ def evaluate(index: Any, cases: Iterable[Case]) -> Report:
             report.hits[case.kind] = report.hits.get(case.kind, 0) + 1
         if any(is_right(case, h.clause) for h in result.hits[:3]):
             report.top3[case.kind] = report.top3.get(case.kind, 0) + 1
+        rank = next((k for k, h in enumerate(result.hits, 1) if is_right(case, h.clause)), 0)
+        if rank:
+            report.rr[case.kind] = report.rr.get(case.kind, 0.0) + 1.0 / rank
         if is_right(case, first):
             report.shown[case.kind] = report.shown.get(case.kind, 0) + 1
         else:
