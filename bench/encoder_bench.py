@@ -33,17 +33,18 @@ import resource
 import statistics
 import subprocess
 import sys
-import tarfile
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
 
 import numpy as np  # noqa: E402
+from check_archive import iter_archive  # noqa: E402
 
 DEFAULT_ARCHIVE = ROOT.parent / "shared" / "archive" / "statements-2021-2022.tar.xz"
 RUNTIMES = ("numpy", "onnxruntime")
@@ -65,19 +66,6 @@ def peak_mib() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def iter_statements(path: Path) -> Iterator[tuple[str, str]]:
-    """``(file name, text)`` of each ``.md`` statement, in file-name order, from a folder
-    or a tar archive."""
-    if path.is_dir():
-        for f in sorted(path.rglob("*.md")):
-            if f.name.upper() != "SOURCES.MD":
-                yield f.name, f.read_text("utf-8")
-        return
-    with tempfile.TemporaryDirectory() as tmp, tarfile.open(path) as tar:
-        tar.extractall(tmp, filter="data")
-        yield from iter_statements(Path(tmp))
-
-
 def corpus_texts() -> list[str]:
     """The bundled corpus's clause texts, as the sentence index encodes them."""
     from bot.reading.documents import load_corpus
@@ -92,7 +80,7 @@ def archive_texts(path: Path, limit: int) -> list[str]:
     from bot.reading.documents import parse_document
 
     texts: list[str] = []
-    for name, text in iter_statements(path):
+    for name, text in iter_archive(path):
         doc = parse_document(text, name, [])
         if doc is not None:
             texts.extend(c.text for c in segment(doc))
