@@ -40,6 +40,7 @@ class DocMeta:
     when: date | None
     words: frozenset[str]
     parties: frozenset[str] = frozenset()
+    kind: str = "other"  # bot.kinds: as the document gives it, else read from its title
 
 
 class StringsBuilder:

@@ -357,24 +357,27 @@ class ClauseIndex:
         title_words: list[frozenset[str]] = []
         party_words: list[frozenset[str]] = []
         parties: set[str] = set()
-        #: Each document's kind (bot.kinds): as given, else read from its title.
-        self.kinds: dict[str, str] = {}
         for r, (doc_id, doc_title, doc_date) in enumerate(rows):
             if doc_id in doc_pos:
                 row_pos[r] = doc_pos[doc_id]
                 continue
             row_pos[r] = doc_pos[doc_id] = len(metas)
             d = full.get(doc_id)
-            self.kinds[doc_id] = document_kind(
-                getattr(d, "kind", None), d.title if d else doc_title
-            )
+            kind = document_kind(getattr(d, "kind", None), d.title if d else doc_title)
             titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
             doc_parties = tuple(getattr(d, "parties", ()) or ())
             parties.update(doc_parties)
             title_words.append(metadata_words(titles, ()) - STOP_WORDS)
             party_words.append(metadata_words("", doc_parties, doc_date))
             metas.append(
-                DocMeta(doc_id, normalise(doc_title), doc_date, frozenset(), frozenset(doc_parties))
+                DocMeta(
+                    doc_id,
+                    normalise(doc_title),
+                    doc_date,
+                    frozenset(),
+                    frozenset(doc_parties),
+                    kind,
+                )
             )
         # Title words shared by many documents ("joint", "statement") say nothing.
         common = max(2, len(metas) // 3)
@@ -387,9 +390,10 @@ class ClauseIndex:
             for t, p in zip(title_words, party_words, strict=True)
         ]
         self._docs = [
-            DocMeta(m.doc_id, m.title, m.when, w, m.parties)
+            DocMeta(m.doc_id, m.title, m.when, w, m.parties, m.kind)
             for m, w in zip(metas, doc_words, strict=True)
         ]
+        self.kinds = {m.doc_id: m.kind for m in self._docs}
         self._clause_doc = row_pos[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
         self._doc_dates = np.array(
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
@@ -459,8 +463,7 @@ class ClauseIndex:
             [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
         )
         self.lexical = state["lexical"]
-        # Kinds from the titles; from_documents / cached put the documents' own on top.
-        self.kinds = {doc_id: document_kind(None, t) for doc_id, t, _ in self.clauses.doc_rows}
+        self.kinds = {m.doc_id: m.kind for m in self._docs}
         self._ahead, self._dated, self._place = state["ahead"], state["dated"], state["place"]
         self._parties = state["parties"]
         self.reader = QueryReader(set(self._parties))
@@ -504,7 +507,7 @@ class ClauseIndex:
                 semantic=semantic,
             )
         key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
-        index = persist.load_or_build(
+        return persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -516,7 +519,6 @@ class ClauseIndex:
             ),
             cls._restore,
         )
-        return _with_kinds(docs, index)
 
     @classmethod
     def cached(
@@ -536,7 +538,7 @@ class ClauseIndex:
         on = _semantic_on(semantic)
         cols = persist.as_columns(clauses)  # keyed, built and saved as these columns
         key = persist.clauses_key(cols, docs, candidates=candidates, semantic=on)
-        index = persist.load_or_build(
+        return persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -544,7 +546,6 @@ class ClauseIndex:
             ),
             cls._restore,
         )
-        return _with_kinds(docs, index)
 
     @classmethod
     def load_saved(cls, folder: str | Path, key: str) -> ClauseIndex:
@@ -1007,10 +1008,3 @@ class ClauseIndex:
 
     def __len__(self) -> int:
         return len(self.clauses)
-
-
-def _with_kinds(docs: Sequence[Any], index: ClauseIndex) -> ClauseIndex:
-    """``index`` with the documents' own kinds (a loaded index read them from titles)."""
-    for d in docs:
-        index.kinds[d.doc_id] = document_kind(getattr(d, "kind", None), d.title)
-    return index

@@ -61,7 +61,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the saved layout changes (the source hash catches most other changes).
-INDEX_FORMAT = 3
+INDEX_FORMAT = 4
 #: Entries kept per cache directory (the most recently used).
 KEEP_ENTRIES = 4
 _SOURCES = ("search/*.py", "reading/*.py")
@@ -223,7 +223,7 @@ def save(index: Any, folder: Path, key: str) -> bool:
         "clauses": n,
         "candidates": index.candidates,
         "docs": [
-            [m.doc_id, t[0], m.title, _iso(m.when), sorted(m.words), sorted(m.parties)]
+            [m.doc_id, t[0], m.title, _iso(m.when), sorted(m.words), sorted(m.parties), m.kind]
             for m, t in zip(index._docs, titles, strict=True)
         ],
         "parties": list(index._parties),
@@ -307,8 +307,9 @@ def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
             date.fromisoformat(when) if when else None,
             frozenset(words),
             frozenset(parties),
+            kind,
         )
-        for d_id, _, norm_title, when, words, parties in meta["docs"]
+        for d_id, _, norm_title, when, words, parties, kind in meta["docs"]
     ]
     doc_rows = [(m.doc_id, d[1], m.when) for m, d in zip(docs, meta["docs"], strict=True)]
     clause_doc = arr("clause_doc")
