@@ -581,7 +581,7 @@ class ClauseIndex:
                 continue
             if not dates.contains(meta.when):
                 continue
-            if kinds and self.kinds.get(meta.doc_id, "other") not in kinds:
+            if kinds and meta.kind not in kinds:
                 continue
             keep.append(i)
         if not keep:
