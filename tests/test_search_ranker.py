@@ -158,3 +158,48 @@ def test_a_number_asked_with_its_unit_counts_only_beside_it():
     assert fleet[1] < trade[1]  # "100" found, but not as "100 billion"
     top = index.search("100 billion trade target", limit=2).hits[0].clause
     assert "$100 billion" in top.text
+
+
+def test_a_goal_asked_for_is_held_by_a_clause_that_sets_one():
+    """"trade target": a clause that sets a level for trade ("increase bilateral trade to
+    $100 billion before 2015") states the target without the word, and ranks above one
+    that holds "target" and "$100 billion" about something else. A clause with the words
+    and an unrelated amount ("agreed to a $22 million project") is not a target."""
+    from bot.reading.documents import Document
+    from bot.search import ClauseIndex
+
+    def doc(slug: str, body: str, year: int = 2012) -> Document:
+        return Document(f"{year}-01-01_{slug}", slug.title(), date(year, 1, 1), body)
+
+    docs = [
+        doc("procure", "The agency set a procurement target that will bring $100 billion "
+            "to small businesses by 2025.", 2021),
+        doc("trade", "The sides will strive to increase bilateral trade to $100 billion "
+            "before 2015."),
+        doc("project", "Trade officials agreed to a $22 million project and will meet "
+            "again in 2014."),
+        doc("double", "The parties aim at doubling mutual trade by 2016."),
+        *(doc(f"filler{i}", f"The ministers discussed topic number {i} at length.")
+          for i in range(8)),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False)
+
+    def coverage(query: str) -> dict[str, float]:
+        found = index.explain(query, force=True)
+        assert found is not None
+        return {
+            index.clauses[i].doc_id[11:]: float(c)
+            for i, c in zip(found.ids, found.features["coverage"], strict=True)
+        }
+
+    asked = coverage("100 billion trade target")
+    assert asked["trade"] == pytest.approx(1.0)
+    assert asked["procure"] < 1.0 and asked["project"] < asked["trade"]
+    top = index.search("100 billion trade target").hits[0].clause
+    assert "$100 billion before 2015" in top.text
+    # A multiple sets a goal too; an unrelated amount does not.
+    plain = coverage("trade target")
+    assert plain["double"] == pytest.approx(1.0) and plain["trade"] == pytest.approx(1.0)
+    assert plain["project"] < 1.0
+    # The goal word alone brings no clause in.
+    assert set(coverage("target")) == {"procure"}

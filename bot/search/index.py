@@ -141,6 +141,21 @@ QUANTITY_UNITS = frozenset(
     {"thousand", "million", "billion", "trillion", "percent", "cent", "bn", "mn", "tonne", "ton"}
 )
 
+#: Words that ask for a goal ("trade target"): a clause sets one without naming it
+#: ("to increase bilateral trade to $100 billion before 2015").
+GOAL_WORDS = frozenset({"target", "goal", "objective"})
+
+# How a clause sets a goal: a level to reach ("trade to $100 billion", "reaching 50
+# percent") or a multiple ("doubling trade").
+_GOAL_SET = re.compile(
+    r"\b(?:to|reach|reaches|reaching|of) (?:about |around |over |more than |at least )?"
+    r"(?:[$€£¥] ?\d[\d,.]*|\d[\d,.]*(?: ?%| (?:thousand|million|billion|trillion|percent"
+    r"|per cent)\b))|\b(?:doubl|tripl|halv|quadrupl)\w*",
+    re.I,
+)
+#: How many words before the level a word asked for must come ("bilateral trade to").
+GOAL_REACH = 6
+
 
 @dataclass
 class Candidates:
@@ -763,6 +778,7 @@ class ClauseIndex:
                     other.distinct if distinct is None else np.maximum(distinct, other.distinct)
                 )
         coverage, distinct = self._quantities_as_asked(words, match, coverage, distinct)
+        coverage, distinct = self._goals_as_asked(words, match, coverage, distinct)
         # A word the corpus does not use is read as its nearest corpus word in meaning
         # for the rerank too ("tumours" -> "cancer").
         related = {w: near[0][0] for w, near in match.related.items()}
@@ -890,6 +906,55 @@ class ClauseIndex:
                 distinct = distinct.copy()
                 distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
         return coverage, distinct
+
+    def _goals_as_asked(
+        self,
+        words: list[str],
+        match: LexicalMatch,
+        coverage: np.ndarray,
+        distinct: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Coverage and distinctive-word share with a goal word asked for beside other
+        words ("trade target") counted as held by a clause that sets a goal without the
+        word: one that looks ahead and names an amount ("to increase bilateral trade to
+        $100 billion before 2015"). Only clauses that hold some other word asked for
+        are considered, so the goal word alone never brings a clause in."""
+        full = 100.0  # coverage is per cent of the words asked for
+        goals = {stem(w) for w in words if stem(w) in GOAL_WORDS}
+        if not goals or len(goals) == len({stem(w) for w in words if w not in STOP_WORDS}):
+            return coverage, distinct
+        for term in goals:
+            share = match.coverage_share.get(term)
+            if not share:
+                continue
+            holding = self.lexical.clauses_with(term)
+            # Clauses short of this word only: any other word's share leaves a remainder.
+            some = np.flatnonzero((coverage > 0) & (coverage < full - 1e-3) & self._ahead)
+            some = np.setdiff1d(some, holding, assume_unique=True)
+            others = {stem(w) for w in words if w not in STOP_WORDS} - goals
+            sets = some[[self._sets_goal(self.clauses[i].text, others) for i in some]]
+            if not len(sets):
+                continue
+            coverage = coverage.copy()
+            coverage[sets] = np.minimum(coverage[sets] + share, full)
+            if distinct is not None and term in match.distinct_share:
+                distinct = distinct.copy()
+                extra = match.distinct_share[term]
+                distinct[sets] = np.minimum(distinct[sets] + extra, 1.0)
+        return coverage, distinct
+
+    @staticmethod
+    def _sets_goal(text: str, about: set[str]) -> bool:
+        """``text`` sets a level or a multiple for one of the words ``about`` (stemmed):
+        one of them within :data:`GOAL_REACH` words before it, or just after it
+        ("doubling mutual trade")."""
+        for m in _GOAL_SET.finditer(text):
+            before = normalise(text[max(0, m.start() - 100) : m.start()]).split()
+            after = normalise(text[m.end() : m.end() + 40]).split()
+            near = before[-GOAL_REACH:] + after[:3]
+            if about & {stem(w) for w in near}:
+                return True
+        return False
 
     def _intent_features(
         self, reading: Reading, cand: np.ndarray
