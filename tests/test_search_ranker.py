@@ -203,3 +203,35 @@ def test_a_goal_asked_for_is_held_by_a_clause_that_sets_one():
     assert plain["project"] < 1.0
     # The goal word alone brings no clause in.
     assert set(coverage("target")) == {"procure"}
+
+
+def test_who_spoke_is_held_by_the_clause_of_their_statement():
+    """"what did the Quad say about a two-state solution?": the answer is the clause on
+    the topic in the statement that names the Quad, which does not name it again; a
+    clause elsewhere that names the Quad but not the topic, or names the topic in a
+    statement without the Quad, comes after it."""
+    from bot.reading.documents import Document
+    from bot.search import ClauseIndex
+
+    def doc(slug: str, *paragraphs: str) -> Document:
+        body = "\n\n".join(paragraphs)
+        return Document(f"2024-01-01_{slug}", slug.title(), date(2024, 1, 1), body)
+
+    docs = [
+        doc("summit", "The Quad leaders met in Wilmington on vaccines and shipping.",
+            "We remain committed to a two-state solution for Israelis and Palestinians."),
+        doc("remarks", "Reporters asked again about a two-state solution for the region."),
+        doc("readout", "The Quad will report back to leaders through its processes."),
+        *(doc(f"filler{i}", f"The ministers discussed topic number {i} at length.")
+          for i in range(8)),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False)
+    hits = index.search("what did the Quad say about a two-state solution?", limit=3).hits
+    assert hits and hits[0].clause.doc_id.endswith("summit")
+    assert "two-state solution" in hits[0].clause.text
+    # Without who spoke, nothing is read from the rest of the statement.
+    plain = index.explain("two-state solution", force=True)
+    assert plain is not None
+    by_doc = {index.clauses[i].doc_id[11:]: c for i, c in
+              zip(plain.ids, plain.features["coverage"], strict=True)}
+    assert by_doc["summit"] == pytest.approx(by_doc["remarks"])

@@ -55,6 +55,26 @@ def test_read_query(query, content, parties, order, asks):
 
 
 @pytest.mark.parametrize(
+    ("query", "speakers"),
+    [
+        ("what did Biden and Prabowo say about Gaza?", {"biden", "prabowo"}),
+        ("What has the G7 said on Ukraine", {"g7"}),
+        ("how did the Quad leaders agree on vaccines?", {"quad", "leaders"}),
+        # Party names are parties, read from the metadata, not speakers.
+        ("what did China and Russia say about Syria?", set()),
+        # Not of the form "what did WHO say about …".
+        ("when will the Quad meet?", set()),
+        ("what did they agree on trade?", set()),
+        ("Biden said about Gaza", set()),
+    ],
+)
+def test_read_query_finds_who_spoke(query, speakers):
+    reading = read_query(query, ["China", "Russia"])
+    assert set(reading.speakers) == speakers
+    assert set(reading.speakers) <= set(reading.content.split())
+
+
+@pytest.mark.parametrize(
     ("query", "read_as"),
     [
         ("what did China and Russia say about Syria?", "Syria · parties China, Russia"),

@@ -779,6 +779,7 @@ class ClauseIndex:
                 )
         coverage, distinct = self._quantities_as_asked(words, match, coverage, distinct)
         coverage, distinct = self._goals_as_asked(words, match, coverage, distinct)
+        coverage, distinct = self._speakers_as_held(reading, words, match, coverage, distinct)
         # A word the corpus does not use is read as its nearest corpus word in meaning
         # for the rerank too ("tumours" -> "cancer").
         related = {w: near[0][0] for w, near in match.related.items()}
@@ -941,6 +942,43 @@ class ClauseIndex:
                 distinct = distinct.copy()
                 extra = match.distinct_share[term]
                 distinct[sets] = np.minimum(distinct[sets] + extra, 1.0)
+        return coverage, distinct
+
+    def _speakers_as_held(
+        self,
+        reading: Reading,
+        words: list[str],
+        match: LexicalMatch,
+        coverage: np.ndarray,
+        distinct: np.ndarray | None,
+    ) -> tuple[np.ndarray, np.ndarray | None]:
+        """Coverage and distinctive-word share with who spoke ("what did the Quad say
+        about a two-state solution?") counted as held by a clause whose statement
+        holds their words: the answer is the clause on the topic in the statement
+        they made, which rarely names them again. Only clauses that hold some other
+        word asked for are considered, and only when other words were asked for."""
+        speakers = {stem(w) for w in reading.speakers}
+        asked = {stem(w) for w in words if w not in STOP_WORDS}
+        if not speakers or not asked - speakers:
+            return coverage, distinct
+        full = 100.0  # coverage is per cent of the words asked for
+        for term in speakers:
+            share = match.coverage_share.get(term)
+            holding = self.lexical.clauses_with(term)
+            if not share or not len(holding):
+                continue
+            docs = np.unique(self._clause_doc[holding])
+            some = np.flatnonzero((coverage > 0) & (coverage < full - 1e-3))
+            some = some[np.isin(self._clause_doc[some], docs)]
+            some = np.setdiff1d(some, holding, assume_unique=True)
+            if not len(some):
+                continue
+            coverage = coverage.copy()
+            coverage[some] = np.minimum(coverage[some] + share, full)
+            if distinct is not None and term in match.distinct_share:
+                distinct = distinct.copy()
+                extra = match.distinct_share[term]
+                distinct[some] = np.minimum(distinct[some] + extra, 1.0)
         return coverage, distinct
 
     @staticmethod

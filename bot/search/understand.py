@@ -10,7 +10,9 @@ keywords. :func:`read_query` turns such text into:
   adjectives: "US", "Chinese") that are parties of some indexed document — a soft
   boost for that document's clauses, not a hard filter;
 * **order** words: "next", "latest"/"recent", "first"/"earliest" — use dates;
-* **asks**: "when" or "where" questions prefer clauses that name a time or place.
+* **asks**: "when" or "where" questions prefer clauses that name a time or place;
+* **speakers**: in "what did the Quad say about …", who spoke: their words are
+  looked for in the whole statement, not only in the clause that answers.
 
 Nothing here is about particular clauses: the alias table is general knowledge of
 country names, and the scaffolding list is ordinary English.
@@ -186,6 +188,9 @@ class Reading:
     topic: str = ""
     order: str | None = None  # "next", "latest" or "first"
     asks: str | None = None  # "when" or "where"
+    # content words naming who spoke ("what did Biden and Prabowo say about Gaza?" ->
+    # biden, prabowo): held by a clause when its statement holds them
+    speakers: frozenset[str] = field(default_factory=frozenset)
     typed: Mapping[str, str] = field(default_factory=dict)  # normalised word -> as typed
 
     def describe(self, corrections: Mapping[str, str] | None = None) -> str:
@@ -297,6 +302,7 @@ class QueryReader:
             # "is there anything on it" -> nothing left: keep what was typed
             kept = content or kept
         rest = " ".join(words[i] for i in kept)
+        speakers = _speakers(words, in_party) if is_question else frozenset()
 
         def party_at(k: int) -> bool:
             return 0 <= k < len(kept) and in_party[kept[k]]
@@ -316,8 +322,36 @@ class QueryReader:
             topic=" ".join(topic),
             order=order,
             asks=asks,
+            speakers=speakers & set(rest.split()),
             typed=typed,
         )
+
+
+# "what did <who> say about <topic>?": the auxiliary, then who, then the verb.
+_SAID_AUX = frozenset({"did", "does", "do", "has", "have", "had", "will", "would"})
+_SAID = frozenset(
+    """
+    say says said think thinks thought state states stated agree agreed agrees announce
+    announced pledge pledged promise promised decide decided commit committed declare declared
+    """.split()
+)
+_ABOUT = frozenset({"about", "on", "regarding", "concerning", "over", "to"})
+
+
+def _speakers(words: list[str], in_party: list[bool]) -> frozenset[str]:
+    """The words naming who spoke in "what/how did WHO say about …" (no party names:
+    those are read as parties), or none when the question is not of that form."""
+    if len(words) < 5 or words[0] not in {"what", "how", "whats"} or words[1] not in _SAID_AUX:
+        return frozenset()
+    for k in range(3, len(words) - 1):
+        if words[k] in _SAID and words[k + 1] in _ABOUT:
+            who = range(2, k)
+            return frozenset(
+                words[i]
+                for i in who
+                if not in_party[i] and words[i] not in STOP_WORDS and words[i] not in SCAFFOLD
+            )
+    return frozenset()
 
 
 def read_query(text: str, parties: Iterable[str] = ()) -> Reading:
