@@ -235,3 +235,36 @@ def test_who_spoke_is_held_by_the_clause_of_their_statement():
     by_doc = {index.clauses[i].doc_id[11:]: c for i, c in
               zip(plain.ids, plain.features["coverage"], strict=True)}
     assert by_doc["summit"] == pytest.approx(by_doc["remarks"])
+
+
+def test_a_phrase_typed_with_slips_is_found_among_many_clauses_with_its_words():
+    """Common words put hundreds of clauses in reach and BM25 prefers short ones: the
+    clause that holds the phrase asked for, in order (misspelt words corrected, any
+    ending), is still a candidate and scores as if typed right."""
+    from bot.reading.documents import Document
+    from bot.search import ClauseIndex
+
+    def doc(slug: str, *paragraphs: str) -> Document:
+        body = "\n\n".join(paragraphs)
+        return Document(f"2022-01-01_{slug}", slug.title(), date(2022, 1, 1), body)
+
+    short = [f"Cost and benefit item {i}." for i in range(12)]
+    docs = [
+        doc("short", *short),
+        doc("phrase", "The ministers will continue discussions on the costs and benefits "
+            "of the transition to a low carbon economy over the coming years."),
+        *(doc(f"filler{i}", f"The ministers discussed topic number {i} at length.")
+          for i in range(8)),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False, candidates=5)
+    for query in ("the csots and bgnefits of", "the costs and benefits of"):
+        hits = index.search(query, limit=1).hits
+        assert hits and "the costs and benefits of" in hits[0].clause.text, query
+        found = index.explain(query, force=True)
+        assert found is not None
+        phrase_clause = next(i for i, c in enumerate(index.clauses) if "costs and" in c.text)
+        at = int(np.flatnonzero(found.ids == phrase_clause)[0])
+        assert found.features["phrase"][at] == pytest.approx(1.0)
+    # Out of order the words are no phrase: the long clause is not pulled in as one.
+    found = index.explain("benefits and costs of the", force=True)
+    assert found is not None and found.features["phrase"].max() < 1.0

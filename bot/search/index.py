@@ -141,6 +141,11 @@ QUANTITY_UNITS = frozenset(
     {"thousand", "million", "billion", "trillion", "percent", "cent", "bn", "mn", "tonne", "ton"}
 )
 
+#: A query of at least this many words is also looked for as one phrase, among at most
+#: :data:`PHRASE_SCAN` clauses that hold all its words.
+PHRASE_WORDS = 3
+PHRASE_SCAN = 20_000
+
 #: Words that ask for a goal ("trade target"): a clause sets one without naming it
 #: ("to increase bilateral trade to $100 billion before 2015").
 GOAL_WORDS = frozenset({"target", "goal", "objective"})
@@ -790,9 +795,15 @@ class ClauseIndex:
         if mask is not None:
             key[~mask] = 0
         cand = np.flatnonzero(key > 0)
+        as_phrase = np.zeros(0, dtype=np.int64)
+        if not reading.text.rstrip().endswith("?"):
+            # As typed: "will continue to work with partners" reads as a question too.
+            held = np.where(key > 0, coverage, 0.0)  # filters applied
+            typed_words = normalise(reading.text).split()
+            as_phrase = self._phrase_candidates(typed_words, corrections, held)
         if len(cand) > self.candidates:
             top = np.argpartition(-key[cand], self.candidates - 1)[: self.candidates]
-            cand = cand[top]
+            cand = np.union1d(cand[top], as_phrase)
         # Rerank on the content as read, misspelt words corrected: stop words and word
         # order kept for the phrase score, unstemmed content words for keywords. Party
         # names are left to the metadata when the query has other words.
@@ -834,6 +845,8 @@ class ClauseIndex:
             return phrase, kw, lengths
 
         phrase, kw, lengths = fuzzy_of(cand)
+        # The phrase as asked, misspelt words corrected: as good as typed right.
+        phrase[np.isin(cand, as_phrase)] = 100.0
         # A misspelt query (words fixed, or unknown words that are no English word) is
         # the lexical path's job: meaning cannot read a typo. Both meaning signals add
         # candidates only for a query the words did not answer well.
@@ -907,6 +920,29 @@ class ClauseIndex:
                 distinct = distinct.copy()
                 distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
         return coverage, distinct
+
+    def _phrase_candidates(
+        self, words: list[str], corrections: dict[str, str], coverage: np.ndarray
+    ) -> np.ndarray:
+        """Clauses that hold the words asked for as one phrase, in order (misspelt words
+        as corrected, any ending: "the csots and bgnefits of" -> "the costs and benefits
+        of"), among those that hold them all: they join the candidates, and their
+        phrase score is that of the phrase typed right. Common words make thousands of clauses
+        hold them all (as many as any clause holds, misspelt words counting less), and
+        the best :attr:`candidates` by BM25 are short clauses, not the one that holds
+        the phrase."""
+        if len(words) < PHRASE_WORDS:
+            return np.zeros(0, dtype=np.int64)
+        best = float(coverage.max()) if len(coverage) else 0.0
+        full = np.flatnonzero(coverage >= best - 1e-3) if best > 0 else coverage[:0]
+        if len(full) > PHRASE_SCAN:
+            return np.zeros(0, dtype=np.int64)
+        fixed = [corrections.get(stem(w), w) for w in words]
+        pattern = re.compile(
+            "(?<!\\S)" + " ".join(re.escape(w) + "\\w*" for w in fixed) + "(?!\\S)"
+        )
+        held = [i for i in full if pattern.search(self._norm[i])]
+        return np.asarray(held[: self.candidates], dtype=np.int64)
 
     def _goals_as_asked(
         self,
