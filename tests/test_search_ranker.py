@@ -268,3 +268,30 @@ def test_a_phrase_typed_with_slips_is_found_among_many_clauses_with_its_words():
     # Out of order the words are no phrase: the long clause is not pulled in as one.
     found = index.explain("benefits and costs of the", force=True)
     assert found is not None and found.features["phrase"].max() < 1.0
+
+
+def test_a_dictionary_word_the_corpus_lacks_is_read_by_the_word_beside_it():
+    """"United Sates": "sates" is an English word, so typo correction leaves it alone;
+    the corpus never uses it and has "United States" side by side many times. Without
+    such a neighbour ("trade war truce" where no clause has "war true"), nothing
+    changes."""
+    from bot.reading.documents import Document
+    from bot.search import ClauseIndex
+
+    def doc(slug: str, *paragraphs: str) -> Document:
+        body = "\n\n".join(paragraphs)
+        return Document(f"2022-01-01_{slug}", slug.title(), date(2022, 1, 1), body)
+
+    docs = [
+        doc("states", *(f"The United States of America will host meeting {i}." for i in range(4))),
+        doc("gates", "The gates of the city were opened.", "Interest rates rose in the city."),
+        doc("trade", "The trade war is not over, they said.", "A true friend helps."),
+        *(doc(f"filler{i}", f"The ministers discussed topic number {i} at length.")
+          for i in range(8)),
+    ]
+    index = ClauseIndex.from_documents(docs, semantic=False)
+    result = index.search("the United Sates of", limit=1)
+    assert result.corrections.get("sate") == "state"
+    assert result.hits and "United States" in result.hits[0].clause.text
+    assert "sate" not in index.search("city sates").corrections  # no neighbour in the corpus
+    assert index.search("trade war truce").corrections == {}

@@ -141,6 +141,12 @@ QUANTITY_UNITS = frozenset(
     {"thousand", "million", "billion", "trillion", "percent", "cent", "bn", "mn", "tonne", "ton"}
 )
 
+#: A dictionary word the corpus never uses is read as a corpus word one letter away
+#: when a word beside it goes with that one in at least this many clauses (of at most
+#: :data:`SLIP_SCAN` that hold both).
+SLIP_SEEN = 3
+SLIP_SCAN = 5_000
+
 #: A query of at least this many words is also looked for as one phrase, among at most
 #: :data:`PHRASE_SCAN` clauses that hold all its words.
 PHRASE_WORDS = 3
@@ -769,8 +775,12 @@ class ClauseIndex:
             content = [stem(w) for w in ws if w not in STOP_WORDS] or [stem(w) for w in ws]
             return self.lexical.match(content, expand, self._aliases, self._places)
 
+        slips = self._real_word_slips(reading.text)
+        if slips:
+            words = [slips.get(stem(w), w) for w in words]
         match = match_words(words)
-        coverage, bm25, corrections = match.coverage, match.bm25, match.corrections
+        coverage, bm25 = match.coverage, match.bm25
+        corrections = {**match.corrections, **slips}
         distinct = match.distinct
         # The same query with a name in its other forms ("North Korea" / "DPRK"): a
         # clause is matched by whichever form it uses.
@@ -920,6 +930,45 @@ class ClauseIndex:
                 distinct = distinct.copy()
                 distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
         return coverage, distinct
+
+    def _real_word_slips(self, text: str) -> dict[str, str]:
+        """Dictionary words the corpus never uses, read as the corpus word one letter
+        away that the word beside them goes with ("United Sates" -> "United States"),
+        as stems: side by side in at least :data:`SLIP_SEEN` clauses, and more than
+        twice as often as any other such word. Typo correction leaves dictionary words
+        alone ("trade war truce" is no "true"); only a neighbour can tell."""
+        typed = normalise(text).split()
+        out: dict[str, str] = {}
+        for k, w in enumerate(typed):
+            s = stem(w)
+            if w in STOP_WORDS or len(w) < 4 or self.lexical.knows(s) or not is_english(w):
+                continue
+            around = [
+                (typed[j], j < k)
+                for j in (k - 1, k + 1)
+                if 0 <= j < len(typed) and typed[j] not in STOP_WORDS
+            ]
+            seen: dict[str, int] = {}
+            for v in self.lexical.slips_of(s) if around else ():
+                n = 0
+                for nb, before in around:
+                    both = np.intersect1d(
+                        self.lexical.clauses_with(stem(nb)), self.lexical.clauses_with(v)
+                    )[:SLIP_SCAN]
+                    pair = (
+                        rf"(?<!\S){re.escape(nb)} {re.escape(v)}\w*"
+                        if before
+                        else rf"(?<!\S){re.escape(v)}\w* {re.escape(nb)}(?!\S)"
+                    )
+                    found = re.compile(pair)
+                    n += sum(1 for i in both if found.search(self._norm[i]))
+                if n:
+                    seen[v] = n
+            ranked = sorted(seen.items(), key=lambda kv: -kv[1])
+            alone = len(ranked) == 1 or (len(ranked) > 1 and ranked[0][1] > 2 * ranked[1][1])
+            if ranked and ranked[0][1] >= SLIP_SEEN and alone:
+                out[s] = ranked[0][0]
+        return out
 
     def _phrase_candidates(
         self, words: list[str], corrections: dict[str, str], coverage: np.ndarray

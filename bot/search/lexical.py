@@ -304,6 +304,19 @@ class LexicalIndex:
         """True when the (stemmed) word is in some document's title or parties."""
         return word in self._meta
 
+    def slips_of(self, word: str) -> list[str]:
+        """Vocabulary words one edit from ``word``, whatever it is (dictionary words
+        too: the words a real-word slip may stand for, "sate" for "state"), most
+        used first; none for a word the vocabulary has."""
+        if len(word) < 4 or word.isdigit() or word in self._vocab:
+            return []
+        found: set[int] = set(self._deletes.get(word, ()))  # a letter lost
+        for p in {word} | deletes(word):
+            for tid in self._deletes.get(p, ()):
+                if tid not in found and OSA.distance(word, self._terms[tid], score_cutoff=1) <= 1:
+                    found.add(tid)
+        return [self._terms[t] for t in sorted(found, key=lambda t: -int(self._df[t]))][:8]
+
     def correct(self, word: str) -> list[str]:
         """Vocabulary words within a small edit distance of ``word`` (best first).
 
