@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot import library_cli
+from bot import library_cli, sources_cli
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.kinds import kind_label
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--parties", help="comma-separated signatories")
     library_cli.add_ingest_options(ing)
     library_cli.add_parsers(sub, common)
+    sources_cli.add_parsers(sub, common)
 
     com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
     com.add_argument(
@@ -878,6 +879,8 @@ def main(
             return library_cli.run_remove(args, settings, out, err)
         if args.command == "reindex":
             return library_cli.run_reindex(args, settings, out, err)
+        if args.command == "sources":
+            return sources_cli.run_sources(args, settings, out, err)
         if args.command == "commitments":
             return _cmd_commitments(args, settings, out, err)
         if args.command == "status":
