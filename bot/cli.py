@@ -801,6 +801,9 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
         owner=default_owner(),
     )
     scheduler = build_scheduler(settings, tick, blocking=True)
+    from handlers.sources import follow_sources
+
+    follow_sources(scheduler, settings, services)
     log.warning("briefbot scheduler: posting reminders to %s", settings.reminder_channel)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()

@@ -690,6 +690,9 @@ def _start_scheduler(settings: Settings, services: Services) -> Any:
         owner=default_owner(),
     )
     scheduler = build_scheduler(settings, tick)
+    from handlers.sources import follow_sources
+
+    follow_sources(scheduler, settings, services)
     scheduler.start()
     return scheduler
 
