@@ -97,3 +97,35 @@ def test_a_source_that_cannot_be_fetched_fails_the_check_with_a_reason():
         assert "check failed" in out and "HTTP 404" in out and "Traceback" not in out + err
         code, out, _ = run("sources", "list")
         assert "last error" in out and "404" in out
+
+
+def test_the_readme_following_sources_commands_run_in_order():
+    """The README's "Following sources" commands, one after the other on one database,
+    with its two example sites served by a local publisher."""
+    import re
+    import shlex
+
+    from paths import ROOT
+    from sourcefixtures import listing_page
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Following sources", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    lines = [ln for ln in block.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("briefbot sources ") for ln in lines)
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        feed = rss([{"title": "Cables", "link": f"{pub.url}/cables.html"}])
+        pub.put("/statements/feed.xml", feed, "application/rss+xml")
+        pub.put("/press/", listing_page([("/cables.html", "Joint statement on cables")]))
+        outputs = []
+        for line in lines:
+            line = line.replace("https://mfa.example", pub.url)
+            line = line.replace("https://summit.example", pub.url)
+            code, out, err = run(*shlex.split(line)[1:])
+            assert code == 0, f"{line}: {err}"
+            assert out.strip(), line
+            outputs.append(out)
+    text = "\n".join(outputs)
+    assert "would add: Joint Statement of Portugal and Norway on Undersea Cables" in text
+    assert "stopped following summit" in text
