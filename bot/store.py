@@ -321,6 +321,8 @@ source_items_table = Table(
     #: Set once, by the process that posts the announcement (its claim).
     Column("announced_at", UTCDateTime, nullable=True),
     Column("announce_error", Text, nullable=True),
+    #: After a failed post: not tried again before this instant.
+    Column("announce_after", UTCDateTime, nullable=True),
     UniqueConstraint("source_id", "item_key", name="uq_source_items_key"),
 )
 

@@ -10,6 +10,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import Services
 from bot.sources import Announcement
+from bot.store import DEFAULT_TEAM
 from bot.tracking import CommitmentQuery
 from handlers import blocks
 
@@ -58,7 +59,9 @@ def follow_sources(scheduler: Any, settings: Any, services: Services) -> None:
     from handlers.client import build_client
 
     announce = SlackAnnouncer(build_client(settings, idempotent=True), settings.reminder_channel)
-    add_sources_job(scheduler, make_sources_tick(services.library, announce), settings=settings)
+    # Only the single workspace's sources: their statements are announced in its channel.
+    tick = make_sources_tick(services.library, announce, team_ids=[DEFAULT_TEAM])
+    add_sources_job(scheduler, tick, settings=settings)
 
 
 def dated_items_reply(services: Services, doc_id: str, team_id: str | None) -> blocks.Message:

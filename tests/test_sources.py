@@ -260,9 +260,44 @@ def test_an_announcement_that_fails_is_posted_later_once(library):
         report = check_source(library, src, announce=broken)
         assert report.items[0].outcome == "added"
     posted = []
-    assert announce_pending(library, posted.append) == 1
-    assert announce_pending(library, posted.append) == 0
+    assert announce_pending(library, posted.append) == 0  # not straight away again
+    later = datetime.now(UTC) + timedelta(minutes=6)
+    assert announce_pending(library, posted.append, now=later) == 1
+    assert announce_pending(library, posted.append, now=later) == 0
     assert [p.doc_id for p in posted] == [report.items[0].doc_id]
+
+
+def test_a_claim_left_by_a_stopped_process_is_taken_over_later(library):
+    from sqlalchemy import insert
+
+    store = library.store
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        pub.put("/fish.html", FISHERIES)
+        items = [
+            {"title": "C", "link": f"{pub.url}/cables.html"},
+            {"title": "F", "link": f"{pub.url}/fish.html"},
+        ]
+        pub.put("/feed.xml", rss(items), "application/rss+xml")
+        src = add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        now = datetime.now(UTC)
+        with store.engine.begin() as conn:
+            for link, age in (("cables", timedelta(minutes=30)), ("fish", timedelta(minutes=1))):
+                conn.execute(
+                    insert(source_items_table).values(
+                        source_id=src.id,
+                        item_key=f"{pub.url}/{link}.html",
+                        url=f"{pub.url}/{link}.html",
+                        outcome="claimed",
+                        claimed_at=now - age,
+                    )
+                )
+        report = check_source(library, src)
+    # the old claim is taken over and finished; the recent one is left to its process
+    assert [(i.outcome, i.url.rsplit("/", 1)[-1]) for i in report.items] == [
+        ("added", "cables.html")
+    ]
+    assert len(pub.hits("/fish.html")) == 0
 
 
 def test_check_due_claims_each_poll(library):

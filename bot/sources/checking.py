@@ -62,6 +62,10 @@ log = logging.getLogger(__name__)
 
 #: New items read per check (the rest wait for the next check), oldest first.
 MAX_ITEMS_PER_CHECK = 20
+#: An item claimed this long ago and never finished (its process stopped) is taken over.
+CLAIM_LEASE = timedelta(minutes=10)
+#: A failed announcement waits this long before it is tried again.
+ANNOUNCE_RETRY = timedelta(minutes=5)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 
 
@@ -331,10 +335,15 @@ def _matches(source: Source, item: Item) -> bool:
     return all(w in haystack for w in words)
 
 
-def _seen_keys(store: Store, source: Source) -> set[str]:
+def _seen_keys(store: Store, source: Source, now: datetime) -> set[str]:
+    """Keys of the items done or being read (a claim older than :data:`CLAIM_LEASE`
+    that never finished does not count: its process stopped)."""
     t = source_items_table
+    stale = (t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)
     with store.engine.connect() as conn:
-        return set(conn.execute(select(t.c.item_key).where(t.c.source_id == source.id)).scalars())
+        return set(
+            conn.execute(select(t.c.item_key).where(t.c.source_id == source.id, ~stale)).scalars()
+        )
 
 
 def _claim_item(
@@ -357,8 +366,33 @@ def _claim_item(
                 )
             )
     except IntegrityError:
-        return None
+        return _take_over(store, source, item, outcome, detail, now)
     return int(result.inserted_primary_key[0])
+
+
+def _take_over(
+    store: Store, source: Source, item: Item, outcome: str, detail: str, now: datetime
+) -> int | None:
+    """Take over a claim older than :data:`CLAIM_LEASE` that never finished (one
+    process wins the conditional update); None when the item is someone else's."""
+    t = source_items_table
+    mine = (t.c.source_id == source.id) & (t.c.item_key == item.key[:500])
+    stale = (t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)
+    with store.engine.begin() as conn:
+        row_id = conn.execute(select(t.c.id).where(mine, stale)).scalar()
+        if row_id is None:
+            return None
+        taken = conn.execute(
+            update(t)
+            .where(t.c.id == row_id, stale)
+            .values(
+                outcome=outcome,
+                detail=detail or None,
+                claimed_at=now,
+                done_at=None if outcome == "claimed" else now,
+            )
+        ).rowcount
+    return int(row_id) if taken == 1 else None
 
 
 def _finish_item(store: Store, row_id: int, outcome: ItemOutcome) -> None:
@@ -446,7 +480,7 @@ def check_source(
     report.problems = list(listing.problems)
     if not dry_run:
         _after_check(store, source, now, listing=listing)
-    seen = _seen_keys(store, source)
+    seen = _seen_keys(store, source, datetime.now(UTC))
     new = [i for i in reversed(listing.items) if i.key not in seen]  # oldest first
     report.waiting = max(0, len(new) - MAX_ITEMS_PER_CHECK)
     for item in new[:MAX_ITEMS_PER_CHECK]:
@@ -589,27 +623,37 @@ def _announce_row(store: Store, row_id: int, note: Announcement, announce: Annou
             conn.execute(
                 update(t)
                 .where(t.c.id == row_id)
-                .values(announced_at=None, announce_error=str(exc)[:500])
+                .values(
+                    announced_at=None,
+                    announce_error=str(exc)[:500],
+                    announce_after=datetime.now(UTC) + ANNOUNCE_RETRY,
+                )
             )
         return False
     return True
 
 
 def announce_pending(
-    library: Library, announce: Announcer, *, team_ids: Sequence[str] | None = None
+    library: Library,
+    announce: Announcer,
+    *,
+    team_ids: Sequence[str] | None = None,
+    now: datetime | None = None,
 ) -> int:
-    """Post the announcements still owed (a post that failed, a statement added by
-    ``briefbot sources check`` without Slack, a process that stopped between storing
-    and posting); the number posted."""
+    """Post the announcements still owed (a statement added by ``briefbot sources
+    check`` without Slack, a process that stopped between storing and posting, a post
+    that failed :data:`ANNOUNCE_RETRY` ago or more); the number posted."""
     from bot.commitments import extract
     from bot.reading.clauses import segment
 
     store = library.store
+    now = now or datetime.now(UTC)
     i, s = source_items_table, sources_table
     query = (
         select(i.c.id, i.c.doc_id, i.c.date_from, s)
         .join(s, s.c.id == i.c.source_id)
         .where(i.c.outcome == "added", i.c.announced_at.is_(None))
+        .where(i.c.announce_after.is_(None) | (i.c.announce_after <= now))
         .order_by(i.c.id)
     )
     if team_ids is not None:
