@@ -789,8 +789,8 @@ def source_announcement(
     next_due_expression: str,
     date_guessed: bool,
 ) -> Message:
-    """"New statement: <title> — N clauses, M dated items, next due …", with buttons to
-    open it (Full text) and to list its dated items."""
+    """The announcement "New statement: <title> — N clauses, M dated items, next due …",
+    with buttons to open it (Full text) and to list its dated items."""
     shown_title = cut(" ".join(title.split()), 300)[0]
     counts = f"{clauses} clause{'s' if clauses != 1 else ''}, {dated_items} dated item" + (
         "s" if dated_items != 1 else ""

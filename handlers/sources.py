@@ -9,12 +9,21 @@ from typing import Any
 from slack_sdk.errors import SlackApiError, SlackClientError
 
 from bot.services import Services
-from bot.sources import Announcement
+from bot.sources import Announcement, parse_kinds
 from bot.store import DEFAULT_TEAM
 from bot.tracking import CommitmentQuery
 from handlers import blocks
+from handlers import source_views as V
 
-__all__ = ["SlackAnnouncer", "dated_items_reply", "follow_sources", "register"]
+REFUSAL = "Only briefbot's editors can follow or stop following sources."
+
+__all__ = [
+    "SlackAnnouncer",
+    "add_from_slack",
+    "dated_items_reply",
+    "follow_sources",
+    "register",
+]
 
 log = logging.getLogger(__name__)
 
@@ -76,8 +85,97 @@ def dated_items_reply(services: Services, doc_id: str, team_id: str | None) -> b
     return blocks.commitments_message(rows, title=f"Dated items of {title}")
 
 
+def _values(view: dict[str, Any]) -> dict[str, str]:
+    state = (view.get("state") or {}).get("values") or {}
+    return {
+        field: str(((state.get(field) or {}).get(field) or {}).get("value") or "").strip()
+        for field in V.FIELDS
+    }
+
+
+def add_from_slack(
+    services: Services, values: dict[str, str], *, team_id: str | None, user: str
+) -> dict[str, str]:
+    """Follow the source an editor typed; {} when done, else {field: problem}. Public
+    addresses only (unless the settings allow private ones, for tests)."""
+    from bot.sources import SourceError, add_source
+
+    if services.store is None:
+        return {"url": "The database is not available; try again in a minute."}
+    field = "url"
+    try:
+        field = "kinds"
+        parse_kinds(values.get("kinds", ""))
+        field = "url"
+        add_source(
+            services.store,
+            values.get("url", ""),
+            name=values.get("name") or None,
+            match=values.get("match", ""),
+            kinds=values.get("kinds", ""),
+            team_id=services.team_key(team_id),
+            added_by=user,
+            allow_private=services.settings.allow_private_urls,
+        )
+    except SourceError as exc:
+        message = str(exc)
+        if "name" in message and ("exists" in message or "usable" in message):
+            field = "name"
+        return {field: message[:300]}
+    return {}
+
+
 def register(app: Any, services: Services, later: Any) -> None:
-    """The "Dated items" button under an announcement."""
+    """The "Dated items" button under an announcement; App Home's "Add a source" (its
+    modal) and Remove, for editors."""
+    from handlers.home import home_for
+
+    def republish(client: Any, user: str, team: str | None) -> None:
+        client.views_publish(user_id=user, view=home_for(services, team_id=team, user_id=user))
+
+    @app.action(V.ACTION_SOURCE_ADD)
+    def open_add(ack, body, client, context):
+        ack()
+        user, trigger = body["user"]["id"], body["trigger_id"]
+        if not services.is_editor(context.team_id, user):
+            log.warning("add source refused: %s is not an editor", user)
+            return
+        later.submit(
+            lambda: client.views_open(trigger_id=trigger, view=V.add_source_view()),
+            what="add source",
+        )
+
+    @app.view(V.VIEW_SOURCE_ADD)
+    def submit_add(ack, body, view, client, context):
+        user, team = body["user"]["id"], context.team_id
+        if not services.is_editor(team, user):
+            ack(response_action="errors", errors={"url": REFUSAL})
+            return
+        problems = add_from_slack(services, _values(view), team_id=team, user=user)
+        if problems:
+            ack(response_action="errors", errors=problems)
+            return
+        ack()
+        later.submit(lambda: republish(client, user, team), what="App Home")
+
+    @app.action(V.ACTION_SOURCE_REMOVE)
+    def remove(ack, body, action, client, context):
+        ack()
+        user, team, name = body["user"]["id"], context.team_id, str(action.get("value", ""))
+
+        def run() -> None:
+            from bot.sources import SourceError, remove_source
+
+            if services.is_editor(team, user) and services.store is not None:
+                try:
+                    remove_source(services.store, name, team_id=services.team_key(team))
+                except SourceError as exc:  # removed meanwhile
+                    log.info("remove source %s from App Home: %s", name, exc)
+            else:
+                log.warning("remove source %s refused: %s is not an editor", name, user)
+            republish(client, user, team)
+
+        later.submit(run, what="remove source")
 
     @app.action(blocks.ACTION_DATED_ITEMS)
     def dated_items(ack, body, action, respond, context):
