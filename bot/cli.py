@@ -784,12 +784,15 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
         from handlers.install import open_stores, workspaces_tick
 
         services = _services(settings, err)
-        tick = workspaces_tick(
-            settings, services, open_stores(settings, services), owner=default_owner()
-        )
+        stores = open_stores(settings, services)
+        tick = workspaces_tick(settings, services, stores, owner=default_owner())
         log.warning("briefbot scheduler: posting reminders to every installed workspace")
+        from handlers.sources import follow_workspaces_sources
+
+        scheduler = build_scheduler(settings, tick, blocking=True)
+        follow_workspaces_sources(scheduler, settings, services, stores)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            build_scheduler(settings, tick, blocking=True).start()
+            scheduler.start()
         return 0
     settings.require("bot_token", "reminder_channel")
     services = _services(settings, err)

@@ -22,7 +22,9 @@ __all__ = [
     "add_from_slack",
     "dated_items_reply",
     "follow_sources",
+    "follow_workspaces_sources",
     "register",
+    "workspaces_sources_tick",
 ]
 
 log = logging.getLogger(__name__)
@@ -71,6 +73,57 @@ def follow_sources(scheduler: Any, settings: Any, services: Services) -> None:
     # Only the single workspace's sources: their statements are announced in its channel.
     tick = make_sources_tick(services.library, announce, team_ids=[DEFAULT_TEAM])
     add_sources_job(scheduler, tick, settings=settings)
+
+
+def workspaces_sources_tick(settings: Any, services: Services, stores: Any) -> Any:
+    """The sources job when installed into many workspaces (OAuth): every installed
+    workspace's due sources are checked; each new statement is announced in its own
+    workspace's channel with its own token. A workspace without a channel gets its
+    statements stored; their announcements wait (tried again every few minutes) until an
+    admin sets one in App Home."""
+    from bot.sources import check_due
+    from bot.workspaces import effective_settings, load
+    from handlers.client import build_client
+    from handlers.install import installed_workspaces
+
+    def tick() -> int:
+        try:
+            teams: list[str] = []
+            announcers: dict[str, SlackAnnouncer] = {}
+            for team, token in installed_workspaces(stores):
+                teams.append(team)
+                channel = effective_settings(settings, load(services.store, team)).reminder_channel
+                if channel:
+                    client = build_client(settings, idempotent=True)
+                    client.token = token
+                    announcers[team] = SlackAnnouncer(client, channel)
+
+            def announce(note: Announcement) -> None:
+                target = announcers.get(note.team_id)
+                if target is None:
+                    raise AnnounceError(
+                        "the workspace has no channel for briefbot's posts (an admin sets "
+                        "one in App Home)"
+                    )
+                target(note)
+
+            return len(check_due(services.library, announce=announce, team_ids=teams))
+        except Exception:
+            log.exception("followed sources: the check failed")
+            return 0
+
+    return tick
+
+
+def follow_workspaces_sources(
+    scheduler: Any, settings: Any, services: Services, stores: Any
+) -> None:
+    """Add :func:`workspaces_sources_tick` to ``scheduler`` (OAuth mode)."""
+    from bot.scheduler import add_sources_job
+
+    add_sources_job(
+        scheduler, workspaces_sources_tick(settings, services, stores), settings=settings
+    )
 
 
 def dated_items_reply(services: Services, doc_id: str, team_id: str | None) -> blocks.Message:
