@@ -354,3 +354,30 @@ def test_two_processes_checking_at_once_add_each_item_once(pg_library):
         assert len(first.list_statements()) == 2
         assert sorted(notes) == sorted(s.doc_id for s in first.list_statements())
         assert len(pub.hits("/cables.html")) == 1 and len(pub.hits("/fish.html")) == 1
+
+
+def test_items_past_the_cap_are_read_at_the_next_check_not_lost_to_a_304(library, monkeypatch):
+    from bot.sources import checking
+
+    monkeypatch.setattr(checking, "MAX_ITEMS_PER_CHECK", 1)
+    store = library.store
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        pub.put("/fish.html", FISHERIES)
+        items = [  # newest first, as feeds list them
+            {"title": "F", "link": f"{pub.url}/fish.html"},
+            {"title": "C", "link": f"{pub.url}/cables.html"},
+        ]
+        pub.put("/feed.xml", rss(items), "application/rss+xml")
+        add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        first = check_source(library, get_source(store, "m"))
+        assert [i.title for i in first.items] == [
+            "Joint Statement of Portugal and Norway on Undersea Cables"  # oldest first
+        ]
+        assert first.waiting == 1 and get_source(store, "m").etag == ""
+        second = check_source(library, get_source(store, "m"))
+        assert not second.not_modified and [i.outcome for i in second.items] == ["added"]
+        assert second.waiting == 0 and get_source(store, "m").etag
+        third = check_source(library, get_source(store, "m"))
+        assert third.not_modified and third.items == []
+    assert len(library.list_statements()) == 2

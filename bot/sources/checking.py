@@ -20,7 +20,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
@@ -478,9 +478,8 @@ def check_source(
         return report
     report.not_modified = listing.not_modified
     report.problems = list(listing.problems)
-    if not dry_run:
-        _after_check(store, source, now, listing=listing)
     seen = _seen_keys(store, source, datetime.now(UTC))
+    others = 0  # items another process is reading
     new = [i for i in reversed(listing.items) if i.key not in seen]  # oldest first
     report.waiting = max(0, len(new) - MAX_ITEMS_PER_CHECK)
     for item in new[:MAX_ITEMS_PER_CHECK]:
@@ -493,6 +492,7 @@ def check_source(
         if not dry_run:
             row_id = _claim_item(store, source, item, "claimed")
             if row_id is None:
+                others += 1
                 continue  # another scheduler has it
         outcome, draft = _read_item(library, source, item, dry_run=dry_run, today=now.date())
         report.items.append(outcome)
@@ -500,6 +500,12 @@ def check_source(
             _finish_item(store, row_id, outcome)
             if outcome.outcome == "added" and draft is not None and announce is not None:
                 _announce_row(store, row_id, _announcement(source, outcome, draft, now), announce)
+    if not dry_run:
+        # The validators are kept only once every new item is done with: otherwise the
+        # next check would get a 304 and never see the items left (past the cap, or
+        # claimed by a process that may yet stop).
+        complete = report.waiting == 0 and others == 0
+        _after_check(store, source, now, listing=listing, keep_validators=complete)
     return report
 
 
@@ -511,8 +517,11 @@ def _after_check(
     listing: Listing | None = None,
     error: str = "",
     retry_after: float | None = None,
+    keep_validators: bool = True,
 ) -> None:
     t = sources_table
+    if listing is not None and not keep_validators:
+        listing = replace(listing, etag="", last_modified="", not_modified=False)
     if listing is not None:
         values: dict[str, Any] = {
             "failures": 0,
