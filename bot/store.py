@@ -301,7 +301,8 @@ sources_table = Table(
 #: Each item a source listed, once: the row is inserted (the claim) before the item is
 #: fetched, and its unique (source, key) makes several schedulers handle it exactly
 #: once. ``outcome``: ``claimed`` (being read), ``added`` (``doc_id``), ``duplicate``
-#: (of ``doc_id``), ``filtered`` or ``failed`` (``detail`` says why).
+#: (of ``doc_id``), ``filtered``, ``failed`` (``detail`` says why) or ``retry`` (failed
+#: for now: read again at a later check).
 source_items_table = Table(
     "source_items",
     metadata,
@@ -318,6 +319,9 @@ source_items_table = Table(
     Column("date_from", String(20), nullable=True),
     Column("claimed_at", UTCDateTime, nullable=False),
     Column("done_at", UTCDateTime, nullable=True),
+    #: Reads of the item so far (``retry``: a 429, a 5xx or a timeout, read again at a
+    #: later check, a few times at most).
+    Column("attempts", Integer, nullable=False, default=1),
     #: Set once, by the process that posts the announcement (its claim).
     Column("announced_at", UTCDateTime, nullable=True),
     Column("announce_error", Text, nullable=True),

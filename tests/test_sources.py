@@ -381,3 +381,37 @@ def test_items_past_the_cap_are_read_at_the_next_check_not_lost_to_a_304(library
         third = check_source(library, get_source(store, "m"))
         assert third.not_modified and third.items == []
     assert len(library.list_statements()) == 2
+
+
+def test_a_statement_page_that_says_429_is_read_again_a_few_times(library):
+    store = library.store
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        pub.put("/fish.html", FISHERIES)
+        items = [
+            {"title": "C", "link": f"{pub.url}/cables.html"},
+            {"title": "F", "link": f"{pub.url}/fish.html"},
+        ]
+        pub.put("/feed.xml", rss(items), "application/rss+xml")
+        add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        pub.throttle["/cables.html"] = 1  # busy once
+        pub.throttle["/fish.html"] = 10  # busy for good
+
+        def outcomes(done=False):
+            report = check_source(library, get_source(store, "m"))
+            assert report.not_modified == done  # an item to read again: no 304 before
+            return {i.url.rsplit("/", 1)[-1]: (i.outcome, i.detail) for i in report.items}
+
+        first = outcomes()
+        assert first["cables.html"][0] == "failed" and "HTTP 429" in first["cables.html"][1]
+        assert "read again at the next check" in first["cables.html"][1]
+        second = outcomes()
+        assert second["cables.html"][0] == "added"
+        assert "read again" in second["fish.html"][1]
+        third = outcomes()
+        assert third["fish.html"][0] == "failed" and "read again" not in third["fish.html"][1]
+        assert outcomes(done=True) == {}  # done with: not read a fourth time
+        assert len(pub.hits("/fish.html")) == 3 and len(pub.hits("/cables.html")) == 2
+    rows = _items(store)
+    assert {r.outcome for r in rows.values()} == {"added", "failed"}
+    assert max(r.attempts for r in rows.values()) == 3

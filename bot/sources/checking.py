@@ -64,6 +64,13 @@ log = logging.getLogger(__name__)
 MAX_ITEMS_PER_CHECK = 20
 #: An item claimed this long ago and never finished (its process stopped) is taken over.
 CLAIM_LEASE = timedelta(minutes=10)
+#: Reads of an item whose page failed for now (429, 5xx, no answer) before it is
+#: recorded as failed.
+MAX_ITEM_ATTEMPTS = 3
+_TRANSIENT = re.compile(
+    r"answered HTTP (429|5\d\d)|no answer within|too many are being read at once|"
+    r"took longer than|cannot be fetched"
+)
 #: A failed announcement waits this long before it is tried again.
 ANNOUNCE_RETRY = timedelta(minutes=5)
 _NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
@@ -337,9 +344,10 @@ def _matches(source: Source, item: Item) -> bool:
 
 def _seen_keys(store: Store, source: Source, now: datetime) -> set[str]:
     """Keys of the items done or being read (a claim older than :data:`CLAIM_LEASE`
-    that never finished does not count: its process stopped)."""
+    that never finished does not count: its process stopped; nor does a ``retry``)."""
     t = source_items_table
     stale = (t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)
+    stale = stale | (t.c.outcome == "retry")
     with store.engine.connect() as conn:
         return set(
             conn.execute(select(t.c.item_key).where(t.c.source_id == source.id, ~stale)).scalars()
@@ -348,8 +356,9 @@ def _seen_keys(store: Store, source: Source, now: datetime) -> set[str]:
 
 def _claim_item(
     store: Store, source: Source, item: Item, outcome: str, detail: str = ""
-) -> int | None:
-    """Insert the item's row; its id, or None when another process has it already."""
+) -> tuple[int, int] | None:
+    """Insert the item's row: (its id, the how-manieth read this is), or None when
+    another process has it already."""
     now = datetime.now(UTC)
     try:
         with store.engine.begin() as conn:
@@ -367,32 +376,36 @@ def _claim_item(
             )
     except IntegrityError:
         return _take_over(store, source, item, outcome, detail, now)
-    return int(result.inserted_primary_key[0])
+    return int(result.inserted_primary_key[0]), 1
 
 
 def _take_over(
     store: Store, source: Source, item: Item, outcome: str, detail: str, now: datetime
-) -> int | None:
-    """Take over a claim older than :data:`CLAIM_LEASE` that never finished (one
-    process wins the conditional update); None when the item is someone else's."""
+) -> tuple[int, int] | None:
+    """Take over an item to read again: a claim older than :data:`CLAIM_LEASE` that
+    never finished, or a ``retry`` (one process wins the conditional update); None when
+    the item is someone else's or done with."""
     t = source_items_table
     mine = (t.c.source_id == source.id) & (t.c.item_key == item.key[:500])
-    stale = (t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)
+    again = ((t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)) | (
+        t.c.outcome == "retry"
+    )
     with store.engine.begin() as conn:
-        row_id = conn.execute(select(t.c.id).where(mine, stale)).scalar()
-        if row_id is None:
+        row = conn.execute(select(t.c.id, t.c.attempts).where(mine, again)).first()
+        if row is None:
             return None
         taken = conn.execute(
             update(t)
-            .where(t.c.id == row_id, stale)
+            .where(t.c.id == row.id, again)
             .values(
                 outcome=outcome,
                 detail=detail or None,
                 claimed_at=now,
                 done_at=None if outcome == "claimed" else now,
+                attempts=t.c.attempts + 1,
             )
         ).rowcount
-    return int(row_id) if taken == 1 else None
+    return (int(row.id), int(row.attempts) + 1) if taken == 1 else None
 
 
 def _finish_item(store: Store, row_id: int, outcome: ItemOutcome) -> None:
@@ -480,6 +493,7 @@ def check_source(
     report.problems = list(listing.problems)
     seen = _seen_keys(store, source, datetime.now(UTC))
     others = 0  # items another process is reading
+    retries = 0  # items to read again at the next check
     new = [i for i in reversed(listing.items) if i.key not in seen]  # oldest first
     report.waiting = max(0, len(new) - MAX_ITEMS_PER_CHECK)
     for item in new[:MAX_ITEMS_PER_CHECK]:
@@ -488,23 +502,33 @@ def check_source(
             if dry_run or _claim_item(store, source, item, "filtered", detail) is not None:
                 report.items.append(ItemOutcome(item.url, item.title, "filtered", detail=detail))
             continue
-        row_id = None
+        row_id, attempt = None, 1
         if not dry_run:
-            row_id = _claim_item(store, source, item, "claimed")
-            if row_id is None:
+            claim = _claim_item(store, source, item, "claimed")
+            if claim is None:
                 others += 1
                 continue  # another scheduler has it
+            row_id, attempt = claim
         outcome, draft = _read_item(library, source, item, dry_run=dry_run, today=now.date())
+        stored_as = outcome
+        if (
+            outcome.outcome == "failed"
+            and _TRANSIENT.search(outcome.detail)
+            and attempt < MAX_ITEM_ATTEMPTS
+        ):
+            retries += 1
+            outcome = replace(outcome, detail=f"{outcome.detail} (read again at the next check)")
+            stored_as = replace(outcome, outcome="retry")
         report.items.append(outcome)
         if row_id is not None:
-            _finish_item(store, row_id, outcome)
+            _finish_item(store, row_id, stored_as)
             if outcome.outcome == "added" and draft is not None and announce is not None:
                 _announce_row(store, row_id, _announcement(source, outcome, draft, now), announce)
     if not dry_run:
         # The validators are kept only once every new item is done with: otherwise the
         # next check would get a 304 and never see the items left (past the cap, or
         # claimed by a process that may yet stop).
-        complete = report.waiting == 0 and others == 0
+        complete = report.waiting == 0 and others == 0 and retries == 0
         _after_check(store, source, now, listing=listing, keep_validators=complete)
     return report
 
