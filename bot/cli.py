@@ -21,7 +21,7 @@ from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Any, NoReturn, TextIO
 
-from bot import library_cli
+from bot import library_cli, sources_cli
 from bot.commitments import CurationError
 from bot.config import ConfigError, Settings
 from bot.kinds import kind_label
@@ -160,6 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ing.add_argument("--parties", help="comma-separated signatories")
     library_cli.add_ingest_options(ing)
     library_cli.add_parsers(sub, common)
+    sources_cli.add_parsers(sub, common)
 
     com = sub.add_parser("commitments", parents=[common], help="extracted commitments")
     com.add_argument(
@@ -783,12 +784,15 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
         from handlers.install import open_stores, workspaces_tick
 
         services = _services(settings, err)
-        tick = workspaces_tick(
-            settings, services, open_stores(settings, services), owner=default_owner()
-        )
+        stores = open_stores(settings, services)
+        tick = workspaces_tick(settings, services, stores, owner=default_owner())
         log.warning("briefbot scheduler: posting reminders to every installed workspace")
+        from handlers.sources import follow_workspaces_sources
+
+        scheduler = build_scheduler(settings, tick, blocking=True)
+        follow_workspaces_sources(scheduler, settings, services, stores)
         with contextlib.suppress(KeyboardInterrupt, SystemExit):
-            build_scheduler(settings, tick, blocking=True).start()
+            scheduler.start()
         return 0
     settings.require("bot_token", "reminder_channel")
     services = _services(settings, err)
@@ -800,6 +804,9 @@ def _cmd_scheduler(args: argparse.Namespace, settings: Settings, out: TextIO, er
         owner=default_owner(),
     )
     scheduler = build_scheduler(settings, tick, blocking=True)
+    from handlers.sources import follow_sources
+
+    follow_sources(scheduler, settings, services)
     log.warning("briefbot scheduler: posting reminders to %s", settings.reminder_channel)
     with contextlib.suppress(KeyboardInterrupt, SystemExit):
         scheduler.start()
@@ -878,6 +885,8 @@ def main(
             return library_cli.run_remove(args, settings, out, err)
         if args.command == "reindex":
             return library_cli.run_reindex(args, settings, out, err)
+        if args.command == "sources":
+            return sources_cli.run_sources(args, settings, out, err)
         if args.command == "commitments":
             return _cmd_commitments(args, settings, out, err)
         if args.command == "status":

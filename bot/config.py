@@ -63,6 +63,7 @@ ENV_VARS = (
     "BRIEFBOT_EDITORS",
     "BRIEFBOT_TOKEN_KEY",
     "BRIEFBOT_SHARE_STATEMENTS",
+    "BRIEFBOT_SOURCES_TICK",
 )
 
 DEFAULT_DB_URL = "sqlite:///var/briefbot.db"
@@ -185,6 +186,7 @@ _LIMITS = (
     ("http_max_connections", "BRIEFBOT_HTTP_MAX_CONNECTIONS", "1000", 10, 100_000, ""),
     ("shutdown_grace", "BRIEFBOT_SHUTDOWN_GRACE", "20", 0, 600, ""),
     ("web_workers", "BRIEFBOT_WEB_WORKERS", "1", 1, 64, ""),
+    ("sources_tick", "BRIEFBOT_SOURCES_TICK", "30", 1, 3600, ""),
 )
 
 
@@ -322,6 +324,8 @@ class Settings:
     shutdown_grace: int = 20
     #: HTTP mode: processes serving the port (forked after the index is built).
     web_workers: int = 1
+    #: Seconds between the scheduler's looks for followed sources that are due.
+    sources_tick: int = 30
     #: Search: the sentence encoder signal (bot.search.encoder), when installed.
     sentence_encoder: bool = True
     #: Built things kept between runs (clause sentence vectors).

@@ -47,8 +47,11 @@ __all__ = [
     "FETCH_TIMEOUT",
     "MAX_FETCH_BYTES",
     "MAX_PDF_PAGES",
+    "Fetched",
+    "HttpStatusError",
     "RawSource",
     "Resolver",
+    "fetch",
     "fetch_url",
     "is_url",
     "public_address",
@@ -96,6 +99,48 @@ class RawSource:
     url: str = ""
     #: ``text``, ``html`` or ``pdf``.
     kind: str = "text"
+
+
+@dataclass(frozen=True)
+class Fetched:
+    """What :func:`fetch` got: the body (empty for 304 Not Modified) and the validators
+    for the next conditional request."""
+
+    status: int
+    body: bytes
+    content_type: str
+    url: str
+    etag: str = ""
+    last_modified: str = ""
+
+
+class HttpStatusError(IngestError):
+    """The server answered an error status; ``retry_after`` is its Retry-After in
+    seconds (None when absent or unreadable)."""
+
+    def __init__(self, message: str, status: int, retry_after: float | None = None) -> None:
+        super().__init__(message)
+        self.status = status
+        self.retry_after = retry_after
+
+
+def retry_after_seconds(value: str | None, now: float | None = None) -> float | None:
+    """Seconds from a Retry-After header (delta-seconds or an HTTP date); None if unreadable."""
+    import time
+    from email.utils import parsedate_to_datetime
+
+    value = (value or "").strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when is None:
+        return None
+    return max(0.0, when.timestamp() - (time.time() if now is None else now))
 
 
 def is_url(spec: str) -> bool:
@@ -674,7 +719,38 @@ def fetch_url(
     resolver: Resolver | None = None,
     transport: httpx.BaseTransport | None = None,
 ) -> tuple[bytes, str, str]:
-    """GET ``url`` in this process: (body, content type, final URL). Raises IngestError.
+    """GET ``url`` in this process: (body, content type, final URL). Raises IngestError
+    (:class:`HttpStatusError` for an error status). See :func:`fetch`."""
+    got = fetch(
+        url,
+        timeout=timeout,
+        max_bytes=max_bytes,
+        allow_private=allow_private,
+        deadline=deadline,
+        resolver=resolver,
+        transport=transport,
+    )
+    if got.status == 304:  # only a conditional request may be answered so
+        raise IngestError(f"{redact_url(url)}: the server answered HTTP 304 unasked")
+    return got.body, got.content_type, got.url
+
+
+def fetch(
+    url: str,
+    *,
+    timeout: float = FETCH_TIMEOUT,
+    max_bytes: int = MAX_FETCH_BYTES,
+    allow_private: bool = False,
+    deadline: float = FETCH_DEADLINE,
+    resolver: Resolver | None = None,
+    transport: httpx.BaseTransport | None = None,
+    etag: str = "",
+    last_modified: str = "",
+) -> Fetched:
+    """GET ``url`` in this process. Raises IngestError (:class:`HttpStatusError` for an
+    error status, with its Retry-After). With ``etag`` / ``last_modified`` (from an
+    earlier :class:`Fetched`) the request is conditional (If-None-Match /
+    If-Modified-Since) and a 304 comes back as ``Fetched(status=304, body=b"")``.
 
     Each hop's host is resolved once by ``resolver`` (default :func:`system_resolver`),
     every address is checked, and the request goes to a checked address itself, with
@@ -699,7 +775,14 @@ def fetch_url(
         ) as client:
             for _ in range(_MAX_REDIRECTS + 1):
                 hop = _hop(current, resolver, allow_private)
-                result = _get(client, hop, max_bytes=max_bytes, give_up=give_up, deadline=deadline)
+                result = _get(
+                    client,
+                    hop,
+                    max_bytes=max_bytes,
+                    give_up=give_up,
+                    deadline=deadline,
+                    conditional=_conditional(etag, last_modified),
+                )
                 if isinstance(result, str):  # a redirect
                     current = result
                     continue
@@ -716,18 +799,34 @@ def fetch_url(
         ) from None
 
 
+def _conditional(etag: str, last_modified: str) -> dict[str, str]:
+    """The headers of a conditional request (header values only: no line breaks)."""
+    headers = {}
+    if etag and "\n" not in etag and "\r" not in etag:
+        headers["If-None-Match"] = etag
+    if last_modified and "\n" not in last_modified and "\r" not in last_modified:
+        headers["If-Modified-Since"] = last_modified
+    return headers
+
+
 def _get(
-    client: httpx.Client, hop: _Hop, *, max_bytes: int, give_up: float, deadline: float
-) -> tuple[bytes, str, str] | str:
-    """One request to one of ``hop``'s checked addresses: the body, or a redirect's
-    absolute target URL."""
+    client: httpx.Client,
+    hop: _Hop,
+    *,
+    max_bytes: int,
+    give_up: float,
+    deadline: float,
+    conditional: dict[str, str] | None = None,
+) -> Fetched | str:
+    """One request to one of ``hop``'s checked addresses: what came back, or a
+    redirect's absolute target URL."""
     import time
     from urllib.parse import urljoin
 
     import httpx
 
     shown = redact_url(hop.url)
-    headers = {"Host": hop.host_header}
+    headers = {"Host": hop.host_header, **(conditional or {})}
     if hop.auth:
         headers["Authorization"] = hop.auth
     extensions: dict[str, Any] = {}
@@ -744,8 +843,22 @@ def _get(
                     if not location:
                         raise IngestError(f"{shown}: a redirect without a Location")
                     return urljoin(hop.url, location.strip())
+                base = f"{hop.scheme}://{hop.host_header}{hop.path}"
+                if response.status_code == 304 and conditional:
+                    return Fetched(
+                        304,
+                        b"",
+                        "",
+                        base,
+                        etag=response.headers.get("etag", ""),
+                        last_modified=response.headers.get("last-modified", ""),
+                    )
                 if response.status_code >= 400:
-                    raise IngestError(f"{shown}: the server answered HTTP {response.status_code}")
+                    raise HttpStatusError(
+                        f"{shown}: the server answered HTTP {response.status_code}",
+                        response.status_code,
+                        retry_after_seconds(response.headers.get("retry-after")),
+                    )
                 declared = response.headers.get("content-length")
                 if declared and declared.isdigit() and int(declared) > max_bytes:
                     raise IngestError(f"{shown}: larger than {max_bytes // 1024} KiB; refused")
@@ -759,8 +872,14 @@ def _get(
                     if time.monotonic() > give_up:
                         raise IngestError(f"{shown}: the page took longer than {deadline:.0f} s")
                     chunks.append(inflater.feed(chunk))
-                base = f"{hop.scheme}://{hop.host_header}{hop.path}"
-                return b"".join(chunks), response.headers.get("content-type", ""), base
+                return Fetched(
+                    response.status_code,
+                    b"".join(chunks),
+                    response.headers.get("content-type", ""),
+                    base,
+                    etag=response.headers.get("etag", ""),
+                    last_modified=response.headers.get("last-modified", ""),
+                )
         except httpx.ConnectError as exc:
             last_error = exc  # the next checked address, if any
     assert last_error is not None

@@ -18,9 +18,9 @@ the ledger makes a second scheduler harmless: each reminder is claimed by one pr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from datetime import UTC, datetime
-from typing import Literal, overload
+from typing import Any, Literal, overload
 
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.memory import MemoryJobStore
@@ -30,15 +30,25 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.commitments import Commitment
 from bot.config import Settings
+from bot.library import Library
 from bot.reminders import Poster, RunReport, run_due
 from bot.store import Store
 
-__all__ = ["JOB_ID", "build_scheduler", "make_tick"]
+__all__ = [
+    "JOB_ID",
+    "SOURCES_JOB_ID",
+    "add_sources_job",
+    "build_scheduler",
+    "make_sources_tick",
+    "make_tick",
+]
 
 log = logging.getLogger(__name__)
 
 #: The reminder job's id (fixed, so re-adding it at start-up replaces it).
 JOB_ID = "briefbot-reminders"
+#: The followed sources' job (:func:`add_sources_job`).
+SOURCES_JOB_ID = "briefbot-sources"
 
 
 @overload
@@ -79,7 +89,9 @@ def build_scheduler(
     scheduler = cls(
         timezone=settings.timezone,
         jobstores={"default": MemoryJobStore()},
-        executors={"default": ThreadPoolExecutor(max_workers=1)},
+        # Two threads: a long check of the followed sources never holds up reminders
+        # (each job still runs one at a time: max_instances=1).
+        executors={"default": ThreadPoolExecutor(max_workers=2)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -121,5 +133,53 @@ def make_tick(
             poster=poster,
             owner=owner,
         )
+
+    return tick
+
+
+def add_sources_job(
+    scheduler: BackgroundScheduler | BlockingScheduler,
+    tick: Callable[[], object],
+    *,
+    settings: Settings,
+) -> None:
+    """Add the followed sources' job: ``tick`` every ``settings.sources_tick`` seconds
+    (first run at start). Each source has its own interval (its ``next_check_at``);
+    the tick only checks those that are due (:func:`bot.sources.check_due`)."""
+    scheduler.add_job(
+        tick,
+        trigger=IntervalTrigger(seconds=settings.sources_tick, timezone=settings.timezone),
+        id=SOURCES_JOB_ID,
+        name="briefbot sources",
+        replace_existing=True,
+        next_run_time=datetime.now(settings.timezone),
+        misfire_grace_time=max(1, settings.sources_tick),
+    )
+
+
+def make_sources_tick(
+    library: Library,
+    announce: Callable[[Any], None] | None,
+    *,
+    team_ids: Sequence[str] | None = None,
+) -> Callable[[], int]:
+    """The sources job: check the due sources (of ``team_ids``, else all), store what is
+    new, post the announcements owed with ``announce``; the number of checks run. A
+    failure is logged, never raised (the next tick tries again)."""
+    from bot.sources import check_due
+
+    def tick() -> int:
+        try:
+            reports = check_due(library, announce=announce, team_ids=team_ids)
+        except Exception:
+            log.exception("followed sources: the check failed")
+            return 0
+        for r in reports:
+            added = sum(1 for i in r.items if i.outcome == "added")
+            if r.error:
+                log.warning("source %s: %s", r.source, r.error)
+            elif added:
+                log.info("source %s: %d new statement(s)", r.source, added)
+        return len(reports)
 
     return tick

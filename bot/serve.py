@@ -662,11 +662,12 @@ def _start_scheduler(settings: Settings, services: Services) -> Any:
         from bot.reminders import default_owner
         from bot.scheduler import build_scheduler
         from handlers.install import open_stores, workspaces_tick
+        from handlers.sources import follow_workspaces_sources
 
-        tick = workspaces_tick(
-            settings, services, open_stores(settings, services), owner=default_owner()
-        )
+        stores = open_stores(settings, services)
+        tick = workspaces_tick(settings, services, stores, owner=default_owner())
         scheduler = build_scheduler(settings, tick)
+        follow_workspaces_sources(scheduler, settings, services, stores)
         scheduler.start()
         return scheduler
     if not settings.reminder_channel:
@@ -690,6 +691,9 @@ def _start_scheduler(settings: Settings, services: Services) -> Any:
         owner=default_owner(),
     )
     scheduler = build_scheduler(settings, tick)
+    from handlers.sources import follow_sources
+
+    follow_sources(scheduler, settings, services)
     scheduler.start()
     return scheduler
 

@@ -264,6 +264,72 @@ statements_table = Table(
     UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
 )
 
+#: Sources a workspace follows (bot/sources): an RSS/Atom feed or a listing page, polled
+#: by the clock process. ``next_check_at`` is also the claim of one poll: a scheduler
+#: moves it forward with ``UPDATE … WHERE next_check_at <= now`` before fetching, so two
+#: schedulers on one database never poll the same source at once.
+sources_table = Table(
+    "sources",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("team_id", String(40), nullable=False, default=DEFAULT_TEAM),
+    Column("name", String(100), nullable=False),
+    Column("url", Text, nullable=False),
+    #: ``feed`` or ``listing`` (decided at the first check; "" until then).
+    Column("kind", String(20), nullable=False, default=""),
+    #: A CSS selector for a listing page's statement links ("" = the page's own links).
+    Column("selector", Text, nullable=False, default=""),
+    #: Words an item's title or summary must all contain ("" = every item).
+    Column("match", Text, nullable=False, default=""),
+    #: Comma-separated statement kinds kept ("" = every kind).
+    Column("kinds", Text, nullable=False, default=""),
+    Column("interval_seconds", Integer, nullable=False),
+    #: Loopback and private addresses allowed (added from the command line only).
+    Column("allow_private", Integer, nullable=False, default=0),
+    Column("etag", Text, nullable=True),
+    Column("last_modified", Text, nullable=True),
+    Column("next_check_at", UTCDateTime, nullable=False),
+    Column("last_checked_at", UTCDateTime, nullable=True),
+    #: Failed checks in a row (0 after a good one): the backoff grows with it.
+    Column("failures", Integer, nullable=False, default=0),
+    Column("last_error", Text, nullable=True),
+    Column("added_by", String(200), nullable=False),
+    Column("added_at", UTCDateTime, nullable=False),
+    UniqueConstraint("team_id", "name", name="uq_sources_team_name"),
+)
+
+#: Each item a source listed, once: the row is inserted (the claim) before the item is
+#: fetched, and its unique (source, key) makes several schedulers handle it exactly
+#: once. ``outcome``: ``claimed`` (being read), ``added`` (``doc_id``), ``duplicate``
+#: (of ``doc_id``), ``filtered``, ``failed`` (``detail`` says why) or ``retry`` (failed
+#: for now: read again at a later check).
+source_items_table = Table(
+    "source_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("source_id", Integer, nullable=False),
+    Column("item_key", String(500), nullable=False),
+    Column("url", Text, nullable=False, default=""),
+    Column("title", Text, nullable=False, default=""),
+    Column("outcome", String(20), nullable=False),
+    Column("doc_id", String(200), nullable=True),
+    Column("detail", Text, nullable=True),
+    #: Where the statement's date came from: ``feed``, ``page`` or ``fetched`` (the
+    #: last two are guesses).
+    Column("date_from", String(20), nullable=True),
+    Column("claimed_at", UTCDateTime, nullable=False),
+    Column("done_at", UTCDateTime, nullable=True),
+    #: Reads of the item so far (``retry``: a 429, a 5xx or a timeout, read again at a
+    #: later check, a few times at most).
+    Column("attempts", Integer, nullable=False, default=1),
+    #: Set once, by the process that posts the announcement (its claim).
+    Column("announced_at", UTCDateTime, nullable=True),
+    Column("announce_error", Text, nullable=True),
+    #: After a failed post: not tried again before this instant.
+    Column("announce_after", UTCDateTime, nullable=True),
+    UniqueConstraint("source_id", "item_key", name="uq_source_items_key"),
+)
+
 #: Columns added to existing tables since they were first created, as (table, column,
 #: SQL type and default): ``Store`` adds any that is missing when it starts, so a
 #: database made by an older briefbot keeps working. Append only; never reorder.

@@ -24,6 +24,7 @@ def register(app: Any, services: Services, later: Any) -> None:
         dms,
         home,
         mentions,
+        sources,
         unfurls,
         workflow,
     )
@@ -40,5 +41,6 @@ def register(app: Any, services: Services, later: Any) -> None:
         unfurls,
         workflow,
         adding,
+        sources,
     ):
         module.register(app, services, later)

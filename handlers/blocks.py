@@ -25,6 +25,8 @@ VIEW_FULL_TEXT = "brief_full_text"
 ACTION_STATUS = "commitment_status"
 ACTION_CANVAS = "brief_canvas"
 ACTION_COMMITMENTS_MORE = "commitments_more"
+#: "Dated items" under a new statement a followed source brought (value: {"d": doc id}).
+ACTION_DATED_ITEMS = "brief_dated_items"
 SHORTCUT_FIND_SOURCE = "find_source"
 
 PAGE = 3
@@ -774,3 +776,42 @@ def unfurl_blocks(link: Any) -> list[dict[str, Any]]:
             )
         )
     return blocks
+
+
+def source_announcement(
+    *,
+    doc_id: str,
+    title: str,
+    source: str,
+    clauses: int,
+    dated_items: int,
+    next_due: str | None,
+    next_due_expression: str,
+    date_guessed: bool,
+) -> Message:
+    """The announcement "New statement: <title> — N clauses, M dated items, next due …",
+    with buttons to open it (Full text) and to list its dated items."""
+    shown_title = cut(" ".join(title.split()), 300)[0]
+    counts = f"{clauses} clause{'s' if clauses != 1 else ''}, {dated_items} dated item" + (
+        "s" if dated_items != 1 else ""
+    )
+    due = ""
+    if next_due:
+        due = f", next due {next_due}"
+        if next_due_expression:
+            due += f" (“{cut(next_due_expression, 120)[0]}”)"
+    line = f"New statement: {shown_title} — {counts}{due}"
+    notes = [f"from the followed source {source}"]
+    if date_guessed:
+        notes.append("its date is a guess (the source gave none)")
+    buttons = [_button("Full text", ACTION_FULL_TEXT, encode(d=doc_id), style="primary")]
+    if dated_items:
+        buttons.append(_button("Dated items", ACTION_DATED_ITEMS, encode(d=doc_id)))
+    return {
+        "text": line,
+        "blocks": [
+            _section(f"*New statement:* {escape(shown_title)} — {escape(counts + due)}"),
+            _context(escape("; ".join(notes))),
+            {"type": "actions", "block_id": "new-statement", "elements": buttons},
+        ],
+    }

@@ -26,6 +26,7 @@ def home_for(
 
         owner = services.team_key(team_id) if services.settings.oauth else None
         own = library_blocks(services.library.list_statements(team_id=owner))
+        own += _sources(services, team_id)
         view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     if team_id and services.settings.oauth and services.store is not None:
         from bot import workspaces
@@ -36,6 +37,18 @@ def home_for(
         own[2:2] = editors_blocks(services.store.editors(team_id), from_env)
         view["blocks"] = (view["blocks"][:2] + own + view["blocks"][2:])[: blocks.MAX_HOME_BLOCKS]
     return view
+
+
+def _sources(services: Services, team_id: str | None) -> list[dict[str, Any]]:
+    """The workspace's followed sources, for an editor (nothing if they cannot be read)."""
+    from bot.sources import list_sources
+    from handlers.source_views import sources_blocks
+
+    try:
+        return sources_blocks(list_sources(services.store, team_id=services.team_key(team_id)))
+    except Exception:  # App Home still opens without them
+        log.exception("App Home: the followed sources could not be read")
+        return []
 
 
 def register(app: Any, services: Services, later: Any) -> None:

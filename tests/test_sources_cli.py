@@ -1,0 +1,131 @@
+"""``briefbot sources add|list|remove|check``: messages, exit codes, and a dry run that
+stores nothing."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from clirun import run, use_fresh_env
+from sourcefixtures import publisher, rss
+from test_sources import CABLES, READOUT
+
+
+@pytest.fixture(autouse=True)
+def fresh(tmp_path, monkeypatch):
+    use_fresh_env(tmp_path, monkeypatch)
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (("add", "ftp://example.org/feed"), "is not a web address"),
+        (("add", "https://a.example/", "--kinds", "memo"), "is not a kind of document"),
+        (("add", "https://a.example/", "--every", "10x"), "is not an interval"),
+        (("add", "https://a.example/", "--every", "0s"), "at least 1 s"),
+        (("add", "https://a.example/", "--name", "has space"), "is not a usable name"),
+        (("add", "https://a.example/", "--selector", "ul >> ["), "is not a CSS selector"),
+        (("remove", "nothing"), "no source named 'nothing'"),
+        (("check", "nothing"), "no source named 'nothing'"),
+    ],
+)
+def test_bad_input_is_one_line_and_exit_2(args, message):
+    code, _out, err = run("sources", *args)
+    assert code == 2
+    assert message in err and "Traceback" not in err
+
+
+def test_add_list_check_remove():
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        pub.put("/readout.html", READOUT)
+        items = [
+            {"title": "Joint statement on cables", "link": f"{pub.url}/cables.html"},
+            {"title": "Readout of a call", "link": f"{pub.url}/readout.html"},
+        ]
+        pub.put("/feed.xml", rss(items), "application/rss+xml")
+        code, out, err = run(
+            "sources",
+            "add",
+            f"{pub.url}/feed.xml",
+            "--name",
+            "mfa",
+            "--match",
+            "joint",
+            "--every",
+            "30m",
+        )
+        assert code == 0, err
+        assert "following mfa" in out and "every 30m" in out
+        code, out, err = run("sources", "add", f"{pub.url}/other.xml", "--name", "mfa")
+        assert code == 2 and "a source named 'mfa' exists already" in err
+        code, out, _ = run("sources", "list", "--json")
+        [listed] = json.loads(out)
+        assert (listed["name"], listed["match"], listed["interval_seconds"]) == (
+            "mfa",
+            "joint",
+            1800,
+        )
+
+        code, out, err = run("sources", "check", "--dry-run")
+        assert code == 0, err
+        assert "mfa (dry run: nothing stored)" in out
+        assert "would add: Joint Statement of Portugal and Norway on Undersea Cables" in out
+        assert "filtered out: Readout of a call (does not mention: joint)" in out
+        code, out, _ = run("docs", "--json")
+        assert "Undersea Cables" not in out  # nothing stored
+
+        code, out, err = run("sources", "check", "mfa")
+        assert code == 0, err
+        assert "   added " in out and "Undersea Cables" in out
+        code, out, _ = run("sources", "check", "mfa")
+        assert "not modified since the last check" in out
+        code, out, _ = run("docs", "--json")
+        assert "Undersea Cables" in out
+
+        code, out, _ = run("sources", "remove", "mfa")
+        assert code == 0 and "stopped following mfa" in out
+        code, out, _ = run("sources", "list")
+        assert "No sources followed yet" in out
+
+
+def test_a_source_that_cannot_be_fetched_fails_the_check_with_a_reason():
+    with publisher() as pub:
+        run("sources", "add", f"{pub.url}/gone.xml", "--name", "gone")
+        code, out, err = run("sources", "check")
+        assert code == 1
+        assert "check failed" in out and "HTTP 404" in out and "Traceback" not in out + err
+        code, out, _ = run("sources", "list")
+        assert "last error" in out and "404" in out
+
+
+def test_the_readme_following_sources_commands_run_in_order():
+    """The README's "Following sources" commands, one after the other on one database,
+    with its two example sites served by a local publisher."""
+    import re
+    import shlex
+
+    from paths import ROOT
+    from sourcefixtures import listing_page
+
+    readme = (ROOT / "README.md").read_text("utf-8")
+    section = readme.split("## Following sources", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```sh\n(.*?)```", section, re.S).group(1)
+    lines = [ln for ln in block.splitlines() if ln.strip()]
+    assert lines and all(ln.startswith("briefbot sources ") for ln in lines)
+    with publisher() as pub:
+        pub.put("/cables.html", CABLES)
+        feed = rss([{"title": "Cables", "link": f"{pub.url}/cables.html"}])
+        pub.put("/statements/feed.xml", feed, "application/rss+xml")
+        pub.put("/press/", listing_page([("/cables.html", "Joint statement on cables")]))
+        outputs = []
+        for line in lines:
+            line = line.replace("https://mfa.example", pub.url)
+            line = line.replace("https://summit.example", pub.url)
+            code, out, err = run(*shlex.split(line)[1:])
+            assert code == 0, f"{line}: {err}"
+            assert out.strip(), line
+            outputs.append(out)
+    text = "\n".join(outputs)
+    assert "would add: Joint Statement of Portugal and Norway on Undersea Cables" in text
+    assert "stopped following summit" in text
