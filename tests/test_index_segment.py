@@ -15,7 +15,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from paths import CORPUS, ROOT, SHARED
 
-from bot.reading.documents import load_corpus
+from bot.live import build_snapshot, segment_limit
+from bot.reading.documents import Corpus, load_corpus
 from bot.search import ClauseIndex
 from bot.search.evaluate import load_cases, prepare_corpus, read_samples
 
@@ -202,3 +203,42 @@ def test_chained_sentence_vectors_score_as_one_matrix():
     idx = np.array([9, 0, 7, 3])
     assert np.allclose(chained.scores(q, idx), whole.scores(q, idx))
     assert chained.scores(q, np.array([], dtype=np.int64)).shape == (0,)
+
+
+def _corpus(docs) -> Corpus:
+    return Corpus(documents=list(docs), warnings=[])
+
+
+def test_refresh_indexes_only_the_added_statements(docs, monkeypatch):
+    bundled = _corpus(docs[:6])
+    first = build_snapshot(bundled, docs[6:-2], with_dated_items=False)
+    built = []
+    real = ClauseIndex.from_documents.__func__
+
+    def counting(cls, *a, **kw):
+        built.append(1)
+        return real(cls, *a, **kw)
+
+    monkeypatch.setattr(ClauseIndex, "from_documents", classmethod(counting))
+    second = build_snapshot(bundled, docs[6:], previous=first, with_dated_items=False)
+    assert built == [] and second.index.base is first.index
+    assert [d.doc_id for d in second.corpus.documents] == [d.doc_id for d in docs]
+    # One more refresh: the segment is rebuilt on the same base, not stacked.
+    third = build_snapshot(bundled, docs[6:-1], previous=second, with_dated_items=False)
+    assert built == [] and third.index.base is first.index
+    assert third.index.clauses_of(docs[-1].doc_id) == []
+    # Nothing changed: the base itself is served.
+    fourth = build_snapshot(bundled, docs[6:-2], previous=third, with_dated_items=False)
+    assert fourth.index is first.index and built == []
+
+
+def test_refresh_builds_a_new_base_past_the_limit(docs, monkeypatch):
+    import bot.live as live
+
+    bundled = _corpus(docs[:2])
+    first = build_snapshot(bundled, [], with_dated_items=False)
+    monkeypatch.setattr(live, "SEGMENT_MIN", 1)
+    assert segment_limit(2) == 1
+    second = build_snapshot(bundled, docs[2:5], previous=first, with_dated_items=False)
+    assert second.index.base is second.index and second.index.segment_size == 0
+    assert second.index.documents == tuple(docs[:5])
