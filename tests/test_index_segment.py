@@ -242,3 +242,25 @@ def test_refresh_builds_a_new_base_past_the_limit(docs, monkeypatch):
     second = build_snapshot(bundled, docs[2:5], previous=first, with_dated_items=False)
     assert second.index.base is second.index and second.index.segment_size == 0
     assert second.index.documents == tuple(docs[:5])
+
+
+def test_segment_reads_only_its_own_sentence_vectors(corpus, sentence_cache):
+    from bot.search.encoder import load_encoder
+    from bot.search.sentences import SEED_DIR, ChainedSentences
+
+    if load_encoder() is None:
+        pytest.skip("the sentence encoder is not installed")
+    docs = corpus.documents
+    seeds = [CORPUS / SEED_DIR]
+    base = ClauseIndex.from_documents(docs[:-1], semantic=False)
+    assert base.build_sentences(cache_dir=sentence_cache, seeds=seeds)
+    merged = ClauseIndex.with_segment(base, docs[-1:])
+    assert merged.build_sentences(cache_dir=sentence_cache, seeds=seeds, encode=False)
+    assert isinstance(merged.sentences, ChainedSentences)
+    assert merged.sentences.base is base.sentences  # the base's vectors, not a copy
+    assert len(merged.sentences) == len(merged)
+    whole = ClauseIndex.from_documents(docs, semantic=False)
+    assert whole.build_sentences(cache_dir=sentence_cache, seeds=seeds, encode=False)
+    q = whole.sentences.embed("a hotline between the two militaries")
+    assert np.allclose(merged.sentences.scores(q), whole.sentences.scores(q), atol=1e-5)
+    _same(whole, merged, QUERIES[:20])

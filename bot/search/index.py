@@ -533,7 +533,9 @@ class ClauseIndex:
         self._norm = ChainedStrings(base._norm, norm)
         gone_ids = set(withdrawn)
         dead = frozenset(k for k, m in enumerate(base._docs) if m.doc_id in gone_ids)
-        gone = np.flatnonzero(np.isin(base._clause_doc, np.fromiter(dead, dtype=np.int32)))
+        gone = np.zeros(0, dtype=np.int64)
+        if dead:
+            gone = np.flatnonzero(np.isin(base._clause_doc, np.fromiter(dead, dtype=np.int32)))
         self.lexical = MergedLexical(
             base.lexical,
             norm,
@@ -549,7 +551,9 @@ class ClauseIndex:
             from bot.search.semantic import MergedSemantic, SemanticIndex
 
             new_terms = self.lexical.terms[len(base.lexical.terms) :]
-            delta = SemanticIndex(norm, new_terms, tokens=tokens, idf=base.semantic.idf)
+            delta = SemanticIndex(
+                norm, new_terms, tokens=tokens, idf=base.semantic.idf, like=base.semantic
+            )
             self.semantic = MergedSemantic(base.semantic, delta)
         if dead:  # a party only a withdrawn statement named is no party any more
             parties |= {p for k, m in enumerate(base._docs) if k not in dead for p in m.parties}

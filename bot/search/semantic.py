@@ -160,13 +160,19 @@ class SemanticIndex:
         tokens: WordTokens | None = None,
         alloc: Alloc | None = None,
         idf: np.ndarray | None = None,
+        like: SemanticIndex | None = None,
     ) -> None:
         """``idf``: the token weights to pool with (a base index's, for a segment
-        after it); by default they are counted over ``texts``."""
-        model = load_model()
+        after it); by default they are counted over ``texts``. ``like``: an index
+        whose model and tokenizer this one uses too (copying the tokenizer takes
+        longer than a small segment's vectors)."""
+        model = load_model() if like is None else like._model
         if model is None:
             raise RuntimeError("wordllama is not available")
-        self._attach(model)
+        if like is None:
+            self._attach(model)
+        else:
+            self._model, self._tokenizer = like._model, like._tokenizer
         # Corpus words (alphabetic, 3+ letters) for expanding query words the
         # corpus does not use ("tumours" -> "cancer").
         self.words = [w for w in vocabulary if len(w) > 2 and w.isalpha()]
