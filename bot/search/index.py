@@ -739,6 +739,8 @@ class ClauseIndex:
         keep = []
         want = normalise(doc) if doc else ""
         for i, meta in enumerate(self._docs):
+            if i in self._dead_docs:
+                continue
             if doc and not (
                 meta.doc_id.startswith(doc.lower())
                 or meta.doc_id.replace("_", "-").startswith(want.replace(" ", "-"))
