@@ -150,17 +150,17 @@ def main(argv: list[str] | None = None) -> int:
         help="only the live pickup, on the database of an earlier --keep DIR run",
     )
     args = parser.parse_args(argv)
+    if args.pickup_only:
+        if args.keep is None:
+            print("--pickup-only needs --keep DIR (a kept run)", file=sys.stderr)
+            return 2
+        return pickup_only(args.keep, args)
     if not ARCHIVE.exists():
         print(f"no archive at {ARCHIVE}", file=sys.stderr)
         return 2
     if args.repeat < 1 or args.limit < 0 or args.runs < 1:
         print("--repeat and --runs must be 1 or more, --limit 0 or more", file=sys.stderr)
         return 2
-    if args.pickup_only:
-        if args.keep is None:
-            print("--pickup-only needs --keep DIR (a kept run)", file=sys.stderr)
-            return 2
-        return pickup_only(args.keep, args)
     work = Path(args.keep or tempfile.mkdtemp(prefix="archive-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     try:
