@@ -44,6 +44,9 @@ PREFIX_WEIGHT = 0.85
 PREFIX_MIN = 5
 PREFIX_LIMIT = 6
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
+#: How far (relative) the mean clause length of a base plus segment may move from the
+#: base's before the base's BM25 weights are renormalised when read (MergedLexical).
+RENORMALISE_ABOVE = 1e-3
 #: A word in at most this share of the clauses (or in at most :data:`RARE_MIN` of
 #: them) is a rare term: asked for, it is what the answer must contain.
 RARE_SHARE = 0.005
@@ -609,6 +612,12 @@ class MergedLexical(LexicalIndex):
             self._idf[:nb], base_idf, out=np.ones(nb, dtype=np.float32), where=base_idf > 0
         )
         self._base_terms = nb
+        # The base's weights are read again with the new mean length only when it
+        # moved by more than this (a few statements on a large base move it by less
+        # than a ten-thousandth, and the weights by less than that): else the IDF
+        # rescaling alone, a multiplication per term.
+        moved = abs(float(self._avgdl) / max(float(base._avgdl), 1e-9) - 1.0)
+        self._renormalise = moved > RENORMALISE_ABOVE
         # Typo correction over both vocabularies: the base's tables and the new terms'.
         new = self._terms[nb:]
         self._sorted_terms = sorted([*base._sorted_terms, *(t for t in new if t.isalpha())])
@@ -640,7 +649,7 @@ class MergedLexical(LexicalIndex):
         (with the base's IDF and mean length) and weighted again."""
         base = self._base
         idf_old = float(base._idf[tid])
-        if idf_old <= 0 or not len(docs):
+        if idf_old <= 0 or not len(docs) or not self._renormalise:
             return weights * self._scale[tid]
         k1, b = self.k1, self.b
         lengths = np.asarray(base._lengths)[docs].astype(np.float64)
