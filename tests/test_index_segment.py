@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
+import re
 import sys
 from pathlib import Path
 
@@ -269,3 +270,18 @@ def test_segment_reads_only_its_own_sentence_vectors(corpus, sentence_cache):
     q = whole.sentences.embed("a hotline between the two militaries")
     assert np.allclose(merged.sentences.scores(q), whole.sentences.scores(q), atol=1e-5)
     _same(whole, merged, QUERIES[:20])
+
+
+def test_segment_bench_prints_its_figures(capsys, tmp_path):
+    from benchscripts import bench_script
+
+    with bench_script("segment_bench") as bench:
+        assert bench.main(["--repeat", "1"]) == 0
+        out = capsys.readouterr().out
+        assert re.search(r"^base: \d+ statements, \d+ clauses; segment: 1 statement", out, re.M)
+        assert re.search(r"^PSS: \d+ MiB before the segment, \d+ MiB with it$", out, re.M)
+        for name in ("base", "base \\+ segment"):
+            assert re.search(rf"^{name}: lexical match [\d.]+ ms, search [\d.]+ ms$", out, re.M)
+        assert bench.main(["--repeat", "0"]) == 2
+        assert bench.main(["--keep", str(tmp_path)]) == 2
+    assert "no kept archive_bench run" in capsys.readouterr().err
