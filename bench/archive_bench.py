@@ -26,6 +26,12 @@ Measured 2026-12-07 at 1x (3,354 statements stored, 11 refused as the same text;
 3.1 s, docs 3.6 s, commitments 4.9 s (min 3.3), status 3.9 s, show 4.1 s; live
 pickup: the refresh took 18.4 s (the whole index is rebuilt), PSS 291 MiB steady,
 766 MiB at its peak (2.64x).
+
+Measured 2026-12-08 with the refresh building a segment on the served base index
+(``ClauseIndex.with_segment``), load average 5-8: at 1x (83,231 clauses) the refresh
+2.27 s, PSS 290 -> 345 MiB (1.19x), where the whole rebuild took 51.1 s and went
+307 -> 799 MiB (2.61x) in the same conditions; at ``--repeat 2`` (173,455 clauses)
+2.14 s, 378 -> 439 MiB (1.16x).
 """
 
 from __future__ import annotations
