@@ -3,9 +3,10 @@ added statement, built as :meth:`bot.services.Services.refresh` builds it.
 
     python bench/live_rebuild.py [--repeat 5] [--statement FILE]
 
-Prints the median and worst of: the clause index alone, a full snapshot (index + dated
-items + curation) and a snapshot reusing the previous one's dated items (what refresh
-does).
+Prints the median and worst of: the clause index alone, built in one piece or as a
+segment on the previous index (:meth:`bot.search.ClauseIndex.with_segment`), a full
+snapshot (index + dated items + curation) and a snapshot on the previous one (its index
+as the base, its dated items reused: what refresh does).
 """
 
 from __future__ import annotations
@@ -47,8 +48,11 @@ def main(argv: list[str] | None = None) -> int:
     previous = build_snapshot(bundled, curated=curated)  # also warms models and caches
     rows = {
         "clause index only": lambda: ClauseIndex.from_documents(docs),
+        "clause index as a segment on the previous": lambda: ClauseIndex.with_segment(
+            previous.index, [added]
+        ),
         "full snapshot": lambda: build_snapshot(bundled, [added], curated=curated),
-        "snapshot reusing dated items": lambda: build_snapshot(
+        "snapshot on the previous one": lambda: build_snapshot(
             bundled, [added], curated=curated, previous=previous
         ),
     }

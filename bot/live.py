@@ -45,15 +45,25 @@ log = logging.getLogger(__name__)
 
 __all__ = [
     "POLL_SECONDS",
+    "SEGMENT_MIN",
+    "SEGMENT_SHARE",
     "CorpusWatcher",
     "Deriver",
     "Snapshot",
     "build_snapshot",
     "forget_derived",
+    "segment_limit",
 ]
 
 #: How often each process checks the corpus version (seconds).
 POLL_SECONDS = 2.0
+
+#: Statements added or withdrawn since the served base index that a refresh indexes in
+#: a segment after it, as a share of the base's statements (at least SEGMENT_MIN).
+#: Past that, the refresh builds a new base: the one-piece build costs about as much
+#: as the segments it replaces, and a process start builds (or loads) one anyway.
+SEGMENT_SHARE = 0.05
+SEGMENT_MIN = 64
 
 
 @dataclass(frozen=True)
@@ -109,9 +119,11 @@ def build_snapshot(
     corpus = Corpus(documents=[*bundled.documents, *added], warnings=warnings)
     # Clauses are cut once per statement version, whatever else changed in the corpus.
     segments = SegmentCache(index_cache)
-    index = ClauseIndex.from_documents(
-        corpus.documents, cache_dir=index_cache, segment=segments.segment_all
-    )
+    index = _on_previous_base(previous, corpus.documents, segments.segment_all)
+    if index is None:
+        index = ClauseIndex.from_documents(
+            corpus.documents, cache_dir=index_cache, segment=segments.segment_all
+        )
     if prepare is not None:
         prepare(index)
     cache = previous.extracted if previous is not None else {}
@@ -146,6 +158,48 @@ def build_snapshot(
         build_seconds=time.perf_counter() - started,
         extracted=extracted,
     )
+
+
+def segment_limit(base_documents: int) -> int:
+    """How many documents may be added or withdrawn after a base index before the next
+    refresh builds a new base instead (:data:`SEGMENT_SHARE` of the base, at least
+    :data:`SEGMENT_MIN`)."""
+    return max(SEGMENT_MIN, int(SEGMENT_SHARE * base_documents))
+
+
+def _on_previous_base(
+    previous: Snapshot | None,
+    documents: Sequence[Document],
+    segment: Callable[[list[Document]], Any],
+) -> ClauseIndex | None:
+    """The previous snapshot's base index with the documents added since in a segment
+    after it (and those withdrawn masked out); None when there is no such base, or
+    the changes since it are too many (:func:`segment_limit`): then a new base is
+    built (and persisted, for the other processes and the next start)."""
+    if previous is None:
+        return None
+    base = previous.index.base
+    built = base.documents
+    if not built:
+        return None
+    now = set(documents)
+    kept = set(built)
+    added = [d for d in documents if d not in kept]
+    withdrawn = {d.doc_id for d in built if d not in now}
+    if len(added) + len(withdrawn) > segment_limit(len(built)):
+        return None
+    if not added and not withdrawn:
+        return base
+    started = time.perf_counter()
+    index = ClauseIndex.with_segment(base, added, withdrawn, segment=segment)
+    log.info(
+        "index: %d added and %d withdrawn statements on a base of %d, in %.2f s",
+        len(added),
+        len(withdrawn),
+        len(built),
+        time.perf_counter() - started,
+    )
+    return index
 
 
 class Deriver:
@@ -269,10 +323,14 @@ class _ClausesById(Mapping[str, Clause]):
         return clause
 
     def __iter__(self) -> Iterator[str]:
+        if self._index.segment_size:  # withdrawn documents' clauses left out
+            return iter(self._index._by_id)
         ids = getattr(self._index.clauses, "ids", None)
         return iter(ids) if ids is not None else (c.clause_id for c in self._index.clauses)
 
     def __len__(self) -> int:
+        if self._index.segment_size:
+            return len(self._index._by_id)
         return len(self._index)
 
 

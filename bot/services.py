@@ -517,7 +517,7 @@ def attach_sentences(index: ClauseIndex, settings: Settings, *, encode: bool = T
     if s.encoded:
         log.info(
             "sentence vectors for %d clauses (%d encoded now) in %.1f s",
-            len(s.matrix),
+            len(s),
             s.encoded,
             time.perf_counter() - started,
         )

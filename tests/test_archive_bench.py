@@ -30,9 +30,26 @@ def test_a_small_run_prints_every_figure(tmp_path, capsys):
     assert re.search(r"^served: 10 statements, \d+ clauses, \d+ dated items$", out, re.M)
     assert re.search(r"^live pickup of one more statement: ingest [\d.]+ s", out, re.M)
     assert re.search(r"steady \d+ MiB, peak during the refresh \d+ MiB", out)
+    assert re.search(r"^live withdrawal of that statement: the refresh [\d.]+ s$", out, re.M)
+    # Again on the kept run: only the live pickup (a new statement each time).
+    with bench_script("archive_bench") as bench:
+        rc = bench.main(["--pickup-only", "--keep", str(tmp_path / "work")])
+    assert rc == 0
+    out = capsys.readouterr().out
+    assert "ingest:" not in out
+    assert re.search(r"^live pickup of one more statement: .* first answer [\d.]+ s", out, re.M)
+    assert re.search(r"^live withdrawal of that statement: the refresh [\d.]+ s$", out, re.M)
 
 
 def test_bad_options_are_refused_in_one_line(capsys):
     with bench_script("archive_bench") as bench:
         assert bench.main(["--runs", "0"]) == 2
     assert "--runs must be 1 or more" in capsys.readouterr().err
+
+
+def test_pickup_only_needs_a_kept_run(tmp_path, capsys):
+    with bench_script("archive_bench") as bench:
+        assert bench.main(["--pickup-only"]) == 2
+        assert "needs --keep DIR" in capsys.readouterr().err
+        assert bench.main(["--pickup-only", "--keep", str(tmp_path / "empty")]) == 2
+    assert "needs a kept run" in capsys.readouterr().err

@@ -22,7 +22,14 @@ import numpy as np
 
 from bot.reading.clauses import Clause
 
-__all__ = ["STRING_FIELDS", "ClauseColumns", "StringColumn", "StringsBuilder"]
+__all__ = [
+    "STRING_FIELDS",
+    "ChainedClauses",
+    "ChainedStrings",
+    "ClauseColumns",
+    "StringColumn",
+    "StringsBuilder",
+]
 
 #: The clause fields stored as string columns.
 STRING_FIELDS = ("clause_id", "text", "paragraph", "lead_in", "section")
@@ -316,3 +323,79 @@ class ClauseColumns(Sequence[Clause]):
                 is_bullet=bullets[k],
                 section=section,
             )
+
+
+class ChainedStrings(Sequence[str]):
+    """Two string sequences read as one, the second after the first (neither copied)."""
+
+    def __init__(self, first: Sequence[str], second: Sequence[str]) -> None:
+        self.first, self.second = first, second
+        self._n = len(first)
+
+    def __len__(self) -> int:
+        return self._n + len(self.second)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.first[i] if i < self._n else self.second[i - self._n]
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self.first
+        yield from self.second
+
+
+class ChainedClauses(Sequence[Clause]):
+    """A base's clauses and a segment's after them, read as one sequence (clauses are
+    made on access, as :class:`ClauseColumns` makes them)."""
+
+    def __init__(self, first: Sequence[Clause], second: Sequence[Clause]) -> None:
+        self.first, self.second = first, second
+        self._n = len(first)
+
+    @property
+    def ids(self) -> ChainedStrings:
+        """The clause ids, in order."""
+        return ChainedStrings(_ids_of(self.first), _ids_of(self.second))
+
+    def column(self, name: str) -> ChainedStrings:
+        """One string field of every clause (a name of :data:`STRING_FIELDS`)."""
+        return ChainedStrings(_column_of(self.first, name), _column_of(self.second, name))
+
+    def __len__(self) -> int:
+        return self._n + len(self.second)
+
+    @overload
+    def __getitem__(self, i: int) -> Clause: ...
+    @overload
+    def __getitem__(self, i: slice) -> list[Clause]: ...
+    def __getitem__(self, i: int | slice) -> Clause | list[Clause]:
+        if isinstance(i, slice):
+            return [self[k] for k in range(*i.indices(len(self)))]
+        if i < 0:
+            i += len(self)
+        if not 0 <= i < len(self):
+            raise IndexError(i)
+        return self.first[i] if i < self._n else self.second[i - self._n]
+
+    def __iter__(self) -> Iterator[Clause]:
+        yield from self.first
+        yield from self.second
+
+
+def _ids_of(clauses: Sequence[Clause]) -> Sequence[str]:
+    ids = getattr(clauses, "ids", None)
+    return ids if ids is not None else [c.clause_id for c in clauses]
+
+
+def _column_of(clauses: Sequence[Clause], name: str) -> Sequence[str]:
+    column = getattr(clauses, "column", None)
+    return column(name) if column is not None else [getattr(c, name) for c in clauses]

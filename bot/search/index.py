@@ -36,7 +36,13 @@ from bot.kinds import document_kind, kind_label
 from bot.reading.clauses import Clause, segment_all
 from bot.reading.clean import normalise
 from bot.search import fusion, ranker
-from bot.search.columns import ClauseColumns, DocMeta, StringColumn
+from bot.search.columns import (
+    ChainedClauses,
+    ChainedStrings,
+    ClauseColumns,
+    DocMeta,
+    StringColumn,
+)
 from bot.search.echoes import echo_view, fold_echoes
 from bot.search.filters import (
     DateRange,
@@ -50,7 +56,7 @@ from bot.search.flags import clause_flags
 from bot.search.gazetteer import same_name_variants
 from bot.search.helper import HELPER_SHARE, BuildHelper, fold_texts
 from bot.search.latest import asks_about_now, latest_first
-from bot.search.lexical import LexicalIndex, LexicalMatch, WordTokens, rerank
+from bot.search.lexical import LexicalIndex, LexicalMatch, MergedLexical, WordTokens, rerank
 from bot.search.understand import (
     QueryReader,
     Reading,
@@ -287,7 +293,7 @@ class Candidates:
             f["fused_sentence"] = fusion.blend(lexical, self.cosine, self.sentence, *intent)
         f["question"] = np.full(len(ids), float(reading.is_question))
         f["corrected"] = np.full(len(ids), float(typo))
-        size = np.clip(np.log10(max(len(index.clauses), 1)), *ranker.CORPUS_SIZES)
+        size = np.clip(np.log10(max(index.served_clauses, 1)), *ranker.CORPUS_SIZES)
         f["corpus_size"] = np.full(len(ids), size)
         self.features = f
         self.model = "sentences" if self.sentence is not None else "words"
@@ -320,6 +326,66 @@ def _semantic_on(wanted: bool) -> bool:
     return available()
 
 
+def _document_metas(
+    rows: Sequence[tuple[str, str, date | None]],
+    documents: Iterable[Any],
+    *,
+    counted: dict[str, int] | None = None,
+    counted_docs: int = 0,
+) -> tuple[list[DocMeta], np.ndarray, set[str], dict[str, int]]:
+    """Each distinct document of the clause ``rows`` (``documents`` give their full
+    titles and parties): its :class:`DocMeta`, each row's position among them, the
+    parties named and how many documents' titles use each title word.
+
+    A title word used by more than a third of the documents says nothing and is left
+    out of their words; ``counted`` (title word -> documents) and ``counted_docs`` are
+    those of documents indexed before these (a base index, for a segment after it)."""
+    full = {d.doc_id: d for d in documents}
+    doc_pos: dict[str, int] = {}
+    row_pos = np.zeros(len(rows), dtype=np.int32)
+    metas: list[DocMeta] = []
+    title_words: list[frozenset[str]] = []
+    party_words: list[frozenset[str]] = []
+    parties: set[str] = set()
+    for r, (doc_id, doc_title, doc_date) in enumerate(rows):
+        if doc_id in doc_pos:
+            row_pos[r] = doc_pos[doc_id]
+            continue
+        row_pos[r] = doc_pos[doc_id] = len(metas)
+        d = full.get(doc_id)
+        kind = document_kind(getattr(d, "kind", None), d.title if d else doc_title)
+        titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
+        doc_parties = tuple(getattr(d, "parties", ()) or ())
+        parties.update(doc_parties)
+        title_words.append(metadata_words(titles, ()) - STOP_WORDS)
+        party_words.append(metadata_words("", doc_parties, doc_date))
+        metas.append(
+            DocMeta(
+                doc_id,
+                normalise(doc_title),
+                doc_date,
+                frozenset(),
+                frozenset(doc_parties),
+                kind,
+            )
+        )
+    # Title words shared by many documents ("joint", "statement") say nothing.
+    common = max(2, (counted_docs + len(metas)) // 3)
+    counts: dict[str, int] = dict(counted or {})
+    for words in title_words:
+        for w in words:
+            counts[w] = counts.get(w, 0) + 1
+    doc_words = [
+        frozenset({w for w in t if counts[w] <= common} | p)
+        for t, p in zip(title_words, party_words, strict=True)
+    ]
+    docs = [
+        DocMeta(m.doc_id, m.title, m.when, w, m.parties, m.kind)
+        for m, w in zip(metas, doc_words, strict=True)
+    ]
+    return docs, row_pos, parties, counts
+
+
 class ClauseIndex:
     """An in-memory index over clauses. Build once, query from many threads.
 
@@ -349,6 +415,7 @@ class ClauseIndex:
         # background and answers on words and word vectors meanwhile.
         self.sentences: Any = None
         self.semantic: Any = None
+        self._segment_state()
         with _collector_paused(), BuildHelper(len(self.clauses)) as helper:
             tokens, flags = self._build(documents, helper)
             if _semantic_on(semantic):
@@ -376,49 +443,8 @@ class ClauseIndex:
             else ClauseColumns.of(self.clauses)
         )
         rows, clause_row = cols.doc_rows, np.asarray(cols.clause_doc)
-        full = {d.doc_id: d for d in documents}
-        doc_pos: dict[str, int] = {}
-        row_pos = np.zeros(len(rows), dtype=np.int32)
-        metas: list[DocMeta] = []
-        title_words: list[frozenset[str]] = []
-        party_words: list[frozenset[str]] = []
-        parties: set[str] = set()
-        for r, (doc_id, doc_title, doc_date) in enumerate(rows):
-            if doc_id in doc_pos:
-                row_pos[r] = doc_pos[doc_id]
-                continue
-            row_pos[r] = doc_pos[doc_id] = len(metas)
-            d = full.get(doc_id)
-            kind = document_kind(getattr(d, "kind", None), d.title if d else doc_title)
-            titles = " ".join({doc_title, getattr(d, "title", ""), getattr(d, "short_title", "")})
-            doc_parties = tuple(getattr(d, "parties", ()) or ())
-            parties.update(doc_parties)
-            title_words.append(metadata_words(titles, ()) - STOP_WORDS)
-            party_words.append(metadata_words("", doc_parties, doc_date))
-            metas.append(
-                DocMeta(
-                    doc_id,
-                    normalise(doc_title),
-                    doc_date,
-                    frozenset(),
-                    frozenset(doc_parties),
-                    kind,
-                )
-            )
-        # Title words shared by many documents ("joint", "statement") say nothing.
-        common = max(2, len(metas) // 3)
-        counts: dict[str, int] = {}
-        for words in title_words:
-            for w in words:
-                counts[w] = counts.get(w, 0) + 1
-        doc_words = [
-            frozenset({w for w in t if counts[w] <= common} | p)
-            for t, p in zip(title_words, party_words, strict=True)
-        ]
-        self._docs = [
-            DocMeta(m.doc_id, m.title, m.when, w, m.parties, m.kind)
-            for m, w in zip(metas, doc_words, strict=True)
-        ]
+        self._docs, row_pos, parties, self._title_counts = _document_metas(rows, documents)
+        doc_words = [m.words for m in self._docs]
         self.kinds = {m.doc_id: m.kind for m in self._docs}
         self._clause_doc = row_pos[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
         self._doc_dates = np.array(
@@ -443,15 +469,136 @@ class ClauseIndex:
         self.reader = QueryReader(parties)
         return tokens, flags
 
+    def _segment_state(
+        self,
+        base: ClauseIndex | None = None,
+        added: Sequence[Any] = (),
+        dead_docs: frozenset[int] = frozenset(),
+    ) -> None:
+        """What a base + segment index knows of its parts (nothing, for one built in
+        one piece): the base, the documents added after it, and the base's documents
+        withdrawn since (their clauses are never ranked, shown or counted)."""
+        self._base: ClauseIndex | None = base
+        self._added: tuple[Any, ...] = tuple(added)
+        self._dead_docs = dead_docs
+        self._alive: np.ndarray | None = None
+        if dead_docs:
+            self._alive = ~np.isin(self._clause_doc, np.fromiter(dead_docs, dtype=np.int32))
+        #: The documents this index was built from (set by :meth:`from_documents`);
+        #: empty when unknown.
+        self.documents: tuple[Any, ...] = ()
+
+    @property
+    def base(self) -> ClauseIndex:
+        """The index built in one piece under this one (itself when it is one)."""
+        return self._base if self._base is not None else self
+
+    @property
+    def served_clauses(self) -> int:
+        """Clauses that can be found (withdrawn documents' left out)."""
+        alive = self._alive
+        return len(self.clauses) if alive is None else int(np.count_nonzero(alive))
+
+    @property
+    def segment_size(self) -> int:
+        """Documents added or withdrawn since the base was built."""
+        return len(self._added) + len(self._dead_docs)
+
+    @classmethod
+    def with_segment(
+        cls,
+        base: ClauseIndex,
+        added: Sequence[Any],
+        withdrawn: Collection[str] = (),
+        *,
+        segment: Callable[[list[Any]], Iterable[Clause]] = segment_all,
+    ) -> ClauseIndex:
+        """``base`` (left as it is: memory-mapped and shared) with the ``added``
+        documents indexed in a small segment after it, and the ``withdrawn`` document
+        ids of the base masked out (a document replaced by a new version is in both).
+
+        Search reads the two as one index: BM25 over the statistics of both, sentence
+        and word vectors of both, filters, echoes and lookups across both. Only the
+        segment is built: its cost is that of the added documents, and the memory it
+        adds is theirs plus a few per-clause arrays (a copy of the clause-to-document
+        and flag columns)."""
+        if base._base is not None:
+            raise ValueError("a segment goes on a base built in one piece")
+        self = cls.__new__(cls)
+        added = list(added)
+        self.candidates = base.candidates
+        self._ids = None
+        self._by_doc = None
+        self._aliases, self._places = base._aliases, base._places
+        self.sentences = None
+        cols = ClauseColumns.of(segment(added))
+        rows, clause_row = cols.doc_rows, np.asarray(cols.clause_doc)
+        counted = getattr(base, "_title_counts", None) or {}
+        metas, row_pos, parties, self._title_counts = _document_metas(
+            rows, added, counted=counted, counted_docs=len(base._docs)
+        )
+        first_doc = len(base._docs)
+        self._docs = [*base._docs, *metas]
+        self.kinds = {m.doc_id: m.kind for m in self._docs}
+        mine = (row_pos[clause_row] + first_doc) if len(rows) else np.zeros(0, np.int32)
+        self._clause_doc = np.concatenate(
+            [np.asarray(base._clause_doc, dtype=np.int32), mine.astype(np.int32)]
+        )
+        self._doc_dates = np.array(
+            [m.when.toordinal() if m.when else 0 for m in self._docs], dtype=np.int64
+        )
+        sections, texts = cols.column("section"), cols.column("text")
+        row_year = np.array([when.year if when else 0 for _, _, when in rows], dtype=np.int32)
+        years = row_year[clause_row] if len(rows) else np.zeros(0, dtype=np.int32)
+        norm, tokens = fold_texts(sections, texts)
+        ahead, dated, place = clause_flags(texts, years)
+        self._ahead = np.concatenate([np.asarray(base._ahead), ahead])
+        self._dated = np.concatenate([np.asarray(base._dated), dated])
+        self._place = np.concatenate([np.asarray(base._place), place])
+        self.clauses = ChainedClauses(base.clauses, cols)
+        self._norm = ChainedStrings(base._norm, norm)
+        gone_ids = set(withdrawn)
+        dead = frozenset(k for k, m in enumerate(base._docs) if m.doc_id in gone_ids)
+        gone = np.zeros(0, dtype=np.int64)
+        if dead:
+            gone = np.flatnonzero(np.isin(base._clause_doc, np.fromiter(dead, dtype=np.int32)))
+        self.lexical = MergedLexical(
+            base.lexical,
+            norm,
+            self._clause_doc,
+            [m.words for m in metas],
+            first_doc=first_doc,
+            tokens=tokens,
+            gone=gone,
+            gone_texts=[base._norm[int(i)] for i in gone],
+        )
+        self.semantic = None
+        if base.semantic is not None:
+            from bot.search.semantic import MergedSemantic, SemanticIndex
+
+            new_terms = self.lexical.terms[len(base.lexical.terms) :]
+            delta = SemanticIndex(
+                norm, new_terms, tokens=tokens, idf=base.semantic.idf, like=base.semantic
+            )
+            self.semantic = MergedSemantic(base.semantic, delta)
+        if dead:  # a party only a withdrawn statement named is no party any more
+            parties |= {p for k, m in enumerate(base._docs) if k not in dead for p in m.parties}
+            self._parties = sorted(parties)
+        else:
+            self._parties = sorted(set(base._parties) | parties)
+        self.reader = QueryReader(set(self._parties))
+        self._segment_state(base, added, dead)
+        return self
+
     def sentence_texts(self) -> list[str]:
         """The texts the sentence encoder reads, one per clause."""
-        if isinstance(self.clauses, ClauseColumns):
+        if isinstance(self.clauses, ClauseColumns | ChainedClauses):
             return list(self.clauses.column("text"))
         return [c.text for c in self.clauses]
 
     def attach_sentences(self, sentences: Any) -> None:
         """Use these clause sentence vectors from now on (one atomic assignment)."""
-        if sentences is not None and len(sentences.matrix) != len(self.clauses):
+        if sentences is not None and len(sentences) != len(self.clauses):
             raise ValueError("sentence vectors do not match the clauses")
         self.sentences = sentences
 
@@ -469,6 +616,15 @@ class ClauseIndex:
 
         if load_encoder() is None:
             return False
+        base = self._base
+        if base is not None and base.sentences is not None:
+            # The base's vectors as they are; only the segment's clauses are read.
+            from bot.search.sentences import ChainedSentences
+
+            mine = self.sentence_texts()[len(base.clauses) :]
+            part = SentenceIndex(mine, cache_dir=cache_dir, seeds=seeds, encode=encode)
+            self.attach_sentences(ChainedSentences(base.sentences, part))
+            return True
         texts = self.sentence_texts()
         built = SentenceIndex(texts, cache_dir=cache_dir, seeds=seeds, encode=encode)
         self.attach_sentences(built)
@@ -497,6 +653,8 @@ class ClauseIndex:
         self._places = place_words()
         self.semantic = state["semantic"]
         self.sentences = None  # attached by the caller (bot.search.sentences has its cache)
+        self._title_counts = state.get("title_counts")
+        self._segment_state()
         return self
 
     @property
@@ -504,7 +662,11 @@ class ClauseIndex:
         """Clause id -> position (built on the first lookup)."""
         if self._ids is None:
             ids = getattr(self.clauses, "ids", None) or (c.clause_id for c in self.clauses)
-            self._ids = {c: i for i, c in enumerate(ids)}
+            alive = self._alive
+            if alive is None:
+                self._ids = {c: i for i, c in enumerate(ids)}
+            else:  # a withdrawn document's clauses are not found (a new version's are)
+                self._ids = {c: i for i, c in enumerate(ids) if alive[i]}
         return self._ids
 
     @classmethod
@@ -526,14 +688,16 @@ class ClauseIndex:
 
         docs = list(docs)
         if cache_dir is None:
-            return cls(
+            index = cls(
                 ClauseColumns.of(segment(docs)),
                 documents=docs,
                 candidates=candidates,
                 semantic=semantic,
             )
+            index.documents = tuple(docs)
+            return index
         key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
-        return persist.load_or_build(
+        index = persist.load_or_build(
             cache_dir,
             key,
             lambda alloc: cls(
@@ -545,6 +709,8 @@ class ClauseIndex:
             ),
             cls._restore,
         )
+        index.documents = tuple(docs)
+        return index
 
     @classmethod
     def cached(
@@ -599,6 +765,8 @@ class ClauseIndex:
         keep = []
         want = normalise(doc) if doc else ""
         for i, meta in enumerate(self._docs):
+            if i in self._dead_docs:
+                continue
             if doc and not (
                 meta.doc_id.startswith(doc.lower())
                 or meta.doc_id.replace("_", "-").startswith(want.replace(" ", "-"))
@@ -622,19 +790,24 @@ class ClauseIndex:
         parsed, reading = self.read(query)
         dates = DateRange(parsed.after, parsed.before)
         mask = self._doc_mask(parsed.doc, dates, [], parsed.kinds)
+        if self._alive is not None:
+            mask = self._alive if mask is None else mask & self._alive
         return self.rank_candidates(reading, None, mask, force=force)
 
     def _deny_mask(self, exclude_docs: Collection[str]) -> np.ndarray | None:
         """False for the clauses of ``exclude_docs``; None when none of them is here.
-        Kept for the last few sets asked (the same workspace asks again and again)."""
+        Kept for the last few sets asked (the same workspace asks again and again).
+        The clauses of withdrawn documents (see :meth:`with_segment`) are always out."""
         if not exclude_docs:
-            return None
+            return self._alive
         key = frozenset(exclude_docs)
         cache: dict[frozenset[str], np.ndarray | None] = self.__dict__.setdefault("_denied", {})
         if key in cache:
             return cache[key]
         drop = [i for i, meta in enumerate(self._docs) if meta.doc_id in key]
         mask = ~np.isin(self._clause_doc, np.asarray(drop, dtype=np.int32)) if drop else None
+        if self._alive is not None:
+            mask = self._alive if mask is None else mask & self._alive
         if len(cache) >= 16:
             cache.clear()
         cache[key] = mask
@@ -1170,7 +1343,12 @@ class ClauseIndex:
     def clause_counts(self) -> dict[str, int]:
         """How many clauses each document has (without making the clauses)."""
         counts = np.bincount(np.asarray(self._clause_doc), minlength=len(self._docs))
-        return {m.doc_id: int(n) for m, n in zip(self._docs, counts.tolist(), strict=True)}
+        dead = self._dead_docs
+        return {
+            m.doc_id: int(n)
+            for k, (m, n) in enumerate(zip(self._docs, counts.tolist(), strict=True))
+            if k not in dead
+        }
 
     def clauses_of(self, doc_id: str) -> list[Clause]:
         """One document's clauses, in order (only those are made, for an index over
@@ -1178,7 +1356,9 @@ class ClauseIndex:
         if self._by_doc is None:
             order = np.argsort(self._clause_doc, kind="stable")
             cuts = np.searchsorted(self._clause_doc[order], np.arange(len(self._docs) + 1))
-            self._by_doc = (order, cuts, {m.doc_id: k for k, m in enumerate(self._docs)})
+            dead = self._dead_docs
+            pos = {m.doc_id: k for k, m in enumerate(self._docs) if k not in dead}
+            self._by_doc = (order, cuts, pos)
         order, cuts, pos = self._by_doc
         k = pos.get(doc_id)
         if k is None:
@@ -1190,9 +1370,9 @@ class ClauseIndex:
         i = self._by_id.get(clause_id)
         if i is None:
             return []
-        doc = self.clauses[i].doc_id
+        doc = self._clause_doc[i]
         lo, hi = max(0, i - radius), min(len(self.clauses), i + radius + 1)
-        return [c for c in self.clauses[lo:hi] if c.doc_id == doc]
+        return [self.clauses[k] for k in range(lo, hi) if self._clause_doc[k] == doc]
 
     def __len__(self) -> int:
         return len(self.clauses)

@@ -21,8 +21,9 @@ from __future__ import annotations
 import bisect
 import itertools
 from collections import defaultdict
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -30,7 +31,7 @@ from rapidfuzz.distance import OSA
 
 from bot.search.words import STOP_WORDS, deletes, english_words, is_english, stem
 
-__all__ = ["LexicalIndex", "LexicalMatch", "WordTokens", "rerank"]
+__all__ = ["LexicalIndex", "LexicalMatch", "MergedLexical", "WordTokens", "rerank"]
 
 #: Clauses per block when counting terms.
 _BLOCK = 1 << 16
@@ -43,6 +44,9 @@ PREFIX_WEIGHT = 0.85
 PREFIX_MIN = 5
 PREFIX_LIMIT = 6
 _SUFFIXES = ("ations", "ation", "ions", "ion", "ings", "ing", "ed", "es", "s")
+#: How far (relative) the mean clause length of a base plus segment may move from the
+#: base's before the base's BM25 weights are renormalised when read (MergedLexical).
+RENORMALISE_ABOVE = 1e-3
 #: A word in at most this share of the clauses (or in at most :data:`RARE_MIN` of
 #: them) is a rare term: asked for, it is what the answer must contain.
 RARE_SHARE = 0.005
@@ -155,6 +159,8 @@ class LexicalIndex:
     #: BM25 parameters (Robertson's defaults).
     k1 = 1.2
     b = 0.75
+    #: Clauses left out of the statistics (a base's withdrawn ones, in a merged index).
+    _gone = 0
 
     def __init__(
         self,
@@ -175,12 +181,25 @@ class LexicalIndex:
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
         english_words()  # load the word lists now, not during someone's first query
         self._build(texts, tokens)
+        self._derive()
 
-    def _build(self, texts: Sequence[str], tokens: WordTokens | None = None) -> None:
+    def _build(
+        self,
+        texts: Sequence[str],
+        tokens: WordTokens | None = None,
+        base: LexicalIndex | None = None,
+        less: tuple[np.ndarray, int, float] | None = None,
+    ) -> None:
+        """Postings of ``texts``. With ``base``, these texts are a segment after the
+        base's clauses: terms keep the base's ids (new terms after them), and the
+        weights use the statistics of base and segment together (clause count,
+        document frequencies, mean length), as one build over both would; ``less``
+        (document frequencies, clauses and words) is taken out of the base's: its
+        withdrawn clauses."""
         tok = tokens if tokens is not None else WordTokens.of(texts)
         # Stemmed terms get ids in order of first occurrence; raw words already are,
         # so the first raw word of each stem is the stem's first occurrence.
-        vocab: dict[str, int] = {}
+        vocab: dict[str, int] = dict(base._vocab) if base is not None else {}
         wid_term = np.fromiter(
             (vocab.setdefault(stem(w), len(vocab)) for w in tok.words),
             dtype=np.int32,
@@ -207,7 +226,11 @@ class LexicalIndex:
         opens[known // max(len(vocab), 1)] = True
         self._vocab = vocab
         self._terms = terms
-        n = max(self.n, 1)
+        self._lengths = lengths
+        self._length_sum = float(lengths.sum())
+        df_less, n_less, length_less = less if less is not None else (None, 0, 0.0)
+        n_all = self.n + (base.n - n_less if base is not None else 0)
+        n = max(n_all, 1)
         # (term, clause, count) for each term in each clause, a block of clauses at a
         # time (small sorts, small temporaries), then ordered by term: the CSR lists.
         t_parts: list[np.ndarray] = []
@@ -252,8 +275,14 @@ class LexicalIndex:
         self._offsets = np.zeros(n_terms + 1, dtype=np.int64)
         np.cumsum(counts, out=self._offsets[1:])
         df = counts.astype(np.float32)
+        length_sum = self._length_sum
+        if base is not None:
+            df[: len(base._df)] += base._df
+            length_sum += base.length_sum - length_less
+            if df_less is not None:
+                df[: len(df_less)] -= df_less
         idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
-        avgdl = float(lengths.mean()) if len(lengths) else 1.0
+        avgdl = length_sum / n_all if n_all else 1.0
         total = int(self._offsets[-1])
         post_docs = np.empty(total, dtype=np.int32)
         weights = np.empty(total, dtype=np.float32)
@@ -275,7 +304,17 @@ class LexicalIndex:
         self._post_docs = post_docs
         self._df = df
         self._idf = idf
-        self._derive()
+        self._avgdl = avgdl
+
+    @property
+    def length_sum(self) -> float:
+        """The clauses' lengths in words, summed (the mean length of BM25 is this / n)."""
+        return float(self._length_sum)
+
+    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        """The clauses that hold term ``tid`` and their BM25 weights."""
+        lo, hi = self._offsets[tid], self._offsets[tid + 1]
+        return self._post_docs[lo:hi], self._weights[lo:hi]
 
     def _derive(self) -> None:
         """The structures rebuilt from the vocabulary (cheap; not persisted)."""
@@ -397,6 +436,7 @@ class LexicalIndex:
         to (word, weight) pairs to read it as ("bombay" -> "mumbai", "kyiv" ->
         "ukraine"), before any typo correction."""
         n = self.n
+        counted = n - self._gone  # the clauses the statistics count
         bm25 = np.zeros(n, dtype=np.float32)
         # Soft coverage: IDF-weighted share of query words found in the clause, a
         # corrected word counting by its similarity to what was typed. A word the
@@ -406,7 +446,7 @@ class LexicalIndex:
         total_idf = 0.0
         distinct: np.ndarray | None = None
         distinct_idf = 0.0
-        max_idf = float(np.log(1.0 + (max(n, 1) + 0.5) / 0.5))
+        max_idf = float(np.log(1.0 + (max(counted, 1) + 0.5) / 0.5))
         seen_terms: set[int] = set()
         corrections: dict[str, str] = {}
         unknown: list[str] = []
@@ -454,8 +494,7 @@ class LexicalIndex:
                 found[np.isin(self._clause_doc, meta_docs)] = METADATA_WEIGHT
             for term in options:
                 tid = self._vocab[term]
-                lo, hi = self._offsets[tid], self._offsets[tid + 1]
-                docs = self._post_docs[lo:hi]
+                docs, weights = self._postings(tid)
                 if term in weight:
                     sim = weight[term]
                 else:
@@ -463,13 +502,13 @@ class LexicalIndex:
                 found[docs] = np.maximum(found[docs], sim)
                 if tid not in seen_terms:
                     seen_terms.add(tid)
-                    bm25[docs] += self._weights[lo:hi] * sim
+                    bm25[docs] += weights * sim
             coverage += idf_w * found
             # A document's party or title word counts through the metadata instead.
             if (
                 as_typed
                 and meta_docs is None
-                and distinctive(w, float(self._df[self._vocab[w]]), n)
+                and distinctive(w, float(self._df[self._vocab[w]]), counted)
             ):
                 distinct = found * idf_w if distinct is None else distinct + idf_w * found
                 distinct_idf += idf_w
@@ -493,7 +532,170 @@ class LexicalIndex:
         tid = self._vocab.get(term)
         if tid is None:
             return np.zeros(0, dtype=np.int64)
-        return np.asarray(self._post_docs[self._offsets[tid] : self._offsets[tid + 1]])
+        return np.asarray(self._postings(tid)[0])
+
+
+class _Overlay(Mapping[str, list[Any]]):
+    """A base mapping of lists with a few more entries: a key's list is the base's
+    followed by the extra one (neither is copied until the key is asked for)."""
+
+    def __init__(self, base: Mapping[str, list[Any]], extra: Mapping[str, list[Any]]) -> None:
+        self._base, self._extra = base, extra
+
+    def get(self, key: str, default: Any = None) -> Any:
+        b, e = self._base.get(key), self._extra.get(key)
+        if e is None:
+            return default if b is None else b
+        return e if b is None else [*b, *e]
+
+    def __getitem__(self, key: str) -> list[Any]:
+        found = self.get(key)
+        if found is None:
+            raise KeyError(key)
+        return list(found)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._extra or key in self._base
+
+    def __iter__(self) -> Iterator[str]:
+        yield from self._base
+        yield from (k for k in self._extra if k not in self._base)
+
+    def __len__(self) -> int:
+        return len(self._base) + sum(1 for k in self._extra if k not in self._base)
+
+
+class MergedLexical(LexicalIndex):
+    """A base index (memory-mapped, shared by the processes) and a small segment of
+    clauses after it, searched as one index over both.
+
+    The segment's postings are weighted with the statistics of both (clause count,
+    document frequencies, mean length); the base's are rescaled term by term to the
+    same IDF when read. The base's length normalisation keeps the base's mean clause
+    length, which a few added statements barely move: scores agree with one build over
+    both to within a small tolerance (a test checks). Nothing of the base is copied but
+    the vocabulary (a dict of term ids) and the per-term statistics."""
+
+    def __init__(
+        self,
+        base: LexicalIndex,
+        texts: Sequence[str],
+        clause_doc: np.ndarray,
+        doc_words: Sequence[frozenset[str]] = (),
+        *,
+        first_doc: int,
+        tokens: WordTokens | None = None,
+        gone: np.ndarray | None = None,
+        gone_texts: Sequence[str] = (),
+    ) -> None:
+        """``texts`` and ``doc_words`` are the segment's (its documents numbered from
+        ``first_doc``); ``clause_doc`` is every clause's document, base's then the
+        segment's; ``gone`` the base's clauses withdrawn (``gone_texts`` theirs), left
+        out of the statistics."""
+        gone = np.zeros(0, dtype=np.int64) if gone is None else np.asarray(gone, np.int64)
+        less = _discount(base, gone, gone_texts)
+        delta = LexicalIndex.__new__(LexicalIndex)
+        delta.n = len(texts)
+        delta._clause_doc = clause_doc[base.n :]
+        delta._meta = {}
+        delta._build(texts, tokens, base=base, less=less)
+        self._gone = len(gone)
+        self._base, self._delta = base, delta
+        self.n = base.n + delta.n
+        self._clause_doc = clause_doc
+        meta: dict[str, list[int]] = defaultdict(list)
+        for pos, words in enumerate(doc_words):
+            for w in words:
+                meta[stem(w)].append(first_doc + pos)
+        self._meta = dict(base._meta)
+        for w, more in meta.items():
+            had = self._meta.get(w)
+            extra = np.asarray(more, dtype=np.int32)
+            self._meta[w] = extra if had is None else np.concatenate([had, extra])
+        self._vocab = delta._vocab
+        self._terms = delta._terms
+        self._length_sum = base.length_sum + delta.length_sum - less[2]
+        self._avgdl = delta._avgdl
+        self._lengths = np.concatenate([np.asarray(base._lengths), delta._lengths])
+        self._df = delta._df
+        self._idf = delta._idf
+        nb = len(base._idf)
+        base_idf = np.asarray(base._idf, dtype=np.float32)
+        self._scale = np.divide(
+            self._idf[:nb], base_idf, out=np.ones(nb, dtype=np.float32), where=base_idf > 0
+        )
+        self._base_terms = nb
+        # The base's weights are read again with the new mean length only when it
+        # moved by more than this (a few statements on a large base move it by less
+        # than a ten-thousandth, and the weights by less than that): else the IDF
+        # rescaling alone, a multiplication per term.
+        moved = abs(float(self._avgdl) / max(float(base._avgdl), 1e-9) - 1.0)
+        self._renormalise = moved > RENORMALISE_ABOVE
+        # Typo correction over both vocabularies: the base's tables and the new terms'.
+        new = self._terms[nb:]
+        self._sorted_terms = sorted([*base._sorted_terms, *(t for t in new if t.isalpha())])
+        dels: dict[str, list[int]] = defaultdict(list)
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for tid, term in enumerate(new, start=nb):
+            if len(term) < 3 or term.isdigit():
+                continue
+            for d in deletes(term):
+                dels[d].append(tid)
+            buckets[term[0]].append(term)
+        self._deletes = _Overlay(base._deletes, dict(dels))  # type: ignore[assignment]
+        self._buckets = _Overlay(base._buckets, dict(buckets))  # type: ignore[assignment]
+
+    def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
+        docs, weights = self._delta._postings(tid)
+        docs = docs + self._base.n
+        if tid >= self._base_terms:
+            return docs, weights
+        b_docs, b_weights = self._base._postings(tid)
+        b_weights = self._reweigh(tid, np.asarray(b_docs), np.asarray(b_weights))
+        if not len(docs):
+            return np.asarray(b_docs), b_weights
+        return np.concatenate([b_docs, docs]), np.concatenate([b_weights, weights])
+
+    def _reweigh(self, tid: int, docs: np.ndarray, weights: np.ndarray) -> np.ndarray:
+        """The base's BM25 weights of term ``tid`` in ``docs`` as the statistics of
+        both parts give them: each clause's term count is read back from its weight
+        (with the base's IDF and mean length) and weighted again."""
+        base = self._base
+        idf_old = float(base._idf[tid])
+        if idf_old <= 0 or not len(docs) or not self._renormalise:
+            return weights * self._scale[tid]
+        k1, b = self.k1, self.b
+        lengths = np.asarray(base._lengths)[docs].astype(np.float64)
+        norm_old = k1 * (1 - b + b * lengths / max(float(base._avgdl), 1.0))
+        norm_new = k1 * (1 - b + b * lengths / max(float(self._avgdl), 1.0))
+        r = weights.astype(np.float64) / idf_old  # = tf (k1 + 1) / (tf + norm_old)
+        tf = r * norm_old / np.maximum(k1 + 1 - r, 1e-9)
+        new = float(self._idf[tid]) * tf * (k1 + 1) / (tf + norm_new)
+        return new.astype(np.float32)
+
+
+def _discount(
+    base: LexicalIndex, gone: np.ndarray, texts: Sequence[str]
+) -> tuple[np.ndarray, int, float]:
+    """What the base's ``gone`` clauses (their normalised ``texts``) count in its
+    statistics: each term's document frequency (its joined split words too, as the
+    build indexes them), the clauses and their words."""
+    df = np.zeros(len(base._df), dtype=np.float32)
+    vocab = base._vocab
+    for text in texts:
+        tids = [vocab.get(stem(w), -1) for w in text.split()]
+        held = {t for t in tids if t >= 0}
+        for a, b2 in itertools.pairwise(tids):
+            if a >= 0 and b2 >= 0:
+                first = base._terms[a]
+                joined = vocab.get(first + base._terms[b2])
+                long_enough = len(first) + len(base._terms[b2]) >= 6
+                if joined is not None and long_enough and first not in STOP_WORDS:
+                    held.add(joined)
+        if held:
+            df[np.fromiter(held, dtype=np.int64)] += 1
+    lengths = np.asarray(base._lengths)[gone] if len(gone) else np.zeros(0)
+    return df, len(gone), float(lengths.sum())
 
 
 def rerank(

@@ -61,7 +61,7 @@ __all__ = [
 log = logging.getLogger(__name__)
 
 #: Bump when the saved layout changes (the source hash catches most other changes).
-INDEX_FORMAT = 4
+INDEX_FORMAT = 5
 #: Entries kept per cache directory (the most recently used).
 KEEP_ENTRIES = 4
 _SOURCES = ("search/*.py", "reading/*.py")
@@ -211,7 +211,7 @@ def save(index: Any, folder: Path, key: str) -> bool:
     for name in ("ahead", "dated", "place"):
         _put(folder, name, getattr(index, f"_{name}"), files)
     lex = index.lexical
-    for name in ("weights", "post_docs", "offsets", "df", "idf"):
+    for name in ("weights", "post_docs", "offsets", "df", "idf", "lengths"):
         _put(folder, f"lex_{name}", getattr(lex, f"_{name}"), files)
     sem = index.semantic
     if sem is not None:
@@ -229,6 +229,10 @@ def save(index: Any, folder: Path, key: str) -> bool:
         "parties": list(index._parties),
         "terms": lex.terms,
         "meta_words": {w: p.tolist() for w, p in lex._meta.items()},
+        "length_sum": lex.length_sum,
+        # How many documents' titles use each title word: what a segment added after
+        # this index counts on (ClauseIndex.with_segment).
+        "title_counts": getattr(index, "_title_counts", None),
         "semantic_words": sem.words if sem is not None else None,
         "files": files,
     }
@@ -325,8 +329,10 @@ def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     lex._meta = {w: np.asarray(p, dtype=np.int32) for w, p in meta["meta_words"].items()}
     lex._terms = meta["terms"]
     lex._vocab = {t: i for i, t in enumerate(lex._terms)}
-    for name in ("weights", "post_docs", "offsets", "df", "idf"):
+    lex._length_sum = float(meta["length_sum"])
+    for name in ("weights", "post_docs", "offsets", "df", "idf", "lengths"):
         setattr(lex, f"_{name}", arr(f"lex_{name}"))
+    lex._avgdl = lex._length_sum / n if n else 1.0
     if len(lex._offsets) != len(lex._terms) + 1:
         raise ValueError("vocabulary and postings disagree")
     lex._derive()
@@ -356,6 +362,7 @@ def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
         "place": arr("place"),
         "parties": meta["parties"],
         "semantic": semantic,
+        "title_counts": meta["title_counts"],
     }
     return state
 

@@ -32,7 +32,7 @@ import numpy as np
 
 from bot.search.lexical import WordTokens
 
-__all__ = ["SemanticIndex", "available", "load_model"]
+__all__ = ["MergedSemantic", "SemanticIndex", "available", "load_model"]
 
 log = logging.getLogger(__name__)
 
@@ -159,11 +159,20 @@ class SemanticIndex:
         *,
         tokens: WordTokens | None = None,
         alloc: Alloc | None = None,
+        idf: np.ndarray | None = None,
+        like: SemanticIndex | None = None,
     ) -> None:
-        model = load_model()
+        """``idf``: the token weights to pool with (a base index's, for a segment
+        after it); by default they are counted over ``texts``. ``like``: an index
+        whose model and tokenizer this one uses too (copying the tokenizer takes
+        longer than a small segment's vectors)."""
+        model = load_model() if like is None else like._model
         if model is None:
             raise RuntimeError("wordllama is not available")
-        self._attach(model)
+        if like is None:
+            self._attach(model)
+        else:
+            self._model, self._tokenizer = like._model, like._tokenizer
         # Corpus words (alphabetic, 3+ letters) for expanding query words the
         # corpus does not use ("tumours" -> "cancer").
         self.words = [w for w in vocabulary if len(w) > 2 and w.isalpha()]
@@ -187,7 +196,7 @@ class SemanticIndex:
         np.cumsum(wlen, out=wstart[1:])
         # Document frequency of each token (clauses containing it), a chunk at a time.
         df = np.zeros(vocab_size, dtype=np.float64)
-        for lo in range(0, n, _CHUNK):
+        for lo in range(0, n if idf is None else 0, _CHUNK):
             hi = min(n, lo + _CHUNK)
             w = tok.wids[tok.starts[lo] : tok.starts[hi]]
             cnt = wlen[w]
@@ -203,7 +212,7 @@ class SemanticIndex:
             df += np.bincount(keys[first] % vocab_size, minlength=vocab_size)
         # IDF-weighted pooling: a clause's vector leans on its rare tokens, not on
         # "the" and "of" (plain averaging measured worse on the paraphrase table).
-        self.idf = np.log(1.0 + (n + 1) / (df + 1)).astype(np.float32)
+        self.idf = np.log(1.0 + (n + 1) / (df + 1)).astype(np.float32) if idf is None else idf
         # Each distinct word's IDF-weighted token sum; a clause's vector is the sum
         # of its words' (one padded gather and sum per batch of similar lengths).
         word_sums = np.zeros((len(wlen) + 1, dim), dtype=np.float32)  # last row: padding
@@ -302,12 +311,12 @@ class SemanticIndex:
 
     def nearest(self, qvec: np.ndarray, k: int, mask: np.ndarray | None = None) -> np.ndarray:
         """Indices of the ``k`` clauses nearest to the query (coarse scan, then exact)."""
-        n = len(self.coarse)
+        n = len(self)
         if n == 0:
             return np.zeros(0, dtype=np.int64)
         q = qvec[:COARSE_DIM]
         q = q / (np.linalg.norm(q) or 1.0)
-        scores = np.einsum("ij,j->i", self.coarse, q)
+        scores = self._coarse_scores(q)
         if mask is not None:
             scores[~mask] = -2.0
         wide = min(n, k * 4)
@@ -321,3 +330,49 @@ class SemanticIndex:
     def similarity(self, qvec: np.ndarray, idx: np.ndarray) -> np.ndarray:
         """Cosine similarity of the query with these clauses (float32)."""
         return np.einsum("ij,j->i", self.full[idx].astype(np.float32), qvec)
+
+    def __len__(self) -> int:
+        return len(self.coarse)
+
+    def _coarse_scores(self, q: np.ndarray) -> np.ndarray:
+        """Cosine of the (coarse, unit) query with every clause's coarse vector."""
+        return np.einsum("ij,j->i", self.coarse, q)
+
+
+class MergedSemantic(SemanticIndex):
+    """A base's clause vectors and a segment's after them, read as one index (the
+    segment pooled with the base's token weights; neither matrix copied)."""
+
+    def __init__(self, base: SemanticIndex, delta: SemanticIndex) -> None:
+        self._base, self._delta = base, delta
+        self._model, self._tokenizer = base._model, base._tokenizer
+        self.idf = base.idf
+        self.words = [*base.words, *delta.words]
+        self._n = len(base)
+
+    @property
+    def nbytes(self) -> int:
+        return self._base.nbytes + self._delta.nbytes
+
+    def __len__(self) -> int:
+        return self._n + len(self._delta)
+
+    def neighbours(
+        self, word: str, *, k: int = 3, min_sim: float = 0.35
+    ) -> list[tuple[str, float]]:
+        found = [
+            *self._base.neighbours(word, k=k, min_sim=min_sim),
+            *self._delta.neighbours(word, k=k, min_sim=min_sim),
+        ]
+        return sorted(found, key=lambda p: -p[1])[:k]
+
+    def _coarse_scores(self, q: np.ndarray) -> np.ndarray:
+        return np.concatenate([self._base._coarse_scores(q), self._delta._coarse_scores(q)])
+
+    def similarity(self, qvec: np.ndarray, idx: np.ndarray) -> np.ndarray:
+        idx = np.asarray(idx, dtype=np.int64)
+        out = np.empty(len(idx), dtype=np.float32)
+        low = idx < self._n
+        out[low] = self._base.similarity(qvec, idx[low])
+        out[~low] = self._delta.similarity(qvec, idx[~low] - self._n)
+        return out

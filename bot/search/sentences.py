@@ -30,7 +30,7 @@ import numpy as np
 from bot.reading.safeio import current_umask
 from bot.search.encoder import DIM
 
-__all__ = ["SEED_DIR", "SentenceIndex", "VectorCache", "digest", "write_seed"]
+__all__ = ["SEED_DIR", "ChainedSentences", "SentenceIndex", "VectorCache", "digest", "write_seed"]
 
 #: Vectors shipped beside a corpus: ``<corpus>/.vectors/<model>/*.npz`` (read-only).
 SEED_DIR = ".vectors"
@@ -165,6 +165,9 @@ class SentenceIndex:
         """Memory held by the clause vectors."""
         return int(self.matrix.nbytes)
 
+    def __len__(self) -> int:
+        return len(self.matrix)
+
     def embed(self, text: str) -> np.ndarray:
         """The query's unit vector."""
         return self.encoder.encode([text])[0]
@@ -212,3 +215,40 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":
     raise SystemExit(main())
+
+
+class ChainedSentences:
+    """A base's clause vectors and a segment's after them, read as one
+    :class:`SentenceIndex` (the base's matrix is not copied)."""
+
+    def __init__(self, base: SentenceIndex | ChainedSentences, delta: SentenceIndex) -> None:
+        self.base, self.delta = base, delta
+        self.encoder = delta.encoder
+        #: What the segment's build encoded and left missing (the base's were counted
+        #: when it was built).
+        self.encoded = delta.encoded
+        self.missing = delta.missing
+        self.build_seconds = delta.build_seconds
+        self._n = len(base)
+
+    def __len__(self) -> int:
+        return self._n + len(self.delta)
+
+    @property
+    def nbytes(self) -> int:
+        return int(self.base.nbytes + self.delta.nbytes)
+
+    def embed(self, text: str) -> np.ndarray:
+        """The query's unit vector."""
+        return self.delta.embed(text)
+
+    def scores(self, qvec: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+        """Cosine of the query with every clause (or those in ``idx``)."""
+        if idx is None:
+            return np.concatenate([self.base.scores(qvec), self.delta.scores(qvec)])
+        idx = np.asarray(idx, dtype=np.int64)
+        out = np.empty(len(idx), dtype=np.float32)
+        low = idx < self._n
+        out[low] = self.base.scores(qvec, idx[low])
+        out[~low] = self.delta.scores(qvec, idx[~low] - self._n)
+        return out
