@@ -291,7 +291,6 @@ class _Verify(threading.Thread):
 def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """The parts of the index of a checked ``meta`` in ``folder``, arrays memory-mapped."""
     from bot.search.lexical import LexicalIndex
-    from bot.search.words import english_words
 
     def arr(name: str) -> np.ndarray:
         return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
@@ -329,8 +328,6 @@ def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
         setattr(lex, f"_{name}", arr(f"lex_{name}"))
     if len(lex._offsets) != len(lex._terms) + 1:
         raise ValueError("vocabulary and postings disagree")
-    lex._derive()
-    english_words()  # loaded now, not during someone's first query (as a build does)
     semantic = None
     if meta["semantic_words"] is not None:
         from bot.search.semantic import SemanticIndex

@@ -22,6 +22,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from bot.reading.clean import normalise
 from bot.search.gazetteer import (
@@ -246,7 +247,17 @@ class QueryReader:
     """Reads queries against the parties of the indexed documents."""
 
     def __init__(self, parties: Iterable[str]) -> None:
-        self._patterns = _party_patterns(parties)
+        self._parties = tuple(parties)
+
+    def warm(self) -> None:
+        """Compile the parties' patterns now rather than on the first query."""
+        _ = self._patterns
+
+    @cached_property
+    def _patterns(self) -> list[tuple[str, re.Pattern[str]]]:
+        """The parties' patterns, compiled on the first query read (a process that
+        reads none, such as ``briefbot docs``, never compiles them)."""
+        return _party_patterns(self._parties)
 
     def read(self, text: str) -> Reading:
         """Read ``text`` (filters already removed)."""

@@ -1,0 +1,127 @@
+"""A command loads only what it uses: a persisted index leaves the query-time tables
+(typo correction, the parties' patterns, the word model) unmade until a query needs
+them, and makes them exactly as a build does."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import textwrap
+
+import pytest
+from paths import CORPUS, ROOT
+
+from bot.reading.documents import load_corpus
+from bot.search import ClauseIndex
+
+#: Run in a fresh process (so ``sys.modules`` says what this command imported): the
+#: CLI commands given, then what was made. Counts the typo tables' deletions and the
+#: parties' patterns made.
+PROBE = textwrap.dedent(
+    """
+    import io, json, sys
+    import bot.search.lexical as lexical
+    import bot.search.understand as understand
+    from bot.cli import main
+
+    made = {"deletes": 0, "patterns": 0}
+    real_deletes, real_patterns = lexical.deletes, understand._party_patterns
+
+    def deletes(word):
+        made["deletes"] += 1
+        return real_deletes(word)
+
+    def patterns(parties):
+        made["patterns"] += 1
+        return real_patterns(parties)
+
+    lexical.deletes, understand._party_patterns = deletes, patterns
+    codes = []
+    for argv in json.loads(sys.argv[1]):
+        out, err = io.StringIO(), io.StringIO()
+        codes.append(main(argv, stdout=out, stderr=err))
+    made["codes"] = codes
+    made["wordllama"] = "wordllama" in sys.modules
+    print(json.dumps(made))
+    """
+)
+
+
+@pytest.fixture
+def env(tmp_path):
+    out = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
+    out.update(
+        BRIEFBOT_CORPUS=str(CORPUS),
+        DATABASE_URL=f"sqlite:///{tmp_path / 'store.db'}",
+        BRIEFBOT_INDEX_CACHE=str(tmp_path / "index"),
+        BRIEFBOT_CACHE_DIR=str(tmp_path / "cache"),
+        BRIEFBOT_SENTENCE_ENCODER="off",
+        BRIEFBOT_ENV_FILE=str(tmp_path / "none.env"),
+    )
+    return out
+
+
+def probe(env: dict[str, str], *commands: list[str]) -> dict[str, object]:
+    proc = subprocess.run(
+        [sys.executable, "-c", PROBE, json.dumps(list(commands))],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=600,
+    )
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def test_commands_that_never_search_leave_the_query_tables_unmade(env):
+    built = probe(env, ["ask", "nuclear energy"])  # builds and keeps the index
+    assert built["codes"] == [0] and built["wordllama"]
+    doc = load_corpus(CORPUS).documents[0].doc_id
+    first = probe(env, ["docs", "--json"], ["show", doc], ["commitments", "--json"])
+    assert first["codes"] == [0, 0, 0]
+    assert first == {"deletes": 0, "patterns": 0, "codes": [0, 0, 0], "wordllama": False}
+    # A search makes what it needs: the patterns and the word model (a word the
+    # vocabulary lacks, the typo tables too).
+    asked = probe(env, ["docs"], ["ask", "nucleer energy"])
+    assert asked["codes"] == [0, 0]
+    assert asked["patterns"] == 1 and asked["deletes"] > 1000 and asked["wordllama"]
+
+
+@pytest.fixture(scope="module")
+def docs():
+    return load_corpus(CORPUS).documents
+
+
+def test_a_loaded_index_makes_its_query_tables_as_a_build_does(docs, tmp_path):
+    fresh = ClauseIndex.from_documents(docs)
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path)  # built and kept
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path)  # read back
+    lazy = ("_deletes", "_buckets", "_sorted_terms")
+    assert not any(name in loaded.lexical.__dict__ for name in lazy)
+    assert "_patterns" not in loaded.reader.__dict__
+    assert "_model" not in loaded.semantic.__dict__
+    loaded.warm()
+    assert all(name in loaded.lexical.__dict__ for name in lazy)
+    assert "_patterns" in loaded.reader.__dict__
+    assert loaded.semantic._model is not None
+    for name in lazy:
+        assert getattr(loaded.lexical, name) == getattr(fresh.lexical, name), name
+    assert loaded.reader._patterns == fresh.reader._patterns
+    for word in ("nucleer", "proliferaton", "representative", "xq"):
+        assert loaded.lexical.correct(word) == fresh.lexical.correct(word)
+        assert loaded.lexical.longer_forms(word) == fresh.lexical.longer_forms(word)
+
+
+def test_a_query_on_a_loaded_index_answers_as_before_it_is_warmed(docs, tmp_path):
+    """The tables made on a query's demand give the answers the warmed ones give."""
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    cold = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    warm = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    warm.warm()
+    for q in ("nucleer non-proliferaton", "What did Russia say about Syria?", "Skolkovo"):
+        a, b = cold.search(q, limit=5), warm.search(q, limit=5)
+        assert [h.to_json() for h in a.hits] == [h.to_json() for h in b.hits]
+        assert a.corrections == b.corrections and a.read_as == b.read_as
