@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 import textwrap
@@ -125,3 +126,23 @@ def test_a_query_on_a_loaded_index_answers_as_before_it_is_warmed(docs, tmp_path
         a, b = cold.search(q, limit=5), warm.search(q, limit=5)
         assert [h.to_json() for h in a.hits] == [h.to_json() for h in b.hits]
         assert a.corrections == b.corrections and a.read_as == b.read_as
+
+
+def test_a_party_pattern_skipped_for_a_text_would_have_found_nothing(docs):
+    """A party's pattern is only compiled and run on a text holding one of its names or
+    capitals: on every other text it could match nothing (checked against the pattern
+    itself, on texts naming each party every way, in places it is no party too)."""
+    from bot.search.understand import _party_patterns
+
+    parties = {p for d in docs for p in d.parties} | {"Republic of Korea", "France", "Mexico"}
+    patterns = _party_patterns(parties)
+    assert len(patterns) > 5
+    texts = ["nuclear energy cooperation", "the south china sea", "gulf of mexico shipping"]
+    for p in patterns:
+        for word in p.literals:
+            texts += [word, f"the {word} position", f"north {word}", f"{word} sea", f"{word}n"]
+    for p in patterns:
+        for text in texts:
+            assert [m.span() for m in p.finditer(text)] == [
+                m.span() for m in re.compile(p.source).finditer(text)
+            ], (p.party, text)
