@@ -146,3 +146,26 @@ def test_a_party_pattern_skipped_for_a_text_would_have_found_nothing(docs):
             assert [m.span() for m in p.finditer(text)] == [
                 m.span() for m in re.compile(p.source).finditer(text)
             ], (p.party, text)
+
+
+def test_a_loaded_index_reads_a_query_into_the_same_vector_as_a_build(docs, tmp_path):
+    """A restored index reads queries with the model's own tokenizer (no copy made):
+    the same token ids, so the same vector, as the unpadded copy a build uses."""
+    from bot.search.semantic import _unpadded, load_model
+
+    fresh = ClauseIndex.from_documents(docs)
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    queries = [
+        "vaccination sites in communities",
+        "What did Russia and China say about the Korean Peninsula?",
+        "Skolkovo innovation centre — “modernisation” partnership, 2012–2020",
+        "x",
+        " ".join(["nuclear non-proliferation treaty review conference"] * 40),
+    ]
+    copy = _unpadded(load_model())
+    for q in queries:
+        own = loaded.semantic._query_tokenizer.encode(q, add_special_tokens=False).ids
+        assert own == copy.encode(q, add_special_tokens=False).ids
+        a, b = fresh.semantic.embed_query(q), loaded.semantic.embed_query(q)
+        assert a is not None and b is not None and (a == b).all(), q
