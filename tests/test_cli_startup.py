@@ -169,3 +169,25 @@ def test_a_loaded_index_reads_a_query_into_the_same_vector_as_a_build(docs, tmp_
         assert own == copy.encode(q, add_special_tokens=False).ids
         a, b = fresh.semantic.embed_query(q), loaded.semantic.embed_query(q)
         assert a is not None and b is not None and (a == b).all(), q
+
+
+@pytest.mark.parametrize("width", [40, 73, 100])
+def test_the_cli_fills_text_exactly_as_textwrap_does(docs, width):
+    """Every clause of the corpus (and texts made to break in awkward places), wrapped as
+    the CLI prints them: the same lines as ``textwrap.fill``, hyphens or none."""
+    from bot.cli import _fill
+
+    texts = [f"“{d.body[i : i + 400]}”" for d in docs for i in range(0, len(d.body), 400)]
+    texts += [
+        "a" * 250,
+        "well-known   long-term\tcommitments — by 2030--or sooner",
+        "x " * 90,
+        "-" * 120 + " end",
+        "  leading and trailing  ",
+        "",
+    ]
+    for text in texts:
+        for indents in (("", ""), ("   ", "    "), ("1. ", "   ")):
+            assert _fill(text, width, *indents) == textwrap.fill(
+                text, width, initial_indent=indents[0], subsequent_indent=indents[1]
+            )
