@@ -191,3 +191,36 @@ def test_the_cli_fills_text_exactly_as_textwrap_does(docs, width):
             assert _fill(text, width, *indents) == textwrap.fill(
                 text, width, initial_indent=indents[0], subsequent_indent=indents[1]
             )
+
+
+def test_a_served_snapshot_is_warmed_before_it_answers(tmp_path, monkeypatch):
+    """A server's refreshed index has its query-time tables made before the swap (what
+    a one-off command leaves unmade, a server never makes on a user's first query)."""
+    from datetime import date
+
+    from bot.config import Settings
+    from bot.library import Library, preview
+    from bot.services import build_services
+
+    for k in ("BRIEFBOT_CORPUS", "DATABASE_URL", "BRIEFBOT_INDEX_CACHE", "BRIEFBOT_CACHE_DIR"):
+        monkeypatch.delenv(k, raising=False)
+    settings = Settings.from_env(
+        {
+            "BRIEFBOT_CORPUS": str(CORPUS),
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'db.sqlite'}",
+            "BRIEFBOT_INDEX_CACHE": str(tmp_path / "index"),
+            "BRIEFBOT_CACHE_DIR": str(tmp_path / "cache"),
+            "BRIEFBOT_SENTENCE_ENCODER": "off",
+        }
+    )
+    services = build_services(settings)
+    assert "_deletes" not in services.index.lexical.__dict__  # a command's start: unmade
+    text = "The two sides will open a joint river commission by 1 March 2031.\n"
+    draft = preview(text, title="Joint statement on river cooperation", date=date(2026, 5, 4))
+    Library(services.store, services.bundled).add(draft, added_by="test")
+    assert services.refresh()
+    index = services.index
+    assert "_deletes" in index.lexical.__dict__ and "_patterns" in index.reader.__dict__
+    assert all("pattern" in p.__dict__ for p in index.reader._patterns)
+    assert index.semantic is None or "_query_tokenizer" in index.semantic.__dict__
+    assert index.search("river commission").hits
