@@ -224,3 +224,19 @@ def test_a_served_snapshot_is_warmed_before_it_answers(tmp_path, monkeypatch):
     assert all("pattern" in p.__dict__ for p in index.reader._patterns)
     assert index.semantic is None or "_query_tokenizer" in index.semantic.__dict__
     assert index.search("river commission").hits
+
+
+def test_a_loaded_index_whose_word_model_fails_to_load_answers_on_words(
+    docs, tmp_path, monkeypatch
+):
+    """The model is loaded on the first query now: when it cannot be (a broken install
+    found only then), the query runs on words, as a build without the model would."""
+    import bot.search.semantic as semantic
+
+    ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    loaded = ClauseIndex.from_documents(docs, cache_dir=tmp_path)
+    monkeypatch.setattr(semantic, "load_model", lambda: None)
+    result = loaded.search("Skolkovo innovation", limit=3)
+    assert result.hits and "Skolkovo" in result.hits[0].clause.text
+    assert loaded.semantic.embed_query("Skolkovo") is None
+    assert loaded.semantic.neighbours("tumours") == []
