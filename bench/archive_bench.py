@@ -22,8 +22,7 @@ Every command runs as its own process, as a user runs it::
 Measured 2026-12-07 at 1x (3,354 statements stored, 11 refused as the same text;
 83,226 clauses; encoder off) on this 2-core machine with a load average of 5-10
 (other work running): ingest 8.6 statements/s; first ``ask`` after the ingest
-17.0 s (builds the index), warm restart 4.1 s, cold (nothing kept) 25.3 s; ask
-3.1 s, docs 3.6 s, commitments 4.9 s (min 3.3), status 3.9 s, show 4.1 s; live
+17.0 s (builds the index), warm restart 4.1 s, cold (nothing kept) 25.3 s; live
 pickup: the refresh took 18.4 s (the whole index is rebuilt), PSS 291 MiB steady,
 766 MiB at its peak (2.64x).
 
@@ -32,6 +31,14 @@ Measured 2026-12-08 with the refresh building a segment on the served base index
 2.27 s, PSS 290 -> 345 MiB (1.19x), where the whole rebuild took 51.1 s and went
 307 -> 799 MiB (2.61x) in the same conditions; at ``--repeat 2`` (173,455 clauses)
 2.14 s, 378 -> 439 MiB (1.16x).
+
+CLI commands, measured 2026-12-08 on the same archive kept with ``--keep`` (3,361
+statements, 83,231 clauses), each run 3 times as its own process, median (min), load
+average 2.5-3 (.pyc files compiled): ask 1.73 s (1.64), docs 1.37 s (1.36),
+commitments 1.59 s (1.56), status 1.30 s (1.27), show 1.07 s (1.06); the code before
+(commands making the typo tables, party patterns and word model they never use) in
+the same minutes: ask 3.66 s, docs 3.60 s, commitments 3.68 s, status 2.94 s, show
+2.76 s.
 """
 
 from __future__ import annotations

@@ -328,6 +328,10 @@ def serve(
     """Run the bot until interrupted; returns an exit code."""
     from bot.live import start_watcher
 
+    # What a one-off command leaves unmade (typo tables, patterns, the word model) is
+    # made before the first question, and before any fork, so workers share it.
+    services.index.warm()
+
     if transport == "console":
         from bot.console import run_console
 

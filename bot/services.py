@@ -167,6 +167,7 @@ class Services:
                 ),
                 stored,
             )
+            snapshot.index.warm()  # before it answers anyone (see ClauseIndex.warm)
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
         log.info("corpus version %s served: %s", version, describe(snapshot))
         if missing:

@@ -161,6 +161,24 @@ def test_segment_on_a_persisted_base(docs, tmp_path):
     _same(whole, merged)
 
 
+def test_segment_with_word_vectors_on_a_persisted_base(docs, tmp_path):
+    """As a server runs it: the base loaded from disk (its word model loaded only when
+    first needed) takes a segment with word vectors, and answers from both parts."""
+    from bot.search.semantic import available
+
+    if not available():
+        pytest.skip("wordllama is not installed")
+    ClauseIndex.from_documents(docs[:-2], cache_dir=tmp_path)  # saved
+    base = ClauseIndex.from_documents(docs[:-2], cache_dir=tmp_path)
+    assert isinstance(base.lexical._weights, np.memmap)  # loaded, not rebuilt
+    merged = ClauseIndex.with_segment(base, docs[-2:])
+    assert merged.semantic is not None and len(merged.semantic) == len(merged)
+    added = {d.doc_id for d in docs[-2:]}
+    clause = next(c for c in merged.clauses if c.doc_id in added)
+    hits = merged.search(clause.text, limit=1).hits
+    assert hits and hits[0].clause.clause_id == clause.clause_id
+
+
 def test_a_segment_goes_on_a_base_only(lexical_pair, docs):
     _, _, merged = lexical_pair
     with pytest.raises(ValueError, match="base"):

@@ -64,7 +64,7 @@ from bot.search.understand import (
     metadata_words,
     place_words,
 )
-from bot.search.words import STOP_WORDS, is_english, stem
+from bot.search.words import STOP_WORDS, english_words, is_english, stem
 from bot.slacktext import plain_text
 
 __all__ = ["DEFAULT_MIN_SCORE", "Candidates", "ClauseIndex", "Hit", "SearchResult"]
@@ -317,13 +317,14 @@ def _collector_paused() -> Iterator[None]:
             gc.enable()
 
 
-def _semantic_on(wanted: bool) -> bool:
-    """Whether an index built now has the semantic signal (asked for and installed)."""
+def _semantic_on(wanted: bool, *, load: bool = True) -> bool:
+    """Whether an index built now has the semantic signal (asked for and installed).
+    ``load=False`` (an index's key) answers without loading the model."""
     if not wanted:
         return False
-    from bot.search.semantic import available
+    from bot.search.semantic import available, installed
 
-    return available()
+    return available() if load else installed()
 
 
 def _document_metas(
@@ -657,6 +658,16 @@ class ClauseIndex:
         self._segment_state()
         return self
 
+    def warm(self) -> None:
+        """Make now what the first query would otherwise make (a served index does this
+        before it answers; a one-off command leaves what it never uses unmade): the
+        English word list, the parties' patterns, the typo tables, the word model."""
+        english_words()
+        self.reader.warm()
+        self.lexical.warm()
+        if self.semantic is not None:
+            self.semantic.warm()
+
     @property
     def _by_id(self) -> dict[str, int]:
         """Clause id -> position (built on the first lookup)."""
@@ -696,7 +707,9 @@ class ClauseIndex:
             )
             index.documents = tuple(docs)
             return index
-        key = persist.documents_key(docs, candidates=candidates, semantic=_semantic_on(semantic))
+        key = persist.documents_key(
+            docs, candidates=candidates, semantic=_semantic_on(semantic, load=False)
+        )
         index = persist.load_or_build(
             cache_dir,
             key,
@@ -727,7 +740,7 @@ class ClauseIndex:
         from bot.search import persist
 
         docs = list(documents)
-        on = _semantic_on(semantic)
+        on = _semantic_on(semantic, load=False)
         cols = persist.as_columns(clauses)  # keyed, built and saved as these columns
         key = persist.clauses_key(cols, docs, candidates=candidates, semantic=on)
         return persist.load_or_build(

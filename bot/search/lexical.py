@@ -23,6 +23,7 @@ import itertools
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import numpy as np
@@ -181,7 +182,6 @@ class LexicalIndex:
         self._meta = {w: np.asarray(p, dtype=np.int32) for w, p in by_word.items()}
         english_words()  # load the word lists now, not during someone's first query
         self._build(texts, tokens)
-        self._derive()
 
     def _build(
         self,
@@ -316,22 +316,38 @@ class LexicalIndex:
         lo, hi = self._offsets[tid], self._offsets[tid + 1]
         return self._post_docs[lo:hi], self._weights[lo:hi]
 
-    def _derive(self) -> None:
-        """The structures rebuilt from the vocabulary (cheap; not persisted)."""
-        vocab = self._vocab
-        self._sorted_terms = sorted(t for t in vocab if t.isalpha())
-        # SymSpell-style deletion index for typo correction, and first-letter buckets
-        # for the slower fallback.
+    def warm(self) -> None:
+        """Derive now the tables a query's typo correction would derive (built from the
+        vocabulary on first use: a loaded index that corrects no typo never needs them)."""
+        for name in ("_sorted_terms", "_deletes", "_buckets"):
+            getattr(self, name)
+
+    @cached_property
+    def _sorted_terms(self) -> list[str]:
+        """The alphabetic terms, sorted (for :meth:`longer_forms`)."""
+        return sorted(t for t in self._vocab if t.isalpha())
+
+    @cached_property
+    def _deletes(self) -> dict[str, list[int]]:
+        """SymSpell-style deletion index for typo correction: each deletion of a term
+        (of 3 letters or more, not a number) -> the ids of the terms it comes from."""
         dels: dict[str, list[int]] = defaultdict(list)
-        buckets: dict[str, list[str]] = defaultdict(list)
-        for term, tid in vocab.items():
+        for term, tid in self._vocab.items():
             if len(term) < 3 or term.isdigit():
                 continue
             for d in deletes(term):
                 dels[d].append(tid)
+        return dict(dels)
+
+    @cached_property
+    def _buckets(self) -> dict[str, list[str]]:
+        """The same terms by first letter, for the slower fallback of :meth:`correct`."""
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for term in self._vocab:
+            if len(term) < 3 or term.isdigit():
+                continue
             buckets[term[0]].append(term)
-        self._deletes = dict(dels)
-        self._buckets = dict(buckets)
+        return dict(buckets)
 
     # ------------------------------------------------------------------ query
 

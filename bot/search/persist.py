@@ -295,7 +295,6 @@ class _Verify(threading.Thread):
 def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     """The parts of the index of a checked ``meta`` in ``folder``, arrays memory-mapped."""
     from bot.search.lexical import LexicalIndex
-    from bot.search.words import english_words
 
     def arr(name: str) -> np.ndarray:
         return np.load(folder / f"{name}.npy", mmap_mode="r", allow_pickle=False)
@@ -335,8 +334,6 @@ def _parts(folder: Path, meta: dict[str, Any]) -> dict[str, Any]:
     lex._avgdl = lex._length_sum / n if n else 1.0
     if len(lex._offsets) != len(lex._terms) + 1:
         raise ValueError("vocabulary and postings disagree")
-    lex._derive()
-    english_words()  # loaded now, not during someone's first query (as a build does)
     semantic = None
     if meta["semantic_words"] is not None:
         from bot.search.semantic import SemanticIndex

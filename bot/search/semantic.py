@@ -19,12 +19,13 @@ runs when the words found nothing the ranker is sure of (see :mod:`bot.search.ra
 
 from __future__ import annotations
 
+import importlib.util
 import itertools
 import logging
 import mmap
 import threading
 from collections.abc import Callable, Iterator, Sequence
-from functools import cache
+from functools import cache, cached_property
 from pathlib import Path
 from typing import Any
 
@@ -32,7 +33,7 @@ import numpy as np
 
 from bot.search.lexical import WordTokens
 
-__all__ = ["MergedSemantic", "SemanticIndex", "available", "load_model"]
+__all__ = ["MergedSemantic", "SemanticIndex", "available", "installed", "load_model"]
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +62,23 @@ def load_model() -> Any | None:
 def available() -> bool:
     """True when the embedding model can be used."""
     return load_model() is not None
+
+
+def installed() -> bool:
+    """True when wordllama and its bundled weights are installed: what :func:`available`
+    answers for a sound install, found without importing wordllama (half a second of a
+    command's start). Used where only that is needed: an index's key, a restored index
+    (whose model is loaded on its first query)."""
+    if load_model.cache_info().currsize:  # loaded (or tried) already: the real answer
+        return available()
+    try:
+        spec = importlib.util.find_spec("wordllama")
+    except (ImportError, ValueError):
+        return False
+    if spec is None or not spec.submodule_search_locations:
+        return False
+    folder = Path(next(iter(spec.submodule_search_locations)))
+    return any((folder / "weights").glob("*.safetensors"))
 
 
 #: Texts per chunk when counting token document frequencies.
@@ -141,6 +159,14 @@ def _padded(
         rows = np.where(inside, values[pos] if len(values) else pad, pad)
         yield lo, hi, rows
         lo = hi
+
+
+def _unpadded(model: Any) -> Any:
+    """Our own copy of the model's tokenizer without padding: wordllama pads every batch
+    to its longest text, which made tokenizing a large corpus the slowest step."""
+    tokenizer = type(model.tokenizer).from_str(model.tokenizer.to_str())
+    tokenizer.no_padding()
+    return tokenizer
 
 
 def _normalise_rows(m: np.ndarray) -> np.ndarray:
@@ -250,10 +276,40 @@ class SemanticIndex:
 
     def _attach(self, model: Any) -> None:
         self._model = model
-        # Our own copy of the tokenizer without padding: wordllama pads every batch
-        # to its longest text, which made tokenizing a large corpus the slowest step.
-        self._tokenizer = type(model.tokenizer).from_str(model.tokenizer.to_str())
-        self._tokenizer.no_padding()
+        self._tokenizer = _unpadded(model)
+        self._query_tokenizer = self._tokenizer
+
+    def warm(self) -> None:
+        """Load the model now rather than on the first query."""
+        _ = self._query_tokenizer
+
+    @cached_property
+    def _model(self) -> Any | None:
+        """The model (loaded on first use by a restored index; None if it cannot be,
+        which :func:`load_model` logs: the query then runs on words only)."""
+        return load_model()
+
+    @cached_property
+    def _tokenizer(self) -> Any | None:
+        """What clause texts are read with (a copy of the model's tokenizer without
+        padding): made on first use by a restored index, when a segment is built
+        after it (:meth:`bot.search.index.ClauseIndex.with_segment`)."""
+        return _unpadded(self._model) if self._model is not None else None
+
+    @cached_property
+    def _query_tokenizer(self) -> Any | None:
+        """What a restored index reads a query with: the model's own tokenizer when its
+        padding leaves a single text as it is (padding a batch to its longest text, as
+        wordllama's does), else a copy without padding (copying took 0.19 s)."""
+        if self._model is None:
+            return None
+        tokenizer = self._model.tokenizer
+        padding = tokenizer.padding
+        if padding is None or (
+            padding.get("length") is None and padding.get("pad_to_multiple_of") is None
+        ):
+            return tokenizer
+        return _unpadded(self._model)
 
     @classmethod
     def restore(
@@ -265,12 +321,12 @@ class SemanticIndex:
         words: list[str],
         word_vectors: np.ndarray,
     ) -> SemanticIndex:
-        """An index over vectors built earlier (e.g. memory-mapped from the cache)."""
-        model = load_model()
-        if model is None:
+        """An index over vectors built earlier (e.g. memory-mapped from the cache). The
+        model is loaded by the first query that needs it (a command that never searches
+        never imports wordllama)."""
+        if not installed():
             raise RuntimeError("wordllama is not available")
         self = cls.__new__(cls)
-        self._attach(model)
         self.full, self.coarse, self.idf = full, coarse, idf
         self.words, self.word_vectors = words, word_vectors
         return self
@@ -293,7 +349,7 @@ class SemanticIndex:
         self, word: str, *, k: int = 3, min_sim: float = 0.35
     ) -> list[tuple[str, float]]:
         """Corpus words nearest in meaning to ``word`` (cosine ≥ ``min_sim``), best first."""
-        if not len(self.words):
+        if not len(self.words) or self._model is None:
             return []
         vec = np.asarray(self._model.embed([word], norm=True), dtype=np.float32)[0]
         sims = np.einsum("ij,j->i", self.word_vectors, vec)
@@ -303,9 +359,10 @@ class SemanticIndex:
 
     def embed_query(self, text: str) -> np.ndarray | None:
         """The query's unit vector (None when it has no known tokens)."""
-        if not text.strip():
+        tokenizer = self._query_tokenizer
+        if not text.strip() or tokenizer is None:
             return None
-        enc = self._tokenizer.encode(text, add_special_tokens=False)
+        enc = tokenizer.encode(text, add_special_tokens=False)
         vec = self._pool(np.asarray(enc.ids, dtype=np.int64))
         return vec if np.any(vec) else None
 

@@ -21,9 +21,10 @@ country names, and the scaffolding list is ordinary English.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 
 from bot.reading.clean import normalise
 from bot.search.gazetteer import (
@@ -220,8 +221,30 @@ _NAMED_AFTER = "|".join(sorted(NAMED_AFTER))
 _PLACE_NOUNS = "sea|ocean|peninsula|strait|gulf"
 
 
-def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]:
-    """A pattern per party: its names and adjectives, and its capital."""
+@dataclass(frozen=True)
+class _PartyPattern:
+    """How a query names one party: its names and adjectives, and its capital."""
+
+    party: str
+    #: Every match holds one of these words as written (the pattern's alternatives).
+    literals: tuple[str, ...]
+    source: str
+
+    @cached_property
+    def pattern(self) -> re.Pattern[str]:
+        """Compiled on the first text that holds one of :attr:`literals` (compiling the
+        pattern of every party took half a second of a search command's start)."""
+        return re.compile(self.source)
+
+    def finditer(self, text: str) -> Iterator[re.Match[str]]:
+        """The pattern's matches in ``text``: none without one of its literals."""
+        if not any(word in text for word in self.literals):
+            return iter(())
+        return self.pattern.finditer(text)
+
+
+def _party_patterns(parties: Iterable[str]) -> list[_PartyPattern]:
+    """A pattern per party (compiled when first needed), longest party name first."""
     out = []
     for party in sorted(set(parties), key=len, reverse=True):
         key = normalise(party)
@@ -229,19 +252,19 @@ def _party_patterns(parties: Iterable[str]) -> list[tuple[str, re.Pattern[str]]]
             continue
         names = {key, *ALIASES.get(key, ())}
         alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
-        capitals = "|".join(re.escape(c) for c in capitals_of(key))
+        capital_list = capitals_of(key)
+        capitals = "|".join(re.escape(c) for c in capital_list)
         if capitals:
             # "Paris Agreement" names a text, not France.
             alt += f"|(?:(?:{capitals})(?! (?:{_NAMED_AFTER})(?!\\S)))"
         # "North Korea" is not the Republic of Korea, and the South China Sea, the Korean
         # Peninsula, the Indian Ocean and the Gulf of Mexico are places, not parties.
         out.append(
-            (
+            _PartyPattern(
                 party,
-                re.compile(
-                    rf"(?<!\S)(?<!north )(?<!sea of )(?<!gulf of )(?:the )?(?:{alt})(?!\S)"
-                    rf"(?! (?:{_PLACE_NOUNS})(?!\S))"
-                ),
+                (*sorted(names), *capital_list),
+                rf"(?<!\S)(?<!north )(?<!sea of )(?<!gulf of )(?:the )?(?:{alt})(?!\S)"
+                rf"(?! (?:{_PLACE_NOUNS})(?!\S))",
             )
         )
     return out
@@ -251,7 +274,18 @@ class QueryReader:
     """Reads queries against the parties of the indexed documents."""
 
     def __init__(self, parties: Iterable[str]) -> None:
-        self._patterns = _party_patterns(parties)
+        self._parties = tuple(parties)
+
+    def warm(self) -> None:
+        """Compile the parties' patterns now rather than on the first query."""
+        for p in self._patterns:
+            _ = p.pattern
+
+    @cached_property
+    def _patterns(self) -> list[_PartyPattern]:
+        """The parties' patterns, made on the first query read (a process that reads
+        none, such as ``briefbot docs``, never makes them)."""
+        return _party_patterns(self._parties)
 
     def read(self, text: str) -> Reading:
         """Read ``text`` (filters already removed)."""
@@ -274,8 +308,9 @@ class QueryReader:
         in_party = [False] * len(words)
         party_words: set[str] = set()
         found: list[tuple[int, str]] = []
-        for party, pattern in self._patterns:
-            spans = list(pattern.finditer(norm))
+        for p in self._patterns:
+            party = p.party
+            spans = list(p.finditer(norm))
             if not spans or any(party in p for _, p in found):
                 continue
             found.append((spans[0].start(), party))
