@@ -120,6 +120,15 @@ def build_snapshot(
     # Clauses are cut once per statement version, whatever else changed in the corpus.
     segments = SegmentCache(index_cache)
     index = _on_previous_base(previous, corpus.documents, segments.segment_all)
+    if index is None and previous is None and index_cache is not None:
+        # A start: what an earlier process saved, for these documents or most of them
+        # (a restart after an ingest maps the saved base and indexes only the rest).
+        index = ClauseIndex.from_saved(
+            corpus.documents,
+            cache_dir=index_cache,
+            limit=segment_limit,
+            segment=segments.segment_all,
+        )
     if index is None:
         index = ClauseIndex.from_documents(
             corpus.documents, cache_dir=index_cache, segment=segments.segment_all

@@ -303,3 +303,69 @@ def test_segment_bench_prints_its_figures(capsys, tmp_path):
         assert bench.main(["--repeat", "0"]) == 2
         assert bench.main(["--keep", str(tmp_path)]) == 2
     assert "no kept archive_bench run" in capsys.readouterr().err
+
+
+def _counting_builds(monkeypatch) -> list[int]:
+    built: list[int] = []
+    real = ClauseIndex.from_documents.__func__
+
+    def counting(cls, *a, **kw):
+        built.append(1)
+        return real(cls, *a, **kw)
+
+    monkeypatch.setattr(ClauseIndex, "from_documents", classmethod(counting))
+    return built
+
+
+def test_a_start_builds_on_the_base_an_earlier_process_saved(docs, tmp_path, monkeypatch):
+    """A restart after an ingest (one statement added, one changed, one withdrawn)
+    maps the saved base and indexes only the rest: no full build, and it answers as a
+    build over the new set does."""
+    bundled = _corpus(docs[:4])
+    stored = list(docs[4:-1])
+    build_snapshot(bundled, stored, with_dated_items=False, index_cache=tmp_path)  # saved
+    changed = dataclasses.replace(stored[0], body=stored[0].body + "\n\nA new closing line.")
+    now = [changed, *stored[2:], docs[-1]]  # stored[1] withdrawn, docs[-1] added
+    built = _counting_builds(monkeypatch)
+    restart = build_snapshot(bundled, now, with_dated_items=False, index_cache=tmp_path)
+    index = restart.index
+    assert built == [] and index.base is not index
+    assert index.clauses_of(stored[1].doc_id) == []
+    assert any("A new closing line." in c.text for c in index.clauses_of(changed.doc_id))
+    monkeypatch.undo()
+    # As a build over the new set in one piece ranks (word vectors pooled with the
+    # base's weights: the first hit the same where it leads clearly).
+    whole = ClauseIndex.from_documents([*bundled.documents, *now])
+    for q in QUERIES[:25]:
+        a, b = _hits(whole, q), _hits(index, q)
+        assert bool(a) == bool(b), q
+        if len(a) > 1 and a[0][1] - a[1][1] > 3.0:
+            assert b[0][0] == a[0][0], q
+    # The next start after that refresh finds the same base again.
+    again = build_snapshot(bundled, now, with_dated_items=False, index_cache=tmp_path)
+    assert again.index.base is not again.index
+
+
+def test_a_start_builds_a_whole_index_when_too_much_changed(docs, tmp_path, monkeypatch):
+    import bot.live as live
+
+    bundled = _corpus(docs[:2])
+    build_snapshot(bundled, [], with_dated_items=False, index_cache=tmp_path)
+    monkeypatch.setattr(live, "SEGMENT_MIN", 1)
+    built = _counting_builds(monkeypatch)
+    start = build_snapshot(bundled, docs[2:5], with_dated_items=False, index_cache=tmp_path)
+    assert built == [1] and start.index.base is start.index
+
+
+def test_a_start_with_an_unreadable_saved_base_builds_instead(docs, tmp_path, monkeypatch):
+    bundled = _corpus(docs[:4])
+    build_snapshot(bundled, [], with_dated_items=False, index_cache=tmp_path)
+    for entry in tmp_path.iterdir():
+        if entry.is_dir() and (entry / "lex_weights.npy").exists():
+            with open(entry / "lex_weights.npy", "r+b") as f:
+                f.seek(200)
+                f.write(b"\xff\xff\xff\xff")
+    built = _counting_builds(monkeypatch)
+    start = build_snapshot(bundled, docs[4:5], with_dated_items=False, index_cache=tmp_path)
+    assert built == [1] and start.index.base is start.index
+    assert start.index.clauses_of(docs[4].doc_id)

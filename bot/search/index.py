@@ -20,6 +20,7 @@ A search runs in five steps, one module each:
 from __future__ import annotations
 
 import gc
+import logging
 import re
 from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -67,7 +68,16 @@ from bot.search.understand import (
 from bot.search.words import STOP_WORDS, english_words, is_english, stem
 from bot.slacktext import plain_text
 
-__all__ = ["DEFAULT_MIN_SCORE", "Candidates", "ClauseIndex", "Hit", "SearchResult"]
+__all__ = [
+    "DEFAULT_MIN_SCORE",
+    "Candidates",
+    "ClauseIndex",
+    "Hit",
+    "SavedDocument",
+    "SearchResult",
+]
+
+log = logging.getLogger(__name__)
 
 #: Scores are the ranker's probability × 100: below this, "no good match".
 DEFAULT_MIN_SCORE = 100.0 * ranker.MIN_PROBABILITY
@@ -172,6 +182,16 @@ _GOAL_SET = re.compile(
 )
 #: How many words before the level a word asked for must come ("bilateral trade to").
 GOAL_REACH = 6
+
+
+@dataclass(frozen=True)
+class SavedDocument:
+    """A document a saved base index holds that the corpus no longer has (withdrawn, or
+    since changed): its id and digest, all that is known of it
+    (:meth:`ClauseIndex.from_saved`)."""
+
+    doc_id: str
+    digest: str
 
 
 @dataclass
@@ -707,9 +727,8 @@ class ClauseIndex:
             )
             index.documents = tuple(docs)
             return index
-        key = persist.documents_key(
-            docs, candidates=candidates, semantic=_semantic_on(semantic, load=False)
-        )
+        on = _semantic_on(semantic, load=False)
+        key = persist.documents_key(docs, candidates=candidates, semantic=on)
         index = persist.load_or_build(
             cache_dir,
             key,
@@ -721,9 +740,59 @@ class ClauseIndex:
                 _alloc=alloc,
             ),
             cls._restore,
+            record={
+                "family": persist.family_key(candidates=candidates, semantic=on),
+                "documents_digests": [[d.doc_id, persist.document_digest(d)] for d in docs],
+            },
         )
         index.documents = tuple(docs)
         return index
+
+    @classmethod
+    def from_saved(
+        cls,
+        docs: Iterable[Any],
+        *,
+        cache_dir: str | Path,
+        limit: Callable[[int], int],
+        candidates: int = 60,
+        semantic: bool = True,
+        segment: Callable[[list[Any]], Iterable[Clause]] = segment_all,
+    ) -> ClauseIndex | None:
+        """The index of ``docs`` made from what :meth:`from_documents` saved under
+        ``cache_dir``, without building one: the index saved for exactly these
+        documents, else the nearest one saved by the same build (the same code and
+        parameters) over most of them, at most ``limit(its documents)`` added and
+        withdrawn, with the rest in a segment after it (:meth:`with_segment`). None
+        when neither is there (or the saved one cannot be read)."""
+        from bot.search import persist
+
+        docs = list(docs)
+        on = _semantic_on(semantic, load=False)
+        key = persist.documents_key(docs, candidates=candidates, semantic=on)
+        index = persist.load_saved(cache_dir, key, cls._restore)
+        if index is not None:
+            index.documents = tuple(docs)
+            return index
+        digests = [persist.document_digest(d) for d in docs]
+        family = persist.family_key(candidates=candidates, semantic=on)
+        near = persist.nearest_base(cache_dir, family, digests, limit(len(docs)))
+        if near is None:
+            return None
+        try:
+            base = persist.load(near.entry, near.key, cls._restore)
+        except Exception as exc:
+            log.warning("index cache %s unusable as a base (%s)", near.entry, exc)
+            return None
+        current = dict(zip(digests, docs, strict=True))
+        base.documents = tuple(
+            current.get(digest) or SavedDocument(doc_id, digest)
+            for doc_id, digest in near.documents
+        )
+        held = {digest for _, digest in near.documents}
+        added = [d for d, digest in zip(docs, digests, strict=True) if digest not in held]
+        withdrawn = {d.doc_id for d in base.documents if isinstance(d, SavedDocument)}
+        return cls.with_segment(base, added, withdrawn, segment=segment)
 
     @classmethod
     def cached(

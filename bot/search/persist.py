@@ -34,7 +34,8 @@ import shutil
 import tempfile
 import threading
 import zlib
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date
 from functools import cache
 from pathlib import Path
@@ -94,22 +95,35 @@ def _iso(d: date | None) -> str:
     return d.isoformat() if d else ""
 
 
-def documents_key(docs: Iterable[Any], **params: Any) -> str:
-    """Key over every document's id, metadata and text checksum, plus build parameters."""
+def document_digest(d: Any) -> str:
+    """One document's id, metadata and text checksum, as one digest: what a saved
+    index records of each of its documents (to find one to build on)."""
+    fields = [
+        d.doc_id,
+        d.title,
+        getattr(d, "short_title", ""),
+        _iso(d.date),
+        "|".join(getattr(d, "parties", ()) or ()),
+        getattr(d, "kind", ""),
+        getattr(d, "source", ""),
+        hashlib.sha256(d.body.encode()).hexdigest(),
+    ]
+    return hashlib.sha256(("\x1f".join(fields) + "\x1e").encode()).hexdigest()
+
+
+def family_key(**params: Any) -> str:
+    """What indexes built by this code with these parameters share, whatever their
+    documents: a saved index of the same family can take a segment of the rest."""
     digest = hashlib.sha256(code_version().encode())
     digest.update(json.dumps(params, sort_keys=True).encode())
+    return digest.hexdigest()
+
+
+def documents_key(docs: Iterable[Any], **params: Any) -> str:
+    """Key over every document's id, metadata and text checksum, plus build parameters."""
+    digest = hashlib.sha256(family_key(**params).encode())
     for d in docs:
-        fields = [
-            d.doc_id,
-            d.title,
-            getattr(d, "short_title", ""),
-            _iso(d.date),
-            "|".join(getattr(d, "parties", ()) or ()),
-            getattr(d, "kind", ""),
-            getattr(d, "source", ""),
-            hashlib.sha256(d.body.encode()).hexdigest(),
-        ]
-        digest.update(("\x1f".join(fields) + "\x1e").encode())
+        digest.update(document_digest(d).encode())
     return digest.hexdigest()
 
 
@@ -193,8 +207,12 @@ def _titles(cols: ClauseColumns, index: Any) -> list[tuple[str, date | None]] | 
     return [t or ("", None) for t in titles]
 
 
-def save(index: Any, folder: Path, key: str) -> bool:
-    """Write ``index`` into ``folder``; False (nothing usable written) if it cannot be."""
+def save(
+    index: Any, folder: Path, key: str, record: Mapping[str, Any] | None = None
+) -> bool:
+    """Write ``index`` into ``folder``; False (nothing usable written) if it cannot be.
+    ``record`` is kept in its meta.json as it is (what :func:`nearest_base` reads:
+    the family key and each document's digest)."""
     cols = as_columns(index.clauses)
     titles = _titles(cols, index)
     if titles is None:
@@ -235,6 +253,7 @@ def save(index: Any, folder: Path, key: str) -> bool:
         "title_counts": getattr(index, "_title_counts", None),
         "semantic_words": sem.words if sem is not None else None,
         "files": files,
+        **(record or {}),
     }
     meta["checksum"] = _meta_digest(meta)
     text = json.dumps(meta, ensure_ascii=False)
@@ -391,6 +410,7 @@ def load_or_build(
     key: str,
     build: Callable[[Any], Any],
     restore: Callable[[dict[str, Any]], Any],
+    record: Mapping[str, Any] | None = None,
 ) -> Any:
     """The cached index for ``key`` (made by ``restore``, see :func:`load`), or
     ``build(alloc)`` saved there and loaded back.
@@ -416,7 +436,7 @@ def load_or_build(
         index = _load_entry(entry, key, restore)
         if index is not None:
             return index
-        return _build_and_save(root, entry, key, build, restore)
+        return _build_and_save(root, entry, key, build, restore, record)
 
 
 def _load_entry(entry: Path, key: str, restore: Callable[[dict[str, Any]], Any]) -> Any:
@@ -432,6 +452,65 @@ def _load_entry(entry: Path, key: str, restore: Callable[[dict[str, Any]], Any])
     with contextlib.suppress(OSError):  # a read-only cache is fine
         os.utime(entry)  # recently used: kept when old entries are pruned
     return index
+
+
+def load_saved(
+    cache_dir: Path | str | None, key: str, restore: Callable[[dict[str, Any]], Any]
+) -> Any:
+    """The index saved for ``key`` under ``cache_dir``, or None: nothing is built."""
+    if cache_dir is None:
+        return None
+    return _load_entry(Path(cache_dir) / key[:40], key, restore)
+
+
+@dataclass(frozen=True)
+class SavedBase:
+    """A saved index of the same family as the one asked for, over some of the same
+    documents (:func:`nearest_base`)."""
+
+    entry: Path
+    key: str
+    #: Its documents as (id, digest), in its order.
+    documents: tuple[tuple[str, str], ...]
+    #: How many of them the documents asked for lack, and how many they add.
+    withdrawn: int
+    added: int
+
+
+def nearest_base(
+    cache_dir: Path | str | None, family: str, digests: Sequence[str], limit: int
+) -> SavedBase | None:
+    """The saved index of ``family`` that differs least from the documents of
+    ``digests`` (:func:`document_digest`; added plus withdrawn), if by at most ``limit``
+    and by something; the most recently used on a tie. Only each entry's meta.json is
+    read."""
+    if cache_dir is None:
+        return None
+    root = Path(cache_dir)
+    try:
+        entries = [p for p in root.iterdir() if p.is_dir() and not p.name.startswith(".")]
+    except OSError:
+        return None
+    entries.sort(key=lambda p: p.stat().st_mtime, reverse=True)
+    wanted = set(digests)
+    best: SavedBase | None = None
+    for entry in entries[:KEEP_ENTRIES]:
+        try:
+            meta = json.loads((entry / "meta.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if meta.get("family") != family or meta.get("format") != INDEX_FORMAT:
+            continue
+        have = tuple((str(i), str(g)) for i, g in meta.get("documents_digests") or ())
+        if not have:
+            continue
+        held = {g for _, g in have}
+        withdrawn, added = len(held - wanted), len(wanted - held)
+        if not 0 < withdrawn + added <= limit:
+            continue
+        if best is None or withdrawn + added < best.withdrawn + best.added:
+            best = SavedBase(entry, str(meta.get("key", "")), have, withdrawn, added)
+    return best
 
 
 @contextlib.contextmanager
@@ -456,6 +535,7 @@ def _build_and_save(
     key: str,
     build: Callable[[Any], Any],
     restore: Callable[[dict[str, Any]], Any],
+    record: Mapping[str, Any] | None = None,
 ) -> Any:
     try:
         tmp = Path(tempfile.mkdtemp(prefix=f".build-{key[:12]}-", dir=root))
@@ -470,7 +550,7 @@ def _build_and_save(
 
         index = build(alloc)
         try:
-            if not save(index, tmp, key):
+            if not save(index, tmp, key, record):
                 return index
         except Exception as exc:  # a full disk, or a bug: the index itself is fine
             log.warning("index cache %s: could not write (%s); index kept in memory", root, exc)
