@@ -91,6 +91,25 @@ def test_commands_that_never_search_leave_the_query_tables_unmade(env):
     assert asked["patterns"] == 1 and asked["deletes"] > 1000 and asked["wordllama"]
 
 
+def test_after_an_ingest_commands_that_never_search_still_make_nothing(env, tmp_path):
+    """One statement added since the index was kept: a command maps the kept base and
+    indexes the statement in a segment, still making no query table or word model."""
+    built = probe(env, ["ask", "nuclear energy"])  # builds and keeps the index
+    assert built["codes"] == [0]
+    extra = tmp_path / "2024-03-01_extra.txt"
+    extra.write_text(
+        "Extra Joint Statement\n\nThe two sides agreed to hold lighthouse talks in 2025.\n",
+        encoding="utf-8",
+    )
+    added = probe(env, ["ingest", "--by", "test", "--parties", "A,B", str(extra)])
+    assert added["codes"] == [0]
+    after = probe(env, ["docs", "--json"], ["commitments", "--json"])
+    assert after == {"deletes": 0, "patterns": 0, "codes": [0, 0], "wordllama": False}
+    asked = probe(env, ["ask", "lighthouse talks"])
+    assert asked["codes"] == [0] and asked["wordllama"]
+    assert len(os.listdir(tmp_path / "index")) >= 1
+
+
 @pytest.fixture(scope="module")
 def docs():
     return load_corpus(CORPUS).documents

@@ -598,10 +598,12 @@ class ClauseIndex:
             from bot.search.semantic import MergedSemantic, SemanticIndex
 
             new_terms = self.lexical.terms[len(base.lexical.terms) :]
-            delta = SemanticIndex(
-                norm, new_terms, tokens=tokens, idf=base.semantic.idf, like=base.semantic
+            like = base.semantic
+            self.semantic = MergedSemantic(
+                like,
+                lambda: SemanticIndex(norm, new_terms, tokens=tokens, idf=like.idf, like=like),
+                len(norm),
             )
-            self.semantic = MergedSemantic(base.semantic, delta)
         if dead:  # a party only a withdrawn statement named is no party any more
             parties |= {p for k, m in enumerate(base._docs) if k not in dead for p in m.parties}
             self._parties = sorted(parties)

@@ -647,19 +647,33 @@ class MergedLexical(LexicalIndex):
         # rescaling alone, a multiplication per term.
         moved = abs(float(self._avgdl) / max(float(base._avgdl), 1e-9) - 1.0)
         self._renormalise = moved > RENORMALISE_ABOVE
-        # Typo correction over both vocabularies: the base's tables and the new terms'.
-        new = self._terms[nb:]
-        self._sorted_terms = sorted([*base._sorted_terms, *(t for t in new if t.isalpha())])
+
+    # Typo correction over both vocabularies: the base's tables and the new terms',
+    # made when a query first needs them (a command that never corrects a typo never
+    # does), like the base's own (:meth:`LexicalIndex.warm`).
+    @cached_property
+    def _sorted_terms(self) -> list[str]:
+        new = self._terms[self._base_terms :]
+        return sorted([*self._base._sorted_terms, *(t for t in new if t.isalpha())])
+
+    @cached_property
+    def _deletes(self) -> Mapping[str, list[int]]:  # type: ignore[override]
         dels: dict[str, list[int]] = defaultdict(list)
-        buckets: dict[str, list[str]] = defaultdict(list)
-        for tid, term in enumerate(new, start=nb):
+        for tid, term in enumerate(self._terms[self._base_terms :], start=self._base_terms):
             if len(term) < 3 or term.isdigit():
                 continue
             for d in deletes(term):
                 dels[d].append(tid)
+        return _Overlay(self._base._deletes, dict(dels))
+
+    @cached_property
+    def _buckets(self) -> Mapping[str, list[str]]:  # type: ignore[override]
+        buckets: dict[str, list[str]] = defaultdict(list)
+        for term in self._terms[self._base_terms :]:
+            if len(term) < 3 or term.isdigit():
+                continue
             buckets[term[0]].append(term)
-        self._deletes = _Overlay(base._deletes, dict(dels))  # type: ignore[assignment]
-        self._buckets = _Overlay(base._buckets, dict(buckets))  # type: ignore[assignment]
+        return _Overlay(self._base._buckets, dict(buckets))
 
     def _postings(self, tid: int) -> tuple[np.ndarray, np.ndarray]:
         docs, weights = self._delta._postings(tid)

@@ -400,19 +400,48 @@ class MergedSemantic(SemanticIndex):
     """A base's clause vectors and a segment's after them, read as one index (the
     segment pooled with the base's token weights; neither matrix copied)."""
 
-    def __init__(self, base: SemanticIndex, delta: SemanticIndex) -> None:
-        self._base, self._delta = base, delta
-        self._model, self._tokenizer = base._model, base._tokenizer
+    def __init__(
+        self, base: SemanticIndex, delta: Callable[[], SemanticIndex], size: int
+    ) -> None:
+        """``delta`` makes the segment's index of ``size`` clauses, when a query (or
+        :meth:`warm`) first needs it: a command that never searches never loads the
+        word model for it."""
+        self._base, self._make_delta, self._size = base, delta, size
         self.idf = base.idf
-        self.words = [*base.words, *delta.words]
         self._n = len(base)
+
+    @cached_property
+    def _delta(self) -> SemanticIndex:
+        delta = self._make_delta()
+        if len(delta) != self._size:
+            raise ValueError("the segment's word vectors do not match its clauses")
+        return delta
+
+    @cached_property
+    def _model(self) -> Any | None:
+        return self._base._model
+
+    @cached_property
+    def _tokenizer(self) -> Any | None:
+        return self._base._tokenizer
+
+    @cached_property
+    def words(self) -> list[str]:  # type: ignore[override]
+        return [*self._base.words, *self._delta.words]
+
+    def warm(self) -> None:
+        """Make the segment's vectors and load the model now (a server does, before
+        it answers)."""
+        self._base.warm()
+        _ = self._delta
+        super().warm()
 
     @property
     def nbytes(self) -> int:
         return self._base.nbytes + self._delta.nbytes
 
     def __len__(self) -> int:
-        return self._n + len(self._delta)
+        return self._n + self._size
 
     def neighbours(
         self, word: str, *, k: int = 3, min_sim: float = 0.35
