@@ -484,12 +484,9 @@ class Library:
         try:
             with self.store.engine.begin() as conn:
                 for draft in drafts:
+                    # In this transaction: it sees the batch's earlier drafts, and no
+                    # second look for the same checksum is needed before the insert.
                     same = self.duplicate_of(draft, conn=conn)
-                    if same is None:
-                        try:
-                            self._refuse_stored_duplicate(conn, draft.checksum)
-                        except DuplicateStatement as exc:
-                            same = exc
                     if same is not None:
                         results.append(same)
                         continue
