@@ -264,3 +264,29 @@ def test_a_document_renders_and_reads_back_the_same():
         whole = {**meta, "removed": entries} if entries else meta
         assert text == f"---\n{_front_matter(whole)}\n---\n\nBody text.\n"
         assert (len(doc.removed) == len(removed)) == (removed is not many)
+
+
+def test_an_older_database_gets_the_index_the_duplicate_check_reads(tmp_path):
+    """A statements table made before the date index: it is added at start-up, the
+    statements stay, and a near-duplicate is still refused."""
+    import sqlite3
+
+    from sqlalchemy import inspect
+
+    db = tmp_path / "old.db"
+    store = Store(f"sqlite:///{db}")
+    library = Library(store)
+    first = library.add(preview(CABLES, name="c.txt"), added_by="t")
+    store.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("DROP INDEX ix_statements_date")
+    store = Store(f"sqlite:///{db}")
+    try:
+        names = {i["name"] for i in inspect(store.engine).get_indexes("statements")}
+        assert "ix_statements_date" in names
+        library = Library(store)
+        assert [s.doc_id for s in library.list_statements()] == [first.doc_id]
+        retyped = preview(CABLES.replace("The two sides", "The  two sides"), name="r.txt")
+        assert library.duplicate_of(retyped) is not None
+    finally:
+        store.close()
