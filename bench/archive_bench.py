@@ -45,12 +45,24 @@ without the served figures); first ``ask`` after the ingest 30.2 s, warm restart
 workers: warm restart to the first answered /brief 7.0 s (/healthz 6.8 s), /brief
 p50 14.7 ms, p99 77.0 ms (200 one at a time), live pickup 54.5 s from the ingest to
 the first /brief answer quoting the statement, PSS 563 MiB steady, 1,500 MiB at the
-peak of that refresh (2.66x). The issue's targets (3 s, 1.5 s, 5 s, 1.3x, 40/s,
-50 ms) are not met: the refresh rebuilds the whole index in every process.
+peak of that refresh (2.66x). At that load none of the issue's targets is met; the
+refresh rebuilds the whole index in every process.
 
-With the encoder on, an ingest of 40 archive statements (999 clauses, 896 vectors
-encoded) took 33.8 s against 8.1 s off (load 7.3): about 35 vectors a second, so
-vectors for the 83,000 clauses of the archive take some 40 minutes on this machine.
+The same 2x run with every commit of this branch, on a quieter machine (load
+average 3.0 falling to 2.2), 290.8 s in all: ingest 58.2 statements/s; first ``ask``
+after the ingest 18.7 s, warm restart 4.0 s, cold 27.3 s; ask 2.9 s, docs 3.6 s,
+commitments 4.3 s, status 3.4 s, show 3.1 s; in-process refresh 11.9 s, PSS 374 ->
+1,094 MiB (2.92x). Served by two workers: warm restart to the first answered /brief
+3.4 s, /brief p50 12.2 ms, p99 42.8 ms, live pickup 13.2 s, PSS 600 MiB steady,
+1,501 MiB at the refresh's peak (2.50x). Met: ingest >= 40/s (encoder off), /brief
+p99 <= 50 ms. Not met: warm restart <= 3 s, CLI <= 1.5 s, pickup <= 5 s, peak PSS
+<= 1.3x steady.
+
+The encoder's cost (one ``briefbot ingest`` of the first 100 archive statements,
+1,829 clauses, load average 1.5): 14.0 s with the encoder on (1,702 vectors, about
+140 a second) against 2.1 s off, 7.1 against 47 statements/s; vectors for the
+archive's 83,000 clauses take about 10 minutes on a quiet machine, some 40 at load 7
+(40 statements, 896 vectors: 33.8 s on against 8.1 s off).
 """
 
 from __future__ import annotations
