@@ -28,30 +28,24 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import http.client
 import json
-import multiprocessing
 import os
 import platform
 import shlex
-import socket
-import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT / "bench"))
 
-from fakeslack import event_body, serve_over_pipe, sign, slash_command_body  # noqa: E402
+from fakeslack import event_body, slash_command_body  # noqa: E402
+from served_app import RemoteFake, Server, percentile, post, server_rss_mib  # noqa: E402
 
-TOKEN = "xoxb-load-0000000000-LOADTOKEN"
-SECRET = "load-bench-signing-secret"
 QUERIES = ["navigation talks heixiazi", "Skolkovo", "Kofi Annan", "energy cooperation"]
 ACK_LIMIT = 3.0  # Slack's deadline for an acknowledgement
 HEADER = (
@@ -76,171 +70,6 @@ class Cell:
     peak_rss_mib: float
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _percentile(values: list[float], p: float) -> float:
-    if not values:
-        return float("nan")
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
-def _rss(pid: int) -> tuple[float, float]:
-    """(VmRSS, VmHWM) in MiB of the server: its process plus its worker processes (shared
-    copy-on-write pages are counted once per process, so this overstates)."""
-    pids = [pid]
-    try:
-        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
-        pids += [int(c) for c in children]
-    except OSError:
-        pass
-    rss = peak = 0.0
-    for p in pids:
-        try:
-            for line in Path(f"/proc/{p}/status").read_text().splitlines():
-                key, _, value = line.partition(":")
-                if key == "VmRSS":
-                    rss += int(value.split()[0]) / 1024
-                elif key == "VmHWM":
-                    peak += int(value.split()[0]) / 1024
-        except OSError:
-            continue
-    return rss or float("nan"), peak or float("nan")
-
-
-class RemoteFake:
-    """The fake Slack Web API in a child process, with the few calls the bench needs."""
-
-    def __init__(self) -> None:
-        ctx = multiprocessing.get_context("spawn")
-        self._conn, child = ctx.Pipe()
-        # The target lives in an importable module: a spawned child re-imports it by name.
-        self._proc = ctx.Process(target=serve_over_pipe, args=(child,), daemon=True)
-        self._proc.start()
-        self._lock = threading.Lock()
-        self.url, self._response_url = self._receive()
-
-    def _receive(self) -> Any:
-        if not self._conn.poll(60):
-            raise SystemExit("load_bench: the fake Slack process did not answer")
-        return self._conn.recv()
-
-    def _call(self, name: str, *args: Any, **kwargs: Any) -> Any:
-        with self._lock:
-            self._conn.send((name, args, kwargs))
-            return self._receive()
-
-    def response_url(self, name: str) -> str:
-        return self._response_url.format(name)
-
-    def reset(self) -> None:
-        self._call("reset", all_state=True)
-
-    def slow(self, method: str, seconds: float) -> None:
-        self._call("slow", method, seconds)
-
-    def fail_next(self, method: str, **kwargs: Any) -> None:
-        self._call("fail_next", method, **kwargs)
-
-    def answered_threads(self) -> list[str]:
-        return self._call("answered_threads")
-
-    def close(self) -> None:
-        self._call("stop")
-        self._proc.join(5)
-
-
-class Server:
-    """`briefbot serve --http` as a child process."""
-
-    def __init__(self, fake_url: str, workdir: Path, workers: int) -> None:
-        self.port = _free_port()
-        env = {k: v for k, v in os.environ.items() if not k.startswith(("SLACK_", "BRIEFBOT_"))}
-        env.update(
-            SLACK_BOT_TOKEN=TOKEN,
-            SLACK_SIGNING_SECRET=SECRET,
-            SLACK_API_URL=fake_url,
-            PORT=str(self.port),
-            DATABASE_URL=f"sqlite:///{workdir / 'load.db'}",
-            BRIEFBOT_CORPUS=str(ROOT / "corpus"),
-            BRIEFBOT_ENV_FILE=str(workdir / "none.env"),
-            BRIEFBOT_LOG_LEVEL="WARNING",
-            BRIEFBOT_WEB_WORKERS=str(workers),
-        )
-        self.log = open(workdir / "server.log", "w")  # noqa: SIM115 (closed in stop())
-        self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "bot",
-                "serve",
-                "--http",
-                "--no-scheduler",
-                "--host",
-                "127.0.0.1",
-            ],
-            cwd=ROOT,
-            env=env,
-            stdout=self.log,
-            stderr=self.log,
-            stdin=subprocess.DEVNULL,
-        )
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=1)
-                conn.request("GET", "/healthz")
-                if conn.getresponse().status == 200:
-                    return
-            except OSError:
-                if self.proc.poll() is not None:
-                    break
-                time.sleep(0.1)
-        self.stop()
-        raise SystemExit("load_bench: the server did not start; see its log")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
-        self.log.close()
-
-
-async def _post(port: int, body: str, content_type: str) -> tuple[str, float, str]:
-    """One signed POST on a new connection: ('ok' | 'http NNN' | 'conn'), seconds, body."""
-    raw = body.encode()
-    headers = {"Content-Type": content_type, **sign(body, SECRET)}
-    head = "".join(f"{k}: {v}\r\n" for k, v in headers.items())
-    request = (
-        f"POST /slack/events HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-        f"Content-Length: {len(raw)}\r\n{head}\r\n"
-    ).encode() + raw
-    started = time.perf_counter()
-    try:
-        reader, writer = await asyncio.wait_for(asyncio.open_connection("127.0.0.1", port), 10)
-        writer.write(request)
-        await writer.drain()
-        answer = await asyncio.wait_for(reader.read(), 10)
-        writer.close()
-    except (TimeoutError, OSError):
-        return "conn", time.perf_counter() - started, ""
-    took = time.perf_counter() - started
-    status_line, _, rest = answer.partition(b"\r\n")
-    parts = status_line.split()
-    if len(parts) < 2:
-        return "conn", took, ""
-    text = rest.partition(b"\r\n\r\n")[2].decode("utf-8", "replace")
-    return ("ok" if parts[1] == b"200" else f"http {parts[1].decode()}"), took, text
-
-
 def run_cell(
     server: Server, fake: RemoteFake, mode: str, concurrency: int, requests: int, tag: str
 ) -> Cell:
@@ -261,9 +90,7 @@ def run_cell(
             body = slash_command_body(
                 "/brief", QUERIES[i % len(QUERIES)], response_url=fake.response_url(f"{tag}{i}")
             )
-            outcome, took, text = await _post(
-                server.port, body, "application/x-www-form-urlencoded"
-            )
+            outcome, took, text = await post(server.port, body, "application/x-www-form-urlencoded")
             answered = outcome == "ok" and '"blocks"' in text
             return "brief", outcome, took, answered
         ts = f"1700000000.{i:06d}"
@@ -275,7 +102,7 @@ def run_cell(
             "channel": "C123",
             "event_ts": ts,
         }
-        outcome, took, _ = await _post(
+        outcome, took, _ = await post(
             server.port, event_body(event, event_id=f"Ev{tag}{i}"), "application/json"
         )
         return "mention", outcome, took, False
@@ -297,13 +124,13 @@ def run_cell(
     once_mentions = sum(1 for i in mentions if per_thread.get(f"1700000000.{i:06d}") == 1)
     once_briefs = sum(1 for kind, _, _, answered in results if kind == "brief" and answered)
     acks = [took for _, outcome, took, _ in results if outcome == "ok"]
-    rss, peak = _rss(server.proc.pid)
+    rss, peak = server_rss_mib(server.proc.pid)
     return Cell(
         mode=mode,
         concurrency=concurrency,
         requests=requests,
-        ack_p50_ms=_percentile(acks, 50) * 1000,
-        ack_p99_ms=_percentile(acks, 99) * 1000,
+        ack_p50_ms=percentile(acks, 50) * 1000,
+        ack_p99_ms=percentile(acks, 99) * 1000,
         ack_max_ms=max(acks, default=float("nan")) * 1000,
         connection_errors=sum(1 for _, outcome, _, _ in results if outcome == "conn"),
         acks=sum(1 for _, outcome, took, _ in results if outcome == "ok" and took <= ACK_LIMIT),

@@ -52,6 +52,7 @@ Errors are :class:`LibraryError` subclasses whose message is one line fit for us
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import logging
@@ -455,17 +456,10 @@ class Library:
         if (same := self.duplicate_of(draft)) is not None:
             raise same
         base = draft.doc_id
-        t = statements_table
         for _attempt in range(self._ID_ATTEMPTS):
             with self.store.engine.connect() as conn:
                 self._refuse_stored_duplicate(conn, draft.checksum)
-                taken = set(
-                    conn.execute(
-                        select(t.c.doc_id).where(
-                            (t.c.doc_id == base) | t.c.doc_id.like(f"{_like(base)}-%", escape="\\")
-                        )
-                    ).scalars()
-                )
+                taken = self._taken(conn, base)
             doc_id = self._free_id(base, taken)
             try:
                 with self.store.engine.begin() as conn:
@@ -477,6 +471,45 @@ class Library:
                 continue  # a racing writer took the id or stored the same text: look again
             return self._by_row(row_id)
         raise LibraryError(f"could not find a free id for {base!r}; try again")
+
+    def add_many(
+        self, drafts: Sequence[Draft], *, added_by: str, team_id: str = DEFAULT_TEAM
+    ) -> list[StoredStatement | LibraryError]:
+        """:meth:`add` each of ``drafts``, in one transaction and one corpus version: for
+        each, the stored statement or why it was refused (a draft repeating an earlier one
+        of the same call is refused as :meth:`add` would refuse it once that one is
+        stored). Drafts are stored as :meth:`add` stores them one by one, under the same ids;
+        when a racing writer makes the transaction fail, they are added one by one."""
+        results: list[StoredStatement | LibraryError | int] = []
+        try:
+            with self.store.engine.begin() as conn:
+                for draft in drafts:
+                    # In this transaction: it sees the batch's earlier drafts, and no
+                    # second look for the same checksum is needed before the insert.
+                    same = self.duplicate_of(draft, conn=conn)
+                    if same is not None:
+                        results.append(same)
+                        continue
+                    doc_id = self._free_id(draft.doc_id, self._taken(conn, draft.doc_id))
+                    results.append(
+                        self._insert(
+                            conn, draft, doc_id=doc_id, version=1, by=added_by, team_id=team_id
+                        )
+                    )
+                if any(isinstance(r, int) for r in results):
+                    self._bump(conn)
+        except IntegrityError:
+            return [self._add_or_refusal(d, added_by=added_by, team_id=team_id) for d in drafts]
+        rows = self._by_rows([r for r in results if isinstance(r, int)])
+        return [rows[r] if isinstance(r, int) else r for r in results]
+
+    def _add_or_refusal(
+        self, draft: Draft, *, added_by: str, team_id: str
+    ) -> StoredStatement | LibraryError:
+        try:
+            return self.add(draft, added_by=added_by, team_id=team_id)
+        except LibraryError as exc:
+            return exc
 
     def replace(self, doc_id: str, draft: Draft, *, added_by: str) -> StoredStatement:
         """Store ``draft`` as the new version of ``doc_id``; the old version is kept."""
@@ -522,9 +555,7 @@ class Library:
             raise BundledStatement(doc_id)
         t = statements_table
         with self.store.engine.begin() as conn:
-            row = conn.execute(
-                select(t.c.id, t.c.team_id).where(t.c.live_doc_id == doc_id)
-            ).first()
+            row = conn.execute(select(t.c.id, t.c.team_id).where(t.c.live_doc_id == doc_id)).first()
             if row is None or (team_id is not None and row.team_id != team_id):
                 raise UnknownStatement(doc_id)
             done = conn.execute(
@@ -558,12 +589,13 @@ class Library:
     # -- helpers ------------------------------------------------------------------------
 
     def duplicate_of(
-        self, draft: Draft, *, skip: Collection[str] = ()
+        self, draft: Draft, *, skip: Collection[str] = (), conn: Connection | None = None
     ) -> DuplicateStatement | None:
         """The refusal for a draft that is served already (bundled, or stored and live):
         the same cleaned text, else the same statement in another layout or with other
         boilerplate (:func:`bot.reading.identity.find_same`); None when it is new. Statements
-        whose id is in ``skip`` do not count."""
+        whose id is in ``skip`` do not count. ``conn``: read through that connection (and
+        its transaction) instead of a new one."""
         bundled = [d for d in self.bundled.documents if d.doc_id not in skip]
         for doc in bundled:
             if checksum(doc.body) == draft.checksum:
@@ -577,7 +609,9 @@ class Library:
             lo = (draft.date - timedelta(days=SAME_DAYS)).isoformat()
             hi = (draft.date + timedelta(days=SAME_DAYS)).isoformat()
             texts = texts.where(t.c.date.is_(None) | (t.c.date == "") | t.c.date.between(lo, hi))
-        with self.store.engine.connect() as conn:
+        with contextlib.ExitStack() as stack:
+            if conn is None:
+                conn = stack.enter_context(self.store.engine.connect())
             same_text = conn.execute(
                 select(t.c.doc_id).where(live, t.c.checksum == draft.checksum).order_by(t.c.id)
             ).scalars()
@@ -598,6 +632,18 @@ class Library:
             return None
         in_bundle = self.bundled.get(found[0]) is not None
         return DuplicateStatement(found[0], bundled=in_bundle, near=True)
+
+    @staticmethod
+    def _taken(conn: Connection, base: str) -> set[str]:
+        """The stored ids (any version) that are ``base`` or ``base-N``."""
+        t = statements_table
+        return set(
+            conn.execute(
+                select(t.c.doc_id).where(
+                    (t.c.doc_id == base) | t.c.doc_id.like(f"{_like(base)}-%", escape="\\")
+                )
+            ).scalars()
+        )
 
     @staticmethod
     def _refuse_stored_duplicate(conn: Connection, digest: str) -> None:
@@ -664,6 +710,14 @@ class Library:
             conn.execute(
                 update(cv).where(cv.c.id == 1).values(version=cv.c.version + 1, changed_at=now)
             )
+
+    def _by_rows(self, row_ids: Sequence[int]) -> dict[int, StoredStatement]:
+        t = statements_table
+        if not row_ids:
+            return {}
+        with self.store.engine.connect() as conn:
+            rows = conn.execute(select(t).where(t.c.id.in_(list(row_ids))))
+            return {r.id: _statement(r) for r in rows}
 
     def _by_row(self, row_id: int) -> StoredStatement:
         t = statements_table

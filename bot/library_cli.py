@@ -170,23 +170,11 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
     actor = cli_actor(args.by)
     failures = 0
     ahead = None if args.out else _Ahead(settings, err, len(args.files))
-    for spec in args.files:
-        try:
-            raw = read_source(spec, allow_private=True)  # the operator's own call
-            if args.out:
-                _to_directory(raw, Path(args.out), args, meta, out)
-                continue
-            draft = preview_source(raw, date=args.date, **meta)
-            if args.replace:
-                stored = library.replace(args.replace, draft, added_by=actor)
-                head = f"{spec} -> replaced {stored.doc_id} (version {stored.version})"
-            else:
-                stored = library.add(draft, added_by=actor)
-                head = f"{spec} -> stored as {stored.doc_id}"
-        except (IngestError, LibraryError) as exc:
-            print(f"error: {_named(str(exc), spec)}", file=err)
-            failures += 1
-            continue
+    # (spec, draft to add, or why it was refused): added in one transaction, reported in
+    # the order given.
+    batch: list[tuple[str, Any]] = []
+
+    def report(spec: str, head: str, stored: Any, draft: Any) -> None:
         print_report(
             out,
             head=head,
@@ -199,9 +187,54 @@ def run_ingest(args: argparse.Namespace, settings: Settings, out: TextIO, err: T
         )
         if ahead is not None:
             ahead.add(stored.document(), draft)
+
+    def add_batch() -> int:
+        """Store the batch (one transaction, one corpus version); the refusals."""
+        refused = 0
+        drafts = [draft for _, draft in batch if not isinstance(draft, str)]
+        added = iter(library.add_many(drafts, added_by=actor) if drafts else [])
+        for spec, draft in batch:
+            stored = draft if isinstance(draft, str) else next(added)
+            if isinstance(stored, str | LibraryError):
+                print(f"error: {_named(str(stored), spec)}", file=err)
+                refused += 1
+            else:
+                report(spec, f"{spec} -> stored as {stored.doc_id}", stored, draft)
+        batch.clear()
+        return refused
+
+    for spec in args.files:
+        try:
+            raw = read_source(spec, allow_private=True)  # the operator's own call
+            if args.out:
+                _to_directory(raw, Path(args.out), args, meta, out)
+                continue
+            draft = preview_source(raw, date=args.date, **meta)
+            if not args.replace:
+                batch.append((spec, draft))
+                if len(batch) >= ADD_BATCH:
+                    failures += add_batch()
+                continue
+            stored = library.replace(args.replace, draft, added_by=actor)
+            head = f"{spec} -> replaced {stored.doc_id} (version {stored.version})"
+        except (IngestError, LibraryError) as exc:
+            if args.replace or args.out:
+                print(f"error: {_named(str(exc), spec)}", file=err)
+                failures += 1
+            else:
+                batch.append((spec, str(exc)))
+            continue
+        report(spec, head, stored, draft)
+    if batch:
+        failures += add_batch()
     if ahead is not None:
         ahead.finish()
     return 2 if failures else 0
+
+
+#: Statements an ``ingest`` adds in one transaction (one corpus version): a served
+#: process refreshes once per batch, not once per statement, and the database syncs once.
+ADD_BATCH = 50
 
 
 class _Ahead:

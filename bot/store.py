@@ -262,6 +262,9 @@ statements_table = Table(
         "team_id", String(40), nullable=False, default=DEFAULT_TEAM, server_default=DEFAULT_TEAM
     ),
     UniqueConstraint("doc_id", "version", name="uq_statements_doc_version"),
+    # The near-duplicate check of every add reads the statements dated a few days
+    # around the new one: without it, a scan of the whole table (10 ms at 6,700).
+    Index("ix_statements_date", "date"),
 )
 
 #: Sources a workspace follows (bot/sources): an RSS/Atom feed or a listing page, polled
@@ -339,9 +342,10 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statements", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
 )
 
-#: Indexes on :data:`ADDED_COLUMNS`, created at start-up when missing (a table made by an
-#: older briefbot has none of them). Append only.
-ADDED_INDEXES: tuple[str, ...] = ("ix_commitment_status_team",)
+#: Indexes added since their tables were first made (on :data:`ADDED_COLUMNS` or not),
+#: created at start-up when missing (a table made by an older briefbot has none of
+#: them). Append only.
+ADDED_INDEXES: tuple[str, ...] = ("ix_commitment_status_team", "ix_statements_date")
 
 #: One row (id 1): bumped in the same transaction as every change to ``statements``, so
 #: every process can tell cheaply whether its index is current.

@@ -621,6 +621,10 @@ def render_document(meta: dict[str, object], body: str, *, removed: Sequence[Rem
     as the front matter's size limit allows (then an entry says how much was left out).
     """
     meta = dict(meta)
+    if removed:  # most often all of it fits: one dump, not one to measure and one to write
+        whole = _front_matter({**meta, "removed": [r.to_json() for r in removed]})
+        if len(whole.encode("utf-8")) + 1 <= MAX_FRONT_MATTER_BYTES:
+            return f"---\n{whole}\n---\n\n{body.strip()}\n"
     entries = _fitting(meta, removed, MAX_FRONT_MATTER_BYTES)
     if entries:
         meta["removed"] = entries

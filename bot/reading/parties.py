@@ -147,6 +147,12 @@ _AS_WITNESS = re.compile(
     r"(?:observers?|witness(?:es)?)\b",
     re.I,
 )
+# What every match of _AS_WITNESS contains: a text without it is not scanned (the lazy
+# ``who`` group makes that scan quadratic in the length of a clause).
+_AS_WITNESS_WORDS = re.compile(
+    r"\sas\s+(?:an?\s+)?(?:observers?|witness(?:es)?)\b",
+    re.I,
+)
 _NEXT_SIGNATORY = re.compile(r"^\s*(?:For|On\s+behalf\s+of)\b", re.M)
 _CLAUSE_END = re.compile(r"[,;:\n]|\.(?=\s|$)")
 
@@ -158,6 +164,8 @@ def _witness_text(text: str) -> str:
         rest = text[m.end() :]
         end = (_NEXT_SIGNATORY if m.group("label") else _CLAUSE_END).search(rest)
         parts.append(rest[: end.start() if end else len(rest)])
+    if not _AS_WITNESS_WORDS.search(text):
+        return "\n".join(parts)
     for m in _AS_WITNESS.finditer(text):
         parts.append(re.split(r"\s(?:with|while|whereas)\s", m.group("who"))[-1])
     return "\n".join(parts)
