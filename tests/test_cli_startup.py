@@ -259,3 +259,13 @@ def test_a_loaded_index_whose_word_model_fails_to_load_answers_on_words(
     assert result.hits and "Skolkovo" in result.hits[0].clause.text
     assert loaded.semantic.embed_query("Skolkovo") is None
     assert loaded.semantic.neighbours("tumours") == []
+
+
+def test_party_patterns_do_not_depend_on_the_order_parties_come_in():
+    from bot.search.understand import QueryReader
+
+    parties = ["China", "India", "Japan", "Italy", "Chile", "Egypt", "Russia", "Canada"]
+    one = QueryReader(parties)._patterns
+    other = QueryReader(list(reversed(parties)))._patterns
+    assert one == other
+    assert [p.party for p in one][:2] == ["Canada", "Russia"]  # longest first, then A-Z

@@ -246,12 +246,12 @@ class _PartyPattern:
 def _party_patterns(parties: Iterable[str]) -> list[_PartyPattern]:
     """A pattern per party (compiled when first needed), longest party name first."""
     out = []
-    for party in sorted(set(parties), key=len, reverse=True):
+    for party in sorted(set(parties), key=lambda p: (-len(p), p)):
         key = normalise(party)
         if not key:
             continue
         names = {key, *ALIASES.get(key, ())}
-        alt = "|".join(re.escape(n) for n in sorted(names, key=len, reverse=True))
+        alt = "|".join(re.escape(n) for n in sorted(names, key=lambda n: (-len(n), n)))
         capital_list = capitals_of(key)
         capitals = "|".join(re.escape(c) for c in capital_list)
         if capitals:
