@@ -16,11 +16,13 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import date
-from typing import overload
+from typing import TypeVar, overload
 
 import numpy as np
 
 from bot.reading.clauses import Clause
+
+T = TypeVar("T")
 
 __all__ = [
     "STRING_FIELDS",
@@ -325,10 +327,10 @@ class ClauseColumns(Sequence[Clause]):
             )
 
 
-class ChainedStrings(Sequence[str]):
-    """Two string sequences read as one, the second after the first (neither copied)."""
+class _Chained(Sequence[T]):
+    """Two sequences read as one, the second after the first (neither copied)."""
 
-    def __init__(self, first: Sequence[str], second: Sequence[str]) -> None:
+    def __init__(self, first: Sequence[T], second: Sequence[T]) -> None:
         self.first, self.second = first, second
         self._n = len(first)
 
@@ -336,10 +338,10 @@ class ChainedStrings(Sequence[str]):
         return self._n + len(self.second)
 
     @overload
-    def __getitem__(self, i: int) -> str: ...
+    def __getitem__(self, i: int) -> T: ...
     @overload
-    def __getitem__(self, i: slice) -> list[str]: ...
-    def __getitem__(self, i: int | slice) -> str | list[str]:
+    def __getitem__(self, i: slice) -> list[T]: ...
+    def __getitem__(self, i: int | slice) -> T | list[T]:
         if isinstance(i, slice):
             return [self[k] for k in range(*i.indices(len(self)))]
         if i < 0:
@@ -348,18 +350,18 @@ class ChainedStrings(Sequence[str]):
             raise IndexError(i)
         return self.first[i] if i < self._n else self.second[i - self._n]
 
-    def __iter__(self) -> Iterator[str]:
+    def __iter__(self) -> Iterator[T]:
         yield from self.first
         yield from self.second
 
 
-class ChainedClauses(Sequence[Clause]):
+class ChainedStrings(_Chained[str]):
+    """Two string sequences read as one, the second after the first (neither copied)."""
+
+
+class ChainedClauses(_Chained[Clause]):
     """A base's clauses and a segment's after them, read as one sequence (clauses are
     made on access, as :class:`ClauseColumns` makes them)."""
-
-    def __init__(self, first: Sequence[Clause], second: Sequence[Clause]) -> None:
-        self.first, self.second = first, second
-        self._n = len(first)
 
     @property
     def ids(self) -> ChainedStrings:
@@ -369,26 +371,6 @@ class ChainedClauses(Sequence[Clause]):
     def column(self, name: str) -> ChainedStrings:
         """One string field of every clause (a name of :data:`STRING_FIELDS`)."""
         return ChainedStrings(_column_of(self.first, name), _column_of(self.second, name))
-
-    def __len__(self) -> int:
-        return self._n + len(self.second)
-
-    @overload
-    def __getitem__(self, i: int) -> Clause: ...
-    @overload
-    def __getitem__(self, i: slice) -> list[Clause]: ...
-    def __getitem__(self, i: int | slice) -> Clause | list[Clause]:
-        if isinstance(i, slice):
-            return [self[k] for k in range(*i.indices(len(self)))]
-        if i < 0:
-            i += len(self)
-        if not 0 <= i < len(self):
-            raise IndexError(i)
-        return self.first[i] if i < self._n else self.second[i - self._n]
-
-    def __iter__(self) -> Iterator[Clause]:
-        yield from self.first
-        yield from self.second
 
 
 def _ids_of(clauses: Sequence[Clause]) -> Sequence[str]:

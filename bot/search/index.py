@@ -407,6 +407,25 @@ def _document_metas(
     return docs, row_pos, parties, counts
 
 
+def _count_as_held(
+    term: str,
+    rows: np.ndarray,
+    match: LexicalMatch,
+    coverage: np.ndarray,
+    distinct: np.ndarray | None,
+) -> tuple[np.ndarray, np.ndarray | None]:
+    """Coverage (0-100) and distinctive-word share (0-1) with ``term`` counted as held
+    by the clauses ``rows`` (copies; the arrays given are left as they are)."""
+    if not len(rows):
+        return coverage, distinct
+    coverage = coverage.copy()
+    coverage[rows] = np.minimum(coverage[rows] + match.coverage_share.get(term, 0.0), 100.0)
+    if distinct is not None and term in match.distinct_share:
+        distinct = distinct.copy()
+        distinct[rows] = np.minimum(distinct[rows] + match.distinct_share[term], 1.0)
+    return coverage, distinct
+
+
 class ClauseIndex:
     """An in-memory index over clauses. Build once, query from many threads.
 
@@ -1276,14 +1295,7 @@ class ClauseIndex:
             some = np.setdiff1d(some, holding, assume_unique=True)
             others = {stem(w) for w in words if w not in STOP_WORDS} - goals
             sets = some[[self._sets_goal(self.clauses[i].text, others) for i in some]]
-            if not len(sets):
-                continue
-            coverage = coverage.copy()
-            coverage[sets] = np.minimum(coverage[sets] + share, full)
-            if distinct is not None and term in match.distinct_share:
-                distinct = distinct.copy()
-                extra = match.distinct_share[term]
-                distinct[sets] = np.minimum(distinct[sets] + extra, 1.0)
+            coverage, distinct = _count_as_held(term, sets, match, coverage, distinct)
         return coverage, distinct
 
     def _speakers_as_held(
@@ -1313,14 +1325,7 @@ class ClauseIndex:
             some = np.flatnonzero((coverage > 0) & (coverage < full - 1e-3))
             some = some[np.isin(self._clause_doc[some], docs)]
             some = np.setdiff1d(some, holding, assume_unique=True)
-            if not len(some):
-                continue
-            coverage = coverage.copy()
-            coverage[some] = np.minimum(coverage[some] + share, full)
-            if distinct is not None and term in match.distinct_share:
-                distinct = distinct.copy()
-                extra = match.distinct_share[term]
-                distinct[some] = np.minimum(distinct[some] + extra, 1.0)
+            coverage, distinct = _count_as_held(term, some, match, coverage, distinct)
         return coverage, distinct
 
     @staticmethod
