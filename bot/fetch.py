@@ -352,7 +352,11 @@ def _html_source(html: str, name: str, *, url: str, fallback: bool) -> RawSource
     if info is not None:
         if info.title:
             meta["title"] = " ".join(info.title.split())
-        if info.date and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(info.date)):
+        if (
+            info.date
+            and re.fullmatch(r"\d{4}-\d{2}-\d{2}", str(info.date))
+            and not _copyright_year_only(html, str(info.date))
+        ):
             meta["date"] = str(info.date)
     if url:
         meta["source"] = url
@@ -363,6 +367,26 @@ def _html_source(html: str, name: str, *, url: str, fallback: bool) -> RawSource
     body = "\n\n".join(blocks)
     text = render_document(meta, body) if meta else body
     return RawSource(text, name, url=url, kind="html")
+
+
+_COPYRIGHT_YEAR = r"(?:©|&copy;|&#169;|&#xa9;|\(c\)|copyright)\s*(?:\d{4}\s*(?:-|–|&ndash;)\s*)?"
+
+
+def _copyright_year_only(html: str, found: str) -> bool:
+    """True when ``found`` (YYYY-MM-DD) is 1 January of a year the page names only in a
+    copyright line ("© 2019 Ministry of …"): trafilatura's date search falls back to
+    that, and it is not the statement's date. A page that writes the date out (1 January
+    2019, January 1, 2019, 2019-01-01) keeps it."""
+    year, rest = found[:4], found[4:]
+    if rest != "-01-01":
+        return False
+    if not re.search(_COPYRIGHT_YEAR + year + r"\b", html, re.I):
+        return False
+    written = (
+        rf"\b0?1(?:st)?\s+jan(?:uary|\.)?,?\s+{year}\b|\bjan(?:uary|\.)?\s+0?1(?:st)?,?\s+{year}\b|"
+        rf"\b{year}-01-01\b|\b{year}/01/01\b|\b01[./]01[./]{year}\b"
+    )
+    return not re.search(written, html, re.I)
 
 
 def _pdf_text(data: bytes, name: str) -> str:

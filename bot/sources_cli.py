@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from bot.config import Settings
 
-__all__ = ["add_parsers", "parse_interval", "run_sources"]
+__all__ = ["add_parsers", "parse_backfill", "parse_interval", "run_sources"]
 
 _INTERVAL = re.compile(r"^\s*(\d{1,6})\s*([smhd])\s*$", re.I)
 _UNITS = {"s": "seconds", "m": "minutes", "h": "hours", "d": "days"}
@@ -25,6 +25,18 @@ def parse_interval(text: str) -> timedelta:
             f"{text!r} is not an interval; use a number and s, m, h or d (e.g. 15m)"
         )
     return timedelta(**{_UNITS[m.group(2).lower()]: int(m.group(1))})
+
+
+def parse_backfill(text: str) -> int:
+    """A whole number from 0 to MAX_BACKFILL; argparse.ArgumentTypeError otherwise."""
+    from bot.sources import MAX_BACKFILL
+
+    value = (text or "").strip()
+    if not value.isdigit() or int(value) > MAX_BACKFILL:
+        raise argparse.ArgumentTypeError(
+            f"{text[:20]!r} is not a backfill; use a whole number from 0 to {MAX_BACKFILL}"
+        )
+    return int(value)
 
 
 def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
@@ -70,6 +82,17 @@ def add_parsers(sub: Any, common: argparse.ArgumentParser) -> None:
         metavar="INTERVAL",
         help="how often the scheduler checks it (default 15m)",
     )
+    add.add_argument(
+        "--backfill",
+        type=parse_backfill,
+        default=None,
+        metavar="N",
+        help=(
+            "the first check stores the N newest items the source already lists, without "
+            "announcing them, and records the rest as seen (default 20, at most 50; 0 "
+            "stores none): only items that appear after it are announced"
+        ),
+    )
     lst = cmds.add_parser("list", parents=[common, team], help="the sources followed")
     lst.add_argument("--json", action="store_true", help="machine-readable output")
     rem = cmds.add_parser("remove", parents=[common, team], help="stop following a source")
@@ -94,6 +117,7 @@ def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
     """``briefbot sources …``: 0 done, 2 bad input (one line), 1 a check that failed."""
     from bot.library_cli import cli_actor
     from bot.sources import (
+        DEFAULT_BACKFILL,
         DEFAULT_INTERVAL,
         SourceError,
         add_source,
@@ -120,10 +144,12 @@ def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
                 team_id=team,
                 added_by=cli_actor(None),
                 allow_private=True,  # the operator's own call, as with `briefbot ingest`
+                backfill=DEFAULT_BACKFILL if args.backfill is None else args.backfill,
             )
             print(
                 f"following {src.name}: {src.to_json()['url']} "
-                f"(checked every {_shown(src.interval)}; first check at the next scheduler run)",
+                f"(checked every {_shown(src.interval)}; first check at the next scheduler run"
+                f", storing the {src.backfill} newest items it lists without announcing them)",
                 file=out,
             )
             return 0
@@ -142,7 +168,7 @@ def run_sources(args: argparse.Namespace, settings: Settings, out: TextIO, err: 
                     else (
                         f"last checked {s.last_checked_at:%Y-%m-%d %H:%M} UTC"
                         if s.last_checked_at
-                        else "not checked yet"
+                        else f"not checked yet (backfill {s.backfill})"
                     )
                 )
                 extra = "".join(

@@ -298,6 +298,9 @@ sources_table = Table(
     Column("last_error", Text, nullable=True),
     Column("added_by", String(200), nullable=False),
     Column("added_at", UTCDateTime, nullable=False),
+    #: How many of the items listed at the first check to store (without announcing
+    #: them); NULL once that first check has claimed them.
+    Column("backfill", Integer, nullable=True),
     UniqueConstraint("team_id", "name", name="uq_sources_team_name"),
 )
 
@@ -330,6 +333,8 @@ source_items_table = Table(
     Column("announce_error", Text, nullable=True),
     #: After a failed post: not tried again before this instant.
     Column("announce_after", UTCDateTime, nullable=True),
+    #: 1 for an item the source listed at its first check (stored, never announced).
+    Column("backfill", Integer, nullable=False, default=0),
     UniqueConstraint("source_id", "item_key", name="uq_source_items_key"),
 )
 
@@ -340,6 +345,8 @@ ADDED_COLUMNS: tuple[tuple[str, str, str], ...] = (
     ("statements", "removed", "TEXT NOT NULL DEFAULT '[]'"),
     ("commitment_status", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
     ("statements", "team_id", f"VARCHAR(40) NOT NULL DEFAULT '{DEFAULT_TEAM}'"),
+    ("sources", "backfill", "INTEGER"),
+    ("source_items", "backfill", "INTEGER NOT NULL DEFAULT 0"),
 )
 
 #: Indexes added since their tables were first made (on :data:`ADDED_COLUMNS` or not),

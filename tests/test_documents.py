@@ -98,6 +98,23 @@ def test_raw_file_without_front_matter_is_inferred_with_a_warning(tmp_path):
         ("Issued on May 12, 2025 in Geneva.", "x.txt", date(2025, 5, 12)),
         ("Signed at Bali on 16 November 2022.", "x.txt", date(2022, 11, 16)),
         ("No date anywhere.", "x.txt", None),
+        # A copyright or footer line's year or date is the site's, never the statement's.
+        ("Joint Statement\n\nThe sides agreed.\n\n© 2019 Ministry of Foreign", "x.txt", None),
+        ("Beijing, 6 June – Joint Statement\n\nThey agreed.\n\n© 2019 Ministry", "x.txt", None),
+        ("Joint Statement\n\nThey agreed.\n\nCopyright © 1 January 2019 Ministry", "x.txt", None),
+        ("Statement\n\nThey agreed.\n\n(c) 2019 Ministry. All rights reserved.", "x.txt", None),
+        (
+            "Beijing, 6 June – Joint Statement\n\nvisit from 5 to 6 June 2012.\n\n© 2019 Ministry",
+            "x.txt",
+            date(2012, 6, 6),
+        ),
+        ("Signed on 16 November 2022.\n\nCopyright 2019 Ministry", "x.txt", date(2022, 11, 16)),
+        # A paragraph of the statement that speaks of copyright keeps its date.
+        (
+            "The parties will review copyright rules by 1 June 2023 and report.",
+            "x.txt",
+            date(2023, 6, 1),
+        ),
     ],
 )
 def test_infer_date(text, filename, expected):

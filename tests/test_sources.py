@@ -25,7 +25,7 @@ from bot.sources import (
 )
 from bot.sources.feeds import parse_feed
 from bot.sources.listing import parse_listing
-from bot.store import Store, source_items_table
+from bot.store import Store, source_items_table, sources_table
 
 CABLES = statement_page(
     "Joint Statement of Portugal and Norway on Undersea Cables",
@@ -56,6 +56,19 @@ READOUT = statement_page(
         "They agreed to speak again before the end of the year about the talks.",
     ],
 )
+
+
+def follow(store, url, **kw):
+    """A source whose first check (its backfill) found nothing listed: every item it
+    lists from now on is new, added and announced."""
+    from sqlalchemy import update
+
+    src = add_source(store, url, **kw)
+    with store.engine.begin() as conn:
+        conn.execute(
+            update(sources_table).where(sources_table.c.id == src.id).values(backfill=None)
+        )
+    return get_source(store, src.name, team_id=src.team_id)
 
 
 @pytest.fixture
@@ -173,8 +186,8 @@ def test_feed_and_listing_over_time(library):
             {"title": "A malformed entry"},
         ]
         pub.put("/a/feed.xml", rss(feed), "application/rss+xml")
-        a = add_source(store, f"{pub.url}/a/feed.xml", name="ministry-a", allow_private=True)
-        b = add_source(
+        a = follow(store, f"{pub.url}/a/feed.xml", name="ministry-a", allow_private=True)
+        b = follow(
             store,
             f"{pub.url}/b/press/",
             name="ministry-b",
@@ -213,10 +226,9 @@ def test_feed_and_listing_over_time(library):
         pub.put("/b/press/", listing_page([("cables-copy.html", "Cables (copy)")], next_href="p2"))
         pub.put("/b/press/p2", listing_page([("../fish.html", "Fish"), ("readout.html", "Call")]))
         undated = FISHERIES.replace('<meta name="date" content="2026-11-20">', "")
-        pub.put(
-            "/b/fish.html",
-            undated.replace("by 30 June 2031", "within two years").replace("Copyright 2026 ", ""),
-        )
+        # its footer's "Copyright 2026" is the site's year, not the statement's date
+        assert "Copyright 2026" in undated
+        pub.put("/b/fish.html", undated.replace("by 30 June 2031", "within two years"))
         pub.put("/b/press/readout.html", READOUT)
         now = datetime(2026, 12, 7, 12, tzinfo=UTC)
         third = check_source(
@@ -252,7 +264,7 @@ def test_an_announcement_that_fails_is_posted_later_once(library):
             rss([{"title": "C", "link": f"{pub.url}/cables.html"}]),
             "application/rss+xml",
         )
-        src = add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        src = follow(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
 
         def broken(note):
             raise RuntimeError("channel_not_found")
@@ -279,7 +291,7 @@ def test_a_claim_left_by_a_stopped_process_is_taken_over_later(library):
             {"title": "F", "link": f"{pub.url}/fish.html"},
         ]
         pub.put("/feed.xml", rss(items), "application/rss+xml")
-        src = add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        src = follow(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
         now = datetime.now(UTC)
         with store.engine.begin() as conn:
             for link, age in (("cables", timedelta(minutes=30)), ("fish", timedelta(minutes=1))):
@@ -335,7 +347,7 @@ def test_two_processes_checking_at_once_add_each_item_once(pg_library):
             {"title": "Fish", "link": f"{pub.url}/fish.html"},
         ]
         pub.put("/feed.xml", rss(items), "application/rss+xml")
-        add_source(first.store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        follow(first.store, f"{pub.url}/feed.xml", name="m", allow_private=True)
         notes: list = []
         lock = threading.Lock()
 
@@ -369,7 +381,7 @@ def test_items_past_the_cap_are_read_at_the_next_check_not_lost_to_a_304(library
             {"title": "C", "link": f"{pub.url}/cables.html"},
         ]
         pub.put("/feed.xml", rss(items), "application/rss+xml")
-        add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        follow(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
         first = check_source(library, get_source(store, "m"))
         assert [i.title for i in first.items] == [
             "Joint Statement of Portugal and Norway on Undersea Cables"  # oldest first
@@ -393,7 +405,7 @@ def test_a_statement_page_that_says_429_is_read_again_a_few_times(library):
             {"title": "F", "link": f"{pub.url}/fish.html"},
         ]
         pub.put("/feed.xml", rss(items), "application/rss+xml")
-        add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
+        follow(store, f"{pub.url}/feed.xml", name="m", allow_private=True)
         pub.throttle["/cables.html"] = 1  # busy once
         pub.throttle["/fish.html"] = 10  # busy for good
 
@@ -415,3 +427,180 @@ def test_a_statement_page_that_says_429_is_read_again_a_few_times(library):
     rows = _items(store)
     assert {r.outcome for r in rows.values()} == {"added", "failed"}
     assert max(r.attempts for r in rows.values()) == 3
+
+
+# ---------------------------------------------------------- the first check: backfill
+
+ENERGY = statement_page(
+    "Joint Declaration of Spain and Morocco on Green Hydrogen",
+    [
+        "1. Spain and Morocco will build a green hydrogen corridor across the Strait of "
+        "Gibraltar, with a first pipeline section in service by 31 March 2032.",
+        "2. They will set up a joint working group on standards within six months.",
+    ],
+)
+
+
+def _feed(pub, names):
+    """A feed of /<name>.html items, newest first, each dated a day apart."""
+    days = {"readout": 17, "cables": 18, "fish": 19, "energy": 20}
+    return rss(
+        [
+            {
+                "title": n.title(),
+                "link": f"{pub.url}/{n}.html",
+                "date": f"{['', 'Mon', 'Tue', 'Wed', 'Thu', 'Fri'][days[n] - 15]}, "
+                f"{days[n]} Nov 2026 10:00:00 GMT",
+            }
+            for n in names
+        ]
+    )
+
+
+def _serve(pub):
+    for name, page in (
+        ("readout", READOUT),
+        ("cables", CABLES),
+        ("fish", FISHERIES),
+        ("energy", ENERGY),
+    ):
+        pub.put(f"/{name}.html", page)
+
+
+def test_the_first_check_stores_the_newest_listed_items_without_announcing_them(library):
+    store = library.store
+    notes = []
+    with publisher() as pub:
+        _serve(pub)
+        # listed in date order, oldest first: the backfill still takes the newest two
+        pub.put("/feed.xml", _feed(pub, ["readout", "cables", "fish"]), "application/rss+xml")
+        src = add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True, backfill=2)
+        assert src.backfill == 2 and src.to_json()["backfill_pending"] == 2
+
+        dry = check_source(library, src, dry_run=True)
+        assert [(i.url.rsplit("/", 1)[-1], i.outcome) for i in dry.items] == [
+            ("cables.html", "would backfill"),
+            ("fish.html", "would backfill"),
+            ("readout.html", "skipped"),
+        ]
+        assert "would add (backfill, not announced)" in dry.items[0].line()
+        assert _items(store) == {} and get_source(store, "m").backfill == 2
+
+        pub.throttle["/fish.html"] = 1  # busy once: read again later, still not announced
+        first = check_source(library, get_source(store, "m"), announce=notes.append)
+        got = {i.url.rsplit("/", 1)[-1]: i for i in first.items}
+        assert got["cables.html"].outcome == "backfilled"
+        assert got["cables.html"].line().startswith("added (backfill, not announced) ")
+        assert got["fish.html"].outcome == "failed" and "read again" in got["fish.html"].detail
+        assert got["readout.html"].outcome == "skipped"
+        assert "past --backfill 2" in got["readout.html"].line()
+        assert get_source(store, "m").backfill is None
+
+        second = check_source(library, get_source(store, "m"), announce=notes.append)
+        assert [(i.url.rsplit("/", 1)[-1], i.outcome) for i in second.items] == [
+            ("fish.html", "backfilled")
+        ]
+        assert notes == [] and announce_pending(library, notes.append) == 0
+        assert len(library.list_statements()) == 2
+        assert pub.hits("/readout.html") == []  # past the backfill: never fetched
+
+        # a statement published after the first check: added and announced, once
+        pub.put(
+            "/feed.xml", _feed(pub, ["readout", "cables", "fish", "energy"]), "application/rss+xml"
+        )
+        third = check_source(library, get_source(store, "m"), announce=notes.append)
+        assert [i.outcome for i in third.items] == ["added"]
+        assert [n.doc_id for n in notes] == [third.items[0].doc_id]
+        fourth = check_source(library, get_source(store, "m"), announce=notes.append)
+        assert fourth.not_modified and fourth.items == []
+        assert announce_pending(library, notes.append) == 0
+    assert len(notes) == 1 and len(library.list_statements()) == 3
+    rows = _items(store)
+    assert sorted(r.outcome for r in rows.values()) == [
+        "added",
+        "backfilled",
+        "backfilled",
+        "skipped",
+    ]
+    assert sorted(r.backfill for r in rows.values()) == [0, 1, 1, 1]
+
+
+def test_backfill_0_stores_nothing_listed_and_fetches_none_of_it(library):
+    store = library.store
+    notes = []
+    with publisher() as pub:
+        _serve(pub)
+        pub.put("/feed.xml", _feed(pub, ["fish", "cables"]), "application/rss+xml")
+        add_source(store, f"{pub.url}/feed.xml", name="m", allow_private=True, backfill=0)
+        first = check_source(library, get_source(store, "m"), announce=notes.append)
+        assert [i.outcome for i in first.items] == ["skipped", "skipped"]
+        assert pub.hits("/fish.html") == [] and pub.hits("/cables.html") == []
+        assert library.list_statements() == [] and notes == []
+        pub.put("/feed.xml", _feed(pub, ["energy", "fish", "cables"]), "application/rss+xml")
+        second = check_source(library, get_source(store, "m"), announce=notes.append)
+        assert [(i.url.rsplit("/", 1)[-1], i.outcome) for i in second.items] == [
+            ("energy.html", "added")
+        ]
+        assert check_source(library, get_source(store, "m"), announce=notes.append).items == []
+    assert [n.doc_id for n in notes] == [second.items[0].doc_id]
+    assert pub.hits("/fish.html") == [] and pub.hits("/cables.html") == []
+
+
+def test_backfill_counts_only_items_that_match(library):
+    store = library.store
+    with publisher() as pub:
+        _serve(pub)
+        pub.put("/feed.xml", _feed(pub, ["fish", "cables", "readout"]), "application/rss+xml")
+        add_source(
+            store, f"{pub.url}/feed.xml", name="m", allow_private=True, backfill=1, match="cables"
+        )
+        report = check_source(library, get_source(store, "m"))
+    assert sorted((i.url.rsplit("/", 1)[-1], i.outcome) for i in report.items) == [
+        ("cables.html", "backfilled"),
+        ("fish.html", "filtered"),
+        ("readout.html", "filtered"),
+    ]
+
+
+@pytest.mark.parametrize("bad", [-1, 51, "3", 2.0, True, None])
+def test_a_bad_backfill_is_refused(library, bad):
+    with pytest.raises(SourceError, match=r"backfill must be a whole number from 0 to 50"):
+        add_source(library.store, "https://ministry.example/feed.xml", backfill=bad)
+    assert list_sources(library.store) == []
+
+
+@pytest.mark.postgres
+def test_two_processes_share_the_first_check_and_announce_new_items_once(pg_library):
+    first, second = pg_library
+    notes: list = []
+    lock = threading.Lock()
+
+    def note(n):
+        with lock:
+            notes.append(n.doc_id)
+
+    def both_check():
+        def run(lib):
+            check_source(lib, get_source(lib.store, "m"), announce=note)
+
+        threads = [threading.Thread(target=run, args=(lib,)) for lib in (first, second)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join(timeout=180)
+
+    with publisher() as pub:
+        _serve(pub)
+        pub.put("/feed.xml", _feed(pub, ["fish", "cables", "readout"]), "application/rss+xml")
+        add_source(first.store, f"{pub.url}/feed.xml", name="m", allow_private=True, backfill=2)
+        both_check()
+        assert notes == [] and len(first.list_statements()) == 2
+        assert pub.hits("/readout.html") == []
+        assert len(pub.hits("/fish.html")) == 1 and len(pub.hits("/cables.html")) == 1
+        pub.put(
+            "/feed.xml", _feed(pub, ["energy", "fish", "cables", "readout"]), "application/rss+xml"
+        )
+        both_check()
+        assert len(pub.hits("/energy.html")) == 1
+    assert len(first.list_statements()) == 3
+    assert len(notes) == 1 and notes[0] in {s.doc_id for s in first.list_statements()}

@@ -126,6 +126,25 @@ _DAY_MONTH_YEAR = re.compile(r"\b(\d{1,2})\s+([A-Z][a-z]+)\.?,?\s+(\d{4})\b")
 _MONTH_DAY_YEAR = re.compile(r"\b([A-Z][a-z]+)\.?\s+(\d{1,2}),\s+(\d{4})\b")
 _DATELINE = re.compile(r"^[A-Z][A-Za-z .'-]{1,40},\s+(\d{1,2})\s+([A-Z][a-z]+)\b", re.M)
 _YEAR = re.compile(r"\b(19[5-9]\d|20\d\d)\b")
+#: A copyright or footer line ("© 2019 Ministry of …", "Copyright 2015-2019", "All
+#: rights reserved"): its year is the site's, never the statement's date.
+_COPYRIGHT_LINE = re.compile(
+    r"^[ \t]*(?:[^\n]{0,80}?(?:©|\(c\)[ \t]*(?:19|20)\d\d)|copyright\b)[^\n]*$"
+    r"|^[^\n]*\ball rights reserved\b[^\n]*$",
+    re.I | re.M,
+)
+#: Longer lines are paragraphs of the statement (which may speak of copyright).
+_FOOTER_MAX = 200
+
+
+def _without_copyright(text: str) -> str:
+    """``text`` with its copyright lines blanked (same length, so positions hold)."""
+
+    def blank(m: re.Match[str]) -> str:
+        line = m.group(0)
+        return " " * len(line) if len(line.strip()) <= _FOOTER_MAX else line
+
+    return _COPYRIGHT_LINE.sub(blank, text)
 
 
 def _make_date(y: int | str, m: int | str | None, d: int | str) -> date | None:
@@ -143,12 +162,14 @@ def infer_date(text: str, filename: str = "") -> tuple[date | None, str]:
 
     Tries, in order: a ``YYYY-MM-DD`` file name prefix, a dateline such as
     "Beijing, 6 June" (year from the text), an "Updated: 2012-12-07" stamp, and the
-    first full date in the text.
+    first full date in the text. A copyright line's year or date ("© 2019 Ministry of
+    …") never counts.
     """
     if m := _FILENAME_DATE.match(Path(filename).name):
         d = _make_date(m.group(1), int(m.group(2)), m.group(3))
         if d:
             return d, f"from the file name ({d.isoformat()})"
+    text = _without_copyright(text)
     head = text[:3000]
     if m := _DATELINE.search(head):
         year = _YEAR.search(text)

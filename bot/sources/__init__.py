@@ -12,6 +12,8 @@ One entry point for the rest of briefbot; one module per idea:
 """
 
 from bot.sources.checking import (
+    DEFAULT_BACKFILL,
+    MAX_BACKFILL,
     Announcement,
     Announcer,
     CheckReport,
@@ -20,6 +22,7 @@ from bot.sources.checking import (
     SourceError,
     add_source,
     announce_pending,
+    check_backfill,
     check_due,
     check_source,
     get_source,
@@ -30,7 +33,9 @@ from bot.sources.checking import (
 from bot.sources.polling import DEFAULT_INTERVAL, next_check
 
 __all__ = [
+    "DEFAULT_BACKFILL",
     "DEFAULT_INTERVAL",
+    "MAX_BACKFILL",
     "Announcement",
     "Announcer",
     "CheckReport",
@@ -39,6 +44,7 @@ __all__ = [
     "SourceError",
     "add_source",
     "announce_pending",
+    "check_backfill",
     "check_due",
     "check_source",
     "get_source",

@@ -13,6 +13,14 @@ day it was fetched. The last two are recorded as guesses (``date_from``).
 
 Each added statement is announced once: the process that sets its row's
 ``announced_at`` (``UPDATE … WHERE announced_at IS NULL``) posts it.
+
+The first check of a source is its backfill: what the source lists already is not
+news. The process whose ``UPDATE sources SET backfill = NULL WHERE backfill IS NOT
+NULL`` succeeds inserts, in that same transaction, a row for every item listed then:
+the ``backfill`` newest that pass ``--match`` are read and stored as ``backfilled``
+(never announced); the others are recorded as ``skipped`` (never fetched) or
+``filtered``. Every later check finds those rows, so only items that appear after the
+first check are added and announced.
 """
 
 from __future__ import annotations
@@ -43,6 +51,8 @@ from bot.sources.polling import (
 from bot.store import DEFAULT_TEAM, Store, source_items_table, sources_table
 
 __all__ = [
+    "DEFAULT_BACKFILL",
+    "MAX_BACKFILL",
     "MAX_ITEMS_PER_CHECK",
     "Announcement",
     "CheckReport",
@@ -51,6 +61,7 @@ __all__ = [
     "SourceError",
     "add_source",
     "announce_pending",
+    "check_backfill",
     "check_due",
     "check_source",
     "get_source",
@@ -62,6 +73,10 @@ log = logging.getLogger(__name__)
 
 #: New items read per check (the rest wait for the next check), oldest first.
 MAX_ITEMS_PER_CHECK = 20
+#: Items a new source already lists that its first check stores (newest first),
+#: without announcing them; ``--backfill`` changes it, up to :data:`MAX_BACKFILL`.
+DEFAULT_BACKFILL = 20
+MAX_BACKFILL = 50
 #: An item claimed this long ago and never finished (its process stopped) is taken over.
 CLAIM_LEASE = timedelta(minutes=10)
 #: Reads of an item whose page failed for now (429, 5xx, no answer) before it is
@@ -98,6 +113,8 @@ class Source:
     last_checked_at: datetime | None
     failures: int
     last_error: str
+    #: Items to store at the first check, unannounced; None once it is done.
+    backfill: int | None = None
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -113,6 +130,7 @@ class Source:
             "last_checked_at": self.last_checked_at.isoformat() if self.last_checked_at else None,
             "failures": self.failures,
             "last_error": self.last_error or None,
+            "backfill_pending": self.backfill,
         }
 
 
@@ -134,13 +152,16 @@ def _source(r: Any) -> Source:
         last_checked_at=r.last_checked_at,
         failures=r.failures or 0,
         last_error=r.last_error or "",
+        backfill=r.backfill,
     )
 
 
 @dataclass(frozen=True)
 class ItemOutcome:
-    """What happened to one item: ``added``, ``duplicate``, ``filtered``, ``failed`` (or,
-    in a dry run, ``would add``)."""
+    """What happened to one item: ``added``, ``backfilled`` (listed at the source's first
+    check: stored, not announced), ``skipped`` (listed then, past ``--backfill``: never
+    fetched), ``duplicate``, ``filtered``, ``failed`` (or, in a dry run, ``would add``
+    and ``would backfill``)."""
 
     url: str
     title: str
@@ -163,6 +184,12 @@ class ItemOutcome:
         what = self.title or redact_url(self.url)
         if self.outcome == "added":
             return f"added {self.doc_id}: {what}"
+        if self.outcome == "backfilled":
+            return f"added (backfill, not announced) {self.doc_id}: {what}"
+        if self.outcome == "would backfill":
+            return f"would add (backfill, not announced): {what} ({self.detail})"
+        if self.outcome == "skipped":
+            return f"skipped (backfill): {what} ({self.detail})"
         if self.outcome == "duplicate":
             return f"duplicate of {self.doc_id}: {what}"
         if self.outcome == "would add":
@@ -247,9 +274,11 @@ def add_source(
     team_id: str = DEFAULT_TEAM,
     added_by: str = "cli",
     allow_private: bool = False,
+    backfill: int = DEFAULT_BACKFILL,
     now: datetime | None = None,
 ) -> Source:
-    """Follow ``url`` (first check due at once). Raises :class:`SourceError`."""
+    """Follow ``url`` (first check due at once; it stores the ``backfill`` newest items
+    listed then without announcing them). Raises :class:`SourceError`."""
     url = (url or "").strip()
     if not is_url(url) or len(url.split()) != 1:
         raise SourceError(f"{url[:100]!r} is not a web address (http:// or https://)")
@@ -269,6 +298,7 @@ def add_source(
         )
     if interval < MIN_INTERVAL:
         raise SourceError(f"the interval must be at least {int(MIN_INTERVAL.total_seconds())} s")
+    check_backfill(backfill)
     kind_list = parse_kinds(kinds)
     if selector:
         try:
@@ -294,6 +324,7 @@ def add_source(
                     failures=0,
                     added_by=added_by[:200],
                     added_at=now,
+                    backfill=backfill,
                 )
             )
     except IntegrityError:
@@ -303,6 +334,21 @@ def add_source(
     found = get_source(store, chosen, team_id=team_id)
     assert found is not None
     return found
+
+
+def check_backfill(backfill: object) -> int:
+    """``backfill`` if it is a whole number from 0 to :data:`MAX_BACKFILL`, else
+    SourceError."""
+    if (
+        isinstance(backfill, bool)
+        or not isinstance(backfill, int)
+        or not (0 <= backfill <= MAX_BACKFILL)
+    ):
+        raise SourceError(
+            f"the backfill must be a whole number from 0 to {MAX_BACKFILL} "
+            f"(existing items to store at the first check), not {str(backfill)[:20]!r}"
+        )
+    return backfill
 
 
 def get_source(store: Store, name: str, *, team_id: str = DEFAULT_TEAM) -> Source | None:
@@ -356,9 +402,9 @@ def _seen_keys(store: Store, source: Source, now: datetime) -> set[str]:
 
 def _claim_item(
     store: Store, source: Source, item: Item, outcome: str, detail: str = ""
-) -> tuple[int, int] | None:
-    """Insert the item's row: (its id, the how-manieth read this is), or None when
-    another process has it already."""
+) -> tuple[int, int, bool] | None:
+    """Insert the item's row: (its id, the how-manieth read this is, whether it is a
+    backfill item), or None when another process has it already."""
     now = datetime.now(UTC)
     try:
         with store.engine.begin() as conn:
@@ -376,12 +422,12 @@ def _claim_item(
             )
     except IntegrityError:
         return _take_over(store, source, item, outcome, detail, now)
-    return int(result.inserted_primary_key[0]), 1
+    return int(result.inserted_primary_key[0]), 1, False
 
 
 def _take_over(
     store: Store, source: Source, item: Item, outcome: str, detail: str, now: datetime
-) -> tuple[int, int] | None:
+) -> tuple[int, int, bool] | None:
     """Take over an item to read again: a claim older than :data:`CLAIM_LEASE` that
     never finished, or a ``retry`` (one process wins the conditional update); None when
     the item is someone else's or done with."""
@@ -391,7 +437,7 @@ def _take_over(
         t.c.outcome == "retry"
     )
     with store.engine.begin() as conn:
-        row = conn.execute(select(t.c.id, t.c.attempts).where(mine, again)).first()
+        row = conn.execute(select(t.c.id, t.c.attempts, t.c.backfill).where(mine, again)).first()
         if row is None:
             return None
         taken = conn.execute(
@@ -405,7 +451,9 @@ def _take_over(
                 attempts=t.c.attempts + 1,
             )
         ).rowcount
-    return (int(row.id), int(row.attempts) + 1) if taken == 1 else None
+    if taken != 1:
+        return None
+    return int(row.id), int(row.attempts) + 1, bool(row.backfill)
 
 
 def _finish_item(store: Store, row_id: int, outcome: ItemOutcome) -> None:
@@ -491,10 +539,21 @@ def check_source(
         return report
     report.not_modified = listing.not_modified
     report.problems = list(listing.problems)
-    seen = _seen_keys(store, source, datetime.now(UTC))
-    others = 0  # items another process is reading
     retries = 0  # items to read again at the next check
+    done_now: set[str] = set()  # read by this check's backfill (a retry waits)
+    if source.backfill is not None and not listing.not_modified:
+        if dry_run:
+            plan = _backfill_plan(source, listing.items)
+        else:
+            plan = _claim_backfill(store, source, listing.items)
+        if plan is not None:
+            retries += _run_backfill(library, source, plan, report, dry_run=dry_run, now=now)
+            done_now = {item.key for item, _ in plan.keep}
+    seen = _seen_keys(store, source, datetime.now(UTC)) | done_now
+    others = 0  # items another process is reading
     new = [i for i in reversed(listing.items) if i.key not in seen]  # oldest first
+    if dry_run and source.backfill is not None:
+        new = []  # the first check's items are all the backfill's
     report.waiting = max(0, len(new) - MAX_ITEMS_PER_CHECK)
     for item in new[:MAX_ITEMS_PER_CHECK]:
         if not _matches(source, item):
@@ -502,28 +561,20 @@ def check_source(
             if dry_run or _claim_item(store, source, item, "filtered", detail) is not None:
                 report.items.append(ItemOutcome(item.url, item.title, "filtered", detail=detail))
             continue
-        row_id, attempt = None, 1
+        row_id, attempt, backfill = None, 1, False
         if not dry_run:
             claim = _claim_item(store, source, item, "claimed")
             if claim is None:
                 others += 1
                 continue  # another scheduler has it
-            row_id, attempt = claim
-        outcome, draft = _read_item(library, source, item, dry_run=dry_run, today=now.date())
-        stored_as = outcome
-        if (
-            outcome.outcome == "failed"
-            and _TRANSIENT.search(outcome.detail)
-            and attempt < MAX_ITEM_ATTEMPTS
-        ):
-            retries += 1
-            outcome = replace(outcome, detail=f"{outcome.detail} (read again at the next check)")
-            stored_as = replace(outcome, outcome="retry")
+            row_id, attempt, backfill = claim
+        outcome, stored_as, draft = _read_and_record(
+            library, source, item, row_id, attempt, dry_run=dry_run, now=now, backfill=backfill
+        )
+        retries += stored_as.outcome == "retry"
         report.items.append(outcome)
-        if row_id is not None:
-            _finish_item(store, row_id, stored_as)
-            if outcome.outcome == "added" and draft is not None and announce is not None:
-                _announce_row(store, row_id, _announcement(source, outcome, draft, now), announce)
+        if row_id is not None and outcome.outcome == "added" and draft is not None and announce:
+            _announce_row(store, row_id, _announcement(source, outcome, draft, now), announce)
     if not dry_run:
         # The validators are kept only once every new item is done with: otherwise the
         # next check would get a 304 and never see the items left (past the cap, or
@@ -531,6 +582,145 @@ def check_source(
         complete = report.waiting == 0 and others == 0 and retries == 0
         _after_check(store, source, now, listing=listing, keep_validators=complete)
     return report
+
+
+def _read_and_record(
+    library: Library,
+    source: Source,
+    item: Item,
+    row_id: int | None,
+    attempt: int,
+    *,
+    dry_run: bool,
+    now: datetime,
+    backfill: bool,
+) -> tuple[ItemOutcome, ItemOutcome, Draft | None]:
+    """Read one claimed item and finish its row: (the outcome to report, the one stored,
+    the draft when added). A backfill item that is added is ``backfilled``."""
+    outcome, draft = _read_item(library, source, item, dry_run=dry_run, today=now.date())
+    if backfill and outcome.outcome in ("added", "would add"):
+        label = "backfilled" if outcome.outcome == "added" else "would backfill"
+        outcome = replace(outcome, outcome=label)
+    stored_as = outcome
+    if (
+        outcome.outcome == "failed"
+        and _TRANSIENT.search(outcome.detail)
+        and attempt < MAX_ITEM_ATTEMPTS
+    ):
+        outcome = replace(outcome, detail=f"{outcome.detail} (read again at the next check)")
+        stored_as = replace(outcome, outcome="retry")
+    if row_id is not None:
+        _finish_item(store=library.store, row_id=row_id, outcome=stored_as)
+    return outcome, stored_as, draft
+
+
+@dataclass
+class _Backfill:
+    """The first check's items: ``keep`` are read and stored unannounced (with their row
+    ids once claimed), ``skip`` recorded as seen and never fetched, ``filtered`` left
+    out by ``--match``."""
+
+    keep: list[tuple[Item, int | None]]
+    skip: list[Item]
+    filtered: list[Item]
+
+
+def _newest_first(items: Sequence[Item]) -> list[Item]:
+    """The items newest first: by their dates when every item has one, else in the
+    source's own order (feeds and listing pages put the newest first)."""
+    if items and all(i.published is not None for i in items):
+        return sorted(items, key=lambda i: i.published or date.min, reverse=True)
+    return list(items)
+
+
+def _backfill_plan(source: Source, items: Sequence[Item]) -> _Backfill:
+    plan = _Backfill([], [], [])
+    keys: set[str] = set()
+    for item in _newest_first(items):
+        if item.key in keys:
+            continue
+        keys.add(item.key)
+        if not _matches(source, item):
+            plan.filtered.append(item)
+        elif len(plan.keep) < (source.backfill or 0):
+            plan.keep.append((item, None))
+        else:
+            plan.skip.append(item)
+    plan.keep.reverse()  # read oldest first, as new items are
+    return plan
+
+
+def _skip_detail(source: Source) -> str:
+    return f"listed before the source was followed; past --backfill {source.backfill or 0}"
+
+
+def _claim_backfill(store: Store, source: Source, items: Sequence[Item]) -> _Backfill | None:
+    """Claim the source's first check (its ``backfill`` set to NULL) and, in the same
+    transaction, a row for each item listed now; None when another process did."""
+    plan = _backfill_plan(source, items)
+    now = datetime.now(UTC)
+    s, t = sources_table, source_items_table
+    with store.engine.begin() as conn:
+        won = conn.execute(
+            update(s).where(s.c.id == source.id, s.c.backfill.is_not(None)).values(backfill=None)
+        ).rowcount
+        if won != 1:
+            return None
+        held = set(conn.execute(select(t.c.item_key).where(t.c.source_id == source.id)).scalars())
+
+        def row(item: Item, outcome: str, detail: str = "") -> int | None:
+            if item.key[:500] in held:
+                return None
+            held.add(item.key[:500])
+            result = conn.execute(
+                insert(t).values(
+                    source_id=source.id,
+                    item_key=item.key[:500],
+                    url=item.url,
+                    title=item.title[:500],
+                    outcome=outcome,
+                    detail=detail or None,
+                    claimed_at=now,
+                    done_at=None if outcome == "claimed" else now,
+                    backfill=1,
+                )
+            )
+            return int(result.inserted_primary_key[0])
+
+        keep = [(item, row(item, "claimed")) for item, _ in plan.keep]
+        for item in plan.skip:
+            row(item, "skipped", _skip_detail(source))
+        for item in plan.filtered:
+            row(item, "filtered", f"does not mention: {source.match}")
+    return _Backfill([(i, r) for i, r in keep if r is not None], plan.skip, plan.filtered)
+
+
+def _run_backfill(
+    library: Library,
+    source: Source,
+    plan: _Backfill,
+    report: CheckReport,
+    *,
+    dry_run: bool,
+    now: datetime,
+) -> int:
+    """Read and store the backfill's items (none announced); report every item of the
+    plan. The number to read again at the next check."""
+    retries = 0
+    for item in plan.filtered:
+        detail = f"does not mention: {source.match}"
+        report.items.append(ItemOutcome(item.url, item.title, "filtered", detail=detail))
+    for item, row_id in plan.keep:
+        outcome, stored_as, _ = _read_and_record(
+            library, source, item, row_id, 1, dry_run=dry_run, now=now, backfill=True
+        )
+        retries += stored_as.outcome == "retry"
+        report.items.append(outcome)
+    for item in plan.skip:
+        report.items.append(
+            ItemOutcome(item.url, item.title, "skipped", detail=_skip_detail(source))
+        )
+    return retries
 
 
 def _after_check(

@@ -1,6 +1,7 @@
 """Issue 21, "Done when": a publisher on loopback serves a feed and a listing page; two
-sources are added; two `briefbot scheduler` processes run against one PostgreSQL; new
-items appear over time (a duplicate from a second site, a 304, a 429, a malformed
+sources are added; two `briefbot scheduler` processes run against one PostgreSQL; the
+first check stores what the feed lists already (its backlog) without announcing it;
+new items appear over time (a duplicate from a second site, a 304, a 429, a malformed
 entry, a broken link); each new statement is stored and announced exactly once, and is
 answered by every worker of a running server within 15 s of being stored."""
 
@@ -23,7 +24,7 @@ from paths import CORPUS, ROOT
 from pgtest import fresh_schema_url, require_server
 from serving import running_server
 from sourcefixtures import listing_page, publisher, rss, statement_page
-from test_sources import CABLES, FISHERIES, READOUT
+from test_sources import CABLES, ENERGY, FISHERIES, READOUT
 
 from bot.store import Store
 
@@ -42,6 +43,7 @@ COCOA = statement_page(
 CABLES_TEXT = "complete a joint survey of undersea cable routes in the North Atlantic"
 FISH_TEXT = "hold a ministerial meeting on fisheries science"
 COCOA_TEXT = "set up a joint price observatory"
+ENERGY_TEXT = "build a green hydrogen corridor across the Strait of"
 
 
 def wait_for(check, seconds: float, what: str) -> float:
@@ -143,6 +145,21 @@ def schedulers(env, tmp_path, n: int = 2):
             assert "Traceback" not in text, text[-3000:]
 
 
+def backfilled(db: str, name: str) -> bool:
+    """True once the source's first check (its backfill) has been claimed."""
+    from sqlalchemy import select
+
+    from bot.store import sources_table as t
+
+    store = Store(db)
+    try:
+        with store.engine.connect() as conn:
+            row = conn.execute(select(t.c.backfill).where(t.c.name == name)).first()
+    finally:
+        store.close()
+    return row is not None and row.backfill is None
+
+
 @pytest.fixture
 def pg_url():
     require_server()
@@ -153,7 +170,8 @@ def pg_url():
 def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url, capsys):
     env = env_for(fake, pg_url)
     with publisher() as pub:
-        # Site A: a feed with one statement, a malformed entry and a broken link.
+        # Site A: a feed that already lists a statement (its backlog), a malformed entry
+        # and a broken link.
         pub.put("/a/cables.html", CABLES)
         feed = [
             {
@@ -182,7 +200,10 @@ def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url
         # What a dry run would add, without adding it.
         dry = cli(env, "sources", "check", "site-a", "--dry-run")
         assert dry.returncode == 0, dry.stderr
-        assert "would add: Joint Statement of Portugal and Norway on Undersea Cables" in dry.stdout
+        assert (
+            "would add (backfill, not announced): "
+            "Joint Statement of Portugal and Norway on Undersea Cables" in dry.stdout
+        )
         assert "HTTP 404" in dry.stdout and "An entry without a link" in dry.stdout
         assert announcements(fake) == []
         probe = Store(pg_url)
@@ -199,14 +220,30 @@ def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url
             ) as server,
             schedulers(env, tmp_path) as logs,
         ):
-            # 1. The feed's statement: stored, announced once, answered within 15 s.
-            wait_for(lambda: len(announcements(fake)) >= 1, 120, "the first announcement")
+            # 0. The first checks: A's backlog is stored (searchable) but not announced;
+            #    B lists nothing yet.
             first_seen = time.monotonic()
+            wait_for(
+                lambda: CABLES_TEXT in ask(server.url, fake, "undersea cable routes survey"),
+                120,
+                "the backlog stored",
+            )
+            wait_for(lambda: backfilled(pg_url, "site-b"), 60, "site B's first check")
+
+            # 1. A new statement on A's feed: stored, announced once, answered within 15 s.
+            pub.put("/a/energy.html", ENERGY)
+            feed.insert(
+                0,
+                {"title": "Green hydrogen", "link": f"{pub.url}/a/energy.html", "guid": "a-energy",
+                 "date": "Thu, 03 Dec 2026 08:00:00 GMT"},
+            )  # fmt: skip
+            pub.put("/a/feed.xml", rss(feed), "application/rss+xml")
+            wait_for(lambda: len(announcements(fake)) >= 1, 120, "the first announcement")
             seconds = [
                 wait_for(
-                    lambda: CABLES_TEXT in ask(server.url, fake, "undersea cable routes survey"),
+                    lambda: ENERGY_TEXT in ask(server.url, fake, "green hydrogen corridor strait"),
                     CONTRACT_SECONDS,
-                    "cables searchable",
+                    "hydrogen searchable",
                 )
             ]
 
@@ -273,9 +310,11 @@ def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url
     assert re.search(r"New statement: Joint Declaration of Ghana and Kenya on Cocoa and Tea "
                      r"Prices — \d+ clauses, \d+ dated items?, next due 2032-03-01",
                      " ".join(c.params["text"] for c in announcements(fake)))  # fmt: skip
-    # Each statement page read once, whichever scheduler took it; the 404 once too.
-    for path in ("/a/cables.html", "/a/cocoa.html", "/b/fish.html", "/b/press/cables-copy.html",
-                 "/b/press/readout.html", "/a/gone.html"):  # fmt: skip
+    # Each statement page read once, whichever scheduler took it (and once more by the
+    # dry run); the 404 once too.
+    for path in ("/a/cables.html", "/a/energy.html", "/a/cocoa.html", "/b/fish.html",
+                 "/b/press/cables-copy.html", "/b/press/readout.html",
+                 "/a/gone.html"):  # fmt: skip
         assert len(pub.hits(path)) == 1 + (path in ("/a/cables.html", "/a/gone.html")), path
     # Both schedulers ran all along.
     assert all("briefbot scheduler" in text for text in both)
@@ -288,7 +327,9 @@ def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url
         from bot.store import source_items_table as t
 
         stored = Library(store).list_statements()
-        assert sorted(ids) == sorted(s.doc_id for s in stored)
+        # every statement stored; all but the backlog announced
+        assert len(stored) == 4
+        assert sorted(ids) == sorted(s.doc_id for s in stored if "Undersea" not in s.title)
         with store.engine.connect() as conn:
             rows = {r.url.rsplit("/", 1)[-1]: r for r in conn.execute(select(t))}
     finally:
@@ -298,7 +339,9 @@ def test_new_statements_arrive_by_themselves_exactly_once(fake, tmp_path, pg_url
     assert rows["readout.html"].outcome == "filtered"
     assert rows["gone.html"].outcome == "failed" and "404" in rows["gone.html"].detail
     assert rows["fish.html"].date_from == "page"
-    assert {rows[k].outcome for k in ("cables.html", "fish.html", "cocoa.html")} == {"added"}
+    assert rows["cables.html"].outcome == "backfilled" and rows["cables.html"].backfill == 1
+    assert rows["gone.html"].backfill == 1  # the backlog's broken link, not read again
+    assert {rows[k].outcome for k in ("energy.html", "fish.html", "cocoa.html")} == {"added"}
     listed = json.loads(cli(env_for(fake, pg_url), "sources", "list", "--json").stdout)
     assert {s["name"]: s["kind"] for s in listed} == {"site-a": "feed", "site-b": "listing"}
     with capsys.disabled():

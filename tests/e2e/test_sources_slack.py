@@ -84,6 +84,7 @@ def test_editors_add_and_remove_sources_in_app_home(bot, fake):
     assert answer == {}
     (src,) = list_sources(services.store, team_id=DEFAULT_TEAM)
     assert (src.name, src.kinds, src.allow_private) == ("mfa", ("joint-statement",), False)
+    assert src.backfill == 20  # the default: its first check announces nothing it lists
     (publish,) = fake.wait_for("views.publish")
     view = publish.params["view"]
     for block in view["blocks"]:

@@ -5,6 +5,7 @@ statements stored and their announcement waits; a source is its workspace's alon
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from types import SimpleNamespace
 
 from e2e_conf import SECRET, TOKEN_KEY
@@ -12,12 +13,13 @@ from fakeslack import FakeSlack
 from paths import CORPUS
 from slack_sdk.oauth.installation_store import Installation
 from sourcefixtures import publisher, rss
+from sqlalchemy import update
 from test_sources import CABLES, FISHERIES
 
 from bot.config import Settings
 from bot.services import build_services
 from bot.sources import add_source, list_sources
-from bot.store import Store, source_items_table
+from bot.store import Store, source_items_table, sources_table
 from bot.workspaces import WorkspaceSettings, save
 from handlers.install import OAuthStores
 
@@ -58,12 +60,12 @@ def test_each_workspace_hears_of_its_own_new_statements(tmp_path):
                 save(services.store, WorkspaceSettings(team, channel), actor="UADMIN")
         pub.put("/one/cables.html", CABLES)
         pub.put("/bare/fish.html", FISHERIES)
-        for team, path, page in (("T0ONE", "one", "cables"), ("T0BARE", "bare", "fish")):
-            feed = rss([{"title": page, "link": f"{pub.url}/{path}/{page}.html"}])
-            pub.put(f"/{path}/feed.xml", feed, "application/rss+xml")
+        old = {"title": "old", "link": f"{pub.url}/old.html"}
+        for team, path, _page in (("T0ONE", "one", "cables"), ("T0BARE", "bare", "fish")):
+            pub.put(f"/{path}/feed.xml", rss([old]), "application/rss+xml")
             add_source(
                 services.store, f"{pub.url}/{path}/feed.xml", name="mfa", team_id=team,
-                allow_private=True,
+                allow_private=True, backfill=0,
             )  # fmt: skip
         # A source of a workspace that is no longer installed is not checked.
         pub.put("/gone/feed.xml", rss([]), "application/rss+xml")
@@ -73,12 +75,20 @@ def test_each_workspace_hears_of_its_own_new_statements(tmp_path):
         )  # fmt: skip
 
         tick = workspaces_sources_tick(settings, services, stores)
-        assert tick() == 2
+        assert tick() == 2  # the first checks: what is listed already is not news
         assert tick() == 0  # nothing due again before its interval
+        # Each feed lists a new statement, and the interval has passed.
+        for _team, path, page in (("T0ONE", "one", "cables"), ("T0BARE", "bare", "fish")):
+            feed = rss([{"title": page, "link": f"{pub.url}/{path}/{page}.html"}, old])
+            pub.put(f"/{path}/feed.xml", feed, "application/rss+xml")
+        with services.store.engine.begin() as conn:
+            conn.execute(update(sources_table).values(next_check_at=datetime.now(UTC)))
+        assert tick() == 2
         posts = [c for c in fake.calls_to("chat.postMessage") if c.ok]
         assert [(c.token_team, c.params["channel"]) for c in posts] == [("T0ONE", "C1NEWS")]
         assert "Undersea Cables" in posts[0].params["text"]
         assert pub.hits("/gone/feed.xml") == []
+        assert pub.hits("/old.html") == []  # listed before: never fetched
 
         owned = {s.team_id: s.doc_id for s in services.library.list_statements()}
         assert set(owned) == {"T0ONE", "T0BARE"}  # each statement belongs to its workspace
