@@ -117,6 +117,22 @@ def test_feed_entries_dates_and_a_malformed_entry():
         parse_feed(b"\x00\x01 not xml at all", "https://ministry.example/feed.xml")
 
 
+@pytest.mark.parametrize(
+    "data",
+    [
+        b'<?xml version="1.0"?><rss version="2.0"><channel><title>MFA</title></channel></rss>',
+        b'<?xml version="1.0" encoding="utf-8"?>'
+        b'<feed xmlns="http://www.w3.org/2005/Atom"><title>MFA</title></feed>',
+    ],
+)
+def test_a_feed_with_no_entry_yet_is_a_feed(data):
+    """A newly followed feed may list nothing yet: no items, no error (its first check
+    succeeds, and the backfill waits for nothing)."""
+    assert parse_feed(data, "https://ministry.example/feed.xml") == ([], [])
+    with pytest.raises(ValueError, match="feed"):
+        parse_feed(b"<html><body><p>no feed</p></body></html>", "https://ministry.example/")
+
+
 def test_listing_links_are_resolved_and_navigation_left_out():
     html = listing_page(
         [("cables.html", "Cables"), ("/press/fish.html", "Fish"), ("/", "Home again")],

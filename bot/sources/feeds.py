@@ -40,7 +40,9 @@ def parse_feed(data: bytes, base_url: str) -> tuple[list[Item], list[str]]:
     import feedparser
 
     parsed = feedparser.parse(data, response_headers={"content-location": base_url})
-    if parsed.get("bozo") and not parsed.entries:
+    # A feed with no entry yet is a feed (feedparser still flags it "bozo": it was not
+    # told the content type); what it cannot read as RSS or Atom at all is no feed.
+    if parsed.get("bozo") and not parsed.entries and not parsed.get("version"):
         reason = parsed.get("bozo_exception")
         first = str(reason).strip().splitlines()[0][:200] if reason else "unreadable"
         raise ValueError(f"not a readable RSS or Atom feed ({first})")
