@@ -346,6 +346,7 @@ def pickup(env: dict[str, str], extra: Path) -> int:
 
     settings = Settings.from_env(dict(env))
     services = build_services(settings)
+    services.index.warm()  # as a server does before it answers (bot/serve.py)
     base = len(services.corpus.documents)
     steady = memory_mib()
     started = time.perf_counter()
