@@ -56,7 +56,7 @@ import contextlib
 import hashlib
 import json
 import logging
-from collections.abc import Collection, Iterable, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -404,14 +404,34 @@ class Library:
         with self.store.engine.connect() as conn:
             return read_version(conn)
 
-    def snapshot(self) -> tuple[int, list[StoredStatement]]:
+    def snapshot(
+        self, known: Mapping[int, StoredStatement] | None = None
+    ) -> tuple[int, list[StoredStatement]]:
         """(corpus version, live statements): the version is read first, so the
-        statements are at least that new."""
+        statements are at least that new.
+
+        ``known``: statements read before, by row id. A live row never changes (a new
+        version is a new row; a removal takes the row out of the live set), so only the
+        rows not known are read whole; the others are these objects again (a refresh
+        after one ingest reads one statement, not thousands)."""
         t = statements_table
+        live = t.c.live_doc_id.is_not(None)
         with self.store.engine.connect() as conn:
             version = read_version(conn)
-            rows = conn.execute(select(t).where(t.c.live_doc_id.is_not(None)).order_by(t.c.id))
-            return version, [_statement(r) for r in rows]
+            if not known:
+                rows = conn.execute(select(t).where(live).order_by(t.c.id))
+                return version, [_statement(r) for r in rows]
+            found = conn.execute(select(t.c.id).where(live).order_by(t.c.id)).scalars()
+            ids = [int(i) for i in found]
+            fresh = [i for i in ids if i not in known]
+            read: dict[int, StoredStatement] = {}
+            for start in range(0, len(fresh), 500):
+                part = fresh[start : start + 500]
+                for r in conn.execute(select(t).where(t.c.id.in_(part), live)):
+                    read[r.id] = _statement(r)
+        # A row removed between the two reads is left out (the next refresh sees it).
+        have = {**read, **{i: known[i] for i in ids if i in known}}
+        return version, [have[i] for i in ids if i in have]
 
     def list_statements(
         self, *, include_history: bool = False, team_id: str | None = None

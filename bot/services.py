@@ -108,6 +108,9 @@ class Services:
         #: While the database is failing, dedupe in memory until this monotonic instant.
         self._db_retry_at = 0.0
         self._refresh_lock = threading.Lock()
+        #: The live stored statements served, by row id, with their documents (what a
+        #: refresh does not read or make again).
+        self._live: dict[int, tuple[Any, Document]] = {}
         # Encoding new clauses' sentence vectors happens after the swap, one refresh at
         # a time: a second refresh finds the first one's vectors cached, not re-encoded.
         self._encode_lock = threading.Lock()
@@ -146,9 +149,16 @@ class Services:
             library = self.library
             if not force and library.corpus_version() == self.snapshot.version:
                 return False
-            version, stored = library.snapshot()
+            # Statements read before are not read again (a live row never changes):
+            # their objects, and their documents, are reused.
+            known = {row: pair[0] for row, pair in self._live.items()}
+            version, stored = library.snapshot(known)
             if not force and version == self.snapshot.version:
                 return False
+            live: dict[int, tuple[Any, Document]] = {}
+            for s in stored:
+                had = self._live.get(s.row_id)
+                live[s.row_id] = (s, had[1] if had is not None and had[0] is s else s.document())
             missing = 0
 
             def prepare(index: ClauseIndex) -> None:
@@ -158,7 +168,7 @@ class Services:
             snapshot = with_owners(
                 build_snapshot(
                     self.bundled,
-                    [s.document() for s in stored],
+                    [doc for _, doc in live.values()],
                     curated=self._curated(),
                     version=version,
                     previous=self.snapshot,
@@ -169,6 +179,7 @@ class Services:
             )
             snapshot.index.warm()  # before it answers anyone (see ClauseIndex.warm)
             self.snapshot = snapshot  # the swap: one assignment of an immutable snapshot
+            self._live = live
         log.info("corpus version %s served: %s", version, describe(snapshot))
         if missing:
             # The new statement answers on its words at once; on its meaning once its
@@ -439,6 +450,7 @@ def build_services(
         bundled=bundled,
     )
     services.snapshot = with_owners(snapshot, owned)
+    services._live = {s.row_id: (s, doc) for s, doc in zip(owned, stored, strict=True)}
     return services
 
 

@@ -213,6 +213,42 @@ def test_services_serve_bundled_plus_stored_and_follow_changes(settings):
     assert services.fresh_commitments() is services.commitments
 
 
+TREATY = CABLES.replace("Undersea Cables", "Fisheries").replace("cable", "fish")
+
+
+def test_a_snapshot_reads_only_the_statements_it_has_not_read(library):
+    first = library.add(preview(CABLES), added_by="a")
+    _, rows = library.snapshot()
+    known = {s.row_id: s for s in rows}
+    second = library.add(preview(TREATY), added_by="a")
+    _, again = library.snapshot(known)
+    assert [s.doc_id for s in again] == [first.doc_id, second.doc_id]
+    assert again[0] is known[first.row_id]  # not read again
+    assert again[1].body == second.body
+    # A new version is a new row; a removed statement leaves the live set.
+    library.replace(first.doc_id, preview(CABLES_FIXED), added_by="b")
+    known = {s.row_id: s for s in again}
+    _, after = library.snapshot(known)
+    assert [(s.doc_id, s.version) for s in after] == [(second.doc_id, 1), (first.doc_id, 2)]
+    assert after[0] is known[second.row_id] and "2028" in after[1].body
+    library.remove(second.doc_id, by="b")
+    _, last = library.snapshot({s.row_id: s for s in after})
+    assert [s.doc_id for s in last] == [first.doc_id]
+    assert library.snapshot()[1] == last  # the same as reading everything
+
+
+def test_a_refresh_reuses_the_documents_of_unchanged_statements(settings):
+    services = build_services(settings)
+    library = services.library
+    first = library.add(preview(CABLES), added_by="a")
+    services.refresh()
+    doc = services.corpus.get(first.doc_id)
+    library.add(preview(TREATY), added_by="a")
+    services.refresh()
+    assert services.corpus.get(first.doc_id) is doc
+    assert len([d for d in services.corpus.documents if d.path.startswith("db:")]) == 2
+
+
 def test_a_query_never_waits_for_a_rebuild(settings, monkeypatch):
     services = build_services(settings)
     old = services.snapshot
