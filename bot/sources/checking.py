@@ -400,6 +400,27 @@ def _seen_keys(store: Store, source: Source, now: datetime) -> set[str]:
         )
 
 
+def _item_key(item: Item) -> str:
+    """The item's key as its row holds it (the column's length)."""
+    return item.key[:500]
+
+
+def _item_row(
+    source: Source, item: Item, outcome: str, detail: str, now: datetime
+) -> dict[str, Any]:
+    """The values of an item's new row: claimed (being read) or done with ``outcome``."""
+    return {
+        "source_id": source.id,
+        "item_key": _item_key(item),
+        "url": item.url,
+        "title": item.title[:500],
+        "outcome": outcome,
+        "detail": detail or None,
+        "claimed_at": now,
+        "done_at": None if outcome == "claimed" else now,
+    }
+
+
 def _claim_item(
     store: Store, source: Source, item: Item, outcome: str, detail: str = ""
 ) -> tuple[int, int, bool] | None:
@@ -409,16 +430,7 @@ def _claim_item(
     try:
         with store.engine.begin() as conn:
             result = conn.execute(
-                insert(source_items_table).values(
-                    source_id=source.id,
-                    item_key=item.key[:500],
-                    url=item.url,
-                    title=item.title[:500],
-                    outcome=outcome,
-                    detail=detail or None,
-                    claimed_at=now,
-                    done_at=None if outcome == "claimed" else now,
-                )
+                insert(source_items_table).values(**_item_row(source, item, outcome, detail, now))
             )
     except IntegrityError:
         return _take_over(store, source, item, outcome, detail, now)
@@ -432,7 +444,7 @@ def _take_over(
     never finished, or a ``retry`` (one process wins the conditional update); None when
     the item is someone else's or done with."""
     t = source_items_table
-    mine = (t.c.source_id == source.id) & (t.c.item_key == item.key[:500])
+    mine = (t.c.source_id == source.id) & (t.c.item_key == _item_key(item))
     again = ((t.c.outcome == "claimed") & (t.c.claimed_at < now - CLAIM_LEASE)) | (
         t.c.outcome == "retry"
     )
@@ -557,7 +569,7 @@ def check_source(
     report.waiting = max(0, len(new) - MAX_ITEMS_PER_CHECK)
     for item in new[:MAX_ITEMS_PER_CHECK]:
         if not _matches(source, item):
-            detail = f"does not mention: {source.match}"
+            detail = _filtered_detail(source)
             if dry_run or _claim_item(store, source, item, "filtered", detail) is not None:
                 report.items.append(ItemOutcome(item.url, item.title, "filtered", detail=detail))
             continue
@@ -650,6 +662,10 @@ def _backfill_plan(source: Source, items: Sequence[Item]) -> _Backfill:
     return plan
 
 
+def _filtered_detail(source: Source) -> str:
+    return f"does not mention: {source.match}"
+
+
 def _skip_detail(source: Source) -> str:
     return f"listed before the source was followed; past --backfill {source.backfill or 0}"
 
@@ -669,29 +685,18 @@ def _claim_backfill(store: Store, source: Source, items: Sequence[Item]) -> _Bac
         held = set(conn.execute(select(t.c.item_key).where(t.c.source_id == source.id)).scalars())
 
         def row(item: Item, outcome: str, detail: str = "") -> int | None:
-            if item.key[:500] in held:
+            values = _item_row(source, item, outcome, detail, now)
+            if values["item_key"] in held:
                 return None
-            held.add(item.key[:500])
-            result = conn.execute(
-                insert(t).values(
-                    source_id=source.id,
-                    item_key=item.key[:500],
-                    url=item.url,
-                    title=item.title[:500],
-                    outcome=outcome,
-                    detail=detail or None,
-                    claimed_at=now,
-                    done_at=None if outcome == "claimed" else now,
-                    backfill=1,
-                )
-            )
+            held.add(values["item_key"])
+            result = conn.execute(insert(t).values(**values, backfill=1))
             return int(result.inserted_primary_key[0])
 
         keep = [(item, row(item, "claimed")) for item, _ in plan.keep]
         for item in plan.skip:
             row(item, "skipped", _skip_detail(source))
         for item in plan.filtered:
-            row(item, "filtered", f"does not mention: {source.match}")
+            row(item, "filtered", _filtered_detail(source))
     return _Backfill([(i, r) for i, r in keep if r is not None], plan.skip, plan.filtered)
 
 
@@ -708,7 +713,7 @@ def _run_backfill(
     plan. The number to read again at the next check."""
     retries = 0
     for item in plan.filtered:
-        detail = f"does not mention: {source.match}"
+        detail = _filtered_detail(source)
         report.items.append(ItemOutcome(item.url, item.title, "filtered", detail=detail))
     for item, row_id in plan.keep:
         outcome, stored_as, _ = _read_and_record(
