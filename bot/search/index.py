@@ -749,7 +749,8 @@ class ClauseIndex:
             index.documents = tuple(docs)
             return index
         on = _semantic_on(semantic, load=False)
-        key = persist.documents_key(docs, candidates=candidates, semantic=on)
+        digests = [persist.document_digest(d) for d in docs]
+        key = persist.digests_key(digests, candidates=candidates, semantic=on)
         index = persist.load_or_build(
             cache_dir,
             key,
@@ -763,7 +764,9 @@ class ClauseIndex:
             cls._restore,
             record={
                 "family": persist.family_key(candidates=candidates, semantic=on),
-                "documents_digests": [[d.doc_id, persist.document_digest(d)] for d in docs],
+                "documents_digests": [
+                    [d.doc_id, g] for d, g in zip(docs, digests, strict=True)
+                ],
             },
         )
         index.documents = tuple(docs)
@@ -790,12 +793,12 @@ class ClauseIndex:
 
         docs = list(docs)
         on = _semantic_on(semantic, load=False)
-        key = persist.documents_key(docs, candidates=candidates, semantic=on)
+        digests = [persist.document_digest(d) for d in docs]
+        key = persist.digests_key(digests, candidates=candidates, semantic=on)
         index = persist.load_saved(cache_dir, key, cls._restore)
         if index is not None:
             index.documents = tuple(docs)
             return index
-        digests = [persist.document_digest(d) for d in docs]
         family = persist.family_key(candidates=candidates, semantic=on)
         near = persist.nearest_base(cache_dir, family, digests, limit(len(docs)))
         if near is None:

@@ -49,13 +49,19 @@ from bot.search.columns import STRING_FIELDS, ClauseColumns, DocMeta, StringColu
 __all__ = [
     "INDEX_FORMAT",
     "ClauseColumns",
+    "SavedBase",
     "StringColumn",
     "as_columns",
     "clauses_key",
     "code_version",
+    "digests_key",
+    "document_digest",
     "documents_key",
+    "family_key",
     "load",
     "load_or_build",
+    "load_saved",
+    "nearest_base",
     "save",
 ]
 
@@ -121,9 +127,15 @@ def family_key(**params: Any) -> str:
 
 def documents_key(docs: Iterable[Any], **params: Any) -> str:
     """Key over every document's id, metadata and text checksum, plus build parameters."""
+    return digests_key([document_digest(d) for d in docs], **params)
+
+
+def digests_key(digests: Iterable[str], **params: Any) -> str:
+    """:func:`documents_key` of the documents of these :func:`document_digest` values
+    (each document's text read once for both)."""
     digest = hashlib.sha256(family_key(**params).encode())
-    for d in docs:
-        digest.update(document_digest(d).encode())
+    for d in digests:
+        digest.update(d.encode())
     return digest.hexdigest()
 
 
