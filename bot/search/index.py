@@ -1054,7 +1054,8 @@ class ClauseIndex:
             content = [stem(w) for w in ws if w not in STOP_WORDS] or [stem(w) for w in ws]
             return self.lexical.match(content, expand, self._aliases, self._places)
 
-        slips = self._real_word_slips(reading.text)
+        typed_words = normalise(reading.text).split()  # as typed, stop words kept
+        slips = self._real_word_slips(typed_words)
         if slips:
             words = [slips.get(stem(w), w) for w in words]
         match = match_words(words)
@@ -1088,7 +1089,6 @@ class ClauseIndex:
         if not reading.text.rstrip().endswith("?"):
             # As typed: "will continue to work with partners" reads as a question too.
             held = np.where(key > 0, coverage, 0.0)  # filters applied
-            typed_words = normalise(reading.text).split()
             as_phrase = self._phrase_candidates(typed_words, corrections, held)
         if len(cand) > self.candidates:
             top = np.argpartition(-key[cand], self.candidates - 1)[: self.candidates]
@@ -1210,13 +1210,12 @@ class ClauseIndex:
                 distinct[lacking] = np.maximum(distinct[lacking] - match.distinct_share[term], 0.0)
         return coverage, distinct
 
-    def _real_word_slips(self, text: str) -> dict[str, str]:
+    def _real_word_slips(self, typed: list[str]) -> dict[str, str]:
         """Dictionary words the corpus never uses, read as the corpus word one letter
         away that the word beside them goes with ("United Sates" -> "United States"),
         as stems: side by side in at least :data:`SLIP_SEEN` clauses, and more than
         twice as often as any other such word. Typo correction leaves dictionary words
         alone ("trade war truce" is no "true"); only a neighbour can tell."""
-        typed = normalise(text).split()
         out: dict[str, str] = {}
         for k, w in enumerate(typed):
             s = stem(w)
@@ -1285,8 +1284,10 @@ class ClauseIndex:
         $100 billion before 2015"). Only clauses that hold some other word asked for
         are considered, so the goal word alone never brings a clause in."""
         full = 100.0  # coverage is per cent of the words asked for
+        asked = {stem(w) for w in words if w not in STOP_WORDS}
         goals = {stem(w) for w in words if stem(w) in GOAL_WORDS}
-        if not goals or len(goals) == len({stem(w) for w in words if w not in STOP_WORDS}):
+        others = asked - goals
+        if not goals or not others:
             return coverage, distinct
         for term in goals:
             share = match.coverage_share.get(term)
@@ -1296,7 +1297,6 @@ class ClauseIndex:
             # Clauses short of this word only: any other word's share leaves a remainder.
             some = np.flatnonzero((coverage > 0) & (coverage < full - 1e-3) & self._ahead)
             some = np.setdiff1d(some, holding, assume_unique=True)
-            others = {stem(w) for w in words if w not in STOP_WORDS} - goals
             sets = some[[self._sets_goal(self.clauses[i].text, others) for i in some]]
             coverage, distinct = _count_as_held(term, sets, match, coverage, distinct)
         return coverage, distinct
